@@ -1,0 +1,151 @@
+"""Options shared by every scan command, and the one path from a ScanResult to output and exit code.
+
+source -> detection -> findings -> (suppression) -> (verification) -> report: the CLI only wires it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+
+from scanner.errors import ExitCode, ScanError, UsageError
+from scanner.model import ScanResult
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMAT_CHOICES = ["text", "json", "jsonl", "sarif", "html", "junit", "csv"]
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """Everything after detection: what to suppress, what to verify, how and where to write."""
+
+    fmt: str = "text"
+    output: str | None = None
+    show_secrets: bool = False
+    color: bool | None = None
+    verbose: bool = False
+    quiet: bool = False
+    verify: bool = False
+    mindee_v2_url: str | None = None
+    mindee_v1_url: str | None = None
+    baseline: str | None = None
+    ignore_file: str | None = None
+    remediation_file: str | None = None
+    hook: str | None = None
+
+
+def output_options(f: F) -> F:
+    """Decorate a scan command with the options every scan shares."""
+    decorators = [
+        click.option("-f", "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text", show_default=True,
+                     help="Report format."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (mode 0600)."),
+        click.option("--show-secrets", is_flag=True, help="Print keys in full (they are redacted by default)."),
+        click.option("--color/--no-color", "color", default=None, help="Colour text output (default: on a TTY)."),
+        click.option("-v", "--verbose", is_flag=True, help="List every skipped file and why."),
+        click.option("-q", "--quiet", is_flag=True, help="Print nothing when nothing is found."),
+        click.option("--verify", is_flag=True, help="Ask Mindee whether each found key is live (sends the key to Mindee)."),
+        click.option("--mindee-v2-url", envvar="MINDEE_SCAN_V2_URL", help="Mindee v2 API base URL (for proxies/tests)."),
+        click.option("--mindee-v1-url", envvar="MINDEE_SCAN_V1_URL", help="Mindee v1 API base URL (for proxies/tests)."),
+        click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline."),
+        click.option("--ignore-file", type=click.Path(dir_okay=False),
+                     help="Fingerprints to ignore (default: .mindee-scan-ignore at the scan root)."),
+        click.option("--remediation-file", type=click.Path(dir_okay=False),
+                     help="Write a `git filter-repo --replace-text` file for the keys found."),
+    ]
+    for decorator in reversed(decorators):
+        f = decorator(f)
+    return f
+
+
+def make_output_options(kwargs: dict[str, Any], hook: str | None = None) -> OutputOptions:
+    """Pop the shared options out of a command's kwargs into one frozen object."""
+    return OutputOptions(
+        fmt=kwargs.pop("fmt"),
+        output=kwargs.pop("output"),
+        show_secrets=kwargs.pop("show_secrets"),
+        color=kwargs.pop("color"),
+        verbose=kwargs.pop("verbose"),
+        quiet=kwargs.pop("quiet"),
+        verify=kwargs.pop("verify"),
+        mindee_v2_url=kwargs.pop("mindee_v2_url"),
+        mindee_v1_url=kwargs.pop("mindee_v1_url"),
+        baseline=kwargs.pop("baseline"),
+        ignore_file=kwargs.pop("ignore_file"),
+        remediation_file=kwargs.pop("remediation_file"),
+        hook=hook,
+    )
+
+
+def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> int:
+    """Suppress, verify, render and write; return the exit code (never 0 if nothing could be scanned)."""
+    if opts.baseline or opts.ignore_file or (root and os.path.isfile(os.path.join(root, ".mindee-scan-ignore"))):
+        from scanner.suppress import apply_suppressions
+
+        result = apply_suppressions(result, baseline=opts.baseline, ignore_file=opts.ignore_file, root=root)
+    if opts.verify:
+        from scanner.verify import verify_result
+
+        result = verify_result(result, v2_url=opts.mindee_v2_url, v1_url=opts.mindee_v1_url)
+    if opts.remediation_file and result.findings:
+        from scanner.report.replace_text import write_replace_text
+
+        write_replace_text(result, opts.remediation_file)
+    from scanner.report import RenderOptions, render
+
+    color = opts.color if opts.color is not None else (opts.output is None and opts.fmt == "text" and _stdout_tty())
+    text = render(
+        result,
+        opts.fmt,
+        RenderOptions(show_secrets=opts.show_secrets, color=bool(color), verbose=opts.verbose, quiet=opts.quiet,
+                      hook=opts.hook),
+    )
+    if opts.output:
+        write_private(opts.output, text)
+        if opts.fmt != "text" and not opts.quiet:
+            from scanner.report import text as text_report
+
+            summary = text_report.render(result, RenderOptions(quiet=True, color=False))
+            if summary:
+                click.echo(summary, nl=False, err=True)
+    elif text:
+        click.echo(text, nl=False)
+    if result.failed:
+        return int(ExitCode.ERROR)
+    return int(ExitCode.FINDINGS if result.findings else ExitCode.CLEAN)
+
+
+def write_private(path: str, text: str) -> None:
+    """Reports can hold provenance of secrets: write them 0600, and fail clearly (exit 2) if we cannot."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        raise ScanError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _stdout_tty() -> bool:
+    try:
+        return sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
+    except (AttributeError, ValueError):
+        return False
+
+
+def config_option(f: F) -> F:
+    return click.option(
+        "-c", "--config", "config_path", type=click.Path(dir_okay=False),
+        help="Config file (default: .mindee-scan.yaml at the scan root).",
+    )(f)
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise UsageError(message)

@@ -1,0 +1,44 @@
+"""`mindee-scan dir [PATH...]`: scan files and folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from scanner.cli.common import config_option, finish, make_output_options, output_options
+
+
+@click.command("dir")
+@click.argument("paths", nargs=-1, type=click.Path())
+@config_option
+@click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0, show_default=True,
+              help="Worker processes (0: automatic, 1: serial).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
+@click.option("--max-file-size", metavar="SIZE", help="Skip files larger than SIZE (default 10MB).")
+@click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links (loops are detected).")
+@click.option("--no-hyperscan", is_flag=True, hidden=True, help="Use the pure-Python prefilter.")
+@output_options
+def dir_command(paths: tuple[str, ...], config_path: str | None, **kwargs: Any) -> int:
+    """Scan files and folders (default: the current folder), skipping .git/."""
+    from dataclasses import replace
+
+    from scanner.config import load_config, parse_size
+    from scanner.scan_dir import DirOptions, scan_paths
+
+    opts = make_output_options(kwargs)
+    paths = paths or (".",)
+    root = paths[0] if len(paths) == 1 and os.path.isdir(paths[0]) else None
+    config = load_config(config_path, Path(root) if root else None)
+    if kwargs["exclude"]:
+        config = replace(config, exclude=config.exclude + tuple(kwargs["exclude"]))
+    if kwargs["follow_symlinks"]:
+        config = replace(config, follow_symlinks=True)
+    max_size = parse_size(kwargs["max_file_size"]) if kwargs["max_file_size"] else None
+    result = scan_paths(
+        DirOptions(paths=paths, config=config, jobs=kwargs["jobs"], max_file_size=max_size,
+                   use_hyperscan=not kwargs["no_hyperscan"])
+    )
+    return finish(result, opts, root=root)

@@ -1,0 +1,264 @@
+"""The detection engine: bytes in, `Match`es out. It knows rules and filters, nothing about sources.
+
+Work is proportional to the bytes read: one prefilter pass finds where rules could match, and each
+rule's Python regex then runs only in small windows around those hits.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from scanner.filters import has_inline_allow, is_placeholder, is_random_token, shannon_entropy
+from scanner.model import Match
+from scanner.prefilter import Prefilter, Trigger, hyperscan_available
+from scanner.rules import Rule
+
+# Fragments that `md_` and `mindee` leave in base64 text at each of the three byte alignments, so a
+# Kubernetes secret or a base64 .env blob is decoded only where it can hold something of ours.
+_BASE64_FRAGMENTS = (
+    b"bWRf", b"1kX", b"tZF",
+    b"bWluZGVl", b"1pbmRlZ", b"taW5kZW",
+    b"TUlOREVF", b"1JTkRFR", b"NSU5ERU",
+    b"TWluZGVl", b"NaW5kZW",
+)  # fmt: skip
+_B64_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_")
+_B64_RUN = re.compile(rb"[A-Za-z0-9+/_-]{16,}={0,2}")
+_MAX_DECODE_DEPTH = 3
+_MAX_DECODED_BLOB = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalAllowlist:
+    """Suppressions from the user's config that apply to every rule."""
+
+    regexes: tuple[re.Pattern[str], ...] = ()
+    stopwords: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Candidate:
+    rule: Rule
+    secret: str
+    start: int
+    end: int
+    encoding: str | None = None
+
+
+@dataclass
+class Detector:
+    """Compiled rules plus prefilter; build once per process and call `scan` for every blob or file."""
+
+    rules: Sequence[Rule]
+    allowlist: GlobalAllowlist = field(default_factory=GlobalAllowlist)
+    use_hyperscan: bool = True
+
+    def __post_init__(self) -> None:
+        self._by_id = {r.id: r for r in self.rules}
+        self._order = {r.id: i for i, r in enumerate(self.rules)}
+        hs = self.use_hyperscan and hyperscan_available()
+        triggers: list[Trigger] = []
+        for rule in self.rules:
+            if hs and rule.hyperscan:
+                triggers.append(Trigger(rule.id, pattern=rule.hyperscan.encode()))
+            else:
+                triggers.extend(Trigger(rule.id, literal=k.encode()) for k in rule.keywords)
+        triggers.extend(Trigger("base64", literal=f, case_sensitive=True) for f in _BASE64_FRAGMENTS)
+        self._prefilter = Prefilter(triggers, use_hyperscan=hs)
+        self._binary_rules = {r.id for r in self.rules if r.binary}
+
+    @property
+    def engine(self) -> str:
+        return self._prefilter.engine
+
+    def scan(self, data: bytes, binary: bool = False) -> list[Match]:
+        """All matches in `data`, located by line and column (1-based), best rule first on overlaps."""
+        candidates = self._candidates(data, binary, depth=0)
+        return self._locate(data, candidates)
+
+    # -- candidates -------------------------------------------------------------------------------
+
+    def _candidates(self, data: bytes, binary: bool, depth: int) -> list[_Candidate]:
+        hits = self._prefilter.scan(data)
+        if not hits:
+            return []
+        found: list[_Candidate] = []
+        missed_windows: list[tuple[int, int]] = []
+        for rule in self.rules:
+            spans = hits.get(rule.id)
+            if not spans or (binary and rule.id not in self._binary_rules):
+                continue
+            if rule.context and not any(c.search(data) for c in rule.context):
+                continue
+            before, after = rule.window
+            for ws, we in _merge_windows(spans, before, after, len(data)):
+                got = False
+                for m in rule.regex.finditer(data, ws, we):
+                    cand = self._accept(rule, m, data)
+                    if cand is not None:
+                        found.append(cand)
+                        got = True
+                if not got and not binary:
+                    missed_windows.append((ws, we))
+        if not binary and depth < _MAX_DECODE_DEPTH:
+            b64_spans = hits.get("base64", [])
+            found.extend(self._decode_base64(data, b64_spans, missed_windows, depth))
+        return _drop_overlaps(found, self._order)
+
+    def _accept(self, rule: Rule, m: re.Match[bytes], data: bytes) -> _Candidate | None:
+        raw = m.group(rule.secret_group)
+        if not raw:
+            return None
+        secret = raw.decode("utf-8", "replace")
+        start, end = m.span(rule.secret_group)
+        if not self._keep(rule, secret, m.group(0).decode("utf-8", "replace")):
+            return None
+        return _Candidate(rule, secret, start, end)
+
+    def _keep(self, rule: Rule, secret: str, whole: str) -> bool:
+        if rule.entropy is not None and shannon_entropy(secret) < rule.entropy:
+            return False
+        if rule.randomness == "random-token":
+            body = secret[3:] if secret.startswith("md_") else secret
+            if not is_random_token(body):
+                return False
+        if "placeholder-ok" not in rule.tags and is_placeholder(secret):
+            return False
+        lowered = secret.lower()
+        if any(w in lowered for w in rule.stopwords) or any(w in lowered for w in self.allowlist.stopwords):
+            return False
+        if any(p.search(secret) for p in rule.allow_regexes) or any(p.search(secret) for p in self.allowlist.regexes):
+            return False
+        return not any(p.search(whole) for p in rule.allow_match_regexes)
+
+    # -- decoders ---------------------------------------------------------------------------------
+
+    def _decode_base64(
+        self,
+        data: bytes,
+        fragment_spans: Iterable[tuple[int, int]],
+        missed_windows: Iterable[tuple[int, int]],
+        depth: int,
+    ) -> list[_Candidate]:
+        """Decode base64 values that can hold a key and scan their line with the value decoded.
+
+        Substituting the decoded text into its line keeps the context a legacy key needs
+        (`MINDEE_API_KEY: <base64>` in a Kubernetes secret). Matches are reported at the encoded value.
+        """
+        runs: dict[tuple[int, int], None] = {}
+        for s, _ in fragment_spans:
+            run = _expand_b64_run(data, s)
+            if run:
+                runs[run] = None
+        for ws, we in missed_windows:
+            for line_start, line_end in _lines_between(data, ws, we):
+                for m in _B64_RUN.finditer(data, line_start, line_end):
+                    runs[m.span()] = None
+        out: list[_Candidate] = []
+        for rs, re_ in runs:
+            decoded = _b64decode_text(data[rs:re_])
+            if decoded is None:
+                continue
+            ls = data.rfind(b"\n", 0, rs) + 1
+            le = data.find(b"\n", re_)
+            le = len(data) if le < 0 else le
+            line = data[ls:rs] + decoded + data[re_:le]
+            for cand in self._candidates(line, False, depth + 1):
+                out.append(_Candidate(cand.rule, cand.secret, rs, re_, "base64"))
+        return out
+
+    # -- location ---------------------------------------------------------------------------------
+
+    def _locate(self, data: bytes, candidates: list[_Candidate]) -> list[Match]:
+        out: list[Match] = []
+        candidates.sort(key=lambda c: c.start)
+        line_no = 1
+        pos = 0
+        seen: set[tuple[str, str, int]] = set()
+        for c in candidates:
+            line_no += data.count(b"\n", pos, c.start)
+            pos = c.start
+            ls = data.rfind(b"\n", 0, c.start) + 1
+            le = data.find(b"\n", c.start)
+            le = len(data) if le < 0 else le
+            line_bytes = data[ls:le]
+            prev = data[data.rfind(b"\n", 0, ls - 1) + 1 : ls - 1] if ls else b""
+            if has_inline_allow(line_bytes, prev):
+                continue
+            key = (c.rule.id, c.secret, line_no)
+            if key in seen:
+                continue
+            seen.add(key)
+            column = len(data[ls : c.start].decode("utf-8", "replace")) + 1
+            out.append(Match(c.rule.id, c.secret, c.start, c.end, line_no, column, c.encoding))
+        return out
+
+
+def _merge_windows(spans: list[tuple[int, int]], before: int, after: int, size: int) -> list[tuple[int, int]]:
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        ws, we = max(0, s - before), min(size, e + after)
+        if merged and ws <= merged[-1][1]:
+            if we > merged[-1][1]:
+                merged[-1] = (merged[-1][0], we)
+        else:
+            merged.append((ws, we))
+    return merged
+
+
+def _drop_overlaps(cands: list[_Candidate], order: dict[str, int]) -> list[_Candidate]:
+    """Where two rules claim the same bytes, the earlier rule (Mindee first) wins."""
+    if len(cands) < 2:
+        return cands
+    cands.sort(key=lambda c: (order.get(c.rule.id, 1 << 30), c.start))
+    kept: list[_Candidate] = []
+    for c in cands:
+        if any(c.start < k.end and k.start < c.end and (c.secret in k.secret or k.secret in c.secret) for k in kept):
+            continue
+        kept.append(c)
+    return kept
+
+
+def _expand_b64_run(data: bytes, pos: int) -> tuple[int, int] | None:
+    start = pos
+    while start > 0 and data[start - 1] in _B64_CHARS and pos - start < _MAX_DECODED_BLOB:
+        start -= 1
+    end = pos
+    n = len(data)
+    while end < n and data[end] in _B64_CHARS and end - pos < _MAX_DECODED_BLOB:
+        end += 1
+    while end < n and data[end] == 0x3D and end - pos < _MAX_DECODED_BLOB:  # '=' padding
+        end += 1
+    return (start, end) if end - start >= 16 else None
+
+
+def _lines_between(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
+    ls = data.rfind(b"\n", 0, start) + 1
+    le = data.find(b"\n", end)
+    le = len(data) if le < 0 else le
+    return [(ls, le)]
+
+
+def _b64decode_text(blob: bytes) -> bytes | None:
+    """Decode standard or URL-safe base64 into mostly printable text, or None."""
+    blob = blob.rstrip(b"=")
+    if len(blob) % 4 == 1:
+        blob = blob[:-1]
+    padded = blob + b"=" * (-len(blob) % 4)
+    try:
+        if b"-" in blob or b"_" in blob:
+            decoded = base64.urlsafe_b64decode(padded)
+        else:
+            decoded = base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if not decoded:
+        return None
+    printable = sum(1 for b in decoded if 32 <= b < 127 or b in (9, 10, 13))
+    if printable < 0.85 * len(decoded):
+        return None
+    return decoded

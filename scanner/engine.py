@@ -1,0 +1,75 @@
+"""Build the detector from rules and config, and turn a blob's matches into located findings.
+
+Every source (files, git blobs, staged changes) goes through `FindingBuilder.from_bytes`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scanner.config import Config
+from scanner.detect import Detector, GlobalAllowlist
+from scanner.model import Finding, Match
+from scanner.rules import Rule, build_ruleset, load_default_rules
+from scanner.textio import prepare
+
+_MAX_LINE_TEXT = 400
+
+
+def build_detector(config: Config, use_hyperscan: bool = True) -> Detector:
+    rules = [*load_default_rules(), *config.extra_rules]
+    ruleset = build_ruleset(rules, disabled=config.disabled_rules)
+    kept = [r for r in ruleset if not config.only_rules or r.id in config.only_rules]
+    allow = GlobalAllowlist(regexes=config.allow_regexes, stopwords=config.stopwords)
+    return Detector(kept, allow, use_hyperscan=use_hyperscan)
+
+
+@dataclass
+class FindingBuilder:
+    """Runs the detector on raw bytes and attaches rule metadata and the source line to each match."""
+
+    detector: Detector
+
+    def __post_init__(self) -> None:
+        self._rules: dict[str, Rule] = {r.id: r for r in self.detector.rules}
+
+    def scan_raw(self, raw: bytes) -> tuple[list[Match], bytes, bool]:
+        """Matches plus the text bytes they index into, and whether the blob was binary."""
+        prepared = prepare(raw)
+        return self.detector.scan(prepared.data, binary=prepared.binary), prepared.data, prepared.binary
+
+    def to_finding(self, match: Match, data: bytes, path: str) -> Finding:
+        rule = self._rules[match.rule_id]
+        return Finding(
+            rule_id=rule.id,
+            description=rule.description,
+            severity=rule.severity,
+            path=path,
+            line=match.line,
+            column=match.column,
+            secret=match.secret,
+            verifier=rule.verifier,
+            encoding=match.encoding,
+            line_text=line_text(data, match.start),
+        )
+
+    def from_bytes(self, raw: bytes, path: str) -> tuple[list[Finding], bool]:
+        matches, data, binary = self.scan_raw(raw)
+        return [self.to_finding(m, data, path) for m in matches], binary
+
+    def rule(self, rule_id: str) -> Rule:
+        return self._rules[rule_id]
+
+
+def line_text(data: bytes, offset: int) -> str:
+    """The line holding `offset`, cut to a window around it on minified files."""
+    ls = data.rfind(b"\n", 0, offset) + 1
+    le = data.find(b"\n", offset)
+    le = len(data) if le < 0 else le
+    if le - ls > _MAX_LINE_TEXT:
+        ls = max(ls, offset - _MAX_LINE_TEXT // 2)
+        le = min(le, offset + _MAX_LINE_TEXT // 2)
+    text = data[ls:le]
+    if b"\x00" in text:
+        text = text.replace(b"\x00", b"")
+    return text.decode("utf-8", "replace").rstrip("\r")

@@ -1,0 +1,246 @@
+"""The data that flows between stages: source -> detection -> findings -> report.
+
+Sources, the detector, the verifier and the renderers never import each other; they meet here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+# A fixed domain separator: the hash identifies a secret across runs and machines without storing it.
+_SECRET_HASH_PREFIX = b"mindee-scan/v1:"
+
+
+def secret_hash(secret: str) -> str:
+    """Stable, non-reversible identity of a secret (sha256 with a domain prefix)."""
+    return hashlib.sha256(_SECRET_HASH_PREFIX + secret.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def fingerprint_for(rule_id: str, secret: str) -> str:
+    """Line-free identity of a finding: rule + secret hash, so moves and rebases keep it."""
+    return f"{rule_id}:{secret_hash(secret)[:24]}"
+
+
+def redact(secret: str) -> str:
+    """Show enough to recognise a key (prefix and tail), never enough to use it."""
+    if len(secret) <= 8:
+        return "*" * len(secret)
+    head = 7 if secret.startswith("md_") else 4
+    if len(secret) < 20:
+        head = min(head, 3)
+    return f"{secret[:head]}…{secret[-3:]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One secret found by one rule in one piece of text (offsets are into the scanned bytes)."""
+
+    rule_id: str
+    secret: str
+    start: int
+    end: int
+    line: int
+    column: int
+    # How the secret was reached when it was not in clear: e.g. "base64", "json-escape".
+    encoding: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """Another place the same secret appears (git history, several files)."""
+
+    path: str
+    line: int
+    commit: str | None = None
+    column: int | None = None
+    repo: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"commit": self.commit, "path": self.path, "line": self.line}
+        if self.column is not None:
+            out["column"] = self.column
+        if self.repo is not None:
+            out["repo"] = self.repo
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """What Mindee said about a key: live, revoked, unknown or not-checked."""
+
+    verdict: str = "not-checked"
+    detail: str = ""
+    checked_at: str | None = None
+    status_code: int | None = None
+    models: tuple[str, ...] = ()
+    model_count: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"verdict": self.verdict, "detail": self.detail}
+        if self.checked_at:
+            out["checked_at"] = self.checked_at
+        if self.status_code is not None:
+            out["status_code"] = self.status_code
+        if self.model_count is not None:
+            out["model_count"] = self.model_count
+            out["models"] = list(self.models)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A located secret ready for triage and reporting; `secret` is full, renderers redact it."""
+
+    rule_id: str
+    description: str
+    severity: str
+    path: str
+    line: int
+    column: int
+    secret: str
+    verifier: str | None = None
+    encoding: str | None = None
+    line_text: str = ""  # the source line, used only for redacted snippets
+    commit: str | None = None
+    author: str | None = None
+    date: str | None = None
+    occurrences: tuple[Occurrence, ...] = ()
+    present_at_head: bool | None = None
+    refs: tuple[str, ...] = ()
+    repo: str | None = None
+    verification: Verification = field(default_factory=Verification)
+    suppressed_by: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint_for(self.rule_id, self.secret)
+
+    @property
+    def secret_hash(self) -> str:
+        return secret_hash(self.secret)
+
+    @property
+    def redacted(self) -> str:
+        return redact(self.secret)
+
+    @property
+    def is_mindee(self) -> bool:
+        return self.rule_id.startswith("mindee-")
+
+    def with_changes(self, **changes: Any) -> Finding:
+        return replace(self, **changes)
+
+    def snippet(self, show_secret: bool = False, width: int = 160) -> str:
+        """The line around the secret, with the secret redacted unless asked otherwise."""
+        text = self.line_text
+        if not show_secret and self.secret:
+            text = text.replace(self.secret, self.redacted)
+        text = text.strip()
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    def to_dict(self, show_secret: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule_id": self.rule_id,
+            "description": self.description,
+            "severity": self.severity,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "secret": self.secret if show_secret else self.redacted,
+            "redacted": self.redacted,
+            "fingerprint": self.fingerprint,
+            "secret_hash": self.secret_hash,
+            "snippet": self.snippet(show_secret),
+        }
+        if self.encoding:
+            out["encoding"] = self.encoding
+        if self.repo is not None:
+            out["repo"] = self.repo
+        if self.commit is not None or self.occurrences:
+            out.update(
+                {
+                    "commit": self.commit,
+                    "author": self.author,
+                    "date": self.date,
+                    "occurrences": [o.to_dict() for o in self.occurrences],
+                    "present_at_head": self.present_at_head,
+                    "refs": list(self.refs),
+                }
+            )
+        out["verification"] = self.verification.to_dict()
+        return out
+
+
+@dataclass(slots=True)
+class ScanStats:
+    """What was looked at and what was not, so an error never reads as a clean result."""
+
+    files_scanned: int = 0
+    bytes_scanned: int = 0
+    binary_files: int = 0
+    decoded_files: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def skip(self, path: str, reason: str) -> None:
+        self.skipped.append((path, reason))
+
+    def merge(self, other: ScanStats) -> None:
+        self.files_scanned += other.files_scanned
+        self.bytes_scanned += other.bytes_scanned
+        self.binary_files += other.binary_files
+        self.decoded_files += other.decoded_files
+        self.skipped.extend(other.skipped)
+        self.errors.extend(other.errors)
+        self.notes.extend(other.notes)
+        for key, value in other.extra.items():
+            if isinstance(value, int | float) and isinstance(self.extra.get(key), int | float):
+                self.extra[key] += value
+            else:
+                self.extra.setdefault(key, value)
+
+    def skipped_by_reason(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for _, reason in self.skipped:
+            key = reason.split(":", 1)[0]
+            counts[key] = counts.get(key, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files_scanned": self.files_scanned,
+            "bytes_scanned": self.bytes_scanned,
+            "binary_files": self.binary_files,
+            "decoded_files": self.decoded_files,
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "skipped_count": len(self.skipped),
+            "skipped_by_reason": self.skipped_by_reason(),
+            "errors": list(self.errors),
+            "notes": list(self.notes),
+            "duration_s": round(self.duration_s, 4),
+            **self.extra,
+        }
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """Findings of one scan plus the stats; `suppressed` keeps what filters removed, for audits."""
+
+    findings: list[Finding]
+    stats: ScanStats
+    target: str = ""
+    source: str = "dir"
+    suppressed: list[Finding] = field(default_factory=list)
+
+    def sort(self) -> None:
+        self.findings.sort(key=lambda f: (not f.is_mindee, f.repo or "", f.path, f.line, f.column, f.rule_id))
+
+    @property
+    def failed(self) -> bool:
+        """True when the scan could not look at what it was asked to (never report that as clean)."""
+        return bool(self.stats.errors) and self.stats.files_scanned == 0

@@ -1,0 +1,28 @@
+"""JSON report: one object with `findings`, `stats` and a `summary`, stable for machines."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scanner import __version__
+from scanner.model import ScanResult
+from scanner.report import RenderOptions
+from scanner.report.remediation import summary_counts
+
+
+def document(result: ScanResult, options: RenderOptions) -> dict[str, Any]:
+    return {
+        "tool": "mindee-scan",
+        "version": __version__,
+        "source": result.source,
+        "target": result.target,
+        "findings": [f.to_dict(options.show_secrets) for f in result.findings],
+        "suppressed": len(result.suppressed),
+        "stats": result.stats.to_dict(),
+        "summary": summary_counts(result),
+    }
+
+
+def render(result: ScanResult, options: RenderOptions) -> str:
+    return json.dumps(document(result, options), indent=2, ensure_ascii=False) + "\n"

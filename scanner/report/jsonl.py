@@ -1,0 +1,17 @@
+"""JSON Lines: one finding per line, then one summary line, for streaming into log pipelines."""
+
+from __future__ import annotations
+
+import json
+
+from scanner.model import ScanResult
+from scanner.report import RenderOptions
+from scanner.report.remediation import summary_counts
+
+
+def render(result: ScanResult, options: RenderOptions) -> str:
+    lines = [json.dumps({"type": "finding", **f.to_dict(options.show_secrets)}, ensure_ascii=False) for f in result.findings]
+    summary = {"type": "summary", "source": result.source, "target": result.target, **summary_counts(result)}
+    summary["stats"] = result.stats.to_dict()
+    lines.append(json.dumps(summary, ensure_ascii=False))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,103 @@
+"""Text for humans: one block per finding, one line of advice, and a summary of what was scanned."""
+
+from __future__ import annotations
+
+from scanner.model import Finding, ScanResult
+from scanner.report import RenderOptions
+from scanner.report.remediation import DASHBOARD_URL, one_line_advice
+
+_COLORS = {"red": "\x1b[31m", "yellow": "\x1b[33m", "bold": "\x1b[1m", "dim": "\x1b[2m", "reset": "\x1b[0m"}
+
+
+def _c(text: str, color: str, options: RenderOptions) -> str:
+    return f"{_COLORS[color]}{text}{_COLORS['reset']}" if options.color else text
+
+
+def _location(f: Finding) -> str:
+    where = f"{f.path}:{f.line}:{f.column}"
+    if f.repo:
+        where = f"{f.repo}: {where}"
+    return where
+
+
+def _finding_block(f: Finding, options: RenderOptions) -> list[str]:
+    secret = f.secret if options.show_secrets else f.redacted
+    verdict = f.verification.verdict
+    tag = ""
+    if verdict != "not-checked":
+        tag = " [" + (verdict.upper() if verdict == "live" else verdict) + "]"
+        if verdict == "live":
+            tag = _c(tag, "red", options)
+    encoded = f" (inside {f.encoding}-encoded value)" if f.encoding else ""
+    head = f"{_c(_location(f), 'bold', options)}  {f.rule_id}  {secret}{tag}{encoded}"
+    lines = [head]
+    if f.commit:
+        lines.append(f"    introduced in {f.commit[:12]} by {f.author or '?'} on {f.date or '?'}")
+        if f.occurrences and len(f.occurrences) > 1:
+            lines.append(f"    {len(f.occurrences)} occurrences in history" + (
+                "; still present at HEAD" if f.present_at_head else "; not at HEAD any more"))
+    if f.verification.verdict == "live" and f.verification.model_count is not None:
+        names = ", ".join(f.verification.models[:5])
+        more = "…" if f.verification.model_count > 5 else ""
+        lines.append(f"    blast radius: {f.verification.model_count} model(s) reachable: {names}{more}")
+    if f.verification.verdict == "unknown" and f.verification.detail:
+        lines.append(f"    verification: unknown ({f.verification.detail})")
+    lines.append("    " + _c(one_line_advice(f), "yellow", options))
+    return lines
+
+
+def _summary(result: ScanResult) -> str:
+    s = result.stats
+    mb = s.bytes_scanned / (1024 * 1024)
+    parts = [f"scanned {s.files_scanned} file(s), {mb:.1f} MB in {s.duration_s:.2f}s"]
+    if "objects_scanned" in s.extra:
+        parts = [f"scanned {s.extra['objects_scanned']} object(s), {mb:.1f} MB in {s.duration_s:.2f}s"]
+    if s.binary_files:
+        parts.append(f"{s.binary_files} binary (scanned for prefixed keys only)")
+    by_reason = s.skipped_by_reason()
+    if by_reason:
+        parts.append("skipped " + ", ".join(f"{n} {reason}" for reason, n in by_reason.items()))
+    if result.suppressed:
+        parts.append(f"{len(result.suppressed)} suppressed (baseline/ignore)")
+    return "; ".join(parts)
+
+
+def render(result: ScanResult, options: RenderOptions) -> str:
+    lines: list[str] = []
+    for f in result.findings:
+        lines.extend(_finding_block(f, options))
+    findings = result.findings
+    if findings:
+        mindee = sum(1 for f in findings if f.is_mindee)
+        lines.append("")
+        lines.append(
+            _c(f"{len(findings)} finding(s), {mindee} Mindee key(s).", "red", options)
+            + f" Keys never expire: revoke at {DASHBOARD_URL}."
+        )
+        if options.hook:
+            lines.extend(_hook_help(options.hook, findings))
+    for note in result.stats.notes:
+        lines.append(f"note: {note}")
+    for err in result.stats.errors:
+        lines.append(f"error: {err}")
+    if options.verbose:
+        for path, reason in result.stats.skipped:
+            lines.append(f"skipped: {path}: {reason}")
+    if findings or not options.quiet or result.stats.errors:
+        lines.append(_c(_summary(result), "dim", options))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _hook_help(hook: str, findings: list[Finding]) -> list[str]:
+    pushed = hook == "pre-push"
+    return [
+        "",
+        f"This {hook} hook blocked the {'push' if pushed else 'commit'}. Three ways forward:",
+        "  1. Remove the key from the code (read it from an environment variable or a secret manager)"
+        + (", and rewrite the unpushed commits (git rebase -i) so the key is not pushed." if pushed else
+           ", then `git add` the file again."),
+        "  2. If it is not a real key, mark it: add `# mindee-scan:allow` on its line, or add its fingerprint "
+        "to .mindee-scan-ignore with a reason.",
+        f"  3. If this key was ever pushed or shared, revoke it now: {DASHBOARD_URL} "
+        "(create a new key, deploy it, delete the old one).",
+    ]

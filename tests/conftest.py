@@ -1,0 +1,15 @@
+"""Test-wide safety: git never reads the developer's config, and tests never reach the network."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.gitutil import HERMETIC_ENV
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_git(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in HERMETIC_ENV.items():
+        monkeypatch.setenv(key, value)
+    for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "MINDEE_SCAN_V2_URL", "MINDEE_SCAN_V1_URL"):
+        monkeypatch.delenv(key, raising=False)
