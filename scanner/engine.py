@@ -5,10 +5,12 @@ Every source (files, git blobs, staged changes) goes through `FindingBuilder.fro
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from scanner.config import Config
 from scanner.detect import Detector, GlobalAllowlist
+from scanner.errors import ConfigError
 from scanner.model import Finding, Match
 from scanner.rules import Rule, build_ruleset, load_default_rules
 from scanner.textio import prepare
@@ -18,10 +20,31 @@ _MAX_LINE_TEXT = 400
 
 def build_detector(config: Config, use_hyperscan: bool = True) -> Detector:
     rules = [*load_default_rules(), *config.extra_rules]
-    ruleset = build_ruleset(rules, disabled=config.disabled_rules)
+    try:
+        ruleset = build_ruleset(rules, disabled=config.disabled_rules)
+    except ConfigError as exc:
+        raise ConfigError(f"{config.source}: {exc}" if config.source else str(exc)) from None
     kept = [r for r in ruleset if not config.only_rules or r.id in config.only_rules]
     allow = GlobalAllowlist(regexes=config.allow_regexes, stopwords=config.stopwords)
-    return Detector(kept, allow, use_hyperscan=use_hyperscan)
+    detector = Detector(kept, allow, use_hyperscan=use_hyperscan)
+    if config.extra_rules:
+        check_examples(detector, config.extra_rules)
+    return detector
+
+
+def check_examples(detector: Detector, rules: Iterable[Rule]) -> None:
+    """A user's rule must find its own `match` examples and none of its `no_match` ones, or it is an error."""
+    for rule in rules:
+        for example in rule.examples_match:
+            text = example["text"] if isinstance(example, dict) else example
+            if not any(m.rule_id == rule.id for m in detector.scan(text.encode())):
+                raise ConfigError(
+                    f"{rule.source}:{rule.line}: rule {rule.id!r} does not find its own example {text!r} "
+                    "(check the regex, keywords and filters: placeholder-like values are ignored)"
+                )
+        for text in rule.examples_no_match:
+            if any(m.rule_id == rule.id for m in detector.scan(text.encode())):
+                raise ConfigError(f"{rule.source}:{rule.line}: rule {rule.id!r} matches its no_match example {text!r}")
 
 
 @dataclass

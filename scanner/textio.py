@@ -24,7 +24,8 @@ def prepare(raw: bytes) -> Prepared:
     if head.startswith(codecs.BOM_UTF8):
         return Prepared(raw[3:], False, None)
     for bom, enc in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if head.startswith(bom):
+        # ASCII (and so every key) in UTF-16 has NUL bytes; bytes that merely start like a BOM do not.
+        if head.startswith(bom) and b"\x00" in head:
             return Prepared(raw[2:].decode(enc, "replace").encode("utf-8"), False, enc)
     if b"\x00" not in head:
         return Prepared(raw, False, None)
