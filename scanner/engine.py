@@ -44,7 +44,9 @@ def check_examples(detector: Detector, rules: Iterable[Rule]) -> None:
                 )
         for text in rule.examples_no_match:
             if any(m.rule_id == rule.id for m in detector.scan(text.encode())):
-                raise ConfigError(f"{rule.source}:{rule.line}: rule {rule.id!r} matches its no_match example {text!r}")
+                raise ConfigError(
+                    f"{rule.source}:{rule.line}: rule {rule.id!r} matches its no_match example {text!r}"
+                )
 
 
 @dataclass

@@ -98,7 +98,7 @@ def _construct_mapping(loader: Any, node: Any, deep: bool = False) -> dict[str, 
     return mapping
 
 
-class _LineDict(dict):  # type: ignore[type-arg]
+class _LineDict(dict[str, Any]):
     line: int = 0
 
 
@@ -108,7 +108,7 @@ _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 def load_yaml(text: str, source: str) -> Any:
     """Parse YAML, turning syntax errors into a ConfigError with file and line."""
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
@@ -126,7 +126,9 @@ def default_rules_dir() -> Path:
     for candidate in (here / "rules", here.parent / "rules"):
         if candidate.is_dir() and any(candidate.glob("*.yaml")):
             return candidate
-    raise ConfigError(f"the built-in rules are missing (looked in {here / 'rules'} and {here.parent / 'rules'})")
+    raise ConfigError(
+        f"the built-in rules are missing (looked in {here / 'rules'} and {here.parent / 'rules'})"
+    )
 
 
 def _err(source: str, line: int, rule_id: str | None, msg: str) -> ConfigError:
@@ -149,11 +151,15 @@ def _str_list(value: Any, what: str, source: str, line: int, rid: str | None) ->
 _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)[+*{]")
 
 
-def compile_regex(pattern: Any, source: str, line: int, rid: str | None, what: str = "regex") -> re.Pattern[bytes]:
+def compile_regex(
+    pattern: Any, source: str, line: int, rid: str | None, what: str = "regex"
+) -> re.Pattern[bytes]:
     if not isinstance(pattern, str) or not pattern:
         raise _err(source, line, rid, f"{what} must be a non-empty string")
     if _NESTED_QUANTIFIER.search(pattern):
-        raise _err(source, line, rid, f"{what} has a nested unbounded quantifier (catastrophic backtracking risk)")
+        raise _err(
+            source, line, rid, f"{what} has a nested unbounded quantifier (catastrophic backtracking risk)"
+        )
     try:
         return re.compile(pattern.encode("utf-8"))
     except re.error as exc:
@@ -213,7 +219,9 @@ def parse_rule(raw: Any, source: str) -> Rule:
         raise _err(source, line, rid, "hyperscan must be a non-empty pattern string")
 
     entropy = raw.get("entropy")
-    if entropy is not None and (isinstance(entropy, bool) or not isinstance(entropy, int | float) or entropy < 0):
+    if entropy is not None and (
+        isinstance(entropy, bool) or not isinstance(entropy, int | float) or entropy < 0
+    ):
         raise _err(source, line, rid, "entropy must be a non-negative number")
 
     severity = raw.get("severity", "high")
@@ -234,7 +242,9 @@ def parse_rule(raw: Any, source: str) -> Rule:
         _compile_str(p, source, line, rid, "allowlist match regex")
         for p in _str_list(allow.get("match_regexes"), "allowlist.match_regexes", source, line, rid)
     )
-    stopwords = tuple(s.lower() for s in _str_list(allow.get("stopwords"), "allowlist.stopwords", source, line, rid))
+    stopwords = tuple(
+        s.lower() for s in _str_list(allow.get("stopwords"), "allowlist.stopwords", source, line, rid)
+    )
 
     verifier = raw.get("verifier")
     if verifier is not None and verifier not in ("mindee-v1", "mindee-v2"):

@@ -12,16 +12,28 @@ from typing import Any
 
 
 def cli_path() -> list[str]:
-    exe = shutil.which("mindee-scan", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    exe = shutil.which(
+        "mindee-scan", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    )
     return [exe] if exe else [sys.executable, "-m", "scanner"]
 
 
-def run(*args: str, cwd: Path | str | None = None, env: dict[str, str] | None = None,
-        input: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str,
+    cwd: Path | str | None = None,
+    env: dict[str, str] | None = None,
+    input: bytes | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [*cli_path(), *args], cwd=cwd, env=full_env, input=input.decode() if input else None,
-        capture_output=True, text=True, timeout=timeout,
+        [*cli_path(), *args],
+        cwd=cwd,
+        env=full_env,
+        input=input.decode() if input else None,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 

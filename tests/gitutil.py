@@ -33,7 +33,9 @@ def init_repo(path: Path, branch: str = "main") -> Path:
     return path
 
 
-def commit_file(repo: Path, rel: str, content: str | bytes, message: str = "change", date: str | None = None) -> str:
+def commit_file(
+    repo: Path, rel: str, content: str | bytes, message: str = "change", date: str | None = None
+) -> str:
     target = repo / rel
     target.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(content, bytes):

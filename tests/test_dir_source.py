@@ -60,13 +60,18 @@ def test_python_dash_m_runs_the_same_cli(tmp_path: Path) -> None:
     (tmp_path / "x.env").write_text(f"K={key}\n")
     import subprocess
 
-    proc = subprocess.run([sys.executable, "-m", "scanner", "dir", str(tmp_path), "-q"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scanner", "dir", str(tmp_path), "-q"], capture_output=True, text=True
+    )
     assert proc.returncode == 1
     assert "x.env:1:3" in proc.stdout
 
 
 def test_messy_files_are_decoded_and_scanned(tmp_path: Path) -> None:
-    keys = {name: v2_key() for name in ("utf16", "crlf", "badutf8", "eof", "minified", "url", "jsonesc", "k8s", "nb")}
+    keys = {
+        name: v2_key()
+        for name in ("utf16", "crlf", "badutf8", "eof", "minified", "url", "jsonesc", "k8s", "nb")
+    }
     legacy = v1_key()
     (tmp_path / "utf16.txt").write_bytes(("\ufeff" + f"KEY={keys['utf16']}\n").encode("utf-16-le"))
     (tmp_path / "crlf.ini").write_bytes(f"[a]\r\nkey = {keys['crlf']}\r\n".encode())
@@ -78,19 +83,22 @@ def test_messy_files_are_decoded_and_scanned(tmp_path: Path) -> None:
     encoded = base64.b64encode(f"MINDEE_V2_API_KEY={keys['k8s']}".encode()).decode()
     legacy_encoded = base64.b64encode(legacy.encode()).decode()
     (tmp_path / "secret.yaml").write_text(
-        "apiVersion: v1\nkind: Secret\ndata:\n"
-        f"  env: {encoded}\n"
-        f"  MINDEE_API_KEY: {legacy_encoded}\n"
+        f"apiVersion: v1\nkind: Secret\ndata:\n  env: {encoded}\n  MINDEE_API_KEY: {legacy_encoded}\n"
     )
     notebook = {
         "cells": [
-            {"cell_type": "code", "source": ["import os\n", f"os.environ['MINDEE_V2_API_KEY'] = \"{keys['nb']}\"\n"],
-             "outputs": [{"output_type": "stream", "text": [f"using key {keys['nb']}\n"]}]}
+            {
+                "cell_type": "code",
+                "source": ["import os\n", f"os.environ['MINDEE_V2_API_KEY'] = \"{keys['nb']}\"\n"],
+                "outputs": [{"output_type": "stream", "text": [f"using key {keys['nb']}\n"]}],
+            }
         ],
-        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
     }
     (tmp_path / "demo.ipynb").write_text(json.dumps(notebook, indent=1))
-    code, doc = run_json("dir", str(tmp_path), "--show-secrets")
+    _code, doc = run_json("dir", str(tmp_path), "--show-secrets")
     found = _secrets_found(doc)
     for name, key in keys.items():
         assert key in found, f"{name} key missed"
@@ -109,20 +117,27 @@ def test_binaries_large_files_and_symlinks_are_skipped_and_listed(tmp_path: Path
     (tmp_path / "real.txt").write_text(f"k={key}\n")
     os.symlink(tmp_path / "real.txt", tmp_path / "link.txt")
     code, doc = run_json("dir", str(tmp_path), "--max-file-size", "1MB", "--show-secrets")
+    assert code == 1
     reasons = {s["path"]: s["reason"] for s in doc["stats"]["skipped"]}
     assert reasons["big.txt"].startswith("too large")
     assert reasons["link.txt"].startswith("symlink")
     assert doc["stats"]["binary_files"] == 1
     assert [f["path"] for f in doc["findings"]] == ["real.txt"], "a symlink is not followed, so one finding"
-    code, doc = run_json("dir", str(tmp_path), "--follow-symlinks", "--max-file-size", "1MB")
+    _code, doc = run_json("dir", str(tmp_path), "--follow-symlinks", "--max-file-size", "1MB")
     assert sorted(f["path"] for f in doc["findings"]) == ["link.txt", "real.txt"]
 
 
 def test_key_in_binary_file_is_found(tmp_path: Path) -> None:
     key = v2_key()
-    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20 + b"tEXtComment\x00" + key.encode() + b"\x00IEND"
+    png = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+        + b"\x00" * 20
+        + b"tEXtComment\x00"
+        + key.encode()
+        + b"\x00IEND"
+    )
     (tmp_path / "shot.png").write_bytes(png)
-    code, doc = run_json("dir", str(tmp_path), "--show-secrets")
+    _code, doc = run_json("dir", str(tmp_path), "--show-secrets")
     assert _secrets_found(doc) == [key]
 
 
@@ -142,7 +157,7 @@ def test_excludes_from_flag_and_config(tmp_path: Path) -> None:
     (tmp_path / "gen.py").write_text(f"k='{v2_key()}'\n")
     (tmp_path / "keep.py").write_text(f"k='{v2_key()}'\n")
     (tmp_path / ".mindee-scan.yaml").write_text("exclude: [vendor]\n")
-    code, doc = run_json("dir", str(tmp_path), "--exclude", "gen.py")
+    _code, doc = run_json("dir", str(tmp_path), "--exclude", "gen.py")
     assert [f["path"] for f in doc["findings"]] == ["keep.py"]
 
 
@@ -159,7 +174,7 @@ def test_config_allowlists_and_inline_markers(tmp_path: Path) -> None:
     (tmp_path / ".mindee-scan.yaml").write_text(
         f"allowlist:\n  paths: ['fixtures/**']\n  stopwords: ['{stop[3:15].lower()}']\n"
     )
-    code, doc = run_json("dir", str(tmp_path), "--show-secrets")
+    _code, doc = run_json("dir", str(tmp_path), "--show-secrets")
     assert _secrets_found(doc) == [kept]
 
 
@@ -177,7 +192,7 @@ def test_config_can_disable_and_add_rules(tmp_path: Path) -> None:
         "      keywords: [acme-]\n"
         "      examples: {match: ['ACME-9f3a61c07be24d58']}\n"
     )
-    code, doc = run_json("dir", str(tree), "--config", str(tmp_path / "cfg.yaml"))
+    _code, doc = run_json("dir", str(tree), "--config", str(tmp_path / "cfg.yaml"))
     assert [f["rule_id"] for f in doc["findings"]] == ["acme-token"]
 
 
@@ -186,8 +201,11 @@ def test_config_can_disable_and_add_rules(tmp_path: Path) -> None:
     [
         ("allowlist: [1, 2]\n", "allowlist must be a mapping"),
         ("excludes: [a]\n", "unknown key(s): excludes"),
-        ("rules:\n  add:\n    - id: x\n      description: d\n      regex: '(a'\n      keywords: [a]\n"
-         "      examples: {match: [a]}\n", "does not compile"),
+        (
+            "rules:\n  add:\n    - id: x\n      description: d\n      regex: '(a'\n      keywords: [a]\n"
+            "      examples: {match: [a]}\n",
+            "does not compile",
+        ),
         ("rules: {disable: [no-such-rule]}\n", "cannot disable unknown rule"),
         ("key: [unclosed\n", "invalid YAML"),
     ],

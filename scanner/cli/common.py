@@ -43,21 +43,50 @@ class OutputOptions:
 def output_options(f: F) -> F:
     """Decorate a scan command with the options every scan shares."""
     decorators = [
-        click.option("-f", "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text", show_default=True,
-                     help="Report format."),
-        click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (mode 0600)."),
-        click.option("--show-secrets", is_flag=True, help="Print keys in full (they are redacted by default)."),
-        click.option("--color/--no-color", "color", default=None, help="Colour text output (default: on a TTY)."),
+        click.option(
+            "-f",
+            "--format",
+            "fmt",
+            type=click.Choice(FORMAT_CHOICES),
+            default="text",
+            show_default=True,
+            help="Report format.",
+        ),
+        click.option(
+            "-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (mode 0600)."
+        ),
+        click.option(
+            "--show-secrets", is_flag=True, help="Print keys in full (they are redacted by default)."
+        ),
+        click.option(
+            "--color/--no-color", "color", default=None, help="Colour text output (default: on a TTY)."
+        ),
         click.option("-v", "--verbose", is_flag=True, help="List every skipped file and why."),
         click.option("-q", "--quiet", is_flag=True, help="Print nothing when nothing is found."),
-        click.option("--verify", is_flag=True, help="Ask Mindee whether each found key is live (sends the key to Mindee)."),
-        click.option("--mindee-v2-url", envvar="MINDEE_SCAN_V2_URL", help="Mindee v2 API base URL (for proxies/tests)."),
-        click.option("--mindee-v1-url", envvar="MINDEE_SCAN_V1_URL", help="Mindee v1 API base URL (for proxies/tests)."),
-        click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline."),
-        click.option("--ignore-file", type=click.Path(dir_okay=False),
-                     help="Fingerprints to ignore (default: .mindee-scan-ignore at the scan root)."),
-        click.option("--remediation-file", type=click.Path(dir_okay=False),
-                     help="Write a `git filter-repo --replace-text` file for the keys found."),
+        click.option(
+            "--verify",
+            is_flag=True,
+            help="Ask Mindee whether each found key is live (sends the key to Mindee).",
+        ),
+        click.option(
+            "--mindee-v2-url", envvar="MINDEE_SCAN_V2_URL", help="Mindee v2 API base URL (for proxies/tests)."
+        ),
+        click.option(
+            "--mindee-v1-url", envvar="MINDEE_SCAN_V1_URL", help="Mindee v1 API base URL (for proxies/tests)."
+        ),
+        click.option(
+            "--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline."
+        ),
+        click.option(
+            "--ignore-file",
+            type=click.Path(dir_okay=False),
+            help="Fingerprints to ignore (default: .mindee-scan-ignore at the scan root).",
+        ),
+        click.option(
+            "--remediation-file",
+            type=click.Path(dir_okay=False),
+            help="Write a `git filter-repo --replace-text` file for the keys found.",
+        ),
     ]
     for decorator in reversed(decorators):
         f = decorator(f)
@@ -85,7 +114,11 @@ def make_output_options(kwargs: dict[str, Any], hook: str | None = None) -> Outp
 
 def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> int:
     """Suppress, verify, render and write; return the exit code (never 0 if nothing could be scanned)."""
-    if opts.baseline or opts.ignore_file or (root and os.path.isfile(os.path.join(root, ".mindee-scan-ignore"))):
+    if (
+        opts.baseline
+        or opts.ignore_file
+        or (root and os.path.isfile(os.path.join(root, ".mindee-scan-ignore")))
+    ):
         from scanner.suppress import apply_suppressions
 
         result = apply_suppressions(result, baseline=opts.baseline, ignore_file=opts.ignore_file, root=root)
@@ -99,12 +132,21 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
         write_replace_text(result, opts.remediation_file)
     from scanner.report import RenderOptions, render
 
-    color = opts.color if opts.color is not None else (opts.output is None and opts.fmt == "text" and _stdout_tty())
+    color = (
+        opts.color
+        if opts.color is not None
+        else (opts.output is None and opts.fmt == "text" and _stdout_tty())
+    )
     text = render(
         result,
         opts.fmt,
-        RenderOptions(show_secrets=opts.show_secrets, color=bool(color), verbose=opts.verbose, quiet=opts.quiet,
-                      hook=opts.hook),
+        RenderOptions(
+            show_secrets=opts.show_secrets,
+            color=bool(color),
+            verbose=opts.verbose,
+            quiet=opts.quiet,
+            hook=opts.hook,
+        ),
     )
     if opts.output:
         write_private(opts.output, text)
@@ -141,7 +183,10 @@ def _stdout_tty() -> bool:
 
 def config_option(f: F) -> F:
     return click.option(
-        "-c", "--config", "config_path", type=click.Path(dir_okay=False),
+        "-c",
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False),
         help="Config file (default: .mindee-scan.yaml at the scan root).",
     )(f)
 

@@ -14,8 +14,14 @@ from scanner.cli.common import config_option, finish, make_output_options, outpu
 @click.command("dir")
 @click.argument("paths", nargs=-1, type=click.Path())
 @config_option
-@click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0, show_default=True,
-              help="Worker processes (0: automatic, 1: serial).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(0, 64),
+    default=0,
+    show_default=True,
+    help="Worker processes (0: automatic, 1: serial).",
+)
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
 @click.option("--max-file-size", metavar="SIZE", help="Skip files larger than SIZE (default 10MB).")
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links (loops are detected).")
@@ -38,7 +44,12 @@ def dir_command(paths: tuple[str, ...], config_path: str | None, **kwargs: Any) 
         config = replace(config, follow_symlinks=True)
     max_size = parse_size(kwargs["max_file_size"]) if kwargs["max_file_size"] else None
     result = scan_paths(
-        DirOptions(paths=paths, config=config, jobs=kwargs["jobs"], max_file_size=max_size,
-                   use_hyperscan=not kwargs["no_hyperscan"])
+        DirOptions(
+            paths=paths,
+            config=config,
+            jobs=kwargs["jobs"],
+            max_file_size=max_size,
+            use_hyperscan=not kwargs["no_hyperscan"],
+        )
     )
     return finish(result, opts, root=root)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 from typing import Any
@@ -75,7 +76,9 @@ def _available(name: str) -> bool:
         return False
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, prog_name="mindee-scan")
 def cli() -> None:
     """Find leaked Mindee API keys in files, git history and commits; verify and revoke them.
@@ -111,10 +114,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _safe_echo(message: str) -> None:
-    try:
+    with contextlib.suppress(BrokenPipeError, OSError):
         click.echo(message, err=True)
-    except (BrokenPipeError, OSError):
-        pass
 
 
 def _quiet_broken_pipe() -> None:

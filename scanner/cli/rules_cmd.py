@@ -22,8 +22,14 @@ def rules_command(config_path: str | None, fmt: str) -> int:
     detector = build_detector(config)
     if fmt == "json":
         rows = [
-            {"id": r.id, "description": r.description, "severity": r.severity, "verifier": r.verifier,
-             "keywords": list(r.keywords), "source": r.source}
+            {
+                "id": r.id,
+                "description": r.description,
+                "severity": r.severity,
+                "verifier": r.verifier,
+                "keywords": list(r.keywords),
+                "source": r.source,
+            }
             for r in detector.rules
         ]
         click.echo(json.dumps({"engine": detector.engine, "rules": rows}, indent=2))

@@ -10,7 +10,10 @@ from scanner.report.remediation import summary_counts
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
-    lines = [json.dumps({"type": "finding", **f.to_dict(options.show_secrets)}, ensure_ascii=False) for f in result.findings]
+    lines = [
+        json.dumps({"type": "finding", **f.to_dict(options.show_secrets)}, ensure_ascii=False)
+        for f in result.findings
+    ]
     summary = {"type": "summary", "source": result.source, "target": result.target, **summary_counts(result)}
     summary["stats"] = result.stats.to_dict()
     lines.append(json.dumps(summary, ensure_ascii=False))

@@ -23,7 +23,9 @@ def one_line_advice(finding: Finding) -> str:
     verdict = finding.verification.verdict
     if finding.is_mindee:
         if verdict == "live":
-            return f"LIVE KEY: revoke it now at {DASHBOARD_URL} (create a new key, deploy it, delete this one)."
+            return (
+                f"LIVE KEY: revoke it now at {DASHBOARD_URL} (create a new key, deploy it, delete this one)."
+            )
         if verdict == "revoked":
             return "Key is revoked (Mindee answered 401/403): remove it from the code; no further action on the key."
         return (

@@ -34,8 +34,10 @@ def _finding_block(f: Finding, options: RenderOptions) -> list[str]:
     if f.commit:
         lines.append(f"    introduced in {f.commit[:12]} by {f.author or '?'} on {f.date or '?'}")
         if f.occurrences and len(f.occurrences) > 1:
-            lines.append(f"    {len(f.occurrences)} occurrences in history" + (
-                "; still present at HEAD" if f.present_at_head else "; not at HEAD any more"))
+            lines.append(
+                f"    {len(f.occurrences)} occurrences in history"
+                + ("; still present at HEAD" if f.present_at_head else "; not at HEAD any more")
+            )
     if f.verification.verdict == "live" and f.verification.model_count is not None:
         names = ", ".join(f.verification.models[:5])
         more = "…" if f.verification.model_count > 5 else ""
@@ -94,8 +96,11 @@ def _hook_help(hook: str, findings: list[Finding]) -> list[str]:
         "",
         f"This {hook} hook blocked the {'push' if pushed else 'commit'}. Three ways forward:",
         "  1. Remove the key from the code (read it from an environment variable or a secret manager)"
-        + (", and rewrite the unpushed commits (git rebase -i) so the key is not pushed." if pushed else
-           ", then `git add` the file again."),
+        + (
+            ", and rewrite the unpushed commits (git rebase -i) so the key is not pushed."
+            if pushed
+            else ", then `git add` the file again."
+        ),
         "  2. If it is not a real key, mark it: add `# mindee-scan:allow` on its line, or add its fingerprint "
         "to .mindee-scan-ignore with a reason.",
         f"  3. If this key was ever pushed or shared, revoke it now: {DASHBOARD_URL} "
