@@ -1,0 +1,58 @@
+"""Ask Mindee whether found keys are live. Only ever runs on `--verify` or `mindee-scan verify`.
+
+`verify_result` fills Finding.verification for Mindee findings; `verify_keys` serves re-checks (audits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from scanner.model import ScanResult, Verification
+from scanner.verify.checker import Verifier, VerifyConfig
+from scanner.verify.mindee import VERIFIERS
+
+__all__ = ["Verifier", "VerifyConfig", "verify_keys", "verify_result"]
+
+
+def verify_keys(
+    keys: Iterable[tuple[str, str]],
+    v2_url: str | None = None,
+    v1_url: str | None = None,
+    verifier: Verifier | None = None,
+) -> dict[str, Verification]:
+    """(secret, verifier name) pairs -> {secret_hash: Verification}; each distinct key is sent once.
+
+    Pass the same `verifier` to several calls to share its cache and rate limit across them.
+    """
+    checker = verifier or Verifier.from_urls(v2_url, v1_url)
+    results = checker.verify_many((s, v) for s, v in keys if v in VERIFIERS)
+    return {key_hash: verdict for (key_hash, _name), verdict in results.items()}
+
+
+def verify_result(
+    result: ScanResult, v2_url: str | None, v1_url: str | None, verifier: Verifier | None = None
+) -> ScanResult:
+    """Return `result` with every Mindee finding's verdict filled in; other findings stay not-checked."""
+    checker = verifier or Verifier.from_urls(v2_url, v1_url)
+    pairs = [(f.secret, f.verifier) for f in result.findings if f.verifier in VERIFIERS]
+    verdicts = checker.verify_many((s, v) for s, v in pairs if v is not None)
+    findings = []
+    for f in result.findings:
+        if f.verifier in VERIFIERS:
+            verdict = verdicts[(f.secret_hash, f.verifier)]
+        else:
+            verdict = Verification("not-checked", "no verifier for this rule")
+        findings.append(f.with_changes(verification=verdict))
+    result.findings = findings
+    counts: dict[str, int] = {}
+    for f in findings:
+        if f.verifier in VERIFIERS:
+            counts[f.verification.verdict] = counts.get(f.verification.verdict, 0) + 1
+    result.stats.extra["verification"] = {
+        "keys_checked": len({(f.secret_hash, f.verifier) for f in findings if f.verifier in VERIFIERS}),
+        "requests": checker.requests_sent,
+        "v2_url": str(checker.v2),
+        "v1_url": str(checker.v1),
+        "verdicts": dict(sorted(counts.items())),
+    }
+    return result

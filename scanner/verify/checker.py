@@ -1,0 +1,190 @@
+"""Check keys against Mindee: bounded threads, one global rate limit, bounded retries, one request per key."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from scanner.model import Verification
+from scanner.verify.cache import VerificationCache
+from scanner.verify.client import Response, Transport, TransportError
+from scanner.verify.mindee import VERIFIERS, interpret, probe_for
+from scanner.verify.policy import BaseURL, resolve_bases
+from scanner.verify.ratelimit import RateLimiter
+
+TIMEOUT_ENV = "MINDEE_SCAN_VERIFY_TIMEOUT"
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    """Defaults are deliberately gentle: 2 requests/s across the run, far below Mindee's own limits."""
+
+    timeout: float = 10.0  # per request (connect and each read)
+    workers: int = 4  # concurrent requests at most
+    rate: float = 2.0  # requests per second, whole run
+    burst: int = 2
+    max_retries_429: int = 3
+    max_retries_5xx: int = 2
+    max_retries_network: int = 1
+    max_retry_after: float = 30.0  # a longer Retry-After gives `unknown` rather than a stalled scan
+    backoff: float = 1.0  # first wait when no Retry-After is given; doubles each retry
+
+    @classmethod
+    def from_env(cls) -> VerifyConfig:
+        raw = os.environ.get(TIMEOUT_ENV)
+        if raw:
+            try:
+                return cls(timeout=max(0.1, float(raw)))
+            except ValueError:
+                pass
+        return cls()
+
+
+@dataclass
+class Verifier:
+    """One per run: holds the cache, the rate limiter and the two validated base URLs."""
+
+    v2: BaseURL
+    v1: BaseURL
+    config: VerifyConfig = field(default_factory=VerifyConfig)
+    sleep: Callable[[float], None] = time.sleep
+    cache: VerificationCache = field(default_factory=VerificationCache)
+    requests_sent: int = 0
+
+    def __post_init__(self) -> None:
+        self.limiter = RateLimiter(self.config.rate, self.config.burst, sleep=self.sleep)
+        self._transports = {
+            "mindee-v2": Transport(self.v2, self.config.timeout),
+            "mindee-v1": Transport(self.v1, self.config.timeout),
+        }
+        self._count_lock = threading.Lock()
+
+    @classmethod
+    def from_urls(
+        cls, v2_url: str | None, v1_url: str | None, config: VerifyConfig | None = None
+    ) -> Verifier:
+        v2, v1 = resolve_bases(v2_url, v1_url)
+        return cls(v2, v1, config or VerifyConfig.from_env())
+
+    def verify_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Verification]:
+        """(secret, verifier) pairs -> verdicts keyed by VerificationCache.key; each key asked once."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        wanted: dict[tuple[str, str], tuple[str, str]] = {}
+        for secret, verifier in keys:
+            wanted.setdefault(VerificationCache.key(secret, verifier), (secret, verifier))
+        todo = [pair for pair in wanted.values() if self.cache.get(*pair) is None]
+        if todo:
+            workers = max(1, min(self.config.workers, len(todo)))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mindee-verify") as pool:
+                try:
+                    for pair, verdict in zip(todo, pool.map(lambda p: self._check(*p), todo), strict=True):
+                        self.cache.put(*pair, verdict)
+                except BaseException:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
+        out: dict[tuple[str, str], Verification] = {}
+        for key, pair in wanted.items():
+            cached = self.cache.get(*pair)
+            out[key] = cached if cached is not None else Verification("unknown", "not checked")
+        return out
+
+    def verify(self, secret: str, verifier: str) -> Verification:
+        return self.verify_many([(secret, verifier)])[VerificationCache.key(secret, verifier)]
+
+    def _check(self, secret: str, verifier: str) -> Verification:
+        if verifier not in VERIFIERS:
+            return Verification("not-checked", f"no verifier named {verifier!r}")
+        probe = probe_for(verifier, secret)
+        transport = self._transports[verifier]
+        url = transport.base.url(probe.path)
+        retries = {"429": 0, "5xx": 0, "net": 0}
+        while True:
+            self.limiter.acquire()
+            with self._count_lock:
+                self.requests_sent += 1
+            try:
+                resp = transport.get(url, probe.headers)
+            except TransportError as exc:
+                if retries["net"] < self.config.max_retries_network:
+                    retries["net"] += 1
+                    self.sleep(self._backoff(retries["net"]))
+                    continue
+                return _verdict("unknown", f"{exc} ({transport.base.origin})")
+            wait = self._retry_wait(resp, retries)
+            if wait is None:
+                break
+            if wait < 0:  # Retry-After beyond what a scan should wait
+                return _verdict(
+                    "unknown",
+                    f"rate limited (429); Retry-After {resp.header('retry-after')}s "
+                    f"exceeds {self.config.max_retry_after:g}s",
+                    resp.status,
+                )
+            if resp.status == 429:
+                self.limiter.defer(wait)
+            self.sleep(wait)
+        result = interpret(verifier, resp.status, resp.body, resp.header("content-type"))
+        return _verdict(result.verdict, result.detail, resp.status, result.models, result.model_count)
+
+    def _retry_wait(self, resp: Response, retries: dict[str, int]) -> float | None:
+        """Seconds to wait before retrying, None to stop retrying, -1 when the server asks for too long."""
+        if resp.status == 429:
+            if retries["429"] >= self.config.max_retries_429:
+                return None
+            retries["429"] += 1
+            after = parse_retry_after(resp.header("retry-after"))
+            if after is None:
+                return self._backoff(retries["429"])
+            return -1.0 if after > self.config.max_retry_after else after
+        if resp.status >= 500:
+            if retries["5xx"] >= self.config.max_retries_5xx:
+                return None
+            retries["5xx"] += 1
+            return self._backoff(retries["5xx"])
+        return None
+
+    def _backoff(self, attempt: int) -> float:
+        return float(min(self.config.max_retry_after, self.config.backoff * 2 ** (attempt - 1)))
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds (RFC 9110 allows delay-seconds or an HTTP-date); fractional seconds tolerated."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _verdict(
+    verdict: str,
+    detail: str,
+    status: int | None = None,
+    models: tuple[str, ...] = (),
+    model_count: int | None = None,
+) -> Verification:
+    checked_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Verification(
+        verdict=verdict,
+        detail=detail,
+        checked_at=checked_at,
+        status_code=status,
+        models=models,
+        model_count=model_count,
+    )

@@ -1,0 +1,377 @@
+"""The verifier against a real loopback HTTP server playing Mindee: verdicts, retries, limits, safety."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from scanner.errors import UsageError
+from scanner.model import Finding, ScanResult, ScanStats, secret_hash
+from scanner.verify import Verifier, VerifyConfig, verify_keys, verify_result
+from scanner.verify.checker import parse_retry_after
+from scanner.verify.mindee import parse_models
+from scanner.verify.policy import parse_base_url, resolve_bases
+from scanner.verify.ratelimit import RateLimiter
+from tests.keys import v1_key, v2_key, v2_long_key
+from tests.mindee_mock import V1_PATH, V2_PATH, MindeeMock, Reply, free_port, serve_elsewhere, serve_mindee
+
+
+@pytest.fixture
+def mindee() -> Iterator[MindeeMock]:
+    yield from serve_mindee()
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[MindeeMock]:
+    yield from serve_elsewhere()
+
+
+FAST = VerifyConfig(timeout=0.5, backoff=0.01, rate=200, burst=50, workers=4)
+
+
+def make_verifier(m: MindeeMock, config: VerifyConfig = FAST) -> Verifier:
+    return Verifier.from_urls(m.v2_url, m.v1_url, config)
+
+
+def test_v2_live_key_sends_exact_request_and_reads_blast_radius(mindee: MindeeMock) -> None:
+    key = v2_key()
+    mindee.live_v2(key, ["Invoices EU", "Receipts", "Passports"])
+    v = make_verifier(mindee).verify(key, "mindee-v2")
+    assert v.verdict == "live"
+    assert v.status_code == 200
+    assert v.model_count == 3
+    assert v.models == ("Invoices EU", "Receipts", "Passports")
+    assert v.checked_at and v.checked_at.endswith("Z")
+    [req] = mindee.requests
+    assert (req.method, req.path) == ("GET", V2_PATH)
+    assert req.authorization == key  # raw key, no scheme
+    assert "mindee-scan/" in req.headers["user-agent"]
+
+
+def test_v1_live_key_uses_token_scheme_and_a_read_only_probe(mindee: MindeeMock) -> None:
+    key = v1_key()
+    mindee.live_v1(key)
+    v = make_verifier(mindee).verify(key, "mindee-v1")
+    assert v.verdict == "live", v.detail
+    assert v.status_code == 404
+    [req] = mindee.requests
+    assert (req.method, req.path) == ("GET", V1_PATH)
+    assert req.authorization == f"Token {key}"
+    assert "content-length" not in req.headers  # no body: nothing uploaded, nothing parsed
+
+
+@pytest.mark.parametrize("status", [401, 403])
+@pytest.mark.parametrize("api", ["v2", "v1"])
+def test_401_and_403_mean_revoked(mindee: MindeeMock, status: int, api: str) -> None:
+    key = v2_key() if api == "v2" else v1_key()
+    mindee.script(api, key, Reply(status, {"detail": "nope"}))
+    v = make_verifier(mindee).verify(key, f"mindee-{api}")
+    assert (v.verdict, v.status_code) == ("revoked", status)
+    assert len(mindee.requests) == 1  # a clear answer is never retried
+
+
+def test_429_honours_retry_after_then_succeeds(mindee: MindeeMock) -> None:
+    key = v2_key()
+    mindee.script("v2", key, Reply(429, headers={"Retry-After": "1"}), Reply(200, {"models": []}))
+    v = make_verifier(mindee).verify(key, "mindee-v2")
+    assert v.verdict == "live"
+    first, second = mindee.requests
+    assert second.at - first.at >= 0.95  # waited what the server asked
+
+
+def test_429_forever_gives_unknown_after_bounded_retries(mindee: MindeeMock) -> None:
+    key = v2_key()
+    mindee.script("v2", key, Reply(429, headers={"Retry-After": "0"}))
+    config = VerifyConfig(timeout=0.5, backoff=0.01, rate=200, burst=50, max_retries_429=3)
+    v = make_verifier(mindee, config).verify(key, "mindee-v2")
+    assert (v.verdict, v.status_code) == ("unknown", 429)
+    assert "429" in v.detail
+    assert len(mindee.requests) == 4  # first try + 3 retries
+
+
+def test_retry_after_beyond_cap_is_unknown_without_waiting(mindee: MindeeMock) -> None:
+    key = v2_key()
+    mindee.script("v2", key, Reply(429, headers={"Retry-After": "3600"}))
+    started = time.monotonic()
+    v = make_verifier(mindee).verify(key, "mindee-v2")
+    assert v.verdict == "unknown" and "Retry-After" in v.detail
+    assert time.monotonic() - started < 2
+    assert len(mindee.requests) == 1
+
+
+def test_500_is_retried_then_unknown(mindee: MindeeMock) -> None:
+    key = v1_key()
+    mindee.script("v1", key, Reply(500, {"detail": "boom"}))
+    v = make_verifier(mindee).verify(key, "mindee-v1")
+    assert (v.verdict, v.status_code) == ("unknown", 500)
+    assert "server error 500" in v.detail
+    assert len(mindee.requests) == 1 + FAST.max_retries_5xx
+
+
+def test_500_then_200_recovers(mindee: MindeeMock) -> None:
+    key = v2_key()
+    mindee.script("v2", key, Reply(503), Reply(200, {"models": [{"name": "A"}]}))
+    v = make_verifier(mindee).verify(key, "mindee-v2")
+    assert v.verdict == "live" and v.models == ("A",)
+
+
+def test_slow_answer_hits_the_timeout(mindee: MindeeMock) -> None:
+    key = v2_key()
+    mindee.script("v2", key, Reply(200, {"models": []}, delay=3))
+    config = VerifyConfig(timeout=0.3, backoff=0.01, rate=200, burst=50, max_retries_network=1)
+    started = time.monotonic()
+    v = make_verifier(mindee, config).verify(key, "mindee-v2")
+    elapsed = time.monotonic() - started
+    assert v.verdict == "unknown"
+    assert "timed out" in v.detail
+    assert v.status_code is None
+    assert len(mindee.requests) == 2  # one retry, then give up
+    assert elapsed < 2.5
+
+
+def test_connection_refused_is_unknown_with_reason() -> None:
+    port = free_port()
+    verifier = Verifier.from_urls(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/v1", FAST)
+    v = verifier.verify(v2_key(), "mindee-v2")
+    assert v.verdict == "unknown"
+    assert "connection refused" in v.detail
+
+
+def test_redirect_to_another_host_is_not_followed(mindee: MindeeMock, elsewhere: MindeeMock) -> None:
+    key = v2_key()
+    elsewhere.live_v2(key, ["stolen"])
+    mindee.script("v2", key, Reply(302, headers={"Location": elsewhere.v2_url + V2_PATH}))
+    v1 = v1_key()
+    mindee.script("v1", v1, Reply(307, headers={"Location": elsewhere.v1_url + V1_PATH[3:]}))
+    verifier = make_verifier(mindee)
+    assert verifier.verify(key, "mindee-v2").verdict == "unknown"
+    res = verifier.verify(v1, "mindee-v1")
+    assert res.verdict == "unknown" and "redirect" in res.detail and res.status_code == 307
+    assert elsewhere.requests == []  # the other host never saw anything, let alone a key
+
+
+def test_each_distinct_key_is_checked_once(mindee: MindeeMock) -> None:
+    a, b = v2_key(), v1_key()
+    mindee.live_v2(a, ["X"])
+    mindee.live_v1(b)
+    verifier = make_verifier(mindee)
+    out = verifier.verify_many([(a, "mindee-v2")] * 5 + [(b, "mindee-v1")] * 3)
+    assert len(mindee.requests) == 2
+    assert verifier.verify(a, "mindee-v2").verdict == "live"  # from the cache
+    assert len(mindee.requests) == 2
+    assert {v.verdict for v in out.values()} == {"live"}
+    assert verifier.requests_sent == 2
+
+
+def test_concurrency_is_bounded(mindee: MindeeMock) -> None:
+    keys = [v2_key() for _ in range(8)]
+    for k in keys:
+        mindee.script("v2", k, Reply(200, {"models": []}, delay=0.15))
+    config = VerifyConfig(timeout=2, backoff=0.01, rate=500, burst=50, workers=3)
+    make_verifier(mindee, config).verify_many([(k, "mindee-v2") for k in keys])
+    assert len(mindee.requests) == 8
+    assert 2 <= mindee.max_inflight <= 3
+
+
+def test_global_rate_limit_spaces_requests(mindee: MindeeMock) -> None:
+    keys = [v2_key() for _ in range(6)]
+    for k in keys:
+        mindee.live_v2(k, [])
+    config = VerifyConfig(timeout=2, rate=20, burst=1, workers=4)
+    started = time.monotonic()
+    make_verifier(mindee, config).verify_many([(k, "mindee-v2") for k in keys])
+    elapsed = time.monotonic() - started
+    assert elapsed >= 5 / 20 - 0.02  # 6 requests at 20/s with no burst: at least 5 intervals
+    times = sorted(r.at for r in mindee.requests)
+    assert all(b - a >= 0.04 for a, b in itertools.pairwise(times))
+
+
+def test_rate_limiter_token_bucket_with_fake_clock() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(s)
+        now[0] += s
+
+    limiter = RateLimiter(rate=2, burst=2, clock=lambda: now[0], sleep=sleep)
+    for _ in range(6):
+        limiter.acquire()
+    assert now[0] == pytest.approx(2.0)  # 2 free, then 4 more at 2/s
+    limiter.defer(5)
+    limiter.acquire()
+    assert now[0] >= 7.0
+
+
+def test_rate_limiter_is_thread_safe() -> None:
+    limiter = RateLimiter(rate=1000, burst=5)
+
+    def work() -> None:
+        for _ in range(20):
+            limiter.acquire()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    assert not any(t.is_alive() for t in threads)
+
+
+def _finding(secret: str, rule: str, verifier: str | None, path: str = "app.py", line: int = 1) -> Finding:
+    return Finding(
+        rule_id=rule,
+        description="d",
+        severity="high",
+        path=path,
+        line=line,
+        column=1,
+        secret=secret,
+        verifier=verifier,
+        line_text=f"KEY = '{secret}'",
+    )
+
+
+def test_verify_result_fills_report_fields(mindee: MindeeMock) -> None:
+    live, dead, legacy = v2_long_key(), v2_key(), v1_key()
+    mindee.live_v2(live, ["Invoices", "Receipts"])
+    mindee.delete("v2", dead)
+    mindee.live_v1(legacy)
+    findings = [
+        _finding(live, "mindee-api-key-v2", "mindee-v2"),
+        _finding(live, "mindee-api-key-v2", "mindee-v2", path="other.py", line=9),
+        _finding(dead, "mindee-api-key-v2", "mindee-v2"),
+        _finding(legacy, "mindee-api-key-v1", "mindee-v1"),
+        _finding("AKIAIOSFODNN7EXAMPLQ", "aws-access-key-id", None),
+    ]
+    result = ScanResult(findings=findings, stats=ScanStats())
+    out = verify_result(result, mindee.v2_url, mindee.v1_url, verifier=make_verifier(mindee))
+    verdicts = [f.verification.verdict for f in out.findings]
+    assert verdicts == ["live", "live", "revoked", "live", "not-checked"]
+    assert len(mindee.requests) == 3  # the key found twice is asked once
+    doc = out.findings[0].to_dict()
+    assert doc["verification"]["verdict"] == "live"
+    assert doc["verification"]["model_count"] == 2
+    assert doc["verification"]["models"] == ["Invoices", "Receipts"]
+    assert doc["verification"]["status_code"] == 200
+    assert out.findings[2].to_dict()["verification"]["status_code"] == 401
+    stats = out.stats.to_dict()["verification"]
+    assert stats["requests"] == 3 and stats["keys_checked"] == 3
+    assert stats["verdicts"] == {"live": 3, "revoked": 1}
+
+
+def test_verify_keys_returns_verdicts_by_hash(mindee: MindeeMock) -> None:
+    key = v2_key()
+    mindee.live_v2(key, ["M"])
+    out = verify_keys([(key, "mindee-v2"), ("AKIAIOSFODNN7EXAMPLQ", "aws")], mindee.v2_url, mindee.v1_url)
+    assert list(out) == [secret_hash(key)]
+    assert out[secret_hash(key)].verdict == "live"
+    assert len(mindee.requests) == 1
+
+
+def test_shared_verifier_keeps_cache_across_calls(mindee: MindeeMock) -> None:
+    key = v1_key()
+    mindee.live_v1(key)
+    verifier = make_verifier(mindee)
+    verify_keys([(key, "mindee-v1")], verifier=verifier)
+    verify_keys([(key, "mindee-v1")], verifier=verifier)
+    assert len(mindee.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api-v2.mindee.net",  # plain HTTP off loopback
+        "http://10.0.0.1:8080",
+        "ftp://127.0.0.1",
+        "https://user:pw@api-v2.mindee.net",
+        "https://api-v2.mindee.net/?x=1",
+        "not a url",
+        "https://",
+    ],
+)
+def test_unsafe_base_urls_are_refused(url: str) -> None:
+    with pytest.raises(UsageError):
+        parse_base_url(url, "--mindee-v2-url")
+
+
+def test_base_url_defaults_env_and_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    v2, v1 = resolve_bases(None, None)
+    assert str(v2) == "https://api-v2.mindee.net" and str(v1) == "https://api.mindee.net/v1"
+    monkeypatch.setenv("MINDEE_SCAN_V2_URL", "http://localhost:9999/")
+    monkeypatch.setenv("MINDEE_SCAN_V1_URL", "http://[::1]:8888/v1/")
+    v2, v1 = resolve_bases(None, None)
+    assert v2.url("/v2/search/models") == "http://localhost:9999/v2/search/models"
+    assert v1.url("/x") == "http://[::1]:8888/v1/x"
+    assert not v2.same_origin("http://localhost:9998/v2/search/models")
+    assert not v2.same_origin("https://localhost:9999/")
+
+
+def test_proxy_variables_are_respected_for_remote_hosts(elsewhere: MindeeMock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With HTTPS_PROXY set, the key travels inside a CONNECT tunnel: the proxy sees the host, not the key."""
+    monkeypatch.setenv("HTTPS_PROXY", elsewhere.origin)
+    monkeypatch.setenv("https_proxy", elsewhere.origin)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    key = v2_key()
+    verifier = Verifier.from_urls("https://api-v2.mindee.test", None, FAST)
+    v = verifier.verify(key, "mindee-v2")
+    assert v.verdict == "unknown"  # our fake proxy refuses the tunnel
+    assert [(r.method, r.path) for r in elsewhere.requests][:1] == [("CONNECT", "api-v2.mindee.test:443")]
+    assert all(key not in str(r.headers) and key not in r.path for r in elsewhere.requests)
+
+
+def test_loopback_base_never_goes_through_a_proxy(
+    mindee: MindeeMock, elsewhere: MindeeMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(var, elsewhere.origin)
+    key = v2_key()
+    mindee.live_v2(key, [])
+    assert make_verifier(mindee).verify(key, "mindee-v2").verdict == "live"
+    assert elsewhere.requests == []
+
+
+@pytest.mark.parametrize(
+    ("body", "names", "count"),
+    [
+        (b'{"models": [{"name": "A"}, {"id": "u-1"}], "pagination": {"total_items": 7}}', ("A", "u-1"), 7),
+        (b'[{"name": "A"}, "B"]', ("A", "B"), 2),
+        (b'{"data": [{"title": "T"}], "total": 1}', ("T",), 1),
+        (b'{"models": [], "pagination": {"total_items": "x"}}', (), 0),
+        (b'{"models": "nope"}', (), None),
+        (b"<html>", (), None),
+        (b'{"models": [1, null, {"name": 5}]}', (), 3),
+    ],
+)
+def test_models_parsing_is_defensive(body: bytes, names: tuple[str, ...], count: int | None) -> None:
+    assert parse_models(body) == (names, count)
+
+
+def test_live_v2_with_unreadable_body_is_still_live(mindee: MindeeMock) -> None:
+    key = v2_key()
+    mindee.script("v2", key, Reply(200, b"not json"))
+    v = make_verifier(mindee).verify(key, "mindee-v2")
+    assert v.verdict == "live" and v.model_count is None
+
+
+def test_v1_html_404_is_not_mistaken_for_live(mindee: MindeeMock) -> None:
+    key = v1_key()
+    mindee.script("v1", key, Reply(404, b"<html>nginx</html>", {"Content-Type": "text/html"}))
+    assert make_verifier(mindee).verify(key, "mindee-v1").verdict == "unknown"
+
+
+@pytest.mark.parametrize(("value", "expected"), [("3", 3.0), ("0.5", 0.5), ("-2", 0.0), ("soon", None), (None, None)])
+def test_parse_retry_after(value: str | None, expected: float | None) -> None:
+    assert parse_retry_after(value) == expected
+
+
+def test_parse_retry_after_http_date() -> None:
+    from email.utils import formatdate
+
+    got = parse_retry_after(formatdate(time.time() + 10, usegmt=True))
+    assert got is not None and 8 <= got <= 11
