@@ -1,0 +1,130 @@
+"""Directory scan, side by side in one run: mindee-scan dir vs betterleaks and Kingfisher (+ the `cat` floor).
+
+    .venv/bin/python bench/make_tree.py            # once: bench/work/tree, ~300 MB + planted keys
+    .venv/bin/python bench/bench_dir.py            # 3 interleaved rounds, median per tool
+
+Prints wall, CPU (user+sys incl. children), peak RSS and MB/s per tool, ratios of mindee-scan against
+each peer, and which planted keys each tool reported (a tool that misses its own kind of key fails).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import (
+    BETTERLEAKS,
+    KINGFISHER,
+    MINDEE_SCAN,
+    ROOT,
+    Run,
+    best_of,
+    measure,
+    table,
+    tree_size,
+    warm_cache,
+)
+
+OUT = ROOT / "bench" / "out"
+
+
+Argv = list[str | os.PathLike[str]]
+
+
+def commands(tree: Path, jobs: int | None, fallback: bool) -> dict[str, Argv]:
+    ours: Argv = [MINDEE_SCAN, "dir", tree, "--format", "json", "--show-secrets", "-o", OUT / "ours.json"]
+    if jobs is not None:
+        ours += ["--jobs", str(jobs)]
+    cmds: dict[str, Argv] = {
+        "mindee-scan": ours,
+        "betterleaks": [BETTERLEAKS, "fs", tree, "--no-banner", "--no-color", "-o", OUT / "betterleaks.json"],
+        "kingfisher": [
+            KINGFISHER,
+            "scan",
+            tree,
+            "--no-validate",
+            "--no-update-check",
+            "--format",
+            "json",
+            "-o",
+            OUT / "kingfisher.json",
+        ],
+        "floor: cat every file": ["sh", "-c", f"find '{tree}' -type f -print0 | xargs -0 cat > /dev/null"],
+    }
+    if fallback:
+        cmds["mindee-scan (pure-Python prefilter)"] = [*ours[:-2], "-o", OUT / "ours-py.json", "--no-hyperscan"]
+    return cmds
+
+
+REPORTS = {
+    "mindee-scan": "ours.json",
+    "mindee-scan (pure-Python prefilter)": "ours-py.json",
+    "betterleaks": "betterleaks.json",
+    "kingfisher": "kingfisher.json",
+}
+
+
+def check_planted(planted: list[dict[str, str]]) -> list[str]:
+    """Which planted keys each tool reported: Mindee keys are ours to find, the generic ones every tool's."""
+    lines = ["planted keys found (mindee / generic):"]
+    kinds = {k: sum(1 for p in planted if p["kind"] == k) for k in ("mindee", "generic")}
+    for tool, name in REPORTS.items():
+        path = OUT / name
+        if not path.exists():
+            continue
+        text = path.read_text(errors="replace")
+        found = {k: sum(1 for p in planted if p["kind"] == k and p["secret"] in text) for k in kinds}
+        lines.append(
+            f"  {tool:<36} mindee {found['mindee']}/{kinds['mindee']}   generic {found['generic']}/{kinds['generic']}"
+        )
+    return lines
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tree", type=Path, default=ROOT / "bench" / "work" / "tree")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=None, help="pass --jobs to mindee-scan")
+    ap.add_argument("--fallback", action="store_true", help="also time the pure-Python prefilter")
+    ap.add_argument("--only", action="append", help="run only these tools (repeatable)")
+    ap.add_argument("--json", type=Path, help="also write the results as JSON here")
+    args = ap.parse_args()
+    if not args.tree.is_dir():
+        print(f"{args.tree}: missing; run bench/make_tree.py first", file=sys.stderr)
+        return 2
+    OUT.mkdir(parents=True, exist_ok=True)
+    os.chmod(OUT, 0o700)
+    files, size = tree_size(args.tree)
+    print(f"tree {args.tree}: {files} files, {size / 1e6:.1f} MB; {os.cpu_count()} CPUs; {args.rounds} rounds")
+    warm_cache(args.tree)
+    cmds = commands(args.tree, args.jobs, args.fallback)
+    if args.only:
+        cmds = {k: v for k, v in cmds.items() if k in args.only}
+    runs: dict[str, list[Run]] = {k: [] for k in cmds}
+    for i in range(args.rounds):
+        for name, argv in cmds.items():  # interleaved, so background noise hits every tool alike
+            r = measure(name, argv)
+            runs[name].append(r)
+            print(f"  round {i + 1} {name:<36} {r.wall_s:7.2f} s  rc={r.returncode}", flush=True)
+            if r.returncode not in (0, 1, 200, 205):
+                print(r.stderr.decode(errors="replace")[-2000:], file=sys.stderr)
+    medians = [best_of(v) for v in runs.values()]
+    print()
+    print(table(medians, size, "mindee-scan", [n for n in cmds if n != "mindee-scan"]))
+    planted_file = args.tree.parent / "planted.json"
+    if planted_file.exists():
+        print()
+        print("\n".join(check_planted(json.loads(planted_file.read_text()))))
+    if args.json:
+        args.json.write_text(json.dumps([{k: v for k, v in vars(r).items() if k not in ("stdout", "stderr")}
+                                         for r in medians], indent=1))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""Run a command and measure it: wall time, CPU (user+sys of it and every child it waited for), peak memory.
+
+Two memory figures, because tools differ in shape: `max_rss_mb` is the largest single process (what
+`/usr/bin/time -v` reports, from wait4's rusage), `tree_rss_mb` the sampled peak of the whole process
+tree's summed RSS (fair to a tool that forks workers; shared copy-on-write pages are counted per process,
+so it overstates a forking tool a little).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / ".venv" / "lib" / "python3.11" / "site-packages"
+BETTERLEAKS = SITE / "betterleaks" / "bin" / "betterleaks"
+KINGFISHER = SITE / "kingfisher" / "bin" / "kingfisher"
+MINDEE_SCAN = ROOT / ".venv" / "bin" / "mindee-scan"
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass
+class Run:
+    name: str
+    wall_s: float
+    cpu_s: float
+    max_rss_mb: float
+    tree_rss_mb: float
+    returncode: int
+    stdout: bytes = b""
+    stderr: bytes = b""
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                out.extend(int(x) for x in fh.read().split())
+    except OSError:
+        pass
+    return out
+
+
+def _tree_rss(pid: int) -> int:
+    total = 0
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/statm") as fh:
+                total += int(fh.read().split()[1]) * _PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+        stack.extend(_children(p))
+    return total
+
+
+def measure(
+    name: str,
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    env: dict[str, str] | None = None,
+    stdin: bytes | None = None,
+    capture: bool = True,
+    sample_ms: int = 20,
+) -> Run:
+    """Run argv once; stdout is captured (or discarded) so terminal output costs nothing."""
+    out_target = subprocess.PIPE if capture else subprocess.DEVNULL
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(a) for a in argv],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=out_target,
+        stderr=out_target,
+    )
+    peak = 0
+    done = threading.Event()
+
+    def sampler() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            done.wait(sample_ms / 1000)
+
+    thread = threading.Thread(target=sampler, daemon=True)
+    thread.start()
+    # communicate() would reap the child and lose its rusage: read the pipes in threads, wait4 here.
+    chunks: dict[str, bytes] = {"out": b"", "err": b""}
+    readers = []
+    for key, stream in (("out", proc.stdout), ("err", proc.stderr)):
+        if stream is not None:
+
+            def read(key: str = key, stream=stream) -> None:  # type: ignore[no-untyped-def]
+                chunks[key] = stream.read()
+
+            t = threading.Thread(target=read, daemon=True)
+            t.start()
+            readers.append(t)
+    if stdin is not None and proc.stdin is not None:
+        try:
+            proc.stdin.write(stdin)
+        finally:
+            proc.stdin.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    done.set()
+    thread.join()
+    for t in readers:
+        t.join()
+    return Run(
+        name=name,
+        wall_s=wall,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        max_rss_mb=usage.ru_maxrss / 1024,
+        tree_rss_mb=max(peak, usage.ru_maxrss * 1024) / 1e6,
+        returncode=proc.returncode,
+        stdout=chunks["out"],
+        stderr=chunks["err"],
+    )
+
+
+def best_of(runs: list[Run]) -> Run:
+    """The median run by wall time (machines are noisy; the median resists one slow outlier)."""
+    ordered = sorted(runs, key=lambda r: r.wall_s)
+    return ordered[len(ordered) // 2]
+
+
+def median_wall(runs: list[Run]) -> float:
+    return statistics.median(r.wall_s for r in runs)
+
+
+def tree_size(root: Path) -> tuple[int, int]:
+    files = size = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        for name in filenames:
+            try:
+                st = os.lstat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            files += 1
+            size += st.st_size
+    return files, size
+
+
+def warm_cache(root: Path) -> None:
+    """Read every file once so the first tool does not pay for the disk."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        for name in filenames:
+            p = os.path.join(dirpath, name)
+            try:
+                with open(p, "rb") as fh:
+                    while fh.read(1 << 20):
+                        pass
+            except OSError:
+                pass
+
+
+def table(runs: list[Run], size_bytes: int | None, reference: str, peers: Sequence[str]) -> str:
+    """Side-by-side table plus ratios of `reference` against each peer (>1 means the reference wins)."""
+    lines = [
+        f"{'tool':<34} {'wall s':>8} {'cpu s':>8} {'max RSS MB':>11} {'tree RSS MB':>12} {'MB/s':>8} {'rc':>4}",
+    ]
+    by_name = {r.name: r for r in runs}
+    for r in runs:
+        mbps = f"{size_bytes / 1e6 / r.wall_s:8.1f}" if size_bytes else f"{'-':>8}"
+        lines.append(
+            f"{r.name:<34} {r.wall_s:8.3f} {r.cpu_s:8.2f} {r.max_rss_mb:11.1f} {r.tree_rss_mb:12.1f}"
+            f" {mbps} {r.returncode:>4}"
+        )
+    ref = by_name.get(reference)
+    if ref is not None:
+        lines.append("")
+        lines.append(f"ratios ({reference} vs peer; >1 = {reference} is faster / smaller):")
+        for p in peers:
+            peer = by_name.get(p)
+            if peer is None:
+                continue
+            lines.append(
+                f"  vs {p:<30} wall x{peer.wall_s / ref.wall_s:5.2f}   cpu x{peer.cpu_s / max(ref.cpu_s, 1e-9):5.2f}"
+                f"   tree RSS x{peer.tree_rss_mb / max(ref.tree_rss_mb, 1e-9):5.2f}"
+            )
+    return "\n".join(lines)
