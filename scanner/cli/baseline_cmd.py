@@ -1,0 +1,133 @@
+"""`mindee-scan baseline create|update [SCAN COMMAND...]`: record known findings, later drop stale ones.
+
+The scan itself is any scan command (`dir PATH`, `git REPO`, with its own options), run in-process
+with a JSON report that this command reads back: the baseline never sees more than the report does
+(rule, secret hash, paths), and every source gets baselines for free.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Any
+
+import click
+
+_SCAN_COMMANDS = ("dir", "git", "staged")
+_SCAN_HELP = "SCAN is a scan command and its arguments (default: `dir .`), e.g. `git .` or `dir src --exclude '*.md'`."
+
+
+@click.group("baseline")
+def baseline_group() -> None:
+    """Create or update a baseline of known findings (keyed by rule + secret hash, never a line)."""
+
+
+@baseline_group.command("create", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    metavar="FILE",
+    show_default=False,
+    help="Baseline file to write (default: .mindee-scan-baseline.json).",
+)
+@click.argument("scan", nargs=-1, type=click.UNPROCESSED)
+def create_command(output: str | None, scan: tuple[str, ...]) -> int:
+    """Scan, then write every finding as a baseline entry.
+
+    SCAN is a scan command and its arguments (default: `dir .`), e.g. `git .`.
+    """
+    from scanner.baseline import DEFAULT_BASELINE, Baseline, entries_from_report, now_iso
+    from scanner.cli.common import write_private
+
+    path = output or DEFAULT_BASELINE
+    args = _scan_args(scan)
+    doc = _run_scan(args)
+    stamp = now_iso()
+    baseline = Baseline(entries_from_report(doc), args, stamp, stamp)
+    write_private(path, baseline.to_json())
+    click.echo(
+        f"baseline {path}: {len(baseline.entries)} entr{'y' if len(baseline.entries) == 1 else 'ies'} "
+        f"from {len(doc.get('findings', []))} finding(s) of `mindee-scan {' '.join(args)}`"
+    )
+    return 0
+
+
+@baseline_group.command("update", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option(
+    "-b",
+    "--baseline",
+    "baseline_path",
+    default=None,
+    metavar="FILE",
+    help="Baseline file to update (default: .mindee-scan-baseline.json).",
+)
+@click.option("--add-new", is_flag=True, help="Also add findings that are not in the baseline yet.")
+@click.argument("scan", nargs=-1, type=click.UNPROCESSED)
+def update_command(baseline_path: str | None, add_new: bool, scan: tuple[str, ...]) -> int:
+    """Scan again, drop entries that no longer occur (reported as stale), keep the rest.
+
+    SCAN defaults to the scan command recorded in the baseline, else `dir .`.
+    """
+    from scanner.baseline import DEFAULT_BASELINE, entries_from_report, load_baseline, now_iso
+    from scanner.cli.common import write_private
+
+    path = baseline_path or DEFAULT_BASELINE
+    baseline = load_baseline(path)
+    args = _scan_args(scan or baseline.scan)
+    doc = _run_scan(args)
+    current = entries_from_report(doc)
+    stale = [baseline.entries[k] for k in sorted(baseline.entries) if k not in current]
+    new = [current[k] for k in sorted(current) if k not in baseline.entries]
+    # Kept entries take the paths where they are now; identity (rule, hash) never changes.
+    entries = {k: current[k] for k in baseline.entries if k in current}
+    if add_new:
+        entries.update({e.key: e for e in new})
+    baseline.entries = entries
+    baseline.scan = args
+    baseline.updated_at = now_iso()
+    write_private(path, baseline.to_json())
+
+    lines = [
+        f"baseline {path}: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} kept, "
+        f"{len(stale)} stale removed, {len(new)} new finding(s) " + ("added" if add_new else "not added")
+    ]
+    for e in stale:
+        where = f" (last seen in {', '.join(e.paths[:3])})" if e.paths else ""
+        lines.append(f"stale: {e.fingerprint}{where}: no longer found; removed")
+    if new and not add_new:
+        lines.append("new findings are not baselined: fix them, or rerun with --add-new to accept them")
+    for e in new:
+        lines.append(f"new: {e.fingerprint} in {', '.join(e.paths[:3])}")
+    click.echo("\n".join(lines))
+    return 0
+
+
+def _scan_args(scan: tuple[str, ...]) -> tuple[str, ...]:
+    from scanner.cli.common import require
+
+    args = tuple(scan) or ("dir", ".")
+    require(args[0] in _SCAN_COMMANDS, f"`{args[0]}` is not a scan command; {_SCAN_HELP}")
+    return args
+
+
+def _run_scan(args: tuple[str, ...]) -> dict[str, Any]:
+    """Run the scan command in-process with a JSON report into a private temp file, and read it back."""
+    from scanner.cli.main import cli
+    from scanner.errors import ExitCode, ScanError
+
+    with tempfile.TemporaryDirectory(prefix="mindee-scan-baseline-") as tmp:
+        report = os.path.join(tmp, "scan.json")
+        code = cli.main(
+            args=[*args, "--format", "json", "--output", report, "--quiet"],
+            prog_name="mindee-scan",
+            standalone_mode=False,
+        )
+        if code == ExitCode.ERROR or not os.path.exists(report):
+            raise ScanError(f"`mindee-scan {' '.join(args)}` could not scan; baseline not written")
+        with open(report, encoding="utf-8") as fh:
+            doc: dict[str, Any] = json.load(fh)
+    for err in doc.get("stats", {}).get("errors", []):
+        click.echo(f"error: {err}", err=True)
+    return doc

@@ -1,0 +1,152 @@
+"""`.mindee-scan-ignore`: fingerprints a team decided to ignore, each with a reason, owner and expiry.
+
+One entry per line, then `key=value` fields (shell quoting), `#` starts a comment:
+
+    mindee-api-key:0befacc5946f025702a50bed reason="revoked 2024-05, kept in a test" owner=alice expires=2026-06-30
+
+An expired entry stops suppressing (the finding is reported again) and the scan says so in a note.
+gitleaks `.gitleaksignore` files are read too; their fingerprints carry a line number and gitleaks'
+rule names, so they match by location only (see `GitleaksEntry`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from dataclasses import dataclass
+from datetime import date
+
+from scanner.errors import ConfigError
+from scanner.model import Finding
+
+IGNORE_NAME = ".mindee-scan-ignore"
+_FIELDS = {"reason", "owner", "expires"}
+_FINGERPRINT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*):([0-9a-f]{24}|[0-9a-f]{64})$")
+_SHA = re.compile(r"^[0-9a-f]{7,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreEntry:
+    fingerprint: str  # rule:hash24, or rule:full sha256
+    reason: str
+    where: str  # file:line, for messages
+    owner: str | None = None
+    expires: date | None = None
+
+    def matches(self, finding: Finding) -> bool:
+        rule, _, digest = self.fingerprint.partition(":")
+        return finding.rule_id == rule and finding.secret_hash.startswith(digest)
+
+    def expired(self, today: date) -> bool:
+        return self.expires is not None and today > self.expires
+
+    def label(self) -> str:
+        owner = f", owner {self.owner}" if self.owner else ""
+        until = f", until {self.expires.isoformat()}" if self.expires else ""
+        return f"ignore {self.where}: {self.reason}{owner}{until}"
+
+
+@dataclass(frozen=True, slots=True)
+class GitleaksEntry:
+    """A `.gitleaksignore` line: `[commit:]path:gitleaks-rule:line`.
+
+    gitleaks names rules its own way (a Mindee key is `generic-api-key` there), so the rule part is
+    not compared: the entry suppresses what we find at that path and line (in that commit, if given).
+    Like in gitleaks, moving the line breaks the entry.
+    """
+
+    commit: str | None
+    path: str
+    rule: str
+    line: int
+    where: str
+
+    def matches(self, finding: Finding) -> bool:
+        places = [(finding.commit, finding.path, finding.line)]
+        places.extend((o.commit, o.path, o.line) for o in finding.occurrences)
+        for commit, path, line in places:
+            if path != self.path or line != self.line:
+                continue
+            if self.commit is None or (commit is not None and commit.startswith(self.commit)):
+                return True
+        return False
+
+    def label(self) -> str:
+        return f"gitleaks-ignore {self.where}"
+
+
+def _read_lines(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read().splitlines()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: ignore file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ignore file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: ignore file is not UTF-8 text") from None
+
+
+def parse_ignore(text_lines: list[str], path: str) -> list[IgnoreEntry]:
+    entries: list[IgnoreEntry] = []
+    for n, raw in enumerate(text_lines, 1):
+        where = f"{path}:{n}"
+        try:
+            tokens = shlex.split(raw, comments=True)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        if not tokens:
+            continue
+        fp = tokens[0]
+        if not _FINGERPRINT.match(fp):
+            raise ConfigError(
+                f"{where}: {fp!r} is not a fingerprint (expected RULE:HASH as printed in the JSON, SARIF, "
+                "CSV or HTML report, e.g. mindee-api-key:0befacc5946f025702a50bed)"
+            )
+        fields: dict[str, str] = {}
+        for token in tokens[1:]:
+            key, sep, value = token.partition("=")
+            if not sep or key not in _FIELDS:
+                raise ConfigError(f"{where}: unknown field {token!r} (allowed: reason=, owner=, expires=)")
+            fields[key] = value
+        if not fields.get("reason", "").strip():
+            raise ConfigError(f'{where}: {fp} needs a reason, e.g. reason="test fixture, key revoked"')
+        expires = None
+        if "expires" in fields:
+            try:
+                expires = date.fromisoformat(fields["expires"])
+            except ValueError:
+                raise ConfigError(f"{where}: expires={fields['expires']!r} is not a date (YYYY-MM-DD)") from None
+        entries.append(IgnoreEntry(fp, fields["reason"].strip(), where, fields.get("owner") or None, expires))
+    return entries
+
+
+def parse_gitleaks(text_lines: list[str], path: str) -> list[GitleaksEntry]:
+    entries: list[GitleaksEntry] = []
+    for n, raw in enumerate(text_lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        where = f"{path}:{n}"
+        parts = line.rsplit(":", 2)
+        if len(parts) != 3 or not parts[2].isdigit():
+            raise ConfigError(f"{where}: not a gitleaks fingerprint ([commit:]file:rule:line): {line!r}")
+        prefix, rule, line_no = parts
+        commit: str | None = None
+        head, sep, rest = prefix.partition(":")
+        if sep and _SHA.match(head):
+            commit, prefix = head, rest
+        entries.append(GitleaksEntry(commit, prefix, rule, int(line_no), where))
+    return entries
+
+
+def is_gitleaks_file(path: str) -> bool:
+    return os.path.basename(path).endswith(".gitleaksignore")
+
+
+def load_ignore(path: str) -> list[IgnoreEntry] | list[GitleaksEntry]:
+    lines = _read_lines(path)
+    if is_gitleaks_file(path):
+        return parse_gitleaks(lines, path)
+    return parse_ignore(lines, path)
