@@ -1,0 +1,1 @@
+"""Audit many repositories into a findings store: targets -> runner (local pool or Dask) -> store -> triage."""

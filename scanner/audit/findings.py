@@ -1,0 +1,208 @@
+"""Read the store back as findings: the same `Finding`s a scan produces, so every renderer works unchanged.
+
+The store keeps secrets by hash only, so a stored finding carries its fingerprint, hash and redacted
+form explicitly instead of deriving them from the clear key.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.audit.store import Store
+from scanner.model import Finding, Occurrence, ScanResult, ScanStats, Verification
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFinding(Finding):
+    """A finding read from the store: identity comes from stored columns; `secret` is empty unless stored."""
+
+    stored_fingerprint: str = ""
+    stored_hash: str = ""
+    stored_redacted: str = ""
+    state: str = "open"
+    triage_note: str = ""
+    triage_who: str = ""
+    triage_at: str = ""
+    revoked_detected_at: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        return self.stored_fingerprint
+
+    @property
+    def secret_hash(self) -> str:
+        return self.stored_hash
+
+    @property
+    def redacted(self) -> str:
+        return self.stored_redacted
+
+    def to_dict(self, show_secret: bool = False) -> dict[str, Any]:
+        out = Finding.to_dict(self, show_secret and bool(self.secret))
+        out["state"] = self.state
+        out["triage"] = {"state": self.state, "note": self.triage_note, "who": self.triage_who, "at": self.triage_at}
+        if self.revoked_detected_at:
+            out["revoked_detected_at"] = self.revoked_detected_at
+        return out
+
+
+@dataclass(frozen=True)
+class Filters:
+    repo: str | None = None  # exact key, or a substring of it
+    rule: str | None = None
+    verdict: str | None = None
+    state: str | None = None
+    fingerprint: str | None = None
+
+
+def load_findings(store: Store, filters: Filters | None = None) -> list[StoredFinding]:
+    filters = filters or Filters()
+    c = store.conn
+    rows = c.execute(
+        "SELECT s.id, s.fingerprint, s.rule_id, s.secret_hash, s.redacted, s.description, s.severity, s.verifier,"
+        " s.secret, s.revoked_detected_at, t.state, t.note, t.who, t.at"
+        " FROM secrets s LEFT JOIN triage t ON t.secret_id = s.id ORDER BY s.fingerprint"
+    ).fetchall()
+    out: list[StoredFinding] = []
+    for row in rows:
+        (sid, fp, rule_id, shash, redacted, desc, severity, verifier, secret, revoked_at, state, note, who, at) = row
+        if filters.fingerprint and fp != filters.fingerprint:
+            continue
+        if filters.rule and rule_id != filters.rule:
+            continue
+        if filters.state and (state or "open") != filters.state:
+            continue
+        verification = latest_verification(c, sid)
+        if filters.verdict and verification.verdict != filters.verdict:
+            continue
+        located = _locations(c, sid)
+        if not located:
+            continue
+        if filters.repo and not any(_repo_matches(filters.repo, key) for key, *_ in located):
+            continue
+        occurrences = tuple(
+            Occurrence(path=path, line=line, commit=commit or None, column=col, repo=key)
+            for key, commit, path, line, col in c.execute(
+                "SELECT r.key, o.commit_sha, o.path, o.line, o.col FROM occurrences o"
+                " JOIN repositories r ON r.id = o.repo_id WHERE o.secret_id = ?"
+                " ORDER BY r.key, o.path, o.line, o.commit_sha",
+                (sid,),
+            ).fetchall()
+        )
+        key, commit, author, date, path, line, col, encoding, snippet, _present, _refs = located[0]
+        many = len({loc[0] for loc in located}) > 1
+        refs = sorted(f"{loc[0]}:{r}" if many else r for loc in located for r in json.loads(loc[10]))
+        presents = [loc[9] for loc in located if loc[9] is not None]
+        out.append(
+            StoredFinding(
+                rule_id=rule_id,
+                description=desc,
+                severity=severity,
+                path=path,
+                line=line,
+                column=col,
+                secret=secret or "",
+                verifier=verifier,
+                encoding=encoding,
+                line_text=snippet,
+                commit=commit or None,
+                author=author,
+                date=date,
+                occurrences=occurrences,
+                present_at_head=any(presents) if presents else None,
+                refs=tuple(refs),
+                repo=key,
+                verification=verification,
+                stored_fingerprint=fp,
+                stored_hash=shash,
+                stored_redacted=redacted,
+                state=state or "open",
+                triage_note=note or "",
+                triage_who=who or "",
+                triage_at=at or "",
+                revoked_detected_at=revoked_at,
+            )
+        )
+    return out
+
+
+def _repo_matches(wanted: str, key: str) -> bool:
+    return wanted == key or wanted in key
+
+
+def _locations(c: sqlite3.Connection, secret_id: int) -> list[tuple[Any, ...]]:
+    """Per repository where the secret was introduced, oldest first (the first one is the primary location)."""
+    return c.execute(
+        "SELECT r.key, x.commit_sha, x.author, x.date, x.path, x.line, x.col, x.encoding, x.snippet,"
+        " x.present_at_head, x.refs FROM repo_secrets x JOIN repositories r ON r.id = x.repo_id"
+        " WHERE x.secret_id = ? ORDER BY COALESCE(x.date, ''), r.key",
+        (secret_id,),
+    ).fetchall()
+
+
+def latest_verification(c: sqlite3.Connection, secret_id: int) -> Verification:
+    row = c.execute(
+        "SELECT verdict, detail, checked_at, status_code, models, model_count FROM verifications"
+        " WHERE secret_id = ? ORDER BY id DESC LIMIT 1",
+        (secret_id,),
+    ).fetchone()
+    if row is None:
+        return Verification()
+    verdict, detail, checked_at, status, models, model_count = row
+    return Verification(
+        verdict=verdict,
+        detail=detail,
+        checked_at=checked_at,
+        status_code=status,
+        models=tuple(json.loads(models)),
+        model_count=model_count,
+    )
+
+
+def history(store: Store, fingerprint: str) -> dict[str, list[dict[str, Any]]]:
+    """Verification and triage history of one finding, oldest first (for `findings show`)."""
+    c = store.conn
+    sid = c.execute("SELECT id FROM secrets WHERE fingerprint = ?", (fingerprint,)).fetchone()[0]
+    verifications = [
+        {"verdict": v, "detail": d, "status_code": s, "checked_at": at, "context": ctx}
+        for v, d, s, at, ctx in c.execute(
+            "SELECT verdict, detail, status_code, checked_at, context FROM verifications WHERE secret_id = ?"
+            " ORDER BY id",
+            (sid,),
+        ).fetchall()
+    ]
+    triage = [
+        {"state": st, "note": n, "who": w, "at": at}
+        for st, n, w, at in c.execute(
+            "SELECT state, note, who, at FROM triage_history WHERE secret_id = ? ORDER BY id", (sid,)
+        ).fetchall()
+    ]
+    return {"verifications": verifications, "triage": triage}
+
+
+def store_result(store: Store, filters: Filters | None = None) -> ScanResult:
+    """The whole audit (or a filtered part) as one ScanResult, ready for any renderer."""
+    findings: list[Finding] = list(load_findings(store, filters))
+    c = store.conn
+    stats = ScanStats()
+    latest = c.execute(
+        "SELECT r.key, s.status, s.error, s.objects_scanned, s.bytes_scanned, s.finished_at FROM scans s"
+        " JOIN repositories r ON r.id = s.repo_id"
+        " WHERE s.id = (SELECT MAX(id) FROM scans WHERE repo_id = s.repo_id) ORDER BY r.key"
+    ).fetchall()
+    totals = c.execute(
+        "SELECT COALESCE(SUM(objects_scanned), 0), COALESCE(SUM(bytes_scanned), 0) FROM scans WHERE status != 'error'"
+    ).fetchone()
+    ok = [row for row in latest if row[1] != "error"]
+    stats.files_scanned = int(totals[0]) or len(ok)
+    stats.bytes_scanned = int(totals[1])
+    stats.errors = [f"{key}: {error}" for key, status, error, *_ in latest if status == "error"]
+    stats.extra["repositories"] = len(latest)
+    stats.extra["repositories_ok"] = len(ok)
+    stats.extra["last_scan_at"] = max((row[5] for row in latest), default=None)
+    result = ScanResult(findings=findings, stats=stats, target=store.path, source="audit")
+    result.sort()
+    return result

@@ -1,0 +1,110 @@
+"""The few git calls an audit needs around a scan: mirror clones, ref tips, object checks.
+
+Repositories under audit are untrusted: git runs with no user/system config, no hooks, no prompts,
+and only plain transports (never `ext::`, which runs a program).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+
+from scanner.errors import SourceError
+from scanner.gitio import Git
+
+# Clones are the one place an audit talks to a remote: plain transports only (never `ext::`, which runs
+# a program), ssh as the user's own ssh, and nothing else from gitio's lock-down relaxed.
+_CLONE_PROTOCOLS = "file:git:http:https:ssh"
+_CLONE_CONFIG = ("-c", "core.sshCommand=ssh", "-c", "protocol.allow=always")
+
+
+def _remote_git(cwd: str) -> Git:
+    git = Git(cwd)
+    git.env["GIT_ALLOW_PROTOCOL"] = _CLONE_PROTOCOLS
+    return git
+
+
+def git_cause(message: str, keep_prefix: bool = True) -> str:
+    """git's own reason in one line: its first `fatal:`/`error:` line (what follows is advice)."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    for line in lines:
+        for marker in ("fatal:", "error:"):
+            if marker in line:
+                return line if keep_prefix else line[line.index(marker) :]
+    return lines[0] if lines else message
+
+
+def resolve_git_dir(path: str) -> str | None:
+    """The git directory of a work tree or bare repository at `path`, or None if it is not one."""
+    if os.path.isdir(os.path.join(path, ".git")) or os.path.isfile(os.path.join(path, ".git")):
+        return os.path.join(path, ".git")
+    if os.path.isfile(os.path.join(path, "HEAD")) and os.path.isdir(os.path.join(path, "objects")):
+        return path
+    return None
+
+
+def list_refs(git_dir: str) -> dict[str, str]:
+    """Every ref and the object it points at (what decides whether a repository moved)."""
+    git = Git(git_dir)
+    # A broken repository inside another one must fail, not silently report the enclosing repository's refs.
+    git.env["GIT_CEILING_DIRECTORIES"] = os.path.dirname(os.path.abspath(git_dir))
+    out = git.out("for-each-ref", "--format=%(objectname) %(refname)")
+    refs: dict[str, str] = {}
+    for line in out.splitlines():
+        sha, _, name = line.partition(" ")
+        if sha and name:
+            refs[name] = sha
+    return refs
+
+
+def existing_commits(git_dir: str, revs: list[str]) -> tuple[str, ...]:
+    """The subset of `revs` whose objects are present (one batch call, not one per rev)."""
+    if not revs:
+        return ()
+    proc = Git(git_dir).run("cat-file", "--batch-check", input="\n".join(revs).encode() + b"\n")
+    lines = proc.stdout.decode("utf-8", "replace").splitlines()
+    return tuple(rev for rev, line in zip(revs, lines, strict=False) if not line.endswith(" missing"))
+
+
+def cache_path(url: str, cache_dir: str) -> str:
+    """A stable, readable folder name per clone URL (the hash keeps two `repo.git` apart)."""
+    tail = re.sub(r"[^A-Za-z0-9._-]+", "_", url.rstrip("/").rsplit("/", 1)[-1])[:60] or "repo"
+    digest = hashlib.sha256(url.encode()).hexdigest()[:12]
+    return os.path.join(cache_dir, f"{tail}-{digest}")
+
+
+def mirror(url: str, cache_dir: str | None) -> str:
+    """Clone `url` as a mirror into the cache, or fetch it if already there; return the git dir."""
+    if not cache_dir:
+        raise SourceError(f"{url}: no clone cache directory configured")
+    os.makedirs(cache_dir, mode=0o700, exist_ok=True)
+    target = cache_path(url, cache_dir)
+    if os.path.isdir(target):
+        try:
+            _remote_git(target).run(*_CLONE_CONFIG, "fetch", "--prune", "--quiet", "origin")
+        except SourceError as exc:
+            raise SourceError(f"cannot fetch {url}: {git_cause(str(exc), keep_prefix=False)}") from None
+        return target
+    # Clone into a temporary sibling and rename: a killed clone never leaves a half mirror in the cache.
+    tmp = tempfile.mkdtemp(prefix=".clone-", dir=cache_dir)
+    try:
+        _remote_git(cache_dir).run(*_CLONE_CONFIG, "clone", "--mirror", "--quiet", "--no-hardlinks", "--", url, tmp)
+        os.replace(tmp, target)
+    except SourceError as exc:
+        raise SourceError(f"cannot clone {url}: {git_cause(str(exc), keep_prefix=False)}") from None
+    finally:
+        if os.path.isdir(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def read_blob(git_dir: str, commit: str, path: str) -> bytes:
+    """The content of `path` at `commit` (to re-read a key whose clear text the store does not keep)."""
+    return Git(git_dir).run("cat-file", "blob", f"{commit}:{path}").stdout
+
+
+def commit_message(git_dir: str, commit: str) -> bytes:
+    return Git(git_dir).run("cat-file", "commit", commit).stdout

@@ -1,0 +1,172 @@
+"""Run repository scans on a local process pool or a Dask cluster, and record each result as it lands.
+
+Both go through the `concurrent.futures` interface (Dask's `Client.get_executor()`), so the scale-out
+path is the local path with another executor. Only this client writes the store, one transaction per
+repository, in completion order: a killed audit keeps every repository already recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from scanner.audit.store import Store
+from scanner.audit.targets import Target
+from scanner.audit.task import RepoOutcome, RepoTask, scan_task
+from scanner.errors import ScanError
+from scanner.model import Finding
+
+if TYPE_CHECKING:
+    from scanner.verify import Verifier
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    targets: tuple[Target, ...]
+    cache_dir: str
+    config_path: str | None = None
+    jobs: int = 0  # 0: one per CPU; 1: serial, in this process
+    dask_address: str | None = None
+    full: bool = False
+    store_secrets: bool = False
+    verify: bool = False
+    v2_url: str | None = None
+    v1_url: str | None = None
+
+
+@dataclass
+class AuditSummary:
+    audit_id: int
+    executor: str
+    workers: int
+    total: int
+    by_status: dict[str, int] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (repository, message)
+    findings: int = 0
+    objects_scanned: int = 0
+    duration_s: float = 0.0
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def run_audit(
+    options: AuditOptions,
+    store: Store,
+    on_start: Callable[[str, int, int], None] | None = None,
+    on_outcome: Callable[[RepoOutcome], None] | None = None,
+) -> AuditSummary:
+    """Scan every target, record each outcome in its own transaction, and summarise."""
+    started = time.perf_counter()
+    tasks = [
+        RepoTask(
+            key=t.key,
+            location=t.location,
+            kind=t.kind,
+            cache_dir=options.cache_dir,
+            config_path=options.config_path,
+            known_refs=store.known_refs(t.key),
+            full=options.full,
+            error=t.error,
+        )
+        for t in options.targets
+    ]
+    verifier = _verifier(options) if options.verify else None
+    with _executor(options) as (executor, label, workers):
+        audit_id = store.begin_audit(label, workers, len(tasks))
+        summary = AuditSummary(audit_id=audit_id, executor=label, workers=workers, total=len(tasks))
+        if on_start:
+            on_start(label, workers, len(tasks))
+        for outcome in _outcomes(executor, tasks):
+            if verifier is not None and outcome.findings:
+                outcome.findings = _verify(outcome, verifier)
+            store.record_outcome(audit_id, outcome, store_secrets=options.store_secrets)
+            summary.by_status[outcome.status] = summary.by_status.get(outcome.status, 0) + 1
+            summary.findings += len(outcome.findings)
+            summary.objects_scanned += outcome.objects_scanned
+            if outcome.error:
+                summary.errors.append((outcome.key, outcome.error))
+            if on_outcome:
+                on_outcome(outcome)
+        store.finish_audit(audit_id)
+    summary.duration_s = time.perf_counter() - started
+    return summary
+
+
+def _outcomes(executor: Executor | None, tasks: list[RepoTask]) -> Iterator[RepoOutcome]:
+    """Outcomes in completion order; a task that dies (worker lost, pool broken) is an error outcome."""
+    if executor is None:
+        for task in tasks:
+            yield scan_task(task)
+        return
+    futures: dict[Future[RepoOutcome], RepoTask] = {executor.submit(scan_task, task): task for task in tasks}
+    for future in as_completed(futures):
+        task = futures[future]
+        try:
+            yield future.result()
+        except Exception as exc:  # any worker failure is this repository's error, not the audit's
+            yield RepoOutcome(
+                key=task.key,
+                location=task.location,
+                kind=task.kind,
+                status="error",
+                error=f"worker failed: {type(exc).__name__}: {exc}",
+                started_at=time.time(),
+            )
+
+
+@contextmanager
+def _executor(options: AuditOptions) -> Iterator[tuple[Executor | None, str, int]]:
+    if options.dask_address:
+        with _dask_executor(options.dask_address) as (executor, workers):
+            yield executor, f"dask {options.dask_address}", workers
+        return
+    jobs = options.jobs or default_jobs()
+    if jobs <= 1 or len(options.targets) <= 1:
+        yield None, "serial", 1
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(options.targets))) as pool:
+        yield pool, "local pool", min(jobs, len(options.targets))
+
+
+@contextmanager
+def _dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ScanError("--dask needs the Dask extra: pip install 'mindee-scan[dask]'") from None
+    try:
+        client = Client(address, timeout=30, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ScanError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    try:
+        workers = sum(int(w.get("nthreads", 1)) for w in client.scheduler_info().get("workers", {}).values())
+        executor = client.get_executor(pure=False)
+        yield executor, max(workers, 1)
+    finally:
+        client.close()
+
+
+def _verifier(options: AuditOptions) -> Verifier:
+    from scanner.verify import Verifier
+
+    # One verifier for the whole audit: a key leaked in ten repositories is sent to Mindee once.
+    return Verifier.from_urls(options.v2_url, options.v1_url)
+
+
+def _verify(outcome: RepoOutcome, verifier: Verifier) -> list[Finding]:
+    from scanner.model import ScanResult, ScanStats
+    from scanner.verify import verify_result
+
+    result = verify_result(
+        ScanResult(findings=list(outcome.findings), stats=ScanStats()), None, None, verifier=verifier
+    )
+    return result.findings

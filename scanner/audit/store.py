@@ -1,0 +1,433 @@
+"""The findings store: one SQLite file holding repositories, scans, secrets (by hash), occurrences,
+verifications and triage, written one repository per transaction so a killed audit loses nothing recorded.
+
+Only the audit client writes (workers return results), so a single connection suffices.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from scanner.audit.task import RepoOutcome
+from scanner.errors import ScanError
+from scanner.model import Finding, Verification
+
+SCHEMA_VERSION = 1
+TRIAGE_STATES = ("open", "revoked", "false-positive", "accepted-risk")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS repositories (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,            -- real path or clone URL
+    location TEXT NOT NULL,              -- git dir, or the URL
+    kind TEXT NOT NULL,                  -- path | url
+    git_dir TEXT,                        -- where the objects were last read (mirror cache for URLs)
+    first_seen_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audits (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    executor TEXT NOT NULL,
+    workers INTEGER,
+    targets INTEGER
+);
+CREATE TABLE IF NOT EXISTS scans (
+    id INTEGER PRIMARY KEY,
+    audit_id INTEGER REFERENCES audits(id),
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    status TEXT NOT NULL,                -- full | incremental | unchanged | error
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    duration_s REAL NOT NULL,
+    objects_scanned INTEGER NOT NULL DEFAULT 0,
+    bytes_scanned INTEGER NOT NULL DEFAULT 0,
+    findings INTEGER NOT NULL DEFAULT 0,
+    excluded_revs TEXT NOT NULL DEFAULT '[]',
+    refs TEXT NOT NULL DEFAULT '{}',
+    notes TEXT NOT NULL DEFAULT '[]',
+    error TEXT,
+    worker TEXT
+);
+CREATE TABLE IF NOT EXISTS ref_tips (
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    ref TEXT NOT NULL,
+    sha TEXT NOT NULL,
+    scan_id INTEGER NOT NULL REFERENCES scans(id),
+    PRIMARY KEY (repo_id, ref)
+);
+CREATE TABLE IF NOT EXISTS secrets (
+    id INTEGER PRIMARY KEY,
+    fingerprint TEXT NOT NULL UNIQUE,    -- rule_id + secret hash: the same key in many repositories is one row
+    rule_id TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    redacted TEXT NOT NULL,
+    description TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    verifier TEXT,
+    secret TEXT,                         -- NULL unless the user asked for --store-secrets
+    first_seen_at TEXT NOT NULL,
+    revoked_detected_at TEXT             -- when a re-check first saw a previously live key revoked
+);
+CREATE TABLE IF NOT EXISTS repo_secrets (
+    secret_id INTEGER NOT NULL REFERENCES secrets(id),
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    commit_sha TEXT NOT NULL DEFAULT '', -- the commit that introduced it in this repository
+    author TEXT,
+    date TEXT,
+    path TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    col INTEGER NOT NULL,
+    encoding TEXT,
+    snippet TEXT NOT NULL,               -- already redacted
+    present_at_head INTEGER,
+    refs TEXT NOT NULL DEFAULT '[]',
+    first_scan_id INTEGER NOT NULL,
+    last_scan_id INTEGER NOT NULL,
+    PRIMARY KEY (secret_id, repo_id)
+);
+CREATE TABLE IF NOT EXISTS occurrences (
+    id INTEGER PRIMARY KEY,
+    secret_id INTEGER NOT NULL REFERENCES secrets(id),
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    commit_sha TEXT NOT NULL DEFAULT '',
+    path TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    col INTEGER,
+    scan_id INTEGER NOT NULL REFERENCES scans(id),
+    UNIQUE (secret_id, repo_id, commit_sha, path, line)
+);
+CREATE TABLE IF NOT EXISTS verifications (
+    id INTEGER PRIMARY KEY,
+    secret_id INTEGER NOT NULL REFERENCES secrets(id),
+    verdict TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    status_code INTEGER,
+    model_count INTEGER,
+    models TEXT NOT NULL DEFAULT '[]',
+    checked_at TEXT NOT NULL,
+    context TEXT NOT NULL               -- audit | recheck
+);
+CREATE TABLE IF NOT EXISTS triage (
+    secret_id INTEGER PRIMARY KEY REFERENCES secrets(id),
+    state TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    who TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS triage_history (
+    id INTEGER PRIMARY KEY,
+    secret_id INTEGER NOT NULL REFERENCES secrets(id),
+    state TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    who TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS occurrences_secret ON occurrences(secret_id);
+CREATE INDEX IF NOT EXISTS verifications_secret ON verifications(secret_id, id);
+CREATE INDEX IF NOT EXISTS scans_repo ON scans(repo_id, id);
+"""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def default_db_path() -> str:
+    """$XDG_DATA_HOME/mindee-scan/findings.db (~/.local/share/... when unset)."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "mindee-scan", "findings.db")
+
+
+class Store:
+    """A findings database; open it with `Store.open(path)` and close it when done."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str, create: bool = True) -> Store:
+        if not create and not os.path.isfile(path):
+            raise ScanError(f"{path}: no findings store here (run `mindee-scan audit --db {path}` first)")
+        parent = os.path.dirname(os.path.abspath(path))
+        os.makedirs(parent, mode=0o700, exist_ok=True)
+        # Create the file 0600 before SQLite does: it holds provenance of secrets (and keys, if asked).
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(fd)
+        os.chmod(path, 0o600)
+        try:
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.executescript(_SCHEMA)
+            conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        except sqlite3.DatabaseError as exc:
+            raise ScanError(f"{path}: not a usable findings store: {exc}") from None
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.chmod(path + suffix, 0o600)
+        return cls(conn, path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing: BEGIN IMMEDIATE takes the write lock up front, so no half-written repository."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- audits and repositories ---------------------------------------------------------------
+
+    def begin_audit(self, executor: str, workers: int, targets: int) -> int:
+        with self.transaction() as c:
+            cur = c.execute(
+                "INSERT INTO audits(started_at, executor, workers, targets) VALUES (?, ?, ?, ?)",
+                (now(), executor, workers, targets),
+            )
+            return int(cur.lastrowid or 0)
+
+    def finish_audit(self, audit_id: int) -> None:
+        with self.transaction() as c:
+            c.execute("UPDATE audits SET finished_at = ? WHERE id = ?", (now(), audit_id))
+
+    def known_refs(self, key: str) -> dict[str, str]:
+        rows = self.conn.execute(
+            "SELECT t.ref, t.sha FROM ref_tips t JOIN repositories r ON r.id = t.repo_id WHERE r.key = ?", (key,)
+        ).fetchall()
+        return {ref: sha for ref, sha in rows}
+
+    def _repo_id(self, c: sqlite3.Connection, key: str, location: str, kind: str, git_dir: str | None) -> int:
+        c.execute(
+            "INSERT OR IGNORE INTO repositories(key, location, kind, first_seen_at) VALUES (?, ?, ?, ?)",
+            (key, location, kind, now()),
+        )
+        if git_dir:
+            c.execute("UPDATE repositories SET git_dir = ? WHERE key = ?", (git_dir, key))
+        return int(c.execute("SELECT id FROM repositories WHERE key = ?", (key,)).fetchone()[0])
+
+    # -- one repository's results, atomically --------------------------------------------------
+
+    def record_outcome(self, audit_id: int | None, outcome: RepoOutcome, store_secrets: bool = False) -> int:
+        """Write one repository's scan; ref tips move only with the findings they were computed at."""
+        with self.transaction() as c:
+            repo_id = self._repo_id(c, outcome.key, outcome.location, outcome.kind, outcome.git_dir)
+            started = datetime.fromtimestamp(outcome.started_at, UTC).isoformat(timespec="seconds")
+            cur = c.execute(
+                "INSERT INTO scans(audit_id, repo_id, status, started_at, finished_at, duration_s, objects_scanned,"
+                " bytes_scanned, findings, excluded_revs, refs, notes, error, worker)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    audit_id,
+                    repo_id,
+                    outcome.status,
+                    started,
+                    now(),
+                    round(outcome.duration_s, 4),
+                    outcome.objects_scanned,
+                    outcome.bytes_scanned,
+                    len(outcome.findings),
+                    json.dumps(list(outcome.excluded_revs)),
+                    json.dumps(outcome.refs, sort_keys=True),
+                    json.dumps(outcome.notes),
+                    outcome.error,
+                    outcome.worker,
+                ),
+            )
+            scan_id = int(cur.lastrowid or 0)
+            if outcome.status == "error":
+                return scan_id
+            for finding in outcome.findings:
+                self._record_finding(c, repo_id, scan_id, finding, store_secrets)
+            c.execute("DELETE FROM ref_tips WHERE repo_id = ?", (repo_id,))
+            c.executemany(
+                "INSERT INTO ref_tips(repo_id, ref, sha, scan_id) VALUES (?, ?, ?, ?)",
+                [(repo_id, ref, sha, scan_id) for ref, sha in sorted(outcome.refs.items())],
+            )
+            return scan_id
+
+    def _record_finding(
+        self, c: sqlite3.Connection, repo_id: int, scan_id: int, f: Finding, store_secrets: bool
+    ) -> None:
+        c.execute(
+            "INSERT OR IGNORE INTO secrets(fingerprint, rule_id, secret_hash, redacted, description, severity,"
+            " verifier, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (f.fingerprint, f.rule_id, f.secret_hash, f.redacted, f.description, f.severity, f.verifier, now()),
+        )
+        secret_id = int(c.execute("SELECT id FROM secrets WHERE fingerprint = ?", (f.fingerprint,)).fetchone()[0])
+        if store_secrets:
+            c.execute("UPDATE secrets SET secret = ? WHERE id = ?", (f.secret, secret_id))
+        c.execute(
+            "INSERT OR IGNORE INTO triage(secret_id, state, who, at) VALUES (?, 'open', 'mindee-scan', ?)",
+            (secret_id, now()),
+        )
+        row = c.execute(
+            "SELECT date FROM repo_secrets WHERE secret_id = ? AND repo_id = ?", (secret_id, repo_id)
+        ).fetchone()
+        values = (
+            f.commit or "",
+            f.author,
+            f.date,
+            f.path,
+            f.line,
+            f.column,
+            f.encoding,
+            f.snippet(False),
+            None if f.present_at_head is None else int(f.present_at_head),
+            json.dumps(sorted(f.refs)),
+        )
+        if row is None:
+            c.execute(
+                "INSERT INTO repo_secrets(secret_id, repo_id, commit_sha, author, date, path, line, col, encoding,"
+                " snippet, present_at_head, refs, first_scan_id, last_scan_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (secret_id, repo_id, *values, scan_id, scan_id),
+            )
+        else:
+            # An incremental scan sees only new objects: keep the older introduction, refresh the rest.
+            refs = json.dumps(sorted(f.refs))
+            c.execute(
+                "UPDATE repo_secrets SET present_at_head = ?, refs = ?, last_scan_id = ?"
+                " WHERE secret_id = ? AND repo_id = ?",
+                (values[8], refs, scan_id, secret_id, repo_id),
+            )
+        locations: list[tuple[str, str, int, int | None]] = [(f.commit or "", f.path, f.line, f.column)]
+        locations += [(o.commit or "", o.path, o.line, o.column) for o in f.occurrences]
+        c.executemany(
+            "INSERT OR IGNORE INTO occurrences(secret_id, repo_id, commit_sha, path, line, col, scan_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(secret_id, repo_id, commit, path, line, col, scan_id) for commit, path, line, col in locations],
+        )
+        if f.verification.verdict != "not-checked":
+            self._record_verification(c, secret_id, f.verification, "audit")
+
+    # -- verification and triage -----------------------------------------------------------------
+
+    def record_verification(self, fingerprint: str, verification: Verification, context: str = "recheck") -> str:
+        """Store a verdict; returns the previous verdict so callers can report transitions."""
+        with self.transaction() as c:
+            secret_id = self._secret_id(c, fingerprint)
+            return self._record_verification(c, secret_id, verification, context)
+
+    def _record_verification(self, c: sqlite3.Connection, secret_id: int, v: Verification, context: str) -> str:
+        prev = c.execute(
+            "SELECT verdict FROM verifications WHERE secret_id = ? ORDER BY id DESC LIMIT 1", (secret_id,)
+        ).fetchone()
+        previous = prev[0] if prev else "not-checked"
+        at = v.checked_at or now()
+        c.execute(
+            "INSERT INTO verifications(secret_id, verdict, detail, status_code, model_count, models, checked_at,"
+            " context) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (secret_id, v.verdict, v.detail, v.status_code, v.model_count, json.dumps(list(v.models)), at, context),
+        )
+        if previous == "live" and v.verdict == "revoked":
+            c.execute(
+                "UPDATE secrets SET revoked_detected_at = ? WHERE id = ? AND revoked_detected_at IS NULL",
+                (at, secret_id),
+            )
+            state = c.execute("SELECT state FROM triage WHERE secret_id = ?", (secret_id,)).fetchone()
+            if state is None or state[0] == "open":
+                self._set_triage(
+                    c,
+                    secret_id,
+                    "revoked",
+                    "Mindee answered 401/403 on re-check: key deleted",
+                    "mindee-scan --verify",
+                    at,
+                )
+        return str(previous)
+
+    def triage(self, fingerprint: str, state: str, note: str, who: str) -> None:
+        if state not in TRIAGE_STATES:
+            raise ScanError(f"unknown triage state {state!r} (choose from {', '.join(TRIAGE_STATES)})")
+        with self.transaction() as c:
+            self._set_triage(c, self._secret_id(c, fingerprint), state, note, who, now())
+
+    @staticmethod
+    def _set_triage(c: sqlite3.Connection, secret_id: int, state: str, note: str, who: str, at: str) -> None:
+        c.execute(
+            "INSERT INTO triage(secret_id, state, note, who, at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(secret_id) DO UPDATE SET state = excluded.state, note = excluded.note,"
+            " who = excluded.who, at = excluded.at",
+            (secret_id, state, note, who, at),
+        )
+        c.execute(
+            "INSERT INTO triage_history(secret_id, state, note, who, at) VALUES (?, ?, ?, ?, ?)",
+            (secret_id, state, note, who, at),
+        )
+
+    def resolve_fingerprint(self, prefix: str) -> str:
+        """Accept a full fingerprint or an unambiguous prefix of it (or of the secret hash)."""
+        rows = self.conn.execute(
+            "SELECT fingerprint FROM secrets WHERE fingerprint = ? OR fingerprint LIKE ? ESCAPE '\\'"
+            " OR secret_hash LIKE ? ESCAPE '\\'",
+            (prefix, _like_prefix(prefix), _like_prefix(prefix)),
+        ).fetchall()
+        exact = [r[0] for r in rows if r[0] == prefix]
+        if exact:
+            return str(exact[0])
+        if not rows:
+            raise ScanError(f"no finding with fingerprint {prefix!r} in {self.path}")
+        if len(rows) > 1:
+            raise ScanError(f"fingerprint {prefix!r} is ambiguous ({len(rows)} findings): give more characters")
+        return str(rows[0][0])
+
+    def _secret_id(self, c: sqlite3.Connection, fingerprint: str) -> int:
+        row = c.execute("SELECT id FROM secrets WHERE fingerprint = ?", (fingerprint,)).fetchone()
+        if row is None:
+            raise ScanError(f"no finding with fingerprint {fingerprint!r} in {self.path}")
+        return int(row[0])
+
+    # -- a comparable picture of the whole store (tests, local pool vs Dask) --------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the audit recorded, without ids, timestamps or workers: equal stores, equal snapshots."""
+        q = self.conn.execute
+        return {
+            "repositories": sorted(q("SELECT key, kind FROM repositories").fetchall()),
+            "ref_tips": sorted(
+                q("SELECT r.key, t.ref, t.sha FROM ref_tips t JOIN repositories r ON r.id = t.repo_id").fetchall()
+            ),
+            "secrets": sorted(q("SELECT fingerprint, rule_id, secret_hash, redacted, secret FROM secrets").fetchall()),
+            "repo_secrets": sorted(
+                q(
+                    "SELECT s.fingerprint, r.key, x.commit_sha, x.author, x.date, x.path, x.line, x.col, x.snippet,"
+                    " x.present_at_head, x.refs FROM repo_secrets x JOIN secrets s ON s.id = x.secret_id"
+                    " JOIN repositories r ON r.id = x.repo_id"
+                ).fetchall()
+            ),
+            "occurrences": sorted(
+                q(
+                    "SELECT s.fingerprint, r.key, o.commit_sha, o.path, o.line, o.col FROM occurrences o"
+                    " JOIN secrets s ON s.id = o.secret_id JOIN repositories r ON r.id = o.repo_id"
+                ).fetchall()
+            ),
+            "scans": sorted(
+                q(
+                    "SELECT r.key, s.status, s.findings, s.error IS NOT NULL FROM scans s"
+                    " JOIN repositories r ON r.id = s.repo_id"
+                ).fetchall()
+            ),
+            "triage": sorted(
+                q("SELECT s.fingerprint, t.state FROM triage t JOIN secrets s ON s.id = t.secret_id").fetchall()
+            ),
+        }
+
+
+def _like_prefix(prefix: str) -> str:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"

@@ -1,0 +1,124 @@
+"""One repository scan as a picklable task: runs in a local worker process or on a Dask worker.
+
+The task fetches (for clone URLs), decides whether the refs moved, and scans only what is new; it never
+touches the store, so the client alone writes and a killed worker can lose nothing recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from scanner.model import Finding
+
+if TYPE_CHECKING:
+    from scanner.config import Config
+    from scanner.model import ScanResult
+
+
+@dataclass(frozen=True)
+class RepoTask:
+    """What a worker needs to scan one repository; `known_refs` are the tips recorded by the last scan."""
+
+    key: str
+    location: str
+    kind: str  # "path" or "url"
+    cache_dir: str | None = None
+    config_path: str | None = None
+    known_refs: dict[str, str] = field(default_factory=dict)
+    full: bool = False  # ignore known_refs: rescan the whole history
+    error: str | None = None  # resolution already failed (missing path...): report it, scan nothing
+
+
+@dataclass
+class RepoOutcome:
+    """What came back from one repository: findings and the ref tips they were computed at, or an error."""
+
+    key: str
+    location: str
+    kind: str
+    status: str  # "full", "incremental", "unchanged" or "error"
+    refs: dict[str, str] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    excluded_revs: tuple[str, ...] = ()
+    objects_scanned: int = 0
+    bytes_scanned: int = 0
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+    git_dir: str | None = None  # where the scanned objects live (mirror cache for URLs)
+    started_at: float = 0.0
+    duration_s: float = 0.0
+    worker: str = ""
+
+
+def scan_task(task: RepoTask) -> RepoOutcome:
+    """Scan one repository; every failure becomes an `error` outcome so one repository never stops an audit."""
+    from scanner.audit.gitops import git_cause
+    from scanner.errors import ScanError
+
+    started = time.time()
+    t0 = time.perf_counter()
+    outcome = RepoOutcome(
+        key=task.key,
+        location=task.location,
+        kind=task.kind,
+        status="error",
+        started_at=started,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+    )
+    try:
+        if task.error:
+            raise ScanError(task.error)
+        _run(task, outcome)
+    except ScanError as exc:
+        outcome.status, outcome.error = "error", git_cause(str(exc))
+    except (OSError, ValueError, RuntimeError) as exc:
+        # A corrupt repository surfaces from git plumbing in many shapes; report it, keep auditing.
+        outcome.status, outcome.error = "error", f"{type(exc).__name__}: {git_cause(str(exc))}"
+    outcome.duration_s = time.perf_counter() - t0
+    return outcome
+
+
+def _run(task: RepoTask, outcome: RepoOutcome) -> None:
+    from scanner.audit import gitops
+    from scanner.config import load_config
+
+    git_dir = gitops.mirror(task.location, task.cache_dir) if task.kind == "url" else task.location
+    outcome.git_dir = git_dir
+    refs = gitops.list_refs(git_dir)
+    outcome.refs = refs
+    if not task.full and task.known_refs and refs == task.known_refs:
+        outcome.status = "unchanged"
+        return
+    if not refs:
+        outcome.status = "full"
+        outcome.notes.append("repository has no refs (empty)")
+        return
+    excluded: tuple[str, ...] = ()
+    if not task.full and task.known_refs:
+        # Only tips still present can be excluded: a force-pushed-away tip may be gone from a mirror.
+        excluded = gitops.existing_commits(git_dir, sorted(set(task.known_refs.values())))
+    # An auditor does not trust the audited repository: only the config the user passed applies,
+    # never a .mindee-scan.yaml inside the repository (it could allowlist its own leaks).
+    config = load_config(task.config_path, None)
+    result = _scan_repository(git_dir, config, excluded)
+    if result.failed:
+        raise RuntimeError("; ".join(result.stats.errors) or "repository could not be scanned")
+    extra = result.stats.extra
+    outcome.refs = dict(extra.get("refs") or refs)
+    outcome.findings = list(result.findings)
+    outcome.excluded_revs = excluded
+    outcome.objects_scanned = int(extra.get("objects_scanned", result.stats.files_scanned))
+    outcome.bytes_scanned = result.stats.bytes_scanned
+    outcome.notes.extend(result.stats.errors)
+    outcome.notes.extend(result.stats.notes)
+    outcome.status = "incremental" if excluded else "full"
+
+
+def _scan_repository(git_dir: str, config: Config, excluded: tuple[str, ...]) -> ScanResult:
+    from scanner.scan_git import GitScanOptions, scan_repository
+
+    return scan_repository(GitScanOptions(repo=git_dir, config=config, exclude_revs=excluded))

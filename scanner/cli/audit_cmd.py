@@ -1,0 +1,334 @@
+"""`mindee-scan audit` (many repositories into a findings store) and `mindee-scan findings` (triage it)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_REPORT_FORMATS = ["text", "json", "jsonl", "sarif", "html", "junit", "csv"]
+_STATES = ["open", "revoked", "false-positive", "accepted-risk"]
+
+
+def _db_option(f: F) -> F:
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False),
+        envvar="MINDEE_SCAN_DB",
+        help="Findings store (default: $XDG_DATA_HOME/mindee-scan/findings.db).",
+    )(f)
+
+
+def _url_options(f: F) -> F:
+    f = click.option("--mindee-v1-url", envvar="MINDEE_SCAN_V1_URL", help="Mindee v1 API base URL (proxies/tests).")(f)
+    f = click.option("--mindee-v2-url", envvar="MINDEE_SCAN_V2_URL", help="Mindee v2 API base URL (proxies/tests).")(f)
+    return f
+
+
+def _db(db_path: str | None) -> str:
+    from scanner.audit.store import default_db_path
+
+    return db_path or default_db_path()
+
+
+def _default_cache() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "mindee-scan", "mirrors")
+
+
+@click.command("audit")
+@click.argument("targets", nargs=-1, required=True)
+@_db_option
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(0, 256),
+    default=0,
+    show_default=True,
+    help="Local worker processes (0: one per CPU, 1: serial).",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="ADDRESS",
+    help="Run each repository scan on this Dask scheduler (e.g. tcp://scheduler:8786).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    help="Where clone URLs are mirrored (default: $XDG_CACHE_HOME/mindee-scan/mirrors).",
+)
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config applied to every repository (configs inside audited repositories are ignored).",
+)
+@click.option("--full", is_flag=True, help="Rescan whole histories, even of repositories whose refs did not move.")
+@click.option("--store-secrets", is_flag=True, help="Keep keys in clear in the store (default: hashes only).")
+@click.option("--verify", is_flag=True, help="Ask Mindee whether each found key is live (sends the key to Mindee).")
+@_url_options
+@click.option(
+    "--progress/--no-progress",
+    "progress",
+    default=None,
+    help="Status line on a terminal (default), plain log lines otherwise.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Report only failures and the final summary.")
+def audit_command(targets: tuple[str, ...], db_path: str | None, **kwargs: Any) -> int:
+    """Audit many repositories into a findings store.
+
+    TARGETS are repositories (work trees or bare), folders of repositories, files listing paths and
+    clone URLs (one a line, `#` comments), or clone URLs (mirrored into the cache). Re-runs are
+    incremental: unchanged repositories are skipped, moved ones scanned for new objects only.
+    Exit: 0 no open findings, 1 open findings in the audited repositories, 2 nothing could be scanned.
+    """
+    from scanner.audit.progress import Progress
+    from scanner.audit.runner import AuditOptions, run_audit
+    from scanner.audit.store import Store
+    from scanner.audit.targets import resolve
+    from scanner.errors import ExitCode
+
+    resolved = resolve(targets)
+    options = AuditOptions(
+        targets=tuple(resolved),
+        cache_dir=kwargs["cache_dir"] or _default_cache(),
+        config_path=kwargs["config_path"],
+        jobs=kwargs["jobs"],
+        dask_address=kwargs["dask_address"],
+        full=kwargs["full"],
+        store_secrets=kwargs["store_secrets"],
+        verify=kwargs["verify"],
+        v2_url=kwargs["mindee_v2_url"],
+        v1_url=kwargs["mindee_v1_url"],
+    )
+    tty = kwargs["progress"] if kwargs["progress"] is not None else _stderr_tty()
+    progress = Progress(sys.stderr, tty=tty, quiet=kwargs["quiet"])
+    store = Store.open(_db(db_path))
+    try:
+        summary = run_audit(options, store, on_start=progress.start, on_outcome=progress.update)
+        progress.finish()
+        open_count = _open_in(store, [t.key for t in resolved])
+    finally:
+        store.close()
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(summary.by_status.items()))
+    click.echo(
+        f"audited {summary.total} repositories in {summary.duration_s:.1f}s on {summary.executor} ({counts}); "
+        f"{summary.objects_scanned} objects scanned; {open_count} open secrets; store: {store.path}",
+        err=True,
+    )
+    for key, error in summary.errors:
+        click.echo(f"  failed: {key}: {error}", err=True)
+    if summary.errors and len(summary.errors) == summary.total:
+        return int(ExitCode.ERROR)
+    return int(ExitCode.FINDINGS if open_count else ExitCode.CLEAN)
+
+
+def _open_in(store: Any, keys: list[str]) -> int:
+    if not keys:
+        return 0
+    marks = ",".join("?" * len(keys))
+    row = store.conn.execute(
+        "SELECT COUNT(DISTINCT x.secret_id) FROM repo_secrets x JOIN repositories r ON r.id = x.repo_id"
+        f" LEFT JOIN triage t ON t.secret_id = x.secret_id WHERE r.key IN ({marks})"
+        " AND COALESCE(t.state, 'open') = 'open'",
+        keys,
+    ).fetchone()
+    return int(row[0])
+
+
+def _stderr_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@click.group("findings")
+def findings_group() -> None:
+    """List, show, triage and report the findings of an audit store."""
+
+
+def _filter_options(f: F) -> F:
+    f = click.option("--state", type=click.Choice(_STATES), help="Only findings in this triage state.")(f)
+    f = click.option(
+        "--verdict",
+        type=click.Choice(["live", "revoked", "unknown", "not-checked"]),
+        help="Only findings whose latest verification verdict is this.",
+    )(f)
+    f = click.option("--rule", help="Only findings of this rule id.")(f)
+    f = click.option("--repo", help="Only findings in repositories whose key (path or URL) contains this.")(f)
+    return f
+
+
+def _listing(default_fmt: str) -> Callable[[F], F]:
+    def decorate(f: F) -> F:
+        f = click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False),
+            help="Config with extra rules, used to re-read keys for --verify.",
+        )(f)
+        f = _url_options(f)
+        f = click.option(
+            "--verify",
+            is_flag=True,
+            help="First re-check open keys with Mindee and record live -> revoked transitions.",
+        )(f)
+        f = click.option("--show-secrets", is_flag=True, help="Print keys in full (only if stored with them).")(f)
+        f = click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (mode 0600).")(f)
+        f = click.option(
+            "-f",
+            "--format",
+            "fmt",
+            type=click.Choice(_REPORT_FORMATS),
+            default=default_fmt,
+            show_default=True,
+            help="Output format (text: one line per finding).",
+        )(f)
+        return _db_option(_filter_options(f))
+
+    return decorate
+
+
+@findings_group.command("list")
+@_listing("text")
+def list_command(**kwargs: Any) -> int:
+    """One line per secret: fingerprint, state, verdict, rule, where first seen, how many places."""
+    return _render_store(kwargs, compact=True)
+
+
+@findings_group.command("report")
+@_listing("html")
+def report_command(**kwargs: Any) -> int:
+    """A full report of the store (JSON, SARIF, HTML...) for the whole audit or a filtered part."""
+    return _render_store(kwargs, compact=False)
+
+
+def _render_store(kwargs: dict[str, Any], compact: bool) -> int:
+    from scanner.audit.findings import Filters, store_result
+    from scanner.audit.store import Store
+    from scanner.cli.common import write_private
+    from scanner.report import RenderOptions, render
+
+    filters = Filters(repo=kwargs["repo"], rule=kwargs["rule"], verdict=kwargs["verdict"], state=kwargs["state"])
+    store = Store.open(_db(kwargs["db_path"]), create=False)
+    try:
+        if kwargs["verify"]:
+            _recheck(store, kwargs, filters)
+        result = store_result(store, filters)
+    finally:
+        store.close()
+    fmt = kwargs["fmt"]
+    if fmt == "text" and compact:
+        text = _text_table(result.findings)
+    else:
+        text = render(result, fmt, RenderOptions(show_secrets=kwargs["show_secrets"]))
+    if kwargs["output"]:
+        write_private(kwargs["output"], text)
+    elif text:
+        click.echo(text, nl=False)
+    return 0
+
+
+def _recheck(store: Any, kwargs: dict[str, Any], filters: Any) -> None:
+    from scanner.audit.recheck import recheck_open
+
+    checks, missing = recheck_open(
+        store, kwargs["mindee_v2_url"], kwargs["mindee_v1_url"], kwargs["config_path"], filters
+    )
+    for check in checks:
+        moved = f"{check.previous} -> {check.verdict}" if check.previous != check.verdict else check.verdict
+        click.echo(f"verified {check.fingerprint}: {moved}", err=True)
+    for fingerprint in missing:
+        click.echo(
+            f"cannot re-check {fingerprint}: the key is no longer readable at any recorded location "
+            "(audit with --store-secrets to keep keys for re-checks)",
+            err=True,
+        )
+
+
+def _text_table(findings: list[Any]) -> str:
+    lines = []
+    for f in findings:
+        repos = len({o.repo for o in f.occurrences} | {f.repo})
+        where = f"{f.repo}: {f.path}:{f.line}" + (f" @ {f.commit[:10]}" if f.commit else "")
+        lines.append(
+            f"{f.fingerprint}  {f.state:<14} {f.verification.verdict:<11} {f.redacted:<16} "
+            f"{repos} repo(s), {len(f.occurrences)} occurrence(s)  first: {where}"
+        )
+    lines.append(f"{len(findings)} secret(s)")
+    return "\n".join(lines) + "\n"
+
+
+@findings_group.command("show")
+@click.argument("fingerprint")
+@_db_option
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def show_command(fingerprint: str, db_path: str | None, fmt: str) -> int:
+    """Everything known about one secret: provenance, every occurrence, verification and triage history."""
+    import json
+
+    from scanner.audit.findings import Filters, history, load_findings
+    from scanner.audit.store import Store
+
+    store = Store.open(_db(db_path), create=False)
+    try:
+        full = store.resolve_fingerprint(fingerprint)
+        (finding,) = load_findings(store, Filters(fingerprint=full))
+        past = history(store, full)
+    finally:
+        store.close()
+    data = finding.to_dict()
+    data["history"] = past
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    out = [
+        f"{finding.fingerprint}  {finding.rule_id}  {finding.redacted}",
+        f"  state: {finding.state}"
+        + (f" ({finding.triage_note})" if finding.triage_note else "")
+        + f" by {finding.triage_who} at {finding.triage_at}",
+        f"  verdict: {finding.verification.verdict}"
+        + (f" at {finding.verification.checked_at}" if finding.verification.checked_at else ""),
+        f"  introduced: {finding.repo}: {finding.path}:{finding.line} in {finding.commit or '-'} "
+        f"by {finding.author or '?'} on {finding.date or '?'}",
+        f"  present at HEAD: {finding.present_at_head}; refs: {', '.join(finding.refs) or '-'}",
+        f"  occurrences ({len(finding.occurrences)}):",
+        *(f"    {o.repo}: {o.path}:{o.line} @ {(o.commit or '-')[:12]}" for o in finding.occurrences),
+        "  verification history:",
+        *(f"    {v['checked_at']} {v['verdict']} ({v['context']}) {v['detail']}" for v in past["verifications"]),
+        "  triage history:",
+        *(f"    {t['at']} {t['state']} by {t['who']}: {t['note']}" for t in past["triage"]),
+    ]
+    click.echo("\n".join(out))
+    return 0
+
+
+@findings_group.command("triage")
+@click.argument("fingerprint")
+@_db_option
+@click.option("--state", type=click.Choice(_STATES), required=True, help="The new triage state.")
+@click.option("--note", default="", help="Why (ticket, who revoked it, why it is a false positive...).")
+@click.option("--who", help="Who decided (default: the current user).")
+def triage_command(fingerprint: str, db_path: str | None, state: str, note: str, who: str | None) -> int:
+    """Set the triage state of one secret (a unique fingerprint prefix is enough); who and when are recorded."""
+    import getpass
+
+    from scanner.audit.store import Store
+
+    store = Store.open(_db(db_path), create=False)
+    try:
+        full = store.resolve_fingerprint(fingerprint)
+        store.triage(full, state, note, who or getpass.getuser())
+    finally:
+        store.close()
+    click.echo(f"{full}: {state}", err=True)
+    return 0
