@@ -1,0 +1,203 @@
+"""SARIF 2.1.0 for GitHub code scanning and GitLab: rules with revocation help, line-free fingerprints.
+
+The secret is never written here, not even with --show-secrets: SARIF files are uploaded to
+third-party dashboards. Snippets are redacted and left out entirely when the key is encoded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+from urllib.parse import quote
+
+from scanner import __version__
+from scanner.model import Finding, ScanResult
+from scanner.report import RenderOptions
+from scanner.report.remediation import DASHBOARD_URL, HISTORY_NOTE, ROTATION_STEPS, remediation_text
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFO_URI = "https://github.com/mindee/mindee-scan"
+FINGERPRINT_KEY = "mindeeScanSecret/v1"
+_LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+# GitHub ranks code-scanning alerts by this CVSS-like number (critical >= 9.0).
+_SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
+
+
+def _rule_help(f: Finding) -> tuple[str, str]:
+    """Rule-level help (text, markdown): how to revoke, and why deleting the line is not enough."""
+    if f.is_mindee:
+        steps = "\n".join(f"{i}. {s}" for i, s in enumerate(ROTATION_STEPS, 1))
+        text = (
+            f"{f.description}.\n\nMindee API keys never expire: treat a leaked key as compromised and revoke it "
+            f"at {DASHBOARD_URL}\n{steps}\n\n{HISTORY_NOTE}"
+        )
+        md = (
+            f"**{f.description}.**\n\nMindee API keys never expire: treat a leaked key as compromised and "
+            f"revoke it in the [Mindee dashboard]({DASHBOARD_URL}).\n\n{steps}\n\n{HISTORY_NOTE}\n\n"
+            "If this is not a real key, add `mindee-scan:allow` on its line, or add its fingerprint with a "
+            "reason to `.mindee-scan-ignore`."
+        )
+    else:
+        text = (
+            f"{f.description}.\n\nRotate this credential with its provider, deploy the new one, then remove "
+            f"it from the code.\n\n{HISTORY_NOTE}"
+        )
+        md = (
+            f"**{f.description}.**\n\nRotate this credential with its provider, deploy the new one, then "
+            f"remove it from the code.\n\n{HISTORY_NOTE}"
+        )
+    return text, md
+
+
+def _rule(f: Finding) -> dict[str, Any]:
+    text, md = _rule_help(f)
+    tags = ["security", "secret", "mindee" if f.is_mindee else "credential", "external/cwe/cwe-798"]
+    return {
+        "id": f.rule_id,
+        "name": "".join(p.capitalize() for p in f.rule_id.replace("_", "-").split("-")),
+        "shortDescription": {"text": f.description},
+        "fullDescription": {
+            "text": f"{f.description}: a credential committed to source code or history ({f.severity} severity)."
+        },
+        "help": {"text": text, "markdown": md},
+        "helpUri": DASHBOARD_URL if f.is_mindee else INFO_URI,
+        "defaultConfiguration": {"level": _LEVELS.get(f.severity, "warning")},
+        "properties": {
+            "tags": tags,
+            "precision": "very-high" if f.is_mindee else "high",
+            "problem.severity": "error" if _LEVELS.get(f.severity) == "error" else "warning",
+            "security-severity": _SECURITY_SEVERITY.get(f.severity, "5.5"),
+        },
+    }
+
+
+def partial_fingerprint(f: Finding) -> str:
+    """Rule + secret hash + path: stable when lines move, distinct per file; never the line."""
+    return hashlib.sha256(f"{f.rule_id}\0{f.secret_hash}\0{f.repo or ''}\0{f.path}".encode()).hexdigest()
+
+
+def _uri(path: str) -> str:
+    return quote(path.replace("\\", "/").lstrip("/"), safe="/@:+,;=!$&'()*~")
+
+
+def _snippet(f: Finding) -> str | None:
+    """A redacted snippet, or none when the key may sit there in another form (encoded, truncated)."""
+    if f.encoding or not f.line_text or f.secret not in f.line_text:
+        return None
+    text = f.snippet(show_secret=False)
+    return None if f.secret in text else text
+
+
+def _result(f: Finding, rule_index: int) -> dict[str, Any]:
+    region: dict[str, Any] = {"startLine": max(1, f.line), "startColumn": max(1, f.column)}
+    if not f.encoding:
+        region["endColumn"] = max(1, f.column) + len(f.secret)
+    snippet = _snippet(f)
+    if snippet is not None:
+        region["snippet"] = {"text": snippet}
+    where = "git history" if f.commit else "the code"
+    message = f"{f.description} ({f.redacted}) found in {where}. " + remediation_text(f).splitlines()[0]
+    props: dict[str, Any] = {
+        "fingerprint": f.fingerprint,
+        "secretHash": f.secret_hash,
+        "redacted": f.redacted,
+        "severity": f.severity,
+        "verification": f.verification.to_dict(),
+    }
+    if f.encoding:
+        props["encoding"] = f.encoding
+    if f.repo is not None:
+        props["repository"] = f.repo
+    if f.commit is not None or f.occurrences:
+        props.update(
+            {
+                "commit": f.commit,
+                "author": f.author,
+                "date": f.date,
+                "presentAtHead": f.present_at_head,
+                "refs": list(f.refs),
+                "occurrences": [o.to_dict() for o in f.occurrences],
+            }
+        )
+    result: dict[str, Any] = {
+        "ruleId": f.rule_id,
+        "ruleIndex": rule_index,
+        "level": _LEVELS.get(f.severity, "warning"),
+        "message": {"text": message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"},
+                    "region": region,
+                }
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_KEY: partial_fingerprint(f)},
+        "properties": props,
+    }
+    if f.occurrences and len(f.occurrences) > 1:
+        related = []
+        for i, o in enumerate(f.occurrences[:50]):
+            commit = f" in commit {o.commit[:12]}" if o.commit else ""
+            related.append(
+                {
+                    "id": i,
+                    "message": {"text": f"same key{commit}"},
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": _uri(o.path), "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": max(1, o.line)},
+                    },
+                }
+            )
+        result["relatedLocations"] = related
+    return result
+
+
+def document(result: ScanResult) -> dict[str, Any]:
+    rules: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    for f in result.findings:
+        if f.rule_id not in index:
+            index[f.rule_id] = len(rules)
+            rules.append(_rule(f))
+    stats = result.stats
+    notifications = [
+        {"level": "error", "message": {"text": err}, "descriptor": {"id": "scan-error"}} for err in stats.errors
+    ]
+    notifications += [
+        {"level": "note", "message": {"text": note}, "descriptor": {"id": "scan-note"}} for note in stats.notes
+    ]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "mindee-scan",
+                "semanticVersion": __version__,
+                "version": __version__,
+                "informationUri": INFO_URI,
+                "rules": rules,
+            }
+        },
+        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The scanned root or repository."}}},
+        "invocations": [
+            {
+                "executionSuccessful": not result.failed,
+                "toolExecutionNotifications": notifications,
+                "properties": {"source": result.source, "target": result.target},
+            }
+        ],
+        "results": [_result(f, index[f.rule_id]) for f in result.findings],
+        "columnKind": "unicodeCodePoints",
+        "properties": {
+            "filesScanned": stats.files_scanned,
+            "bytesScanned": stats.bytes_scanned,
+            "skipped": len(stats.skipped),
+            "suppressed": len(result.suppressed),
+        },
+    }
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def render(result: ScanResult, options: RenderOptions) -> str:
+    """SARIF JSON; `options.show_secrets` is ignored on purpose (see the module docstring)."""
+    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
