@@ -1,0 +1,92 @@
+"""JUnit XML for CI dashboards: one failing testcase per finding, one passing case when clean.
+
+File names and lines come from the scanned code, so text is escaped and XML-illegal characters dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from xml.etree import ElementTree as ET
+
+from scanner.model import Finding, ScanResult
+from scanner.report import RenderOptions
+from scanner.report.remediation import remediation_text
+
+# Characters XML 1.0 cannot carry at all, even escaped (a file name can hold them).
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _ILLEGAL.sub("\ufffd", text)
+
+
+def _location(f: Finding) -> str:
+    where = f"{f.path}:{f.line}:{f.column}"
+    return f"{f.repo}: {where}" if f.repo else where
+
+
+def _details(f: Finding, options: RenderOptions) -> str:
+    secret = f.secret if options.show_secrets else f.redacted
+    lines = [
+        f"{f.description} at {_location(f)}",
+        f"rule: {f.rule_id} ({f.severity})",
+        f"key: {secret}",
+        f"fingerprint: {f.fingerprint}",
+        f"verification: {f.verification.verdict}" + (f" ({f.verification.detail})" if f.verification.detail else ""),
+    ]
+    if f.encoding:
+        lines.append(f"encoding: {f.encoding}")
+    snippet = f.snippet(options.show_secrets)
+    if snippet and (options.show_secrets or f.secret not in snippet) and not f.encoding:
+        lines.append(f"line: {snippet}")
+    if f.commit:
+        lines.append(f"introduced in {f.commit} by {f.author or '?'} on {f.date or '?'}")
+        if f.occurrences:
+            lines.append(f"occurrences: {len(f.occurrences)}; present at HEAD: {f.present_at_head}")
+    lines.append("")
+    lines.append(remediation_text(f))
+    return "\n".join(lines)
+
+
+def render(result: ScanResult, options: RenderOptions) -> str:
+    findings = result.findings
+    errors = result.stats.errors
+    suite = ET.Element(
+        "testsuite",
+        {
+            "name": f"mindee-scan {result.source}".strip(),
+            "tests": str(max(1, len(findings)) + len(errors)),
+            "failures": str(len(findings)),
+            "errors": str(len(errors)),
+            "skipped": "0",
+            "time": f"{result.stats.duration_s:.3f}",
+        },
+    )
+    for f in findings:
+        case = ET.SubElement(
+            suite, "testcase", {"classname": _clean(f"mindee-scan.{f.rule_id}"), "name": _clean(_location(f))}
+        )
+        message = f"{f.description}: {f.secret if options.show_secrets else f.redacted}"
+        failure = ET.SubElement(case, "failure", {"message": _clean(message), "type": _clean(f.rule_id)})
+        failure.text = _clean(_details(f, options))
+    if not findings:
+        ET.SubElement(suite, "testcase", {"classname": "mindee-scan", "name": _clean(f"no secrets in {result.target}")})
+    for i, err in enumerate(errors, 1):
+        case = ET.SubElement(suite, "testcase", {"classname": "mindee-scan.errors", "name": f"scan error {i}"})
+        error = ET.SubElement(case, "error", {"message": _clean(err), "type": "scan-error"})
+        error.text = _clean(err)
+    if result.stats.notes:
+        out = ET.SubElement(suite, "system-out")
+        out.text = _clean("\n".join(result.stats.notes))
+    root = ET.Element(
+        "testsuites",
+        {
+            "name": "mindee-scan",
+            "tests": suite.get("tests", "0"),
+            "failures": str(len(findings)),
+            "errors": str(len(errors)),
+        },
+    )
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
