@@ -1,0 +1,199 @@
+"""The one wrapper that runs git: nothing from a scanned repository's config may execute a program.
+
+A security team scans repositories it does not trust. A repository's `.git/config` can name programs
+(core.fsmonitor, core.pager, diff.external, gpg.program with log.showSignature, filters and textconv
+drivers via .gitattributes, core.sshCommand, hooks...). Every git call goes through `Git`, which:
+- starts from a scrubbed environment (no inherited GIT_* variables unless asked for, no system config,
+  C locale, no pager, no terminal prompts, no lazy fetch, no protocol allowed),
+- overrides every config key known to run a program with `-c` (command line config wins over the repo's),
+- and callers use only plumbing plus `--no-ext-diff --no-textconv --no-show-signature` (see the
+  `DIFF_SAFE` and `LOG_SAFE` flags), never commands that run filters (checkout, add, status, diff of the
+  working tree).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.errors import SourceError
+
+# `-c` overrides: command-line config has the highest precedence, so the scanned repo cannot undo them.
+SAFE_CONFIG: tuple[tuple[str, str], ...] = (
+    ("core.fsmonitor", "false"),
+    ("core.hooksPath", os.devnull),
+    ("core.pager", "cat"),
+    ("core.sshCommand", "false"),
+    ("core.gitProxy", "false"),
+    ("core.askPass", "false"),
+    ("core.alternateRefsCommand", "false"),
+    ("core.untrackedCache", "false"),
+    ("core.quotePath", "false"),
+    ("core.splitIndex", "false"),
+    ("diff.external", "false"),
+    ("diff.relative", "false"),
+    ("diff.noprefix", "false"),
+    ("diff.mnemonicPrefix", "false"),
+    ("diff.renames", "true"),
+    ("diff.ignoreSubmodules", "none"),
+    ("log.showSignature", "false"),
+    ("log.showRoot", "true"),
+    ("gpg.program", "false"),
+    ("gpg.ssh.program", "false"),
+    ("gpg.x509.program", "false"),
+    ("gpg.openpgp.program", "false"),
+    ("color.ui", "false"),
+    ("i18n.logOutputEncoding", "UTF-8"),
+    ("protocol.allow", "never"),
+    ("credential.helper", ""),
+    ("uploadpack.packObjectsHook", "false"),
+    ("gc.auto", "0"),
+    ("maintenance.auto", "false"),
+    ("fetch.prune", "false"),
+    ("submodule.recurse", "false"),
+)
+
+# Flags for every diff/log call that could otherwise consult attributes or config for a program.
+DIFF_SAFE: tuple[str, ...] = ("--no-ext-diff", "--no-textconv", "--no-color")
+LOG_SAFE: tuple[str, ...] = (*DIFF_SAFE, "--no-show-signature", "--encoding=UTF-8")
+
+# Variables a hook legitimately receives from git and that describe *this* repository.
+HOOK_ENV: tuple[str, ...] = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_QUARANTINE_PATH",
+)
+_PATH_VARS = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"}
+
+
+# Bounded memory for long object streams: git otherwise maps whole packs (RSS the size of the pack).
+LOW_MEMORY_CONFIG: tuple[tuple[str, str], ...] = (
+    ("core.packedGitLimit", "64m"),
+    ("core.packedGitWindowSize", "16m"),
+    ("core.deltaBaseCacheLimit", "64m"),
+)
+
+
+def scrubbed_env(keep: Iterable[str] = ()) -> dict[str, str]:
+    """os.environ without GIT_* (except `keep`, made absolute), plus settings that stop git running programs."""
+    keep_set = set(keep)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in keep_set}
+    for name in _PATH_VARS & keep_set:
+        # A hook may get a relative GIT_INDEX_FILE; we run git with -C, so pin it to the caller's cwd.
+        if env.get(name) and not os.path.isabs(env[name]):
+            env[name] = os.path.abspath(env[name])
+    env.update(
+        {
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_ASKPASS": "false",
+            "SSH_ASKPASS": "false",
+            "GIT_PAGER": "cat",
+            "PAGER": "cat",
+            "GIT_EDITOR": "false",
+            "GIT_NO_LAZY_FETCH": "1",
+            "GIT_PROTOCOL_FROM_USER": "0",
+            "GIT_ALLOW_PROTOCOL": "",
+            "GIT_OPTIONAL_LOCKS": "0",
+            "GIT_NO_REPLACE_OBJECTS": "1",
+            "LC_ALL": "C",
+            "LANG": "C",
+        }
+    )
+    env.pop("GIT_EXTERNAL_DIFF", None)
+    env.pop("GIT_SSH", None)
+    env.pop("GIT_SSH_COMMAND", None)
+    return env
+
+
+class GitError(SourceError):
+    """A git command failed; the message carries git's own words."""
+
+
+@dataclass
+class Git:
+    """Run git in one repository, safely. `keep_env` names GIT_* variables a hook needs (GIT_INDEX_FILE)."""
+
+    repo: str
+    keep_env: tuple[str, ...] = ()
+    _env: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._env = scrubbed_env(self.keep_env)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self._env
+
+    def argv(self, args: Sequence[str], config: Sequence[tuple[str, str]] = ()) -> list[str]:
+        out = ["git", "--no-pager", "--no-replace-objects", "-C", self.repo]
+        for key, value in (*SAFE_CONFIG, *config):
+            out += ["-c", f"{key}={value}"]
+        out.extend(args)
+        return out
+
+    def run(self, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+        try:
+            proc = subprocess.run(
+                self.argv(args),
+                input=input,
+                capture_output=True,
+                env=self._env,
+                stdin=None if input else subprocess.DEVNULL,
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH") from None
+        if check and proc.returncode != 0:
+            raise GitError(f"git {args[0]} failed in {self.repo}: {_tail(proc.stderr)}")
+        return proc
+
+    def out(self, *args: str, check: bool = True) -> str:
+        """stdout as text (surrogateescape keeps odd bytes in paths round-trippable)."""
+        return self.run(*args, check=check).stdout.decode("utf-8", "surrogateescape")
+
+    def ok(self, *args: str) -> bool:
+        return self.run(*args, check=False).returncode == 0
+
+    def popen(
+        self, *args: str, stdin: Any = subprocess.PIPE, bufsize: int = 1 << 20, config: Sequence[tuple[str, str]] = ()
+    ) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            self.argv(args, config),
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=self._env,
+            bufsize=bufsize,
+        )
+
+
+def _tail(stderr: bytes, limit: int = 400) -> str:
+    text = stderr.decode("utf-8", "replace").strip()
+    return text[-limit:] if text else "no message"
+
+
+def repo_toplevel(path: str) -> tuple[str, bool]:
+    """(git dir or work tree to use with -C, is_bare); a clear error when `path` is not a repository."""
+    if not os.path.isdir(path):
+        raise SourceError(f"{path}: no such directory")
+    git = Git(path)
+    proc = git.run("rev-parse", "--is-bare-repository", "--show-toplevel", check=False)
+    if proc.returncode != 0:
+        msg = _tail(proc.stderr)
+        if "dubious ownership" in msg:
+            raise SourceError(
+                f"{path}: git refuses to read a repository owned by another user ({msg.splitlines()[0]}). "
+                "Clone it, or add it to safe.directory in your own git config if you trust its owner."
+            )
+        raise SourceError(f"{path}: not a git repository ({msg})")
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    bare = bool(lines) and lines[0].strip() == "true"
+    top = lines[1] if len(lines) > 1 and not bare else path
+    return top, bare

@@ -1,0 +1,398 @@
+"""`mindee-scan git`: every unique blob and commit message of a repository's history, scanned once.
+
+Speed comes from reading each object once (however many commits and paths hold it) through one
+streaming `cat-file --batch` per worker, skipping oversized blobs by their size alone, and computing
+provenance (tree diffs) only for the few blobs that had findings. Two workers, each with its own
+cat-file, use both cores.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.config import Config
+from scanner.engine import FindingBuilder, build_detector
+from scanner.errors import UsageError
+from scanner.gitio import Git, repo_toplevel
+from scanner.model import Finding, Occurrence, ScanResult, ScanStats
+from scanner.pathmatch import PathMatcher
+from scanner.sources import git_history as gh
+
+_PARALLEL_MIN_BYTES = 8 * 1024 * 1024
+_SHARE_CHUNK_BYTES = 4 * 1024 * 1024
+_MAX_REF_LOOKUPS = 200
+
+
+@dataclass(frozen=True)
+class GitScanOptions:
+    """What to scan. `exclude_revs`: commits whose ancestry was already scanned (incremental re-scans)."""
+
+    repo: str
+    config: Config = field(default_factory=Config)
+    since: str | None = None
+    range: str | None = None  # "A..B"
+    branch: str | None = None
+    exclude_revs: tuple[str, ...] = ()
+    jobs: int = 0  # 0: automatic
+    max_file_size: int | None = None
+    use_hyperscan: bool = True
+    scan_messages: bool = True
+    progress: bool | None = None  # None: only when stderr is a terminal
+
+
+@dataclass
+class _ShareResult:
+    """What one worker found: findings keyed by object, with placeholder paths filled in later."""
+
+    blob_hits: dict[str, list[Finding]] = field(default_factory=dict)
+    message_hits: dict[str, tuple[list[Finding], gh.CommitMeta]] = field(default_factory=dict)
+    lfs: list[gh.GitObject] = field(default_factory=list)
+    stats: ScanStats = field(default_factory=ScanStats)
+    commits: int = 0
+
+
+def scan_repository(options: GitScanOptions) -> ScanResult:
+    started = time.perf_counter()
+    top, _bare = repo_toplevel(options.repo)
+    git = Git(top)
+    stats = ScanStats()
+    refs = gh.list_refs(git)
+    revs, exclude = _selection(git, options, refs)
+    if gh.is_shallow(git):
+        stats.notes.append(
+            "shallow clone: history before the shallow boundary is not in this repository "
+            "and was not scanned (fetch with --unshallow for a full audit)"
+        )
+    if not refs:
+        stats.notes.append("repository has no commits yet: nothing to scan")
+
+    listing = gh.list_objects(git, revs, exclude)
+    if listing.error:
+        stats.errors.append(listing.error)
+    for sha in listing.missing:
+        stats.skip(f"object {sha}", "missing object")
+    max_size = options.max_file_size or options.config.max_file_size
+    work: list[gh.GitObject] = []
+    for obj in listing.objects:
+        if obj.kind == "commit" and not options.scan_messages:
+            continue
+        if obj.kind == "blob" and obj.size > max_size:
+            stats.skip(f"{obj.path} ({obj.sha[:12]})", f"too large: {obj.size} bytes")
+            continue
+        work.append(obj)
+
+    builder = FindingBuilder(build_detector(options.config, options.use_hyperscan))
+    total_bytes = sum(o.size for o in work)
+    jobs = _effective_jobs(options.jobs, total_bytes)
+    show_progress = options.progress if options.progress is not None else _stderr_tty()
+    part = _run(git, builder, work, jobs, total_bytes, show_progress)
+    stats.merge(part.stats)
+    for obj in part.lfs:
+        stats.skip(f"{obj.path} ({obj.sha[:12]})", "git-lfs pointer: content is stored outside the repository")
+
+    findings = _provenance(git, options, revs, exclude, refs, part, listing.objects, stats)
+    stats.duration_s = time.perf_counter() - started
+    stats.extra.update(
+        {
+            "engine": builder.detector.engine,
+            "jobs": jobs,
+            "refs": {k: v for k, v in sorted(refs.items())},
+            "objects_scanned": stats.files_scanned + part.commits,
+            "blobs_scanned": stats.files_scanned,
+            "commits_scanned": part.commits,
+            "shallow": any(n.startswith("shallow clone") for n in stats.notes),
+        }
+    )
+    result = ScanResult(findings=findings, stats=stats, target=top, source="git")
+    result.sort()
+    return result
+
+
+# --- what to scan ------------------------------------------------------------------------------
+
+
+def _selection(git: Git, options: GitScanOptions, refs: dict[str, str]) -> tuple[list[str], list[str]]:
+    """rev-list arguments: (include, exclude) as commit ids; every ref and every stash entry by default."""
+    chosen = [x for x in (options.since, options.range, options.branch) if x]
+    if options.since and options.range:
+        raise UsageError("use either --since or --range, not both")
+    exclude = [gh.resolve_commit(git, r) for r in options.exclude_revs]
+    if options.range:
+        if ".." not in options.range or "..." in options.range:
+            raise UsageError(f"--range wants A..B, got {options.range!r}")
+        a, b = options.range.split("..", 1)
+        return [gh.resolve_commit(git, b or "HEAD")], [*exclude, gh.resolve_commit(git, a)]
+    if chosen:
+        tip = gh.resolve_commit(git, options.branch or "HEAD")
+        if options.since:
+            exclude.append(gh.resolve_commit(git, options.since))
+        return [tip], exclude
+    if not refs:
+        return [], exclude
+    revs = sorted(set(refs.values()) | set(gh.stash_entries(git)))
+    return revs, exclude
+
+
+def _effective_jobs(requested: int, total_bytes: int) -> int:
+    if requested == 1 or (requested == 0 and total_bytes < _PARALLEL_MIN_BYTES):
+        return 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, requested or cpus)
+
+
+def _shares(work: Sequence[gh.GitObject], jobs: int) -> list[list[gh.GitObject]]:
+    """Runs of neighbouring objects (pack locality), dealt out in turn so every worker gets a fair part."""
+    shares: list[list[gh.GitObject]] = [[] for _ in range(jobs)]
+    turn = 0
+    size = 0
+    for obj in work:
+        shares[turn].append(obj)
+        size += obj.size + 256
+        if size >= _SHARE_CHUNK_BYTES:
+            turn = (turn + 1) % jobs
+            size = 0
+    return [s for s in shares if s]
+
+
+# --- scanning ----------------------------------------------------------------------------------
+
+# Set before forking, inherited by the workers (the compiled detector is not picklable).
+_WORKER: dict[str, Any] = {}
+
+
+def _scan_share(index: int) -> _ShareResult:
+    git: Git = _WORKER["git"]
+    builder: FindingBuilder = _WORKER["builder"]
+    share: list[gh.GitObject] = _WORKER["shares"][index]
+    counter = _WORKER["counters"][index]
+    out = _ShareResult()
+    stats = out.stats
+
+    def on_error(obj: gh.GitObject, reason: str) -> None:
+        where = f"{obj.path} ({obj.sha[:12]})" if obj.kind == "blob" else f"commit {obj.sha[:12]}"
+        stats.skip(where, reason)
+
+    done_objects = 0
+    done_bytes = 0
+    for obj, data in gh.stream_objects(git, share, on_error):
+        done_objects += 1
+        done_bytes += len(data)
+        if done_objects & 63 == 0:
+            counter[0], counter[1] = done_objects, done_bytes
+        if obj.kind == "commit":
+            out.commits += 1
+            meta, message = gh.parse_commit(data)
+            if not message:
+                continue
+            found, _ = builder.from_bytes(message, gh.MESSAGE_PATH)
+            if found:
+                out.message_hits[obj.sha] = (found, meta)
+            continue
+        stats.files_scanned += 1
+        stats.bytes_scanned += len(data)
+        if len(data) < 1024 and data.startswith(gh.LFS_MAGIC):
+            out.lfs.append(obj)
+            continue
+        found, binary = builder.from_bytes(data, obj.path)
+        if binary:
+            stats.binary_files += 1
+        if found:
+            out.blob_hits[obj.sha] = found
+    counter[0], counter[1] = done_objects, done_bytes
+    return out
+
+
+def _run(
+    git: Git, builder: FindingBuilder, work: list[gh.GitObject], jobs: int, total_bytes: int, progress: bool
+) -> _ShareResult:
+    import multiprocessing
+
+    shares = _shares(work, jobs)
+    ctx = None
+    if len(shares) > 1:
+        try:
+            ctx = multiprocessing.get_context("fork")
+        except ValueError:  # no fork here: one worker is always correct
+            shares = [list(work)]
+    counters = [(ctx or multiprocessing).Array("q", 2, lock=False) for _ in shares]
+    _WORKER.update(git=git, builder=builder, shares=shares, counters=counters)
+    reporter = _Progress(len(work), total_bytes, counters) if progress else None
+    try:
+        if ctx is None or len(shares) <= 1:
+            parts = [_scan_share(i) for i in range(len(shares))] if reporter is None else _serial(shares, reporter)
+        else:
+            parts = _parallel(ctx, shares, reporter)
+    finally:
+        _WORKER.clear()
+        if reporter is not None:
+            reporter.close()
+    merged = _ShareResult()
+    for part in parts:
+        merged.blob_hits.update(part.blob_hits)
+        merged.message_hits.update(part.message_hits)
+        merged.lfs.extend(part.lfs)
+        merged.stats.merge(part.stats)
+        merged.commits += part.commits
+    return merged
+
+
+def _serial(shares: list[list[gh.GitObject]], reporter: _Progress) -> list[_ShareResult]:
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=reporter.loop, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        return [_scan_share(i) for i in range(len(shares))]
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _parallel(ctx: Any, shares: list[list[gh.GitObject]], reporter: _Progress | None) -> list[_ShareResult]:
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+    with ProcessPoolExecutor(max_workers=len(shares), mp_context=ctx) as pool:
+        futures = [pool.submit(_scan_share, i) for i in range(len(shares))]
+        while True:
+            done, pending = wait(futures, timeout=0.25, return_when=FIRST_EXCEPTION)
+            if reporter is not None:
+                reporter.show()
+            if not pending or any(f.exception() for f in done):
+                break
+        return [f.result() for f in futures]
+
+
+class _Progress:
+    """objects/total and MB/s on stderr, rewritten in place; only ever used on a terminal."""
+
+    def __init__(self, total: int, total_bytes: int, counters: list[Any]) -> None:
+        self.total = total
+        self.total_bytes = total_bytes
+        self.counters = counters
+        self.started = time.perf_counter()
+        self.shown = False
+
+    def show(self) -> None:
+        objects = sum(c[0] for c in self.counters)
+        done = sum(c[1] for c in self.counters)
+        elapsed = max(time.perf_counter() - self.started, 1e-6)
+        rate = done / elapsed / (1024 * 1024)
+        pct = 100.0 * done / self.total_bytes if self.total_bytes else 100.0
+        sys.stderr.write(f"\rscanning objects: {objects}/{self.total} ({pct:.0f}%), {rate:.1f} MB/s ")
+        sys.stderr.flush()
+        self.shown = True
+
+    def loop(self, stop: Any) -> None:
+        while not stop.wait(0.25):
+            self.show()
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def _stderr_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# --- provenance --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Place:
+    commit: str | None
+    path: str
+    finding: Finding
+    author: str | None = None
+    date: str | None = None
+
+
+def _provenance(
+    git: Git,
+    options: GitScanOptions,
+    revs: list[str],
+    exclude: list[str],
+    refs: dict[str, str],
+    part: _ShareResult,
+    objects: list[gh.GitObject],
+    stats: ScanStats,
+) -> list[Finding]:
+    """Fold every (commit, path, line) of the same secret into one finding, oldest place first."""
+    head = refs.get("HEAD")
+    head_blobs: set[str] = set()
+    if head:
+        head_blobs, links = gh.blobs_at(git, head)
+        for path, sha in links:
+            stats.skip(path, f"submodule (pinned at {sha[:12]}): not followed, scan it separately")
+    places: dict[tuple[str, str], list[_Place]] = {}
+    order: list[tuple[str, str]] = []
+
+    def add(place: _Place) -> None:
+        key = (place.finding.rule_id, place.finding.secret)
+        if key not in places:
+            places[key] = []
+            order.append(key)
+        places[key].append(place)
+
+    at_head: set[tuple[str, str]] = set()
+    if part.blob_hits:
+        intros, metas = gh.introductions(git, revs, exclude, set(part.blob_hits))
+        introduced: set[str] = set()
+        for intro in intros:
+            introduced.add(intro.blob)
+            meta = metas.get(intro.commit)
+            for f in part.blob_hits[intro.blob]:
+                add(_Place(intro.commit, intro.path, f, meta.author if meta else None, meta.date if meta else None))
+        limited = bool(exclude) or options.branch is not None
+        by_sha = {o.sha: o for o in objects if o.sha in part.blob_hits}
+        for sha, found in part.blob_hits.items():
+            if sha in head_blobs:
+                at_head.update((f.rule_id, f.secret) for f in found)
+            if sha not in introduced and not limited:
+                # Reachable but no commit diff shows it (e.g. only behind a replaced or grafted commit).
+                for f in found:
+                    add(_Place(None, by_sha[sha].path if sha in by_sha else f"blob {sha[:12]}", f))
+    for commit, (found, meta) in part.message_hits.items():
+        for f in found:
+            add(_Place(commit, gh.MESSAGE_PATH, f, meta.author, meta.date))
+
+    skip_paths = PathMatcher(options.config.allow_paths + options.config.exclude)
+    ref_cache: dict[str, list[str]] = {}
+    out: list[Finding] = []
+    for key in order:
+        kept = [p for p in places[key] if p.path == gh.MESSAGE_PATH or not skip_paths.matches(p.path)]
+        if not kept:
+            continue
+        first = kept[0]
+        occurrences = tuple(
+            dict.fromkeys(
+                Occurrence(path=p.path, line=p.finding.line, commit=p.commit, column=p.finding.column) for p in kept
+            )
+        )
+        reach: set[str] = set()
+        for commit in dict.fromkeys(p.commit for p in kept if p.commit):
+            if commit not in ref_cache and len(ref_cache) < _MAX_REF_LOOKUPS:
+                ref_cache[commit] = gh.refs_containing(git, commit)
+            reach.update(ref_cache.get(commit, ()))
+        out.append(
+            first.finding.with_changes(
+                path=first.path,
+                commit=first.commit,
+                author=first.author,
+                date=first.date,
+                occurrences=occurrences,
+                present_at_head=key in at_head,
+                refs=tuple(sorted(reach)),
+            )
+        )
+    return out

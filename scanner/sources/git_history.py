@@ -1,0 +1,298 @@
+"""Git history as a source: which objects to read, their bytes (one streaming cat-file), and provenance.
+
+Three cheap passes, none of which diffs content:
+- `rev-list --objects` piped into `cat-file --batch-check`: every reachable blob and commit once,
+  with its size (so oversized blobs are skipped without reading them) and one path;
+- `cat-file --batch`: the bytes, streamed, one long-lived process per worker;
+- `log --raw -c` (tree diffs only, no content), run only when something was found: which commit
+  introduced which (path, blob), so a finding gets its first commit, author, date and other places.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from scanner.gitio import LOG_SAFE, LOW_MEMORY_CONFIG, Git
+
+LFS_MAGIC = b"version https://git-lfs.github.com/spec/v1"
+MESSAGE_PATH = "<commit message>"
+
+
+@dataclass(frozen=True, slots=True)
+class GitObject:
+    """One object to read: a blob (with one of its paths) or a commit (for its message)."""
+
+    sha: str
+    kind: str  # "blob" | "commit"
+    size: int
+    path: str = ""
+
+
+@dataclass(slots=True)
+class ObjectListing:
+    objects: list[GitObject] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Introduction:
+    """A commit that put `blob` at `path` (its tree differs from every parent there)."""
+
+    commit: str
+    path: str
+    blob: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommitMeta:
+    author: str
+    date: str
+
+
+def list_refs(git: Git) -> dict[str, str]:
+    """refname -> commit sha (tags peeled), plus HEAD when it points somewhere."""
+    out = git.out("for-each-ref", "--format=%(objectname) %(*objectname) %(refname)")
+    refs: dict[str, str] = {}
+    for line in out.splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) == 3:
+            obj, peeled, name = parts
+            refs[name] = peeled or obj
+    head = git.run("rev-parse", "--verify", "-q", "HEAD^{commit}", check=False)
+    if head.returncode == 0:
+        refs["HEAD"] = head.stdout.decode().strip()
+    return refs
+
+
+def stash_entries(git: Git) -> list[str]:
+    """Every stash entry, not only the newest one that refs/stash points at."""
+    proc = git.run("log", *LOG_SAFE, "-g", "--format=%H", "refs/stash", "--", check=False)
+    return proc.stdout.decode().split() if proc.returncode == 0 else []
+
+
+def is_shallow(git: Git) -> bool:
+    return git.out("rev-parse", "--is-shallow-repository", check=False).strip() == "true"
+
+
+def resolve_commit(git: Git, rev: str) -> str:
+    """A user-supplied revision as a commit sha; never lets it be read as an option."""
+    from scanner.errors import UsageError
+
+    proc = git.run("rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}", check=False)
+    if proc.returncode != 0 or rev.startswith("-"):
+        raise UsageError(f"{rev!r} is not a commit in this repository")
+    return proc.stdout.decode().strip()
+
+
+def list_objects(git: Git, revs: Sequence[str], exclude: Sequence[str]) -> ObjectListing:
+    """Blobs and commits reachable from `revs` but not from `exclude`, with sizes, in rev-list order."""
+    listing = ObjectListing()
+    if not revs:
+        return listing
+    args = ["rev-list", "--objects", "--missing=print", *revs]
+    if exclude:
+        args += ["--not", *exclude]
+    args.append("--")
+    walker = git.popen(*args, stdin=None, config=LOW_MEMORY_CONFIG)
+    check = git.popen(
+        "cat-file",
+        "--batch-check=%(objecttype) %(objectname) %(objectsize) %(rest)",
+        stdin=walker.stdout,
+        config=LOW_MEMORY_CONFIG,
+    )
+    assert walker.stdout is not None and check.stdout is not None
+    walker.stdout.close()  # the checker owns the pipe now
+    for raw in check.stdout:
+        line = raw.rstrip(b"\n").decode("utf-8", "surrogateescape")
+        if line.endswith(" missing"):
+            listing.missing.append(line.split(" ", 1)[0].lstrip("?"))
+            continue
+        kind, sha, size, *rest = line.split(" ", 3)
+        if kind == "blob" or kind == "commit":
+            listing.objects.append(GitObject(sha, kind, int(size), rest[0] if rest else ""))
+    check.wait()
+    walker.wait()
+    assert walker.stderr is not None and check.stderr is not None
+    err = walker.stderr.read().decode("utf-8", "replace").strip()
+    check.stderr.read()
+    if walker.returncode != 0:
+        listing.error = f"history walk stopped early (objects after that were not listed): {err[-300:]}"
+    return listing
+
+
+def stream_objects(
+    git: Git, objects: Sequence[GitObject], on_error: Callable[[GitObject, str], None]
+) -> Iterator[tuple[GitObject, bytes]]:
+    """(object, bytes) for each object, from one `cat-file --batch` process.
+
+    A missing object is reported and skipped. If git dies on a corrupt object, that object is
+    reported and a fresh process resumes with the next one, so one bad object never ends the scan.
+    """
+    start = 0
+    while start < len(objects):
+        pending = objects[start:]
+        proc = git.popen("cat-file", "--batch", config=LOW_MEMORY_CONFIG)
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        writer = threading.Thread(target=_feed, args=(proc.stdin, pending), daemon=True)
+        writer.start()
+        out = proc.stdout
+        done = 0
+        try:
+            for obj in pending:
+                header = out.readline()
+                if not header:
+                    break
+                parts = header.split()
+                if len(parts) == 2 and parts[1] == b"missing":
+                    on_error(obj, "missing object")
+                    done += 1
+                    continue
+                size = int(parts[2])
+                data = out.read(size)
+                out.read(1)
+                done += 1
+                yield obj, data
+        finally:
+            if done < len(pending):
+                proc.kill()
+            proc.wait()
+            writer.join(timeout=5)
+            err = proc.stderr.read().decode("utf-8", "replace").strip()
+            proc.stdout.close()
+            proc.stderr.close()
+        if done < len(pending):
+            on_error(pending[done], f"unreadable object: {err[-200:] or 'git cat-file stopped'}")
+            done += 1
+        start += done
+
+
+def _feed(stdin: object, objects: Sequence[GitObject]) -> None:
+    chunk: list[bytes] = []
+    try:
+        for obj in objects:
+            chunk.append(obj.sha.encode() + b"\n")
+            if len(chunk) >= 512:
+                stdin.write(b"".join(chunk))  # type: ignore[attr-defined]
+                chunk.clear()
+        if chunk:
+            stdin.write(b"".join(chunk))  # type: ignore[attr-defined]
+        stdin.close()  # type: ignore[attr-defined]
+    except (BrokenPipeError, OSError, ValueError):
+        pass  # the reader saw git die and reports it
+
+
+def parse_commit(data: bytes) -> tuple[CommitMeta, bytes]:
+    """(author, message): findings in a message are located by line within the message."""
+    head, sep, message = data.partition(b"\n\n")
+    author = ""
+    date = ""
+    for line in head.split(b"\n"):
+        if line.startswith(b"author "):
+            author, date = _ident(line[7:])
+            break
+    return CommitMeta(author, date), message if sep else b""
+
+
+def _ident(raw: bytes) -> tuple[str, str]:
+    """'Name <mail> 1700000000 +0100' -> ('Name <mail>', ISO 8601 date)."""
+    from datetime import datetime, timedelta, timezone
+
+    text = raw.decode("utf-8", "replace")
+    who, _, when = text.rpartition("> ")
+    try:
+        ts_text, tz_text = when.split()
+        sign = -1 if tz_text.startswith("-") else 1
+        offset = timedelta(hours=int(tz_text[1:3]), minutes=int(tz_text[3:5])) * sign
+        date = datetime.fromtimestamp(int(ts_text), timezone(offset)).isoformat()
+    except (ValueError, IndexError):
+        date = ""
+    return who + ">", date
+
+
+def introductions(
+    git: Git, revs: Sequence[str], exclude: Sequence[str], blobs: set[str]
+) -> tuple[list[Introduction], dict[str, CommitMeta]]:
+    """Where each of `blobs` entered history, oldest first (tree diffs only; merges as combined diffs).
+
+    A merge lists only paths whose result differs from every parent: a conflict resolution or an
+    evil merge introduces content there; a clean merge introduces nothing new.
+    """
+    args = [
+        "log",
+        *LOG_SAFE,
+        "--raw",
+        "--no-renames",
+        "--no-abbrev",
+        "-c",
+        "--root",
+        "--date-order",
+        "--reverse",
+        "-z",
+        "--format=%x01%H%x1f%aN <%aE>%x1f%aI",
+        *revs,
+    ]
+    if exclude:
+        args += ["--not", *exclude]
+    args.append("--")
+    proc = git.popen(*args, stdin=None, config=LOW_MEMORY_CONFIG)
+    assert proc.stdout is not None and proc.stderr is not None
+    found: list[Introduction] = []
+    metas: dict[str, CommitMeta] = {}
+    commit = ""
+    meta: CommitMeta | None = None
+    want_path: str | None = None
+    rest = b""
+    while True:
+        chunk = proc.stdout.read(1 << 20)
+        if not chunk:
+            break
+        tokens = (rest + chunk).split(b"\0")
+        rest = tokens.pop()
+        for tok in tokens:
+            if want_path is not None:
+                # The path token after a raw line; `want_path` is "" when the blob is not wanted.
+                if want_path:
+                    found.append(Introduction(commit, tok.decode("utf-8", "surrogateescape"), want_path))
+                    if meta is not None:
+                        metas[commit] = meta
+                want_path = None
+                continue
+            tok = tok.lstrip(b"\n")
+            if tok.startswith(b"\x01"):
+                sha, author, date = tok[1:].decode("utf-8", "replace").split("\x1f")
+                commit, meta = sha, CommitMeta(author, date)
+            elif tok.startswith(b":"):
+                fields = tok.lstrip(b":").split(b" ")
+                new_sha = fields[-2].decode()
+                wanted = new_sha in blobs and not fields[-1].startswith(b"D")
+                want_path = new_sha if wanted else ""
+    proc.wait()
+    proc.stderr.read()
+    return found, metas
+
+
+def blobs_at(git: Git, commit: str) -> tuple[set[str], list[tuple[str, str]]]:
+    """Blob ids in `commit`'s tree, and its gitlinks (submodule path, pinned commit)."""
+    proc = git.run("ls-tree", "-r", "-z", "--full-tree", commit, check=False)
+    blobs: set[str] = set()
+    links: list[tuple[str, str]] = []
+    if proc.returncode != 0:
+        return blobs, links
+    for entry in proc.stdout.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition(b"\t")
+        _mode, kind, sha = meta.decode().split(" ")
+        if kind == "blob":
+            blobs.add(sha)
+        elif kind == "commit":
+            links.append((path.decode("utf-8", "surrogateescape"), sha))
+    return blobs, links
+
+
+def refs_containing(git: Git, commit: str) -> list[str]:
+    out = git.out("for-each-ref", "--format=%(refname)", f"--contains={commit}", check=False)
+    return out.split()
