@@ -112,11 +112,13 @@ def test_500_is_retried_then_unknown(mindee: MindeeMock) -> None:
     assert len(mindee.requests) == 1 + FAST.max_retries_5xx
 
 
-def test_500_then_200_recovers(mindee: MindeeMock) -> None:
+def test_503_with_retry_after_then_200_recovers(mindee: MindeeMock) -> None:
     key = v2_key()
-    mindee.script("v2", key, Reply(503), Reply(200, {"models": [{"name": "A"}]}))
+    mindee.script("v2", key, Reply(503, headers={"Retry-After": "0.5"}), Reply(200, {"models": [{"name": "A"}]}))
     v = make_verifier(mindee).verify(key, "mindee-v2")
     assert v.verdict == "live" and v.models == ("A",)
+    first, second = mindee.requests
+    assert second.at - first.at >= 0.45
 
 
 def test_slow_answer_hits_the_timeout(mindee: MindeeMock) -> None:
@@ -321,6 +323,7 @@ def test_proxy_variables_are_respected_for_remote_hosts(elsewhere: MindeeMock, m
     verifier = Verifier.from_urls("https://api-v2.mindee.test", None, FAST)
     v = verifier.verify(key, "mindee-v2")
     assert v.verdict == "unknown"  # our fake proxy refuses the tunnel
+    assert "Tunnel connection failed" in v.detail
     assert [(r.method, r.path) for r in elsewhere.requests][:1] == [("CONNECT", "api-v2.mindee.test:443")]
     assert all(key not in str(r.headers) and key not in r.path for r in elsewhere.requests)
 

@@ -129,7 +129,7 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
     if opts.remediation_file and result.findings:
         from scanner.report.replace_text import write_replace_text
 
-        write_replace_text(result, opts.remediation_file)
+        click.echo(write_replace_text(result, opts.remediation_file), err=True)
     from scanner.report import RenderOptions, render
 
     color = (

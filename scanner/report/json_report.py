@@ -8,7 +8,7 @@ from typing import Any
 from scanner import __version__
 from scanner.model import ScanResult
 from scanner.report import RenderOptions
-from scanner.report.remediation import summary_counts
+from scanner.report.remediation import finding_remediation, remediation_plan, summary_counts
 
 
 def document(result: ScanResult, options: RenderOptions) -> dict[str, Any]:
@@ -17,10 +17,13 @@ def document(result: ScanResult, options: RenderOptions) -> dict[str, Any]:
         "version": __version__,
         "source": result.source,
         "target": result.target,
-        "findings": [f.to_dict(options.show_secrets) for f in result.findings],
+        "findings": [
+            {**f.to_dict(options.show_secrets), "remediation": finding_remediation(f)} for f in result.findings
+        ],
         "suppressed": len(result.suppressed),
         "stats": result.stats.to_dict(),
         "summary": summary_counts(result),
+        "remediation": remediation_plan(result),
     }
 
 

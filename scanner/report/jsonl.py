@@ -6,15 +6,19 @@ import json
 
 from scanner.model import ScanResult
 from scanner.report import RenderOptions
-from scanner.report.remediation import summary_counts
+from scanner.report.remediation import finding_remediation, remediation_plan, summary_counts
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
     lines = [
-        json.dumps({"type": "finding", **f.to_dict(options.show_secrets)}, ensure_ascii=False)
+        json.dumps(
+            {"type": "finding", **f.to_dict(options.show_secrets), "remediation": finding_remediation(f)},
+            ensure_ascii=False,
+        )
         for f in result.findings
     ]
     summary = {"type": "summary", "source": result.source, "target": result.target, **summary_counts(result)}
     summary["stats"] = result.stats.to_dict()
+    summary["remediation"] = remediation_plan(result)
     lines.append(json.dumps(summary, ensure_ascii=False))
     return "\n".join(lines) + "\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scanner.model import Finding, ScanResult
 from scanner.report import RenderOptions
-from scanner.report.remediation import DASHBOARD_URL, one_line_advice
+from scanner.report.remediation import DASHBOARD_URL, one_line_advice, remediation_lines
 
 _COLORS = {"red": "\x1b[31m", "yellow": "\x1b[33m", "bold": "\x1b[1m", "dim": "\x1b[2m", "reset": "\x1b[0m"}
 
@@ -76,6 +76,8 @@ def render(result: ScanResult, options: RenderOptions) -> str:
             _c(f"{len(findings)} finding(s), {mindee} Mindee key(s).", "red", options)
             + f" Keys never expire: revoke at {DASHBOARD_URL}."
         )
+        for extra in remediation_lines(result):
+            lines.append(_c(extra, "red", options) if extra.startswith("!!!") else extra)
         if options.hook:
             lines.extend(_hook_help(options.hook, findings))
     for note in result.stats.notes:

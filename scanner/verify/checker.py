@@ -64,9 +64,7 @@ class Verifier:
         self._count_lock = threading.Lock()
 
     @classmethod
-    def from_urls(
-        cls, v2_url: str | None, v1_url: str | None, config: VerifyConfig | None = None
-    ) -> Verifier:
+    def from_urls(cls, v2_url: str | None, v1_url: str | None, config: VerifyConfig | None = None) -> Verifier:
         v2, v1 = resolve_bases(v2_url, v1_url)
         return cls(v2, v1, config or VerifyConfig.from_env())
 
@@ -145,6 +143,9 @@ class Verifier:
             if retries["5xx"] >= self.config.max_retries_5xx:
                 return None
             retries["5xx"] += 1
+            after = parse_retry_after(resp.header("retry-after"))  # a 503 may say when to come back
+            if after is not None and after <= self.config.max_retry_after:
+                return after
             return self._backoff(retries["5xx"])
         return None
 

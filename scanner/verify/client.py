@@ -114,6 +114,6 @@ def _reason(reason: object) -> str:
         return f"DNS lookup failed ({reason.strerror or reason})"
     if isinstance(reason, ssl.SSLCertVerificationError):
         return f"TLS certificate not trusted ({reason.verify_message or reason})"
-    if isinstance(reason, OSError):
-        return f"network error ({reason.strerror or type(reason).__name__})"
+    if isinstance(reason, OSError):  # e.g. "Tunnel connection failed: 403 Forbidden" from a proxy
+        return f"network error ({reason.strerror or str(reason) or type(reason).__name__})"
     return f"network error ({reason})"
