@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +30,8 @@ class Prefilter:
 
     def __init__(self, triggers: Sequence[Trigger], use_hyperscan: bool = True) -> None:
         self.triggers = list(triggers)
-        self._db = None
-        self._scratch = None
+        self._db: Any = None
+        self._scratch: Any = None
         if use_hyperscan:
             self._db = _compile_hyperscan(self.triggers)
         # Fallback: literal keywords only (Hyperscan-only patterns fall back to their owner's literals).

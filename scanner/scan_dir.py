@@ -1,24 +1,33 @@
-"""`mindee-scan dir`: scan files and folders, in parallel when it pays, serially otherwise."""
+"""`mindee-scan dir`: scan files and folders, in parallel when it pays, serially otherwise.
+
+The walk streams: batches of files go to forked workers while the walk goes on, so walking,
+reading and matching overlap. Workers are forked after the detector is built and inherit it
+compiled (rules, regexes, Hyperscan database); nothing is pickled but paths and findings.
+"""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from scanner.config import Config
 from scanner.engine import FindingBuilder, build_detector
 from scanner.errors import SourceError
 from scanner.model import Finding, ScanResult, ScanStats
 from scanner.pathmatch import PathMatcher
-from scanner.sources.files import FileItem, read_file, walk
+from scanner.sources.files import FileItem, TooLarge, read_file, walk
 
-# Below these, forking workers costs more than it saves (the pre-commit path stays serial).
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+# Below these, forking workers costs more than it saves (small scans and hooks stay serial).
+_PARALLEL_MIN_FILES = 256
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024
-_PARALLEL_MIN_FILES = 64
-_BATCH_BYTES = 2 * 1024 * 1024
-_BATCH_FILES = 256
+_BATCH_FILES = 96
+_BATCH_BYTES = 4 * 1024 * 1024  # for files whose size the walk knows (named on the command line)
 
 
 @dataclass(frozen=True)
@@ -40,23 +49,25 @@ def scan_paths(options: DirOptions) -> ScanResult:
     max_size = options.max_file_size or config.max_file_size
     stats = ScanStats()
     exclude = PathMatcher(config.exclude)
-    items = list(walk(list(options.paths), stats, exclude, max_size, config.follow_symlinks))
     allow_paths = PathMatcher(config.allow_paths)
-    if allow_paths:
-        kept = []
-        for item in items:
-            if allow_paths.matches(item.rel):
-                stats.skip(item.rel, "allowlisted path")
-            else:
-                kept.append(item)
-        items = kept
+    items = _kept(walk(list(options.paths), stats, exclude, max_size, config.follow_symlinks), allow_paths, stats)
 
-    jobs = _effective_jobs(options.jobs, items)
+    jobs = _cpus() if options.jobs == 0 else options.jobs
+    head: list[FileItem] = []
+    if jobs > 1 and options.jobs == 0:
+        # Automatic: look ahead; a small scan (a hook, a few files) never pays for forking.
+        for item in items:
+            head.append(item)
+            if len(head) >= _PARALLEL_MIN_FILES:
+                break
+        else:
+            if _total_size(head) < _PARALLEL_MIN_BYTES:
+                jobs = 1
     findings: list[Finding] = []
     if jobs <= 1:
-        findings.extend(_scan_items(builder, items, max_size, stats))
+        findings.extend(_scan_items(builder, [*head, *items], max_size, stats))
     else:
-        findings.extend(_scan_parallel(builder, items, max_size, stats, jobs))
+        findings.extend(_scan_parallel(builder, head, items, max_size, stats, jobs))
     stats.duration_s = time.perf_counter() - started
     stats.extra["engine"] = builder.detector.engine
     stats.extra["jobs"] = jobs
@@ -66,33 +77,55 @@ def scan_paths(options: DirOptions) -> ScanResult:
     return result
 
 
-def _effective_jobs(requested: int, items: list[FileItem]) -> int:
-    if requested == 1:
-        return 1
-    total = sum(i.size for i in items)
-    if requested == 0 and (total < _PARALLEL_MIN_BYTES or len(items) < _PARALLEL_MIN_FILES):
-        return 1
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, requested or cpus)
+def _kept(items: Iterable[FileItem], allow_paths: PathMatcher, stats: ScanStats) -> Iterator[FileItem]:
+    if not allow_paths:
+        yield from items
+        return
+    for item in items:
+        if allow_paths.matches(item.rel):
+            stats.skip(item.rel, "allowlisted path")
+        else:
+            yield item
+
+
+def _cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _total_size(items: list[FileItem]) -> int:
+    total = 0
+    for item in items:
+        if item.size >= 0:
+            total += item.size
+            continue
+        try:
+            total += os.stat(item.path).st_size
+        except OSError:  # vanished since the walk: the reader will report it
+            continue
+    return total
 
 
 def _scan_items(builder: FindingBuilder, items: Iterable[FileItem], max_size: int, stats: ScanStats) -> list[Finding]:
     out: list[Finding] = []
+    from_bytes = builder.from_bytes
     for item in items:
         try:
             raw = read_file(item, max_size)
+        except TooLarge as exc:
+            stats.skip(item.rel, str(exc))
+            continue
         except OSError as exc:
             stats.skip(item.rel, f"unreadable: {exc.strerror or exc}")
             continue
-        if len(raw) > max_size:
-            stats.skip(item.rel, f"too large: grew past {max_size} bytes during the scan")
-            continue
-        found, binary = builder.from_bytes(raw, item.rel)
+        found, binary = from_bytes(raw, item.rel)
         stats.files_scanned += 1
         stats.bytes_scanned += len(raw)
         if binary:
             stats.binary_files += 1
-        out.extend(found)
+        if found:
+            out.extend(found)
     return out
 
 
@@ -108,42 +141,60 @@ def _worker_scan(batch: list[FileItem], max_size: int) -> tuple[list[Finding], S
     return found, stats
 
 
-def _batches(items: list[FileItem]) -> list[list[FileItem]]:
-    batches: list[list[FileItem]] = []
+def _batches(items: Iterable[FileItem]) -> Iterator[list[FileItem]]:
     current: list[FileItem] = []
     size = 0
     for item in items:
         current.append(item)
-        size += item.size
-        if size >= _BATCH_BYTES or len(current) >= _BATCH_FILES:
-            batches.append(current)
+        size += max(item.size, 0)
+        if len(current) >= _BATCH_FILES or size >= _BATCH_BYTES:
+            yield current
             current, size = [], 0
     if current:
-        batches.append(current)
-    return batches
+        yield current
 
 
 def _scan_parallel(
-    builder: FindingBuilder, items: list[FileItem], max_size: int, stats: ScanStats, jobs: int
+    builder: FindingBuilder,
+    head: list[FileItem],
+    rest: Iterator[FileItem],
+    max_size: int,
+    stats: ScanStats,
+    jobs: int,
 ) -> list[Finding]:
+    import gc
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from itertools import chain
 
     global _WORKER_BUILDER
+    items = chain(head, rest)
     try:
         ctx = multiprocessing.get_context("fork")
     except ValueError:  # no fork on this platform: the serial path is always correct
         return _scan_items(builder, items, max_size, stats)
     _WORKER_BUILDER = builder
     out: list[Finding] = []
+    done: list[list[FileItem]] = []
+    pending: list[tuple[list[FileItem], Future[tuple[list[Finding], ScanStats]]]] = []
+    # Objects alive now are never freed by the workers: keep the collector off their pages (copy-on-write).
+    gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            for found, part in pool.map(_worker_scan, _batches(items), [max_size] * len(items)):
+            for batch in _batches(items):
+                pending.append((batch, pool.submit(_worker_scan, batch, max_size)))
+            for batch, future in pending:
+                found, part = future.result()
                 out.extend(found)
                 stats.merge(part)
-    except OSError:
-        # Could not start workers (limits, sandbox): fall back to scanning here.
-        return _scan_items(builder, items, max_size, stats)
+                done.append(batch)
+    except (OSError, BrokenProcessPool):
+        # Could not start or keep workers (limits, sandbox, a killed worker): finish here, serially.
+        finished = {id(b) for b in done}
+        remaining = [i for batch, _ in pending if id(batch) not in finished for i in batch]
+        out.extend(_scan_items(builder, chain(remaining, items), max_size, stats))
     finally:
         _WORKER_BUILDER = None
+        gc.unfreeze()
     return out

@@ -6,6 +6,7 @@ import codecs
 from dataclasses import dataclass
 
 _SNIFF = 8192
+_BOM_STARTS = (codecs.BOM_UTF8[:1], codecs.BOM_UTF16_LE[:1], codecs.BOM_UTF16_BE[:1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,16 +21,18 @@ def prepare(raw: bytes) -> Prepared:
 
     Bad UTF-8 bytes are left as they are: the detector works on bytes and only decodes what it reports.
     """
-    head = raw[:_SNIFF]
-    if head.startswith(codecs.BOM_UTF8):
-        return Prepared(raw[3:], False, None)
-    for bom, enc in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
-        # ASCII (and so every key) in UTF-16 has NUL bytes; bytes that merely start like a BOM do not.
-        if head.startswith(bom) and b"\x00" in head:
-            return Prepared(raw[2:].decode(enc, "replace").encode("utf-8"), False, enc)
-    if b"\x00" not in head:
+    # Hot path (every file of a tree scan): no 8 kB slice, one bounded find for the common UTF-8 case.
+    has_nul = raw.find(b"\x00", 0, _SNIFF) >= 0
+    if raw[:1] in _BOM_STARTS:
+        if raw.startswith(codecs.BOM_UTF8):
+            return Prepared(raw[3:], False, None)
+        for bom, bom_enc in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+            # ASCII (and so every key) in UTF-16 has NUL bytes; bytes that merely start like a BOM do not.
+            if has_nul and raw.startswith(bom):
+                return Prepared(raw[2:].decode(bom_enc, "replace").encode("utf-8"), False, bom_enc)
+    if not has_nul:
         return Prepared(raw, False, None)
-    enc = _bomless_utf16(head)
+    enc = _bomless_utf16(raw[:_SNIFF])
     if enc is not None:
         return Prepared(raw.decode(enc, "replace").encode("utf-8"), False, enc)
     return Prepared(raw, True, None)

@@ -16,14 +16,7 @@ from scanner.pathmatch import PathMatcher
 class FileItem:
     path: str  # absolute (or as given) path to open
     rel: str  # relative to the scan root, '/' separators: what reports show
-    size: int
-
-
-def _rel(root: str, path: str, root_is_file: bool) -> str:
-    if root_is_file:
-        return os.path.basename(path)
-    rel = os.path.relpath(path, root)
-    return rel.replace(os.sep, "/")
+    size: int  # -1 when the walk did not stat the file (the reader checks the size cap on the open file)
 
 
 def walk(
@@ -33,7 +26,11 @@ def walk(
     max_size: int,
     follow_symlinks: bool = False,
 ) -> Iterator[FileItem]:
-    """Yield scannable regular files under each root; `.git` folders, special files and links are skipped."""
+    """Yield scannable regular files under each root; `.git` folders, special files and links are skipped.
+
+    Inside folders no file is stat'ed: the directory entry's type is free, and the size cap is
+    enforced by `read_file` on the open file (one fstat instead of a stat per file during the walk).
+    """
     for root in roots:
         try:
             st = os.stat(root) if follow_symlinks else os.lstat(root)
@@ -47,90 +44,123 @@ def walk(
                 stats.errors.append(f"{root}: broken symbolic link: {exc.strerror or exc}")
                 continue
         if stat.S_ISREG(st.st_mode):
-            yield from _file(root, os.path.basename(root), st, stats, max_size)
+            rel = os.path.basename(root)
+            if st.st_size > max_size:
+                stats.skip(rel, too_large(st.st_size, max_size))
+                continue
+            yield FileItem(root, rel, st.st_size)
             continue
         if not stat.S_ISDIR(st.st_mode):
             stats.skip(root, "special file: not a regular file")
             continue
-        yield from _walk_dir(root, stats, exclude, max_size, follow_symlinks, multi=len(roots) > 1)
+        prefix = Path(root).name + "/" if len(roots) > 1 else ""
+        yield from _walk_dir(root, prefix, stats, exclude, follow_symlinks)
 
 
-def _file(path: str, rel: str, st: os.stat_result, stats: ScanStats, max_size: int) -> Iterator[FileItem]:
-    if st.st_size > max_size:
-        stats.skip(rel, f"too large: {st.st_size} bytes > {max_size}")
-        return
-    yield FileItem(path, rel, st.st_size)
+def too_large(size: int, max_size: int) -> str:
+    return f"too large: {size} bytes > {max_size}"
 
 
 def _walk_dir(
-    root: str, stats: ScanStats, exclude: PathMatcher, max_size: int, follow_symlinks: bool, multi: bool
+    root: str, prefix: str, stats: ScanStats, exclude: PathMatcher, follow_symlinks: bool
 ) -> Iterator[FileItem]:
-    prefix = Path(root).name + "/" if multi else ""
-    stack = [root]
+    """Depth-first in name order; relative paths are built by concatenation (relpath costs more than the scan)."""
+    stack: list[tuple[str, str]] = [(root, prefix)]
+    # Without --follow-symlinks no symlinked folder is entered, so only a followed link can loop.
     seen_dirs: set[tuple[int, int]] = set()
+    if follow_symlinks:
+        st = os.stat(root)
+        seen_dirs.add((st.st_dev, st.st_ino))
     while stack:
-        directory = stack.pop()
+        directory, rel_dir = stack.pop()
         try:
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            stats.skip(prefix + _rel(root, directory, False), f"unreadable directory: {exc.strerror or exc}")
+            stats.skip(rel_dir.rstrip("/") or ".", f"unreadable directory: {exc.strerror or exc}")
             continue
-        subdirs = []
+        subdirs: list[tuple[str, str]] = []
         for entry in entries:
-            rel = prefix + _rel(root, entry.path, False)
+            name = entry.name
+            rel = rel_dir + name
             try:
-                is_link = entry.is_symlink()
-                if is_link and not follow_symlinks:
-                    stats.skip(rel, "symlink: not followed (use --follow-symlinks)")
-                    continue
-                st = entry.stat(follow_symlinks=follow_symlinks)
+                if entry.is_symlink():
+                    if not follow_symlinks:
+                        stats.skip(rel, "symlink: not followed (use --follow-symlinks)")
+                        continue
+                    st = entry.stat()
+                    is_dir, is_file = stat.S_ISDIR(st.st_mode), stat.S_ISREG(st.st_mode)
+                else:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                    is_file = not is_dir and entry.is_file(follow_symlinks=False)
             except OSError as exc:
                 stats.skip(rel, f"unreadable: {exc.strerror or exc}")
                 continue
-            mode = st.st_mode
-            if stat.S_ISDIR(mode):
-                if entry.name == ".git":
+            if is_dir:
+                if name == ".git":
                     continue
                 if exclude and exclude.matches(rel):
                     stats.skip(rel + "/", "excluded")
                     continue
-                key = (st.st_dev, st.st_ino)
-                if key in seen_dirs:
-                    stats.skip(rel, "symlink loop")
+                if follow_symlinks:
+                    try:
+                        dst = entry.stat()
+                    except OSError as exc:
+                        stats.skip(rel, f"unreadable: {exc.strerror or exc}")
+                        continue
+                    key = (dst.st_dev, dst.st_ino)
+                    if key in seen_dirs:
+                        stats.skip(rel, "symlink loop")
+                        continue
+                    seen_dirs.add(key)
+                subdirs.append((entry.path, rel + "/"))
+            elif is_file:
+                if name == ".git":  # worktree/submodule pointer file
                     continue
-                seen_dirs.add(key)
-                subdirs.append(entry.path)
-            elif stat.S_ISREG(mode):
                 if exclude and exclude.matches(rel):
                     stats.skip(rel, "excluded")
                     continue
-                if entry.name == ".git":  # worktree/submodule pointer file
-                    continue
-                yield from _file(entry.path, rel, st, stats, max_size)
+                yield FileItem(entry.path, rel, -1)
             else:
                 stats.skip(rel, "special file: not a regular file")
         stack.extend(reversed(subdirs))
 
 
-def read_file(item: FileItem, max_size: int) -> bytes:
-    """Read at most `max_size + 1` bytes: a file that grew past the cap is caught, never loaded whole.
+class TooLarge(Exception):
+    """The open file is over the size cap (it may have grown since the walk)."""
 
+
+def read_file(item: FileItem, max_size: int) -> bytes:
+    """Read the whole file in one read call when it is under `max_size`; raise TooLarge otherwise.
+
+    Never loads more than `max_size + 1` bytes, even from a file that grows while we read it.
     O_NONBLOCK keeps a FIFO swapped in after the walk from hanging the scan.
     """
-    fd = os.open(item.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    fd = os.open(item.path, os.O_RDONLY | _O_FLAGS)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise OSError(0, "not a regular file any more")
-        chunks = []
-        remaining = max_size + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
+        if st.st_size > max_size:
+            raise TooLarge(too_large(st.st_size, max_size))
+        # One read of size+1: a short read is end of file, so the common case is a single syscall.
+        want = st.st_size + 1
+        data = os.read(fd, want)
+        if len(data) < want:
+            return data
+        chunks = [data]
+        total = len(data)
+        while total <= max_size:
+            chunk = os.read(fd, min(max_size + 1 - total, 1 << 20))
             if not chunk:
                 break
             chunks.append(chunk)
-            remaining -= len(chunk)
+            total += len(chunk)
+        if total > max_size:
+            raise TooLarge(f"too large: grew past {max_size} bytes during the scan")
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+_O_FLAGS = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
