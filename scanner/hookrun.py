@@ -1,0 +1,150 @@
+"""The pre-commit path, kept lean: `python -m scanner.hookrun pre-commit [FILES...]` skips click.
+
+A commit hook runs on every commit, so its start-up is the product: this entry imports only the
+detector, the staged source and the text renderer. With any option it hands over to the full CLI
+(`mindee-scan staged`), which shares `run_staged` below.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from scanner.model import ScanResult
+
+HOOK_MARKER = "# installed by mindee-scan install-hook"
+
+
+def run_staged(
+    files: Sequence[str],
+    config_path: str | None,
+    all_lines: bool,
+    max_file_size: str | None,
+    finish: Callable[[ScanResult, str], int],
+) -> int:
+    """Scan the index (restricted to FILES when given); FILES with nothing staged are scanned whole."""
+    from scanner.config import load_config, parse_size
+    from scanner.scan_git import StagedOptions, scan_staged
+    from scanner.sources.staged import repo_info, staged_git
+
+    git = staged_git(".")
+    info = repo_info(git)
+    config = load_config(config_path, Path(info.top))
+    max_size = parse_size(max_file_size) if max_file_size else None
+    result = scan_staged(git, info, StagedOptions(config=config, all_lines=all_lines, max_file_size=max_size))
+    staged_paths = result.stats.extra.pop("staged_paths", [])
+    if files:
+        result = _restrict(result, files, set(staged_paths), info.top, config, max_size)
+    return finish(result, info.top)
+
+
+def _restrict(
+    result: ScanResult, files: Sequence[str], staged_paths: set[str], top: str, config: object, max_size: int | None
+) -> ScanResult:
+    """Keep findings in FILES; scan whole any FILE that has nothing staged (`pre-commit run --all-files`)."""
+    from scanner.scan_dir import DirOptions, scan_paths
+
+    wanted = {_rel(f, top) for f in files}
+    result.findings = [f for f in result.findings if f.path in wanted]
+    rest = sorted(p for p in wanted - staged_paths if os.path.isfile(os.path.join(top, p)))
+    if not rest:
+        return result
+    cwd = os.getcwd()
+    os.chdir(top)
+    try:
+        whole = scan_paths(DirOptions(paths=tuple(rest), config=config, max_file_size=max_size))  # type: ignore[arg-type]
+    finally:
+        os.chdir(cwd)
+    result.findings.extend(whole.findings)
+    result.stats.merge(whole.stats)
+    result.stats.notes.append(f"{len(rest)} file(s) with nothing staged were scanned whole (working tree)")
+    result.sort()
+    return result
+
+
+def _rel(path: str, top: str) -> str:
+    full = os.path.abspath(path)
+    rel = os.path.relpath(full, top)
+    return rel.replace(os.sep, "/")
+
+
+def _lean_finish(result: ScanResult, root: str) -> int:
+    """Suppress, render text with the hook's advice, exit code: `common.finish` without click."""
+    from scanner.report import RenderOptions, render
+
+    if os.path.isfile(os.path.join(root, ".mindee-scan-ignore")):
+        from scanner.suppress import apply_suppressions
+
+        result = apply_suppressions(result, baseline=None, ignore_file=None, root=root)
+    color = sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
+    text = render(result, "text", RenderOptions(color=color, quiet=True, hook="pre-commit"))
+    if text:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if result.failed:
+        return 2
+    return 1 if result.findings else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] != "pre-commit" or any(a.startswith("-") for a in args[1:]):
+        # Anything beyond the plain hook call goes through the full command line.
+        from scanner.cli.main import main as cli_main
+
+        return cli_main(["staged", *args[1:]] if args and args[0] == "pre-commit" else args)
+    from scanner.errors import ScanError
+
+    try:
+        return run_staged(args[1:], None, False, None, _lean_finish)
+    except ScanError as exc:
+        sys.stderr.write(f"mindee-scan: error: {exc}\n")
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        return 130
+
+
+# --- install-hook -------------------------------------------------------------------------------
+
+_SCRIPT = """#!/bin/sh
+{marker}
+# Remove this file (or run `mindee-scan install-hook --force` again) to change it.
+{body}
+"""
+
+
+def install_hook(repo: str, hook_type: str, force: bool) -> str:
+    """Write a plain git hook that runs this installation of mindee-scan; never clobber a foreign hook."""
+    from scanner.errors import UsageError
+    from scanner.gitio import Git
+
+    git = Git(repo)
+    common = git.out("rev-parse", "--path-format=absolute", "--git-common-dir").strip()
+    custom = git.run("config", "--local", "--get", "core.hooksPath", check=False).stdout.decode().strip()
+    top = git.out("rev-parse", "--show-toplevel", check=False).strip() or repo
+    hooks = os.path.join(top, os.path.expanduser(custom)) if custom else os.path.join(common, "hooks")
+    os.makedirs(hooks, exist_ok=True)
+    path = os.path.join(hooks, hook_type)
+    if os.path.exists(path) and not force:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            if HOOK_MARKER not in fh.read():
+                raise UsageError(
+                    f"{path} already exists and was not written by mindee-scan; "
+                    "use --force to replace it (or call mindee-scan from it)"
+                )
+    python = sys.executable
+    if hook_type == "pre-commit":
+        body = f'exec "{python}" -m scanner.hookrun pre-commit'
+    else:
+        body = f'exec "{python}" -m scanner pre-push "$@"'
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o755)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(_SCRIPT.format(marker=HOOK_MARKER, body=body))
+    os.chmod(path, 0o755)
+    return path
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,126 @@
+"""Parse `git diff -U0 -M --full-index` output into per-file changes with the line numbers they add.
+
+Only hunk headers and the first byte of each hunk line are read: the content itself is read from the
+blob, so a finding's line is its line in the new file and legacy-key context outside the hunk counts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_NULL_SHA = "0" * 40
+GITLINK_MODE = "160000"
+
+
+@dataclass(slots=True)
+class FileChange:
+    """One file in a diff; `added` holds 1-based line numbers in the new file."""
+
+    path: str
+    old_path: str | None = None
+    status: str = "M"  # A(dded) M(odified) D(eleted) R(enamed) C(opied) U(nmerged)
+    old_sha: str | None = None
+    new_sha: str | None = None
+    mode: str = ""
+    binary: bool = False
+    added: set[int] = field(default_factory=set)
+
+    @property
+    def is_submodule(self) -> bool:
+        return self.mode == GITLINK_MODE
+
+
+def unquote(raw: bytes) -> str:
+    """git's C-style quoting of unusual paths ("a\\tb", octal escapes) back to the path."""
+    if not (raw.startswith(b'"') and raw.endswith(b'"') and len(raw) >= 2):
+        return raw.decode("utf-8", "surrogateescape")
+    body = raw[1:-1]
+    out = bytearray()
+    i = 0
+    simple = {ord("n"): 10, ord("t"): 9, ord('"'): 34, ord("\\"): 92, ord("a"): 7, ord("b"): 8, ord("f"): 12,
+              ord("r"): 13, ord("v"): 11}  # fmt: skip
+    while i < len(body):
+        c = body[i]
+        if c == 92 and i + 1 < len(body):
+            nxt = body[i + 1]
+            if 48 <= nxt <= 55 and i + 4 <= len(body):
+                out.append(int(body[i + 1 : i + 4], 8))
+                i += 4
+                continue
+            out.append(simple.get(nxt, nxt))
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return bytes(out).decode("utf-8", "surrogateescape")
+
+
+def _strip_prefix(path: str, prefix: str) -> str:
+    return path[len(prefix) :] if path.startswith(prefix) else path
+
+
+def _header_path(line: bytes) -> str:
+    """'diff --git a/P b/P' -> P (both sides equal unless renamed; renames are read from later lines)."""
+    rest = line[len(b"diff --git ") :]
+    if rest.startswith(b'"'):
+        end = rest.index(b'" ', 1) + 1
+        return _strip_prefix(unquote(rest[:end]), "a/")
+    half = (len(rest) - 1) // 2
+    return _strip_prefix(rest[:half].decode("utf-8", "surrogateescape"), "a/")
+
+
+def parse_diff(output: bytes) -> list[FileChange]:
+    changes: list[FileChange] = []
+    cur: FileChange | None = None
+    next_line = 0
+    in_hunk = False
+    for line in output.split(b"\n"):
+        if in_hunk and cur is not None:
+            first = line[:1]
+            if first == b"+":
+                cur.added.add(next_line)
+                next_line += 1
+                continue
+            if first in (b"-", b"\\"):
+                continue
+            in_hunk = False
+        if line.startswith(b"diff --git "):
+            cur = FileChange(path=_header_path(line))
+            changes.append(cur)
+        elif line.startswith(b"* Unmerged path "):
+            changes.append(FileChange(path=unquote(line[len(b"* Unmerged path ") :]), status="U"))
+            cur = None
+        elif cur is None:
+            continue
+        elif line.startswith(b"@@"):
+            m = _HUNK.match(line)
+            if m:
+                next_line = int(m.group(1))
+                in_hunk = True
+        elif line.startswith(b"index "):
+            shas, _, mode = line[6:].decode().partition(" ")
+            old, _, new = shas.partition("..")
+            cur.old_sha = None if old == _NULL_SHA else old
+            cur.new_sha = None if new == _NULL_SHA else new
+            if mode:
+                cur.mode = mode
+        elif line.startswith(b"new file mode "):
+            cur.status, cur.mode = "A", line[14:].decode()
+        elif line.startswith(b"deleted file mode "):
+            cur.status, cur.mode = "D", line[18:].decode()
+        elif line.startswith(b"new mode "):
+            cur.mode = line[9:].decode()
+        elif line.startswith((b"rename from ", b"copy from ")):
+            cur.old_path = unquote(line.split(b" from ", 1)[1])
+        elif line.startswith((b"rename to ", b"copy to ")):
+            cur.status = "R" if line.startswith(b"rename") else "C"
+            cur.path = unquote(line.split(b" to ", 1)[1])
+        elif line.startswith(b"+++ "):
+            target = line[4:].rstrip(b"\t")  # git adds a tab after names with spaces
+            if target != b"/dev/null":
+                cur.path = _strip_prefix(unquote(target), "b/")
+        elif line.startswith(b"Binary files "):
+            cur.binary = True
+    return changes

@@ -1,0 +1,118 @@
+"""What is staged for the next commit: the index (or $GIT_INDEX_FILE), never the working tree.
+
+Two git calls, whatever the commit's size: one `diff --cached -U0` (which files, which lines they
+add) and one `cat-file --batch` for the staged blobs. This is the pre-commit hook path: it imports
+nothing heavy and never GitPython.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from scanner.gitio import DIFF_SAFE, HOOK_ENV, Git
+from scanner.sources.diffparse import FileChange, parse_diff
+
+
+@dataclass(slots=True)
+class StagedFile:
+    change: FileChange
+    data: bytes
+    # The same path in the other side of a merge in progress: what it brings is not this commit's doing.
+    merge_other: bytes | None = None
+    old_data: bytes | None = None  # the previous version of a binary file (binary files have no lines)
+
+
+@dataclass(slots=True)
+class Staged:
+    files: list[StagedFile] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    paths: set[str] = field(default_factory=set)  # every path the index changes, scanned or not
+
+
+def staged_git(repo: str = ".") -> Git:
+    """A Git for the repository a hook runs in: GIT_INDEX_FILE and friends set by git are honoured."""
+    return Git(repo, keep_env=HOOK_ENV)
+
+
+@dataclass(frozen=True, slots=True)
+class RepoInfo:
+    top: str  # work tree top (where .mindee-scan.yaml lives); the git dir for a bare repository
+    git_dir: str
+
+    @property
+    def merging(self) -> bool:
+        return os.path.exists(os.path.join(self.git_dir, "MERGE_HEAD"))
+
+
+def repo_info(git: Git) -> RepoInfo:
+    """One git call for what the hook needs to know about the repository it runs in."""
+    from scanner.errors import SourceError
+
+    proc = git.run("rev-parse", "--absolute-git-dir", "--show-toplevel", check=False)
+    if proc.returncode != 0:
+        raise SourceError(f"not inside a git repository: {proc.stderr.decode('utf-8', 'replace').strip()}")
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    return RepoInfo(top=lines[1] if len(lines) > 1 else lines[0], git_dir=lines[0])
+
+
+def read_staged(git: Git, info: RepoInfo, max_size: int) -> Staged:
+    out = Staged()
+    # With no commit yet, `diff --cached` compares the index with the empty tree: every file is added.
+    proc = git.run("diff", "--cached", *DIFF_SAFE, "-U0", "-M", "--full-index", "--ignore-submodules=none")
+    changes = parse_diff(proc.stdout)
+    merging = info.merging
+    specs: list[tuple[str, str]] = []
+    wanted: list[FileChange] = []
+    for ch in changes:
+        out.paths.add(ch.path)
+        if ch.status == "U":
+            out.skipped.append((ch.path, "unmerged (resolve the conflict and stage the file)"))
+            continue
+        if ch.status == "D" or ch.new_sha is None:
+            continue
+        if ch.is_submodule:
+            out.skipped.append((ch.path, "submodule: not followed"))
+            continue
+        wanted.append(ch)
+        specs.append((ch.new_sha, ch.path))
+        if ch.binary and ch.old_sha:
+            specs.append((ch.old_sha, ""))
+        if merging:
+            specs.append((f"MERGE_HEAD:{ch.path}", ""))
+    blobs = _cat(git, specs, max_size, out)
+    for ch in wanted:
+        data = blobs.get(ch.new_sha or "")
+        if data is None:
+            continue
+        old = blobs.get(ch.old_sha) if ch.binary and ch.old_sha else None
+        other = blobs.get(f"MERGE_HEAD:{ch.path}") if merging else None
+        out.files.append(StagedFile(ch, data, other, old))
+    if merging:
+        out.notes.append("merge in progress: content that the merged branch already had is not reported")
+    return out
+
+
+def _cat(git: Git, specs: list[tuple[str, str]], max_size: int, out: Staged) -> dict[str, bytes]:
+    """Read several objects (spec, path to report) in one cat-file call; oversized ones skipped by size."""
+    if not specs:
+        return {}
+    request = "".join(s + "\n" for s, _ in specs).encode("utf-8", "surrogateescape")
+    proc = git.run("cat-file", "--batch", input=request)
+    data = proc.stdout
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    for spec, path in specs:
+        nl = data.index(b"\n", pos)
+        header = data[pos:nl].split()
+        pos = nl + 1
+        if len(header) < 3:  # "<spec> missing": e.g. the file is new in this merge
+            continue
+        size = int(header[2])
+        if size <= max_size:
+            blobs[spec] = data[pos : pos + size]
+        elif path:
+            out.skipped.append((path, f"too large: {size} bytes"))
+        pos += size + 1
+    return blobs
