@@ -256,3 +256,19 @@ def test_verify_command_rejects_bad_input(mindee: MindeeMock, payload: bytes) ->
     proc = run("verify", "--mindee-v2-url", mindee.v2_url, input=payload or None, env=NO_PROXY_ENV)
     assert proc.returncode == 2
     assert mindee.requests == []
+
+
+def test_scan_without_verify_does_not_load_the_verifier(tree: tuple[Path, dict[str, str]]) -> None:
+    """Start-up stays light: neither the verifier nor urllib.request is imported unless --verify is given."""
+    import subprocess
+    import sys
+
+    root, _ = tree
+    code = (
+        "import sys\n"
+        "from scanner.cli.main import main\n"
+        f"rc = main(['dir', {str(root)!r}, '--format', 'json', '--output', {str(root / 'r.json')!r}])\n"
+        "print(rc, 'scanner.verify' in sys.modules, 'urllib.request' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["1", "False", "False"], out.stderr
