@@ -1,0 +1,131 @@
+"""History scan, side by side in one run: mindee-scan git vs betterleaks git and Kingfisher, plus the floor.
+
+    .venv/bin/python bench/make_repo.py            # once: bench/work/history.git with planted keys
+    .venv/bin/python bench/bench_git.py            # 3 interleaved rounds, median per tool
+
+The floor is `git cat-file --batch-all-objects --batch --unordered > /dev/null`: inflating every object
+once, which no history scanner can beat. Targets (issue 3): mindee-scan within 2x of the floor, under
+300 MB peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import BETTERLEAKS, KINGFISHER, MINDEE_SCAN, ROOT, Run, best_of, measure, table
+
+OUT = ROOT / "bench" / "out"
+Argv = list[str | os.PathLike[str]]
+FLOOR = "floor: cat-file --batch-all-objects"
+REPORTS = {"mindee-scan": "git-ours.json", "betterleaks": "git-betterleaks.json", "kingfisher": "git-kingfisher.json"}
+
+
+def commands(repo: Path, jobs: int | None) -> dict[str, Argv]:
+    ours: Argv = [MINDEE_SCAN, "git", repo, "--format", "json", "--show-secrets", "-o", OUT / REPORTS["mindee-scan"]]
+    if jobs is not None:
+        ours += ["--jobs", str(jobs)]
+    return {
+        "mindee-scan": ours,
+        "betterleaks": [BETTERLEAKS, "git", repo, "--no-banner", "--no-color", "-o", OUT / REPORTS["betterleaks"]],
+        "kingfisher": [
+            KINGFISHER,
+            "scan",
+            repo,
+            "--no-validate",
+            "--no-update-check",
+            "--format",
+            "json",
+            "-o",
+            OUT / REPORTS["kingfisher"],
+        ],
+        FLOOR: ["sh", "-c", f"git --git-dir='{repo}' cat-file --batch-all-objects --batch --unordered > /dev/null"],
+    }
+
+
+def repo_facts(repo: Path) -> tuple[int, int, int]:
+    """Commits, unique blobs and their total bytes (what a scanner that reads each blob once must read)."""
+    import subprocess
+
+    git = ["git", "--git-dir", str(repo)]
+    commits = int(subprocess.run([*git, "rev-list", "--all", "--count"], capture_output=True, text=True).stdout or 0)
+    out = subprocess.run(
+        [*git, "cat-file", "--batch-all-objects", "--batch-check", "--unordered"], capture_output=True, text=True
+    ).stdout
+    blobs = size = 0
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            blobs += 1
+            size += int(parts[2])
+    return commits, blobs, size
+
+
+def check_planted(planted: list[dict[str, str]]) -> list[str]:
+    lines = ["planted keys found (mindee / generic):"]
+    kinds = {k: sum(1 for p in planted if p["kind"] == k) for k in ("mindee", "generic")}
+    for tool, name in REPORTS.items():
+        path = OUT / name
+        if not path.exists():
+            lines.append(f"  {tool:<36} (no report)")
+            continue
+        text = path.read_text(errors="replace")
+        found = {k: sum(1 for p in planted if p["kind"] == k and p["secret"] in text) for k in kinds}
+        lines.append(
+            f"  {tool:<36} mindee {found['mindee']}/{kinds['mindee']}   generic {found['generic']}/{kinds['generic']}"
+        )
+    return lines
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repo", type=Path, default=ROOT / "bench" / "work" / "history.git")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=None, help="pass --jobs to mindee-scan")
+    ap.add_argument("--only", action="append", help="run only these tools (repeatable)")
+    ap.add_argument("--json", type=Path, help="also write the results as JSON here")
+    args = ap.parse_args()
+    if not args.repo.exists():
+        print(f"{args.repo}: missing; run bench/make_repo.py first", file=sys.stderr)
+        return 2
+    OUT.mkdir(parents=True, exist_ok=True)
+    os.chmod(OUT, 0o700)
+    commits, blobs, size = repo_facts(args.repo)
+    print(f"repo {args.repo}: {commits} commits, {blobs} unique blobs, {size / 1e6:.1f} MB of blob content")
+    measure("warm-up", commands(args.repo, None)[FLOOR])  # pack files into the page cache
+    cmds = commands(args.repo, args.jobs)
+    if args.only:
+        cmds = {k: v for k, v in cmds.items() if k in args.only}
+    runs: dict[str, list[Run]] = {k: [] for k in cmds}
+    for i in range(args.rounds):
+        for name, argv in cmds.items():
+            r = measure(name, argv)
+            runs[name].append(r)
+            print(f"  round {i + 1} {name:<36} {r.wall_s:7.2f} s  rc={r.returncode}", flush=True)
+            if r.returncode not in (0, 1, 200, 205):
+                print(r.stderr.decode(errors="replace")[-2000:], file=sys.stderr)
+    medians = [best_of(v) for v in runs.values()]
+    print()
+    print(table(medians, size, "mindee-scan", [n for n in cmds if n != "mindee-scan"]))
+    ours = next((r for r in medians if r.name == "mindee-scan"), None)
+    floor = next((r for r in medians if r.name == FLOOR), None)
+    if ours and floor:
+        print(f"\nmindee-scan / floor = {ours.wall_s / floor.wall_s:.2f} (target <= 2.0); "
+              f"peak tree RSS {ours.tree_rss_mb:.0f} MB (target < 300)")  # fmt: skip
+    planted_file = args.repo.parent / "history-planted.json"
+    if planted_file.exists():
+        print()
+        print("\n".join(check_planted(json.loads(planted_file.read_text()))))
+    if args.json:
+        rows = [{k: v for k, v in vars(r).items() if k not in ("stdout", "stderr")} for r in medians]
+        args.json.write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

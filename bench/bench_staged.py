@@ -1,0 +1,125 @@
+"""Pre-commit hook latency, hyperfine style: median wall time of a staged scan of a typical commit.
+
+    .venv/bin/python bench/bench_staged.py [--runs 20]
+
+Builds a throwaway repository (a few hundred files of history) in a temp dir, stages a typical
+commit (3 files, 50 added lines, clean), then times, interleaved after warm-up runs:
+`mindee-scan staged`, the pre-commit entry `python -m scanner.hookrun pre-commit <files>`,
+`betterleaks git --staged`, `detect-secrets-hook <files>` (what pre-commit runs),
+`kingfisher scan . --staged`, and the floors `git diff --cached -U0` and `python -c pass`.
+Target (issue 3): mindee-scan median under 120 ms including interpreter start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import BETTERLEAKS, KINGFISHER, MINDEE_SCAN, ROOT, Run, measure
+
+VENV_BIN = ROOT / ".venv" / "bin"
+ENV = {
+    **os.environ,
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+}
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, env=ENV, check=True, capture_output=True)
+
+
+def build_repo(repo: Path, with_key: bool) -> list[str]:
+    """A small project with history, and a typical staged commit: 3 files, 50 added lines."""
+    git(repo, "init", "-q", "-b", "main")
+    src = ROOT / "scanner"
+    for i, p in enumerate(sorted(src.rglob("*.py"))):
+        dst = repo / "pkg" / p.relative_to(src)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.write_text(p.read_text())
+        if i % 10 == 9:
+            git(repo, "add", ".")
+            git(repo, "commit", "-q", "-m", f"import {i}")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "import rest", "--allow-empty")
+    staged = ["pkg/feature.py", "pkg/util.py", "README.md"]
+    (repo / "pkg" / "feature.py").write_text("".join(f"def feature_{i}(x):\n    return x + {i}\n" for i in range(10)))
+    (repo / "pkg" / "util.py").write_text("".join(f"CONSTANT_{i} = {i * 7}\n" for i in range(15)))
+    readme = "".join(f"Line {i} of the documentation.\n" for i in range(15))
+    if with_key:
+        from tests.keys import v2_key
+
+        readme += f"MINDEE_V2_API_KEY={v2_key()}\n"
+    (repo / "README.md").write_text(readme)
+    git(repo, "add", *staged)
+    return staged
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--with-key", action="store_true", help="stage a synthetic Mindee key too (hook blocks)")
+    ap.add_argument("--only", action="append", help="run only these tools (repeatable)")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-staged-") as tmp:
+        repo = Path(tmp)
+        files = build_repo(repo, args.with_key)
+        cmds: dict[str, list[str | os.PathLike[str]]] = {
+            "mindee-scan staged": [MINDEE_SCAN, "staged"],
+            # What .pre-commit-hooks.yaml runs: the lean entry that skips click.
+            "mindee-scan hook entry": [VENV_BIN / "python", "-m", "scanner.hookrun", "pre-commit", *files],
+            "betterleaks git --staged": [BETTERLEAKS, "git", "--staged", "--no-banner", "--no-color", "."],
+            "detect-secrets-hook": [VENV_BIN / "detect-secrets-hook", *files],
+            "kingfisher --staged": [KINGFISHER, "scan", ".", "--staged", "--no-validate", "--no-update-check"],
+            "floor: git diff --cached -U0": ["git", "diff", "--cached", "-U0"],
+            "floor: python -c pass": [VENV_BIN / "python", "-c", "pass"],
+        }
+        if args.only:
+            cmds = {k: v for k, v in cmds.items() if k in args.only}
+        runs: dict[str, list[Run]] = {k: [] for k in cmds}
+        for _ in range(args.warmup):
+            for name, argv in cmds.items():
+                measure(name, argv, cwd=repo, env=ENV, sample_ms=5)
+        for _ in range(args.runs):
+            for name, argv in cmds.items():
+                runs[name].append(measure(name, argv, cwd=repo, env=ENV, sample_ms=5))
+        print(f"staged commit: {len(files)} files, 50 lines; {args.runs} runs each after {args.warmup} warm-up runs")
+        print(f"{'tool':<32} {'median ms':>10} {'min ms':>8} {'stdev ms':>9} {'cpu ms':>7} {'RSS MB':>7} {'rc':>4}")
+        medians: dict[str, float] = {}
+        for name, rs in runs.items():
+            walls = [r.wall_s * 1000 for r in rs]
+            medians[name] = statistics.median(walls)
+            cpu = statistics.median(r.cpu_s * 1000 for r in rs)
+            rss = max(r.max_rss_mb for r in rs)
+            codes = sorted({r.returncode for r in rs})
+            print(
+                f"{name:<32} {medians[name]:10.1f} {min(walls):8.1f} {statistics.pstdev(walls):9.1f} {cpu:7.0f}"
+                f" {rss:7.1f} {','.join(map(str, codes)):>4}"
+            )
+            if any(r.returncode not in (0, 1) for r in rs):
+                print("   " + rs[-1].stderr.decode(errors="replace")[-600:].replace("\n", "\n   "))
+        ours = medians.get("mindee-scan staged")
+        if ours:
+            print("\nratios (peer median / mindee-scan median; >1 = mindee-scan is faster):")
+            for name, value in medians.items():
+                if name != "mindee-scan staged":
+                    print(f"  {name:<32} x{value / ours:5.2f}")
+            print(f"\nmindee-scan staged median {ours:.0f} ms (target < 120 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

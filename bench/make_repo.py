@@ -1,0 +1,93 @@
+"""Build the history benchmark repository: a bare copy of a real repository plus commits with planted keys.
+
+    .venv/bin/python bench/make_repo.py [--source /work/.mirror/psf+requests/repo]
+
+The source is a repository brought in with the search tool's `fetch` verb (kept out of the project);
+the copy lands in bench/work/history.git (gitignored). Planted keys are synthetic (tests/keys.py), one
+still at the tip of a branch and one added then deleted, and listed in bench/work/history-planted.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from make_tree import aws_pair, github_pat  # noqa: E402
+
+from tests import keys  # noqa: E402
+
+DEFAULT_SOURCE = Path("/work/.mirror/psf+requests/repo")
+ENV = {
+    **os.environ,
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+}
+
+
+def git(*args: str, cwd: Path | None = None) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, env=ENV, check=True, capture_output=True, text=True).stdout
+
+
+def plant(repo: Path) -> list[dict[str, str]]:
+    planted: list[dict[str, str]] = []
+    head = git("--git-dir", str(repo), "symbolic-ref", "--short", "HEAD").strip()
+    with tempfile.TemporaryDirectory() as tmp:
+        wt = Path(tmp) / "wt"
+        git("--git-dir", str(repo), "worktree", "add", "-q", "-b", "bench-planted", str(wt), head)
+        v2, v1, pat = keys.v2_key(), keys.v1_key(), github_pat()
+        key_id, secret = aws_pair()
+        (wt / "bench_settings.py").write_text(f'MINDEE_V2_API_KEY = "{v2}"\nGITHUB_TOKEN = "{pat}"\n')
+        git("add", "bench_settings.py", cwd=wt)
+        git("commit", "-q", "-m", "add settings", cwd=wt)
+        (wt / "bench_legacy.ini").write_text(
+            f"[mindee]\nMINDEE_API_KEY = {v1}\n[aws]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n"
+        )
+        git("add", "bench_legacy.ini", cwd=wt)
+        git("commit", "-q", "-m", "add legacy config", cwd=wt)
+        git("rm", "-q", "bench_legacy.ini", cwd=wt)
+        git("commit", "-q", "-m", "remove legacy config", cwd=wt)
+        git("--git-dir", str(repo), "worktree", "remove", "--force", str(wt))
+    planted += [
+        {"secret": v2, "kind": "mindee"},
+        {"secret": v1, "kind": "mindee"},
+        {"secret": pat, "kind": "generic"},
+        {"secret": key_id, "kind": "generic"},
+    ]
+    return planted
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
+    ap.add_argument("--dest", type=Path, default=HERE / "work" / "history.git")
+    args = ap.parse_args()
+    if not args.source.exists():
+        sys.exit(f"{args.source}: missing; fetch a public repository first (see bench/README.md)")
+    if args.dest.exists():
+        shutil.rmtree(args.dest)
+    args.dest.parent.mkdir(parents=True, exist_ok=True)
+    git("clone", "-q", "--mirror", str(args.source), str(args.dest))
+    planted = plant(args.dest)
+    out = args.dest.parent / "history-planted.json"
+    out.write_text(json.dumps(planted, indent=1))
+    os.chmod(out, 0o600)
+    commits = git("--git-dir", str(args.dest), "rev-list", "--all", "--count").strip()
+    print(f"{args.dest}: {commits} commits, {len(planted)} keys planted ({out})")
+
+
+if __name__ == "__main__":
+    main()
