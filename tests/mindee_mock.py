@@ -25,6 +25,7 @@ class Reply:
     body: Any = None  # dict/list -> JSON, bytes as is
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    raw: bytes | None = None  # sent as is instead of a well-formed HTTP answer
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,11 @@ class MindeeMock:
 
     @staticmethod
     def _send(h: BaseHTTPRequestHandler, reply: Reply) -> None:
+        if reply.raw is not None:
+            h.wfile.write(reply.raw)
+            h.wfile.flush()
+            h.close_connection = True
+            return
         body = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body or {}).encode()
         h.send_response(reply.status)
         headers = {"Content-Type": "application/json", **reply.headers}

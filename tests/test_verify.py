@@ -135,6 +135,24 @@ def test_slow_answer_hits_the_timeout(mindee: MindeeMock) -> None:
     assert elapsed < 2.5
 
 
+def test_malformed_answer_is_unknown_not_a_crash(mindee: MindeeMock) -> None:
+    key = v2_key()
+    mindee.script("v2", key, Reply(200, raw=b"NOT-HTTP garbage\r\n\r\n"))
+    config = VerifyConfig(timeout=1, backoff=0.01, rate=200, burst=50, max_retries_network=0)
+    v = make_verifier(mindee, config).verify(key, "mindee-v2")
+    assert v.verdict == "unknown", v
+    assert "malformed" in v.detail
+
+
+def test_truncated_200_is_live_without_blast_radius(mindee: MindeeMock) -> None:
+    """The status line is the authentication signal; a body cut short only loses the models list."""
+    key = v2_key()
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\nContent-Type: application/json\r\n\r\n"
+    mindee.script("v2", key, Reply(200, raw=head + b'{"models"'))
+    v = make_verifier(mindee).verify(key, "mindee-v2")
+    assert (v.verdict, v.model_count) == ("live", None)
+
+
 def test_connection_refused_is_unknown_with_reason() -> None:
     port = free_port()
     verifier = Verifier.from_urls(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/v1", FAST)

@@ -56,6 +56,7 @@ class Transport:
     _opener: Any = None
 
     def get(self, url: str, headers: dict[str, str]) -> Response:
+        import http.client
         import socket
         import urllib.error
         import urllib.request
@@ -79,7 +80,7 @@ class Transport:
         except urllib.error.HTTPError as exc:
             try:
                 body = exc.read(_MAX_BODY)
-            except (OSError, ValueError):
+            except (OSError, ValueError, http.client.HTTPException):
                 body = b""
             finally:
                 exc.close()
@@ -92,6 +93,8 @@ class Transport:
             raise TransportError(f"timed out after {self.timeout:g}s") from None
         except OSError as exc:  # connection reset mid-answer, TLS errors raised while reading
             raise TransportError(_reason(exc)) from None
+        except http.client.HTTPException as exc:  # bad status line, truncated body
+            raise TransportError(f"malformed answer ({type(exc).__name__})") from None
         except ValueError as exc:  # http.client rejects a malformed answer
             raise TransportError(f"malformed answer: {exc}") from None
 
