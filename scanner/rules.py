@@ -121,13 +121,13 @@ def line_of(obj: Any) -> int:
 
 
 def default_rules_dir() -> Path:
-    """The rules shipped with the package (wheel: scanner/rules; source checkout: ./rules)."""
+    """The rules shipped with the package (wheel: scanner/rule_data; source checkout: ./rules)."""
     here = Path(__file__).resolve().parent
-    for candidate in (here / "rules", here.parent / "rules"):
+    for candidate in (here / "rule_data", here.parent / "rules"):
         if candidate.is_dir() and any(candidate.glob("*.yaml")):
             return candidate
     raise ConfigError(
-        f"the built-in rules are missing (looked in {here / 'rules'} and {here.parent / 'rules'})"
+        f"the built-in rules are missing (looked in {here / 'rule_data'} and {here.parent / 'rules'})"
     )
 
 
