@@ -281,7 +281,7 @@ def test_verify_result_fills_report_fields(mindee: MindeeMock) -> None:
     assert out.findings[2].to_dict()["verification"]["status_code"] == 401
     stats = out.stats.to_dict()["verification"]
     assert stats["requests"] == 3 and stats["keys_checked"] == 3
-    assert stats["verdicts"] == {"live": 3, "revoked": 1}
+    assert stats["verdicts"] == {"live": 2, "revoked": 1}  # per distinct key
 
 
 def test_verify_keys_returns_verdicts_by_hash(mindee: MindeeMock) -> None:

@@ -176,6 +176,7 @@ def test_unknown_verdicts_carry_the_reason(tree: tuple[Path, dict[str, str]], mi
     )
     assert proc.returncode == 1, proc.stderr
     assert "verification: unknown (Mindee v2 server error 500)" in proc.stdout
+    assert "verified 3 key(s): 1 live, 2 unknown" in proc.stdout
     assert "verification: unknown (Mindee v2 kept answering 429 (rate limited) after retries)" in proc.stdout
     assert len(mindee.requests_for(keys["live"])) == 3  # first try + 2 retries
     assert len(mindee.requests_for(keys["dead"])) == 4  # first try + 3 retries

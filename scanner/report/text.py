@@ -61,6 +61,10 @@ def _summary(result: ScanResult) -> str:
         parts.append("skipped " + ", ".join(f"{n} {reason}" for reason, n in by_reason.items()))
     if result.suppressed:
         parts.append(f"{len(result.suppressed)} suppressed (baseline/ignore)")
+    verification = s.extra.get("verification")
+    if isinstance(verification, dict):
+        verdicts = ", ".join(f"{n} {v}" for v, n in verification.get("verdicts", {}).items())
+        parts.append(f"verified {verification.get('keys_checked', 0)} key(s)" + (f": {verdicts}" if verdicts else ""))
     return "; ".join(parts)
 
 

@@ -44,12 +44,11 @@ def verify_result(
             verdict = Verification("not-checked", "no verifier for this rule")
         findings.append(f.with_changes(verification=verdict))
     result.findings = findings
-    counts: dict[str, int] = {}
-    for f in findings:
-        if f.verifier in VERIFIERS:
-            counts[f.verification.verdict] = counts.get(f.verification.verdict, 0) + 1
+    counts: dict[str, int] = {}  # per distinct key, like keys_checked
+    for verdict in verdicts.values():
+        counts[verdict.verdict] = counts.get(verdict.verdict, 0) + 1
     result.stats.extra["verification"] = {
-        "keys_checked": len({(f.secret_hash, f.verifier) for f in findings if f.verifier in VERIFIERS}),
+        "keys_checked": len(verdicts),
         "requests": checker.requests_sent,
         "v2_url": str(checker.v2),
         "v1_url": str(checker.v1),
