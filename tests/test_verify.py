@@ -187,6 +187,19 @@ def test_each_distinct_key_is_checked_once(mindee: MindeeMock) -> None:
     assert verifier.requests_sent == 2
 
 
+def test_concurrent_callers_share_one_request_per_key(mindee: MindeeMock) -> None:
+    """An audit verifies repositories from several threads with one Verifier: still one request per key."""
+    key = v2_key()
+    mindee.script("v2", key, Reply(200, {"models": []}, delay=0.3))
+    verifier = make_verifier(mindee)
+    threads = [threading.Thread(target=verifier.verify, args=(key, "mindee-v2")) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    assert len(mindee.requests) == 1
+
+
 def test_concurrency_is_bounded(mindee: MindeeMock) -> None:
     keys = [v2_key() for _ in range(8)]
     for k in keys:

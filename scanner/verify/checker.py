@@ -62,6 +62,7 @@ class Verifier:
             "mindee-v1": Transport(self.v1, self.config.timeout),
         }
         self._count_lock = threading.Lock()
+        self._key_locks: dict[tuple[str, str], threading.Lock] = {}
 
     @classmethod
     def from_urls(cls, v2_url: str | None, v1_url: str | None, config: VerifyConfig | None = None) -> Verifier:
@@ -80,8 +81,7 @@ class Verifier:
             workers = max(1, min(self.config.workers, len(todo)))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mindee-verify") as pool:
                 try:
-                    for pair, verdict in zip(todo, pool.map(lambda p: self._check(*p), todo), strict=True):
-                        self.cache.put(*pair, verdict)
+                    list(pool.map(lambda p: self._check_once(*p), todo))
                 except BaseException:
                     pool.shutdown(wait=False, cancel_futures=True)
                     raise
@@ -93,6 +93,18 @@ class Verifier:
 
     def verify(self, secret: str, verifier: str) -> Verification:
         return self.verify_many([(secret, verifier)])[VerificationCache.key(secret, verifier)]
+
+    def _check_once(self, secret: str, verifier: str) -> Verification:
+        """Callers on other threads (an audit's workers) asking for the same key wait for one request."""
+        key = VerificationCache.key(secret, verifier)
+        with self._count_lock:
+            lock = self._key_locks.setdefault(key, threading.Lock())
+        with lock:
+            cached = self.cache.get(secret, verifier)
+            if cached is None:
+                cached = self._check(secret, verifier)
+                self.cache.put(secret, verifier, cached)
+            return cached
 
     def _check(self, secret: str, verifier: str) -> Verification:
         if verifier not in VERIFIERS:
