@@ -248,16 +248,29 @@ def _row(f: Finding, show: bool) -> str:
         f'<span class="small">{_e(f.description)}</span></td>'
         f'<td data-sort="{_e(loc_key)}" class="path">{repo}{_e(where)}'
         f"{enc}{_snippet(f, show)}</td>"
-        f'<td data-sort="{_e(secret)}"><code>{_e(secret)}</code><br>'
+        f'<td class="key" data-sort="{_e(secret)}"><code>{_e(secret)}</code><br>'
         f'<span class="small">{_e(f.fingerprint)}</span></td>'
         f'<td data-sort="{_e(f.date or "")}">{introduced}</td>'
         f'<td data-sort="{occ or 1}">{occurrences}</td>'
-        f"<td><details><summary>{_e(one_line_advice(f))}</summary><pre>{_e(remediation_text(f))}</pre></details></td>"
+        f'<td class="fix"><details><summary title="{_e(one_line_advice(f))}">{_e(_action(f))}</summary>'
+        f"<pre>{_e(remediation_text(f))}</pre></details></td>"
         "</tr>"
     )
 
 
 _VERDICT_ORDER = {v: i for i, v in enumerate(VERDICTS)}
+
+
+def _action(f: Finding) -> str:
+    """The short label of what to do; the full steps open below it."""
+    if not f.is_mindee:
+        return "Rotate with its provider"
+    verdict = f.verification.verdict
+    if verdict == "live":
+        return "Revoke now"
+    if verdict == "revoked":
+        return "Revoked: remove from code"
+    return "Rotate (treat as compromised)"
 
 
 def _options(values: list[str], all_label: str) -> str:
@@ -304,7 +317,10 @@ def _table(result: ScanResult, show: bool) -> str:
     rows = "".join(_row(f, show) for f in ordered)
     empty = "No finding matches the filter." if findings else "No secrets found."
     rows += f'<tr id="no-match"{"" if not findings else " hidden"}><td colspan="8" class="empty">{empty}</td></tr>'
-    return f'{controls}<table id="findings"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    return (
+        f'{controls}<div class="scroll"><table id="findings"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></div>"
+    )
 
 
 def _notes(result: ScanResult) -> str:

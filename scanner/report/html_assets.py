@@ -45,9 +45,12 @@ th[aria-sort=descending] button::after{content:" \\25BC"}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
 code{background:var(--code);padding:1px 4px;border-radius:4px;word-break:break-all}
 pre{white-space:pre-wrap;margin:6px 0 0;background:var(--code);padding:8px;border-radius:6px}
-.path{overflow-wrap:anywhere;min-width:260px}
+.path{overflow-wrap:anywhere;min-width:220px}
+td.key{min-width:190px}td.key code{white-space:nowrap;word-break:normal}
 td .small{overflow-wrap:anywhere}
-td.rule code{white-space:nowrap;word-break:normal}
+td.rule{min-width:180px}td.rule code{word-break:normal;overflow-wrap:anywhere}
+.scroll{overflow-x:auto}
+td.fix{min-width:170px}
 th.c-verdict{width:90px}th.c-severity{width:80px}th.c-location{width:26%}th.c-introduced{width:160px}
 th.c-occurrences{width:70px}
 .snip{display:block;margin-top:4px;color:var(--muted)}
