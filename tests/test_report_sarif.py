@@ -173,3 +173,34 @@ def test_schema_check_is_live() -> None:
     doc["runs"][0]["results"][0]["level"] = "fatal"
     with pytest.raises(AssertionError, match=r"startLine|level"):
         _validate(doc)
+
+
+def test_cli_sarif_of_a_git_history_scan(tmp_path: Path) -> None:
+    """A real history: the removed key carries its commit; moving the key keeps its fingerprint."""
+    from tests.gitutil import commit_file, git, init_repo
+
+    key = v2_key()
+    repo = init_repo(tmp_path / "repo")
+    first = commit_file(repo, "app.py", f'MINDEE_API_KEY = "{key}"\n', "add key", date="2021-05-01T10:00:00+00:00")
+    commit_file(repo, "app.py", "import os\n", "remove key")
+
+    def sarif() -> dict[str, Any]:
+        proc = run("git", str(repo), "--format", "sarif")
+        assert proc.returncode == 1, proc.stderr
+        assert key not in proc.stdout
+        doc: dict[str, Any] = json.loads(proc.stdout)
+        _validate(doc)
+        return doc
+
+    [res] = sarif()["runs"][0]["results"]
+    assert res["properties"]["commit"] == first
+    assert res["properties"]["date"].startswith("2021-05-01")
+    assert res["properties"]["presentAtHead"] is False
+    assert "git history" in res["message"]["text"]
+
+    git(repo, "switch", "-q", "-c", "other", first)
+    commit_file(repo, "app.py", "# header\n" * 10 + f'MINDEE_API_KEY = "{key}"\n', "move it down")
+    proc = run("dir", str(repo), "--format", "sarif")
+    [moved] = json.loads(proc.stdout)["runs"][0]["results"]
+    assert moved["locations"][0]["physicalLocation"]["region"]["startLine"] == 11
+    assert moved["partialFingerprints"] == res["partialFingerprints"]
