@@ -273,3 +273,24 @@ def test_scan_without_verify_does_not_load_the_verifier(tree: tuple[Path, dict[s
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["1", "False", "False"], out.stderr
+
+
+def test_slow_mindee_hits_the_timeout_from_the_environment(
+    tree: tuple[Path, dict[str, str]], mindee: MindeeMock
+) -> None:
+    root, keys = tree
+    mindee.script("v2", keys["live"], Reply(200, {"models": []}, delay=5))
+    mindee.live_v1(keys["legacy"])
+    proc = run(
+        "dir",
+        str(root),
+        "--verify",
+        "--mindee-v2-url",
+        mindee.v2_url,
+        "--mindee-v1-url",
+        mindee.v1_url,
+        env={**NO_PROXY_ENV, "MINDEE_SCAN_VERIFY_TIMEOUT": "0.3"},
+        timeout=30,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "verification: unknown (timed out after 0.3s" in proc.stdout
