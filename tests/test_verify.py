@@ -320,6 +320,8 @@ def test_shared_verifier_keeps_cache_across_calls(mindee: MindeeMock) -> None:
     [
         "http://api-v2.mindee.net",  # plain HTTP off loopback
         "http://10.0.0.1:8080",
+        "http://localhost.evil.example",
+        "http://api.localhost",
         "ftp://127.0.0.1",
         "https://user:pw@api-v2.mindee.net",
         "https://api-v2.mindee.net/?x=1",

@@ -53,7 +53,7 @@ class BaseURL:
 
 def is_loopback(host: str) -> bool:
     host = host.lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":  # not *.localhost: a resolver may send those anywhere
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
