@@ -64,9 +64,10 @@ V1_NOT_FOUND = Reply(
 class MindeeMock:
     """Start with `with MindeeMock() as m:`; point the scanner at m.v2_url / m.v1_url."""
 
-    def __init__(self, host: str = "127.0.0.1", name: str = "mindee") -> None:
+    def __init__(self, host: str = "127.0.0.1", name: str = "mindee", tls: tuple[str, str] | None = None) -> None:
         self.host = host
         self.name = name
+        self.tls = tls  # (certfile, keyfile): serve HTTPS
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
         self.max_inflight = 0
@@ -110,7 +111,7 @@ class MindeeMock:
 
     @property
     def origin(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     @property
     def v2_url(self) -> str:
@@ -138,6 +139,12 @@ class MindeeMock:
             do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_CONNECT = _bad
 
         server = ThreadingHTTPServer((self.host, 0), Handler)
+        if self.tls:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            server.socket = context.wrap_socket(server.socket, server_side=True)
         server.daemon_threads = True
         server.block_on_close = False
         self._server = server

@@ -6,6 +6,7 @@ import itertools
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -411,3 +412,52 @@ def test_parse_retry_after_http_date() -> None:
 
     got = parse_retry_after(formatdate(time.time() + 10, usegmt=True))
     assert got is not None and 8 <= got <= 11
+
+
+@pytest.fixture
+def self_signed(tmp_path: Path) -> tuple[str, str]:
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl CLI not available")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return str(cert), str(key)
+
+
+def test_https_certificates_are_verified(self_signed: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An untrusted certificate never gets the key's answer trusted; a trusted one (SSL_CERT_FILE) works."""
+    key = v2_key()
+    with MindeeMock(tls=self_signed) as m:
+        m.live_v2(key, ["Invoices"])
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+        v = Verifier.from_urls(m.v2_url, None, FAST).verify(key, "mindee-v2")
+        assert v.verdict == "unknown" and "certificate" in v.detail, v
+        assert m.requests == []  # the handshake failed before any request was sent
+        monkeypatch.setenv("SSL_CERT_FILE", self_signed[0])
+        v = Verifier.from_urls(m.v2_url, None, FAST).verify(key, "mindee-v2")
+        assert (v.verdict, v.models) == ("live", ("Invoices",))
+        assert m.v2_url.startswith("https://")
+        assert not m.violations
