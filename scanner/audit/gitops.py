@@ -57,16 +57,24 @@ def list_refs(git_dir: str) -> dict[str, str]:
         sha, _, name = line.partition(" ")
         if sha and name:
             refs[name] = sha
+    head = git.run("rev-parse", "--verify", "-q", "HEAD", check=False)
+    if head.returncode == 0:  # a detached HEAD can hold commits no ref has
+        refs["HEAD"] = head.stdout.decode().strip()
     return refs
 
 
 def existing_commits(git_dir: str, revs: list[str]) -> tuple[str, ...]:
-    """The subset of `revs` whose objects are present (one batch call, not one per rev)."""
+    """The commits `revs` point at (tags peeled) that are still present, sorted; one batch call for all."""
     if not revs:
         return ()
-    proc = Git(git_dir).run("cat-file", "--batch-check", input="\n".join(revs).encode() + b"\n")
-    lines = proc.stdout.decode("utf-8", "replace").splitlines()
-    return tuple(rev for rev, line in zip(revs, lines, strict=False) if not line.endswith(" missing"))
+    query = "".join(f"{rev}^{{commit}}\n" for rev in revs).encode()
+    proc = Git(git_dir).run("cat-file", "--batch-check=%(objectname) %(objecttype)", input=query)
+    found = set()
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        sha, _, kind = line.partition(" ")
+        if kind == "commit":
+            found.add(sha)
+    return tuple(sorted(found))
 
 
 def cache_path(url: str, cache_dir: str) -> str:
@@ -77,21 +85,28 @@ def cache_path(url: str, cache_dir: str) -> str:
 
 
 def mirror(url: str, cache_dir: str | None) -> str:
-    """Clone `url` as a mirror into the cache, or fetch it if already there; return the git dir."""
+    """Mirror-clone `url` into the cache, or fetch it if already there; return the repository path.
+
+    The mirror (every ref, `+refs/*:refs/*`) lives in `<cache>/<name>/.git` with core.bare=false and no
+    checkout: scanners that want a work tree accept it, and nothing from the remote is ever checked out.
+    """
     if not cache_dir:
         raise SourceError(f"{url}: no clone cache directory configured")
     os.makedirs(cache_dir, mode=0o700, exist_ok=True)
     target = cache_path(url, cache_dir)
     if os.path.isdir(target):
         try:
-            _remote_git(target).run(*_CLONE_CONFIG, "fetch", "--prune", "--quiet", "origin")
+            # --update-head-ok: the mirror refspec also updates the branch HEAD names (nothing is checked out).
+            _remote_git(target).run(*_CLONE_CONFIG, "fetch", "--prune", "--quiet", "--update-head-ok", "origin")
         except SourceError as exc:
             raise SourceError(f"cannot fetch {url}: {git_cause(str(exc), keep_prefix=False)}") from None
         return target
     # Clone into a temporary sibling and rename: a killed clone never leaves a half mirror in the cache.
     tmp = tempfile.mkdtemp(prefix=".clone-", dir=cache_dir)
     try:
-        _remote_git(cache_dir).run(*_CLONE_CONFIG, "clone", "--mirror", "--quiet", "--no-hardlinks", "--", url, tmp)
+        git_dir = os.path.join(tmp, ".git")
+        _remote_git(cache_dir).run(*_CLONE_CONFIG, "clone", "--mirror", "--quiet", "--no-hardlinks", "--", url, git_dir)
+        Git(git_dir).run("config", "core.bare", "false")
         os.replace(tmp, target)
     except SourceError as exc:
         raise SourceError(f"cannot clone {url}: {git_cause(str(exc), keep_prefix=False)}") from None

@@ -26,7 +26,7 @@ class Recheck:
 def recheck_open(
     store: Store, v2_url: str | None, v1_url: str | None, config_path: str | None = None, filters: Filters | None = None
 ) -> tuple[list[Recheck], list[str]]:
-    """Verify every open key that has a verifier; returns transitions and the keys that could not be re-read."""
+    """Verify every open, not yet revoked key; returns the verdicts and the keys that could not be re-read."""
     from dataclasses import replace
 
     from scanner.config import load_config
@@ -34,7 +34,9 @@ def recheck_open(
     from scanner.verify import verify_keys
 
     base = filters or Filters()
-    candidates = [f for f in load_findings(store, replace(base, state="open")) if f.verifier]
+    # A deleted Mindee key never comes back: once seen revoked it is not sent again.
+    found = load_findings(store, replace(base, state="open"))
+    candidates = [f for f in found if f.verifier and f.verification.verdict != "revoked"]
     builder = FindingBuilder(build_detector(load_config(config_path, None)))
     keys: list[tuple[StoredFinding, str]] = []
     missing: list[str] = []

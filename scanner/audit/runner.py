@@ -32,6 +32,7 @@ class AuditOptions:
     config_path: str | None = None
     jobs: int = 0  # 0: one per CPU; 1: serial, in this process
     dask_address: str | None = None
+    dask_timeout: float = 30.0
     full: bool = False
     store_secrets: bool = False
     verify: bool = False
@@ -124,7 +125,7 @@ def _outcomes(executor: Executor | None, tasks: list[RepoTask]) -> Iterator[Repo
 @contextmanager
 def _executor(options: AuditOptions) -> Iterator[tuple[Executor | None, str, int]]:
     if options.dask_address:
-        with _dask_executor(options.dask_address) as (executor, workers):
+        with _dask_executor(options.dask_address, options.dask_timeout) as (executor, workers):
             yield executor, f"dask {options.dask_address}", workers
         return
     jobs = options.jobs or default_jobs()
@@ -138,13 +139,13 @@ def _executor(options: AuditOptions) -> Iterator[tuple[Executor | None, str, int
 
 
 @contextmanager
-def _dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
+def _dask_executor(address: str, timeout: float) -> Iterator[tuple[Executor, int]]:
     try:
         from distributed import Client
     except ImportError:
         raise ScanError("--dask needs the Dask extra: pip install 'mindee-scan[dask]'") from None
     try:
-        client = Client(address, timeout=30, set_as_default=False)
+        client = Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise ScanError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     try:

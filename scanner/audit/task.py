@@ -108,7 +108,8 @@ def _run(task: RepoTask, outcome: RepoOutcome) -> None:
     if result.failed:
         raise RuntimeError("; ".join(result.stats.errors) or "repository could not be scanned")
     extra = result.stats.extra
-    outcome.refs = dict(extra.get("refs") or refs)
+    # Record the tips read before the scan (same reading as the next run's comparison), not the scanner's.
+    outcome.refs = refs
     outcome.findings = list(result.findings)
     outcome.excluded_revs = excluded
     outcome.objects_scanned = int(extra.get("objects_scanned", result.stats.files_scanned))

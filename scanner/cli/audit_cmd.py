@@ -60,6 +60,13 @@ def _default_cache() -> str:
     help="Run each repository scan on this Dask scheduler (e.g. tcp://scheduler:8786).",
 )
 @click.option(
+    "--dask-timeout",
+    type=click.FloatRange(0.1, 3600),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for the Dask scheduler to answer.",
+)
+@click.option(
     "--cache-dir",
     type=click.Path(file_okay=False),
     help="Where clone URLs are mirrored (default: $XDG_CACHE_HOME/mindee-scan/mirrors).",
@@ -103,6 +110,7 @@ def audit_command(targets: tuple[str, ...], db_path: str | None, **kwargs: Any) 
         config_path=kwargs["config_path"],
         jobs=kwargs["jobs"],
         dask_address=kwargs["dask_address"],
+        dask_timeout=kwargs["dask_timeout"],
         full=kwargs["full"],
         store_secrets=kwargs["store_secrets"],
         verify=kwargs["verify"],

@@ -1,0 +1,334 @@
+"""Audit of many real repositories into the SQLite store: targets, store contents, incremental re-runs,
+triage, re-verification and reports, through the installed CLI and through `run_audit` directly."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.audit.findings import Filters, load_findings
+from scanner.audit.runner import AuditOptions, run_audit
+from scanner.audit.store import Store
+from scanner.audit.targets import resolve
+from tests.cli import run
+from tests.gitutil import commit_file, git
+from tests.keys import v2_key
+from tests.mindee_mock import MindeeMock, serve_mindee
+from tests.test_audit_fleet import Fleet, build_fleet
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Fleet:
+    from tests.gitutil import HERMETIC_ENV
+
+    # Module-scoped: the autouse hermetic fixture is function-scoped, so apply its env by hand here.
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in HERMETIC_ENV.items():
+            mp.setenv(k, v)
+        return build_fleet(tmp_path_factory.mktemp("fleet"))
+
+
+@pytest.fixture(scope="module")
+def audited(fleet: Fleet, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """One CLI audit of the fleet (local pool), shared by the read-only tests below."""
+    work = tmp_path_factory.mktemp("audited")
+    db = work / "store" / "findings.db"
+    proc = run("audit", *fleet.targets, "--db", str(db), "--cache-dir", str(work / "cache"), "-j", "2", env=_hermetic())
+    return db, proc
+
+
+def _hermetic() -> dict[str, str]:
+    from tests.gitutil import HERMETIC_ENV
+
+    return dict(HERMETIC_ENV)
+
+
+def _audit(fleet: Fleet, db: Path, cache: Path, **kw: Any) -> Any:
+    store = Store.open(str(db))
+    try:
+        options = AuditOptions(targets=tuple(resolve(fleet.targets)), cache_dir=str(cache), **kw)
+        return run_audit(options, store), store.snapshot()
+    finally:
+        store.close()
+
+
+# -- targets ----------------------------------------------------------------------------------------------
+
+
+def test_targets_resolve_folder_list_file_and_urls(fleet: Fleet, tmp_path: Path) -> None:
+    targets = resolve([*fleet.targets, str(fleet.folder / "app-00"), str(tmp_path / "nope"), str(tmp_path)])
+    keys = [t.key for t in targets]
+    assert len(keys) == len(set(keys)), "each repository once, even when named twice"
+    names = sorted(t.name for t in targets if t.error is None)
+    assert names == sorted([f"app-0{i}" for i in range(9)] + ["svc-09", "svc-10", "svc-11-gone"])
+    urls = [t for t in targets if t.kind == "url"]
+    assert [t.key for t in urls] == [fleet.url_ok, fleet.url_missing]  # comments, blanks and spaces dropped
+    bare = next(t for t in targets if t.name == "svc-09")
+    assert bare.kind == "path" and bare.key == os.path.realpath(fleet.repos["svc-09"])  # relative to the list
+    errors = {Path(t.key).name: t.error for t in targets if t.error}
+    assert "no such file or directory" in (errors["nope"] or "")
+    assert "neither a git repository nor a folder" in (errors[tmp_path.name] or "")
+
+
+# -- one audit: what the store holds -----------------------------------------------------------------------
+
+
+def test_audit_reports_broken_repositories_and_goes_on(fleet: Fleet, audited: tuple[Path, Any]) -> None:
+    db, proc = audited
+    assert proc.returncode == 1, proc.stderr  # open findings
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("mindee-scan audit: [")]
+    assert len(lines) == fleet.total, proc.stderr  # plain log lines when stderr is not a terminal
+    failed = [line for line in lines if "FAILED" in line]
+    assert len(failed) == 2, failed
+    assert any("app-08" in line for line in failed) and any("svc-11-gone" in line for line in failed)
+    store = Store.open(str(db), create=False)
+    try:
+        scans = store.snapshot()["scans"]
+    finally:
+        store.close()
+    assert sum(1 for s in scans if s[1] == "full") == 10
+    assert sum(1 for s in scans if s[1] == "error") == 2
+
+
+def test_same_secret_across_repositories_is_one_secret(fleet: Fleet, audited: tuple[Path, Any]) -> None:
+    db, _ = audited
+    store = Store.open(str(db), create=False)
+    try:
+        findings = {f.secret_hash: f for f in load_findings(store)}
+    finally:
+        store.close()
+    from scanner.model import secret_hash
+
+    expected = {secret_hash(k) for k in fleet.keys.values()}
+    assert set(findings) == expected  # B (history only), C (branch only), E (tag), G (clone URL) included
+    shared = findings[secret_hash(fleet.keys["A"])]
+    repos = {Path(o.repo or "").name for o in shared.occurrences}
+    assert repos == {"app-00", "app-02", "app-05", "svc-09.git"}
+    assert len([o for o in shared.occurrences if o.repo and o.repo.endswith("app-05")]) == 2
+    assert shared.repo == os.path.realpath(fleet.repos["svc-09"])  # the oldest introduction is the primary
+    assert shared.date and shared.date.startswith("2019-07-01")
+    cloned = findings[secret_hash(fleet.keys["G"])]
+    assert cloned.repo == fleet.url_ok
+
+
+def test_store_is_private_and_holds_no_key_in_clear(fleet: Fleet, audited: tuple[Path, Any], tmp_path: Path) -> None:
+    db, _ = audited
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    raw = b"".join(p.read_bytes() for p in db.parent.iterdir() if p.name.startswith(db.name))
+    for key in fleet.keys.values():
+        assert key.encode() not in raw
+    # ...unless the user asks for it.
+    kept = tmp_path / "kept.db"
+    _audit(fleet, kept, tmp_path / "cache", jobs=1, store_secrets=True)
+    store = Store.open(str(kept), create=False)
+    try:
+        stored = {row[0] for row in store.conn.execute("SELECT secret FROM secrets")}
+    finally:
+        store.close()
+    assert stored == set(fleet.keys.values())
+
+
+def test_findings_list_json_has_scan_fields_repo_and_state(fleet: Fleet, audited: tuple[Path, Any]) -> None:
+    db, _ = audited
+    proc = run("findings", "list", "--db", str(db), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert len(doc["findings"]) == len(fleet.keys)
+    scan_fields = {
+        "rule_id",
+        "description",
+        "severity",
+        "path",
+        "line",
+        "column",
+        "secret",
+        "redacted",
+        "fingerprint",
+        "secret_hash",
+        "snippet",
+        "commit",
+        "author",
+        "date",
+        "occurrences",
+        "present_at_head",
+        "refs",
+        "verification",
+    }
+    for f in doc["findings"]:
+        assert scan_fields <= set(f), scan_fields - set(f)
+        assert f["state"] == "open"
+        assert f["repo"] and all(o["repo"] for o in f["occurrences"])
+        assert f["secret"] == f["redacted"] and "…" in f["secret"]
+    assert not any(k in proc.stdout for k in fleet.keys.values())
+
+    one = run("findings", "list", "--db", str(db), "--format", "json", "--repo", "app-07")
+    (tagged,) = json.loads(one.stdout)["findings"]
+    assert tagged["secret_hash"] == _hash(fleet.keys["E"])
+    assert any("v1.0" in ref for ref in tagged["refs"])
+
+
+def _hash(key: str) -> str:
+    from scanner.model import secret_hash
+
+    return secret_hash(key)
+
+
+def test_reports_from_the_store(fleet: Fleet, audited: tuple[Path, Any], tmp_path: Path) -> None:
+    from scanner.report import available_formats
+
+    db, _ = audited
+    for fmt in [f for f in ("json", "sarif", "html") if f in available_formats()]:
+        out = tmp_path / f"report.{fmt}"
+        proc = run("findings", "report", "--db", str(db), "--format", fmt, "-o", str(out))
+        assert proc.returncode == 0, proc.stderr
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
+        text = out.read_text()
+        assert all(k not in text for k in fleet.keys.values())
+        if fmt == "json":
+            doc = json.loads(text)
+            assert doc["source"] == "audit" and len(doc["findings"]) == len(fleet.keys)
+            assert doc["stats"]["repositories"] == 12 and len(doc["stats"]["errors"]) == 2
+
+
+# -- incremental re-runs ------------------------------------------------------------------------------------
+
+
+def test_rerun_skips_unchanged_and_scans_only_new_objects(fleet: Fleet, tmp_path: Path) -> None:
+    db, cache = tmp_path / "inc.db", tmp_path / "cache"
+    first, snap1 = _audit(fleet, db, cache, jobs=1)
+    assert first.by_status == {"full": 10, "error": 2}
+
+    second, snap2 = _audit(fleet, db, cache, jobs=1)
+    assert second.by_status == {"unchanged": 10, "error": 2}
+    assert second.objects_scanned == 0
+    assert {k: v for k, v in snap2.items() if k != "scans"} == {k: v for k, v in snap1.items() if k != "scans"}
+
+    # Move one repository: a new commit with a new key, the old key's file untouched.
+    repo = fleet.repos["app-00"]
+    old_tip = git(repo, "rev-parse", "HEAD")
+    new_key = v2_key()
+    try:
+        commit_file(repo, "new/.env", f"MINDEE_API_KEY={new_key}\n", "new key")
+        third, _ = _audit(fleet, db, cache, jobs=1)
+        assert third.by_status == {"unchanged": 9, "incremental": 1, "error": 2}
+        store = Store.open(str(db), create=False)
+        try:
+            status, excluded, found, objects = store.conn.execute(
+                "SELECT s.status, s.excluded_revs, s.findings, s.objects_scanned FROM scans s"
+                " JOIN repositories r ON r.id = s.repo_id WHERE r.key = ? ORDER BY s.id DESC LIMIT 1",
+                (os.path.realpath(repo),),
+            ).fetchone()
+            full_objects = store.conn.execute(
+                "SELECT s.objects_scanned FROM scans s JOIN repositories r ON r.id = s.repo_id"
+                " WHERE r.key = ? AND s.status = 'full'",
+                (os.path.realpath(repo),),
+            ).fetchone()[0]
+            findings = {f.secret_hash: f for f in load_findings(store, Filters(repo=os.path.realpath(repo)))}
+        finally:
+            store.close()
+        assert status == "incremental" and json.loads(excluded) == [old_tip]
+        assert found == 1, "only the new objects were scanned: the old key's blob was not re-read"
+        assert 0 < objects < full_objects + 3
+        assert set(findings) == {_hash(new_key), _hash(fleet.keys["A"])}
+        a_in_app00 = [o for o in findings[_hash(fleet.keys["A"])].occurrences if o.repo == os.path.realpath(repo)]
+        assert len(a_in_app00) == 1, "no duplicate occurrence after the incremental scan"
+    finally:
+        git(repo, "reset", "-q", "--hard", old_tip)
+
+
+# -- triage and re-verification ------------------------------------------------------------------------------
+
+
+def test_triage_records_who_and_when_and_filters(fleet: Fleet, tmp_path: Path) -> None:
+    db = tmp_path / "triage.db"
+    _audit(fleet, db, tmp_path / "cache", jobs=1)
+    fp = _fingerprint(db, fleet.keys["B"])
+    proc = run(
+        "findings",
+        "triage",
+        fp[:20],
+        "--db",
+        str(db),
+        "--state",
+        "false-positive",
+        "--note",
+        "test fixture, never a real key",
+        "--who",
+        "alice@example.com",
+    )
+    assert proc.returncode == 0, proc.stderr
+    bad = run("findings", "triage", "nope:0000", "--db", str(db), "--state", "revoked")
+    assert bad.returncode == 2 and "no finding" in bad.stderr
+
+    listed = run("findings", "list", "--db", str(db), "--state", "false-positive")
+    assert fp in listed.stdout and listed.stdout.count("\n") == 2  # one row + the count line
+    opened = run("findings", "list", "--db", str(db), "--state", "open", "--format", "json")
+    assert fp not in opened.stdout and len(json.loads(opened.stdout)["findings"]) == len(fleet.keys) - 1
+
+    shown = json.loads(run("findings", "show", fp, "--db", str(db), "--format", "json").stdout)
+    assert shown["state"] == "false-positive"
+    last = shown["history"]["triage"][-1]
+    assert last["who"] == "alice@example.com" and last["note"].startswith("test fixture") and last["at"]
+
+
+@pytest.fixture
+def mindee() -> Any:
+    yield from serve_mindee()
+
+
+def test_verify_rechecks_open_keys_and_records_live_to_revoked(
+    fleet: Fleet, tmp_path: Path, mindee: MindeeMock
+) -> None:
+    db = tmp_path / "verify.db"
+    _audit(fleet, db, tmp_path / "cache", jobs=1)  # keys are not stored: the re-check re-reads them from git
+    key = fleet.keys["A"]
+    fp = _fingerprint(db, key)
+    run("findings", "triage", _fingerprint(db, fleet.keys["D"]), "--db", str(db), "--state", "accepted-risk")
+    mindee.live_v2(key, ["invoices", "receipts"])
+
+    args = (
+        "findings",
+        "list",
+        "--db",
+        str(db),
+        "--verify",
+        "--mindee-v2-url",
+        mindee.v2_url,
+        "--mindee-v1-url",
+        mindee.v1_url,
+        "--format",
+        "json",
+    )
+    first = run(*args)
+    assert first.returncode == 0, first.stderr
+    assert f"verified {fp}: not-checked -> live" in first.stderr
+    verdicts = {f["fingerprint"]: f["verification"]["verdict"] for f in json.loads(first.stdout)["findings"]}
+    assert verdicts[fp] == "live"
+    assert verdicts[_fingerprint(db, fleet.keys["D"])] == "not-checked", "only open keys are re-checked"
+    assert not mindee.requests_for(fleet.keys["D"])
+    assert len(mindee.requests_for(key)) == 1, "a key in four repositories is checked once"
+
+    mindee.delete("v2", key)  # the user deleted the key in the dashboard
+    second = run(*args)
+    assert f"verified {fp}: live -> revoked" in second.stderr
+    shown = json.loads(run("findings", "show", fp, "--db", str(db), "--format", "json").stdout)
+    assert shown["verification"]["verdict"] == "revoked" and shown["revoked_detected_at"]
+    assert shown["state"] == "revoked" and shown["triage"]["who"] == "mindee-scan --verify"
+    assert [v["verdict"] for v in shown["history"]["verifications"]] == ["live", "revoked"]
+    # Revoked keys are no longer open: a third re-check does not send this key again.
+    run(*args)
+    assert len(mindee.requests_for(key)) == 2
+
+
+def _fingerprint(db: Path, key: str) -> str:
+    store = Store.open(str(db), create=False)
+    try:
+        row = store.conn.execute("SELECT fingerprint FROM secrets WHERE secret_hash = ?", (_hash(key),)).fetchone()
+    finally:
+        store.close()
+    return str(row[0])
