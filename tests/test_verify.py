@@ -84,6 +84,19 @@ def test_429_honours_retry_after_then_succeeds(mindee: MindeeMock) -> None:
     assert second.at - first.at >= 0.95  # waited what the server asked
 
 
+def test_429_retry_after_pauses_every_thread(mindee: MindeeMock) -> None:
+    """A 429 is about our whole client, not one key: other workers hold back too."""
+    a, b, c = v2_key(), v2_key(), v2_key()
+    mindee.script("v2", a, Reply(429, headers={"Retry-After": "0.6"}), Reply(200, {"models": []}))
+    mindee.script("v2", b, Reply(200, {"models": []}, delay=0.1))
+    mindee.live_v2(c, [])
+    config = VerifyConfig(timeout=2, backoff=0.01, rate=200, burst=50, workers=2)
+    make_verifier(mindee, config).verify_many([(a, "mindee-v2"), (b, "mindee-v2"), (c, "mindee-v2")])
+    first_a = mindee.requests_for(a)[0].at
+    [req_c] = mindee.requests_for(c)
+    assert req_c.at - first_a >= 0.5  # without the shared pause, c would go out after b, at ~0.1 s
+
+
 def test_429_forever_gives_unknown_after_bounded_retries(mindee: MindeeMock) -> None:
     key = v2_key()
     mindee.script("v2", key, Reply(429, headers={"Retry-After": "0"}))

@@ -54,9 +54,7 @@ def interpret(verifier: str, status: int, body: bytes, content_type: str | None)
         names, count = parse_models(body)
         if count is None:
             return Interpretation("live", f"{api} accepted the key (200); the models list could not be read")
-        return Interpretation(
-            "live", f"{api} accepted the key (200); {count} model(s) reachable", names, count
-        )
+        return Interpretation("live", f"{api} accepted the key (200); {count} model(s) reachable", names, count)
     if verifier == "mindee-v1" and 200 <= status < 300:
         return Interpretation("live", f"{api} accepted the key ({status})")
     if verifier == "mindee-v1" and status == 404 and _is_json(body, content_type):
