@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from scanner.errors import ConfigError
 
@@ -88,10 +87,6 @@ class RuleSet:
         return len(self.rules)
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """A YAML loader that remembers the line of every mapping, so errors can point at it."""
-
-
 def _construct_mapping(loader: Any, node: Any, deep: bool = False) -> dict[str, Any]:
     mapping = _LineDict(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
@@ -102,13 +97,24 @@ class _LineDict(dict[str, Any]):
     line: int = 0
 
 
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+@functools.cache
+def _line_loader() -> Any:
+    """Built on first use: PyYAML takes ~20 ms to import, and a warm start (scanner.rulecache) needs none."""
+    import yaml
+
+    class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        """A YAML loader that remembers the line of every mapping, so errors can point at it."""
+
+    _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+    return _LineLoader
 
 
 def load_yaml(text: str, source: str) -> Any:
     """Parse YAML, turning syntax errors into a ConfigError with file and line."""
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_LineLoader)
+        return yaml.load(text, Loader=_line_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
