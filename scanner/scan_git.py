@@ -55,6 +55,7 @@ class _ShareResult:
     lfs: list[gh.GitObject] = field(default_factory=list)
     stats: ScanStats = field(default_factory=ScanStats)
     commits: int = 0
+    workers: int = 1
 
 
 def scan_repository(options: GitScanOptions) -> ScanResult:
@@ -101,7 +102,7 @@ def scan_repository(options: GitScanOptions) -> ScanResult:
     stats.extra.update(
         {
             "engine": builder.detector.engine,
-            "jobs": jobs,
+            "jobs": part.workers,
             "refs": {k: v for k, v in sorted(refs.items())},
             "objects_scanned": stats.files_scanned + part.commits,
             "blobs_scanned": stats.files_scanned,
@@ -234,7 +235,7 @@ def _run(
         _WORKER.clear()
         if reporter is not None:
             reporter.close()
-    merged = _ShareResult()
+    merged = _ShareResult(workers=len(parts) if ctx is not None else 1)
     for part in parts:
         merged.blob_hits.update(part.blob_hits)
         merged.message_hits.update(part.message_hits)

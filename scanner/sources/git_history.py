@@ -152,6 +152,8 @@ def stream_objects(
                     continue
                 size = int(parts[2])
                 data = out.read(size)
+                if len(data) < size:  # git died while streaming this object
+                    break
                 out.read(1)
                 done += 1
                 yield obj, data

@@ -1,0 +1,350 @@
+"""`scan_repository` on real repositories built with the git CLI: what is found, and its provenance."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from scanner.config import Config
+from scanner.model import ScanResult
+from scanner.scan_git import GitScanOptions, scan_repository
+from tests.gitutil import commit_file, git, init_repo
+from tests.keys import v2_key, v2_long_key
+
+
+def scan(repo: Path, **kwargs: object) -> ScanResult:
+    return scan_repository(GitScanOptions(repo=str(repo), **kwargs))  # type: ignore[arg-type]
+
+
+def secrets_of(result: ScanResult) -> set[str]:
+    return {f.secret for f in result.findings}
+
+
+def only(result: ScanResult, secret: str):  # type: ignore[no-untyped-def]
+    hits = [f for f in result.findings if f.secret == secret]
+    assert len(hits) == 1, [(f.path, f.secret[:6]) for f in result.findings]
+    return hits[0]
+
+
+def env_line(key: str) -> str:
+    return f"MINDEE_API_KEY={key}\n"
+
+
+def test_key_added_then_removed_keeps_its_first_commit(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    commit_file(repo, "README.md", "hello\n")
+    key = v2_key()
+    added = commit_file(
+        repo, "app/settings.py", "DEBUG = True\n" + env_line(key), "add settings", date="2024-02-03T04:05:06+00:00"
+    )
+    commit_file(repo, "app/settings.py", "DEBUG = True\nMINDEE_API_KEY = os.environ['K']\n", "use env")
+    f = only(scan(repo), key)
+    assert (f.commit, f.path, f.line) == (added, "app/settings.py", 2)
+    assert f.author == "Test Author <author@example.com>"
+    assert f.date is not None and f.date.startswith("2024-02-03T04:05:06")
+    assert f.present_at_head is False
+    assert f.refs == ("HEAD", "refs/heads/main") or "refs/heads/main" in f.refs
+
+
+def test_key_in_a_file_later_deleted(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    key = v2_long_key()
+    added = commit_file(repo, "old/.env", env_line(key))
+    git(repo, "rm", "-q", "old/.env")
+    git(repo, "commit", "-q", "-m", "remove env")
+    commit_file(repo, "x.txt", "x\n")
+    f = only(scan(repo), key)
+    assert (f.commit, f.path, f.present_at_head) == (added, "old/.env", False)
+
+
+def test_key_only_on_a_non_default_branch(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    commit_file(repo, "a.txt", "a\n")
+    git(repo, "checkout", "-q", "-b", "feature/x")
+    key = v2_key()
+    added = commit_file(repo, "conf.yaml", f"mindee_api_key: {key}\n")
+    git(repo, "checkout", "-q", "main")
+    f = only(scan(repo), key)
+    assert f.commit == added
+    assert f.refs == ("refs/heads/feature/x",)
+    assert f.present_at_head is False
+    # --branch limits to that branch's history
+    assert key not in secrets_of(scan(repo, branch="main"))
+    assert key in secrets_of(scan(repo, branch="feature/x"))
+
+
+def test_key_reachable_only_from_a_tag(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    commit_file(repo, "a.txt", "a\n")
+    git(repo, "checkout", "-q", "-b", "release")
+    key = v2_key()
+    commit_file(repo, "deploy.sh", f"export MINDEE_API_KEY={key}\n")
+    git(repo, "tag", "-a", "-m", "v1", "v1.0")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "branch", "-q", "-D", "release")
+    result = scan(repo)
+    f = only(result, key)
+    assert f.refs == ("refs/tags/v1.0",)
+    assert "refs/tags/v1.0" in result.stats.extra["refs"]
+
+
+def test_key_introduced_in_a_merge_conflict_resolution(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    commit_file(repo, "cfg.py", "KEY = None\n")
+    git(repo, "checkout", "-q", "-b", "other")
+    commit_file(repo, "cfg.py", "KEY = 'from-other'\n")
+    git(repo, "checkout", "-q", "main")
+    commit_file(repo, "cfg.py", "KEY = 'from-main'\n")
+    proc_env = {"GIT_MERGE_AUTOEDIT": "no"}
+    try:
+        git(repo, "merge", "-q", "other", env=proc_env)
+    except Exception:
+        pass  # the conflict is the point
+    key = v2_key()
+    (repo / "cfg.py").write_text(f"MINDEE_API_KEY = '{key}'\n")
+    git(repo, "add", "cfg.py")
+    git(repo, "commit", "-q", "--no-edit")
+    merge = git(repo, "rev-parse", "HEAD")
+    assert len(git(repo, "rev-parse", "HEAD^@").split()) == 2
+    f = only(scan(repo), key)
+    assert (f.commit, f.path, f.present_at_head) == (merge, "cfg.py", True)
+
+
+def test_clean_merge_does_not_take_credit(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    commit_file(repo, "a.txt", "a\n")
+    git(repo, "checkout", "-q", "-b", "side")
+    key = v2_key()
+    side = commit_file(repo, "side.env", env_line(key))
+    git(repo, "checkout", "-q", "main")
+    commit_file(repo, "b.txt", "b\n")
+    git(repo, "merge", "-q", "--no-edit", "side")
+    f = only(scan(repo), key)
+    assert [o.commit for o in f.occurrences] == [side]
+
+
+def test_renamed_file_keeps_origin_and_lists_new_path(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    key = v2_key()
+    first = commit_file(repo, "config/dev.env", "X=1\n" + env_line(key))
+    git(repo, "mv", "config/dev.env", "config/local.env")
+    git(repo, "commit", "-q", "-m", "rename")
+    renamed = git(repo, "rev-parse", "HEAD")
+    f = only(scan(repo), key)
+    assert (f.commit, f.path, f.line) == (first, "config/dev.env", 2)
+    places = {(o.commit, o.path) for o in f.occurrences}
+    assert places == {(first, "config/dev.env"), (renamed, "config/local.env")}
+    assert f.present_at_head is True
+
+
+def test_same_key_in_three_places_is_one_finding_with_three_occurrences(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    key = v2_key()
+    c1 = commit_file(repo, "a/.env", env_line(key))
+    c2 = commit_file(repo, "b/settings.py", f"import os\nMINDEE_API_KEY = '{key}'\n")
+    c3 = commit_file(repo, "c/config.json", f'{{\n  "x": 1,\n  "mindee_api_key": "{key}"\n}}\n')
+    result = scan(repo)
+    f = only(result, key)
+    assert len(result.findings) == 1
+    assert [(o.commit, o.path, o.line) for o in f.occurrences] == [
+        (c1, "a/.env", 1), (c2, "b/settings.py", 2), (c3, "c/config.json", 3),
+    ]  # fmt: skip
+    assert (f.commit, f.path) == (c1, "a/.env")
+
+
+def test_same_blob_in_many_commits_is_scanned_once(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    key = v2_key()
+    commit_file(repo, "k.env", env_line(key))
+    for i in range(5):
+        commit_file(repo, f"n{i}.txt", f"{i}\n")
+    result = scan(repo)
+    assert result.stats.extra["blobs_scanned"] == 6  # k.env once + five notes
+    assert result.stats.extra["commits_scanned"] == 6
+    assert len(only(result, key).occurrences) == 1
+
+
+def test_commit_with_a_very_large_file(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    key = v2_key()
+    (repo / "big.bin").write_bytes(b"A" * (3 * 1024 * 1024))
+    git(repo, "add", "big.bin")
+    commit_file(repo, "small.env", env_line(key), "big and small together")
+    result = scan(repo, max_file_size=1024 * 1024)
+    assert key in secrets_of(result)
+    assert any(p.startswith("big.bin") and r.startswith("too large") for p, r in result.stats.skipped)
+
+
+def _png_with_text(text: bytes) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"tEXt", text) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+
+
+def test_key_in_a_png_text_chunk(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    key = v2_key()
+    commit_file(repo, "assets/logo.png", _png_with_text(b"Comment\x00api key: " + key.encode() + b" (dev)"))
+    result = scan(repo)
+    f = only(result, key)
+    assert f.path == "assets/logo.png"
+    assert result.stats.binary_files == 1
+
+
+def test_key_in_a_commit_message(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    key = v2_key()
+    sha = commit_file(repo, "a.txt", "a\n", message=f"debug: try with {key}\n\nsecond line")
+    f = only(scan(repo), key)
+    assert (f.commit, f.path, f.line, f.present_at_head) == (sha, "<commit message>", 1, False)
+    assert key not in secrets_of(scan(repo, scan_messages=False))
+
+
+def test_keys_still_at_head_and_gone(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    kept, gone = v2_key(), v2_key()
+    commit_file(repo, "keep.env", env_line(kept))
+    commit_file(repo, "gone.env", env_line(gone))
+    git(repo, "rm", "-q", "gone.env")
+    git(repo, "commit", "-q", "-m", "rm")
+    result = scan(repo)
+    assert only(result, kept).present_at_head is True
+    assert only(result, gone).present_at_head is False
+
+
+def test_shallow_clone_scans_what_is_there_and_says_so(tmp_path: Path) -> None:
+    origin = init_repo(tmp_path / "origin")
+    old, new = v2_key(), v2_key()
+    commit_file(origin, "old.env", env_line(old))
+    git(origin, "rm", "-q", "old.env")
+    git(origin, "commit", "-q", "-m", "rm")
+    commit_file(origin, "new.env", env_line(new))
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", str(clone))
+    result = scan(clone)
+    assert new in secrets_of(result)
+    assert old not in secrets_of(result)
+    assert result.stats.extra["shallow"] is True
+    assert any("shallow" in n for n in result.stats.notes)
+    assert not any("shallow" in n for n in scan(origin).stats.notes)
+
+
+def test_empty_repository(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    result = scan(repo)
+    assert result.findings == [] and result.stats.errors == []
+    assert any("no commits" in n for n in result.stats.notes)
+
+
+def test_since_and_range_limit_to_what_those_commits_introduce(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    old, new = v2_key(), v2_key()
+    base = commit_file(repo, "old.env", env_line(old))
+    tip = commit_file(repo, "new.env", env_line(new))
+    assert secrets_of(scan(repo, since=base)) == {new}
+    assert secrets_of(scan(repo, range=f"{base}..{tip}")) == {new}
+    assert secrets_of(scan(repo, exclude_revs=(base,))) == {new}
+    assert secrets_of(scan(repo)) == {old, new}
+    from scanner.errors import UsageError
+
+    with pytest.raises(UsageError):
+        scan(repo, since="--output=/tmp/x")
+    with pytest.raises(UsageError):
+        scan(repo, range="nope..HEAD")
+
+
+def test_stash_entries_are_scanned(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    commit_file(repo, "a.txt", "a\n")
+    first, second = v2_key(), v2_key()
+    for key in (first, second):
+        (repo / "a.txt").write_text(env_line(key))
+        git(repo, "stash", "-q")
+    result = scan(repo)
+    assert {first, second} <= secrets_of(result)
+    assert "refs/stash" in only(result, second).refs
+
+
+def test_missing_object_is_reported_not_fatal(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    key = v2_key()
+    commit_file(repo, "k.env", env_line(key))
+    commit_file(repo, "victim.txt", "some content that will go missing\n")
+    blob = git(repo, "rev-parse", "HEAD:victim.txt")
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    result = scan(repo)
+    assert key in secrets_of(result)
+    assert (f"object {blob}", "missing object") in result.stats.skipped
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_corrupt_object_is_reported_and_the_scan_goes_on(
+    tmp_path: Path, jobs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("scanner.scan_git._SHARE_CHUNK_BYTES", 1)
+    repo = init_repo(tmp_path / "r")
+    commit_file(repo, "victim.txt", "content that will be corrupted " * 200)
+    blob = git(repo, "rev-parse", "HEAD:victim.txt")
+    before, after = v2_key(), v2_key()
+    commit_file(repo, "k.env", env_line(before))
+    commit_file(repo, "z.env", env_line(after))
+    path = repo / ".git" / "objects" / blob[:2] / blob[2:]
+    raw = path.read_bytes()
+    path.chmod(0o644)
+    path.write_bytes(raw[: len(raw) // 2])  # header readable, body truncated: git dies mid-stream
+    result = scan(repo, jobs=jobs)
+    assert secrets_of(result) == {before, after}  # the objects after the bad one are still read
+    bad = [(p, r) for p, r in result.stats.skipped if "unreadable" in r]
+    assert bad == [(f"victim.txt ({blob[:12]})", bad[0][1])], result.stats.skipped
+
+
+def test_submodules_and_lfs_pointers_are_reported_not_followed(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    commit_file(repo, "a.txt", "a\n")
+    pinned = git(repo, "rev-parse", "HEAD")
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{pinned},vendor/lib")
+    lfs = "version https://git-lfs.github.com/spec/v1\noid sha256:" + "ab" * 32 + "\nsize 12345\n"
+    commit_file(repo, "model.bin", lfs, "lfs and submodule")
+    result = scan(repo)
+    reasons = dict(result.stats.skipped)
+    assert reasons["vendor/lib"].startswith("submodule")
+    assert any(p.startswith("model.bin") and "lfs" in r for p, r in result.stats.skipped)
+
+
+def test_allowlisted_paths_are_dropped_from_history(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    key = v2_key()
+    commit_file(repo, "tests/data/fixture.env", env_line(key))
+    config = Config(allow_paths=("tests/data/**",))
+    assert key in secrets_of(scan(repo))
+    assert key not in secrets_of(scan(repo, config=config))
+
+
+def test_parallel_and_serial_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("scanner.scan_git._SHARE_CHUNK_BYTES", 1)  # deal every object out in turn
+    repo = init_repo(tmp_path / "r")
+    keys = [v2_key() for _ in range(6)]
+    for i, key in enumerate(keys):
+        commit_file(repo, f"d{i}/f.env", f"# {'x' * 100}\n" * 50 + env_line(key))
+    serial = scan(repo, jobs=1)
+    parallel = scan(repo, jobs=2)
+    assert parallel.stats.extra["jobs"] == 2
+    assert secrets_of(serial) == secrets_of(parallel) == set(keys)
+    assert [f.to_dict() for f in serial.findings] == [f.to_dict() for f in parallel.findings]
+
+
+def test_stats_record_refs_and_objects(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    head = commit_file(repo, "a.txt", "a\n")
+    git(repo, "tag", "t1")
+    extra = scan(repo).stats.extra
+    assert extra["refs"] == {"HEAD": head, "refs/heads/main": head, "refs/tags/t1": head}
+    assert extra["objects_scanned"] == 2
