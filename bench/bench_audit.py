@@ -1,0 +1,238 @@
+"""Audit throughput: 50 repositories, serial vs the local process pool (and optionally Dask), by worker count.
+
+    .venv/bin/python bench/bench_audit.py                 # builds bench/work/audit-fleet once, then measures
+    .venv/bin/python bench/bench_audit.py --dask          # also a LocalCluster with 2 worker processes
+    .venv/bin/python bench/bench_audit.py --repos 50 --commits 400 --files 150 --rounds 3
+
+Each repository gets a realistic history built with `git fast-import` (hundreds of commits touching a
+few source files each, some vendored/minified files, planted synthetic keys, some shared between
+repositories). Every measured run is a full audit into a fresh store through the installed CLI, so
+process start-up, pool start-up and store writes are included. Reports wall time (median of rounds),
+repositories/s, MB/s of unique blob content and the speed-up over serial; then the cost of an
+incremental re-run where nothing moved. On a 2-core machine, expect at most ~2x: say so if it is less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.keys import v2_key  # noqa: E402 - synthetic keys made at run time, never stored in the repo
+
+MINDEE_SCAN = str(ROOT / ".venv" / "bin" / "mindee-scan")
+WORDS = [
+    "invoice",
+    "receipt",
+    "parser",
+    "model",
+    "field",
+    "value",
+    "amount",
+    "total",
+    "vendor",
+    "customer",
+    "date",
+    "tax",
+    "line",
+    "item",
+    "document",
+    "prediction",
+    "confidence",
+    "page",
+    "polygon",
+    "currency",
+    "address",
+]
+
+
+def _source_file(rng: random.Random, lines: int) -> str:
+    out = []
+    for i in range(lines):
+        w = rng.sample(WORDS, 4)
+        out.append(f"def {w[0]}_{w[1]}_{i}({w[2]}, {w[3]}):\n    return {w[2]}.get('{w[3]}', {rng.randint(0, 9999)})\n")
+    return "".join(out)
+
+
+def _minified(rng: random.Random, size: int) -> str:
+    return "".join(f"var {rng.choice(WORDS)}{i}={rng.randint(0, 99999)};" for i in range(size // 12))
+
+
+def build_repo(path: Path, seed: int, commits: int, files: int, keys: list[str]) -> int:
+    """One repository through `git fast-import`; returns the bytes of blob content written."""
+    rng = random.Random(seed)
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True, env=env)
+    names = [f"src/{rng.choice(WORDS)}/{rng.choice(WORDS)}_{i}.py" for i in range(files)]
+    contents = {n: _source_file(rng, rng.randint(20, 200)) for n in names}
+    contents["static/vendor.min.js"] = _minified(rng, 400_000)
+    stream: list[bytes] = []
+    written = 0
+    when = 1_500_000_000 + seed * 1000
+    for c in range(commits):
+        changed = rng.sample(names, k=rng.randint(1, 3))
+        for name in changed:
+            lines = contents[name].splitlines(keepends=True)
+            pos = rng.randint(0, len(lines))
+            lines[pos:pos] = [_source_file(rng, 2)]
+            contents[name] = "".join(lines)
+        if keys and c in (commits // 3, commits // 2):
+            changed.append("config/settings.env")
+            contents["config/settings.env"] = f"MINDEE_API_KEY={keys[c % len(keys)]}\nDEBUG=false\n"
+        if c == 0:
+            changed = list(contents)
+        stream.append(f"commit refs/heads/main\ncommitter Bench <bench@example.com> {when + c * 3600} +0000\n".encode())
+        msg = f"change {c}: {' '.join(rng.sample(WORDS, 5))}\n".encode()
+        stream.append(b"data %d\n%s" % (len(msg), msg))
+        for name in changed:
+            data = contents[name].encode()
+            written += len(data)
+            stream.append(b"M 100644 inline %s\ndata %d\n%s\n" % (name.encode(), len(data), data))
+        stream.append(b"\n")
+    subprocess.run(["git", "-C", str(path), "fast-import", "--quiet"], input=b"".join(stream), check=True, env=env)
+    subprocess.run(["git", "-C", str(path), "gc", "-q"], check=True, env=env)
+    return written
+
+
+def build_fleet(folder: Path, repos: int, commits: int, files: int) -> dict[str, Any]:
+    marker = folder / ".built.json"
+    wanted = {"repos": repos, "commits": commits, "files": files}
+    if marker.exists() and json.loads(marker.read_text()).get("params") == wanted:
+        cached: dict[str, Any] = json.loads(marker.read_text())
+        return cached
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    shared = [v2_key() for _ in range(3)]
+    total = 0
+    started = time.perf_counter()
+    for i in range(repos):
+        keys = [shared[i % 3], v2_key()] if i % 2 == 0 else []
+        total += build_repo(folder / f"repo-{i:02d}", i, commits, files, keys)
+    info = {"params": wanted, "content_bytes": total, "build_s": round(time.perf_counter() - started, 1)}
+    marker.write_text(json.dumps(info))
+    return info
+
+
+def audit(folder: Path, db: Path, extra: list[str]) -> tuple[float, float, str]:
+    """One CLI audit: (wall s, CPU s of the audit and its children, stderr summary line)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [MINDEE_SCAN, "audit", str(folder), "--db", str(db), "--no-progress", "-q", *extra],
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"audit failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    summary = next((line for line in proc.stderr.splitlines() if line.startswith("audited ")), "")
+    return wall, cpu, summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repos", type=int, default=50)
+    parser.add_argument("--commits", type=int, default=300)
+    parser.add_argument("--files", type=int, default=120)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--jobs", default="1,2,3,4", help="local pool sizes to measure (1 = serial)")
+    parser.add_argument("--dask", action="store_true", help="also run on a LocalCluster with 2 worker processes")
+    parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work" / "audit-fleet")
+    args = parser.parse_args()
+
+    info = build_fleet(args.work, args.repos, args.commits, args.files)
+    mb = info["content_bytes"] / 1e6
+    cpus = len(os.sched_getaffinity(0))
+    load_before = os.getloadavg()[0]
+    print(
+        f"fleet: {args.repos} repositories x {args.commits} commits, {mb:.0f} MB of blob content written "
+        f"(built in {info['build_s']} s); machine: {cpus} CPUs, load average {load_before:.1f}",
+        flush=True,
+    )
+
+    configs: list[tuple[str, list[str]]] = [
+        ("serial (-j1)" if j == "1" else f"local pool -j{j}", ["-j", j]) for j in args.jobs.split(",")
+    ]
+    cluster = None
+    if args.dask:
+        from distributed import LocalCluster
+
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+        configs.append(("dask LocalCluster 2 procs", ["--dask", cluster.scheduler_address]))
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-audit-"))
+    try:
+        audit(args.work, tmp / "warm.db", ["-j", "2"])  # warm the page cache once
+        rows = []
+        times: dict[str, list[float]] = {name: [] for name, _ in configs}
+        cpu: dict[str, list[float]] = {name: [] for name, _ in configs}
+        for r in range(args.rounds):  # interleaved rounds: drift hits every configuration alike
+            for name, extra in configs:
+                wall, used, _ = audit(args.work, tmp / f"{r}-{len(times[name])}-{name.split()[0]}.db", extra)
+                times[name].append(wall)
+                cpu[name].append(used)
+        serial = statistics.median(times[configs[0][0]])
+        print(f"\n{'configuration':<28} {'wall s':>8} {'repos/s':>8} {'MB/s':>7} {'CPU s':>7} {'speed-up':>9}")
+        for name, _ in configs:
+            wall = statistics.median(times[name])
+            rows.append(
+                {
+                    "config": name,
+                    "wall_s": round(wall, 2),
+                    "cpu_s": round(statistics.median(cpu[name]), 2),
+                    "repos_per_s": round(args.repos / wall, 2),
+                    "speedup": round(serial / wall, 2),
+                }
+            )
+            print(
+                f"{name:<28} {wall:>8.2f} {args.repos / wall:>8.2f} {mb / wall:>7.1f} "
+                f"{statistics.median(cpu[name]):>7.2f} {serial / wall:>8.2f}x"
+            )
+        # Incremental: nothing moved, so the second audit only reads refs.
+        db = tmp / "incremental.db"
+        audit(args.work, db, ["-j", "2"])
+        wall, _, summary = audit(args.work, db, ["-j", "2"])
+        print(f"\nre-run with nothing moved (-j2): {wall:.2f} s  [{summary[:110]}]")
+        load_after = os.getloadavg()[0]
+        if max(load_before, load_after) > cpus * 0.5:
+            print(
+                f"WARNING: load average {load_before:.1f} -> {load_after:.1f} on {cpus} CPUs: other work "
+                "competed for the cores; speed-ups are understated. Re-run on an idle machine."
+            )
+        out = ROOT / "bench" / "out"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "bench_audit.json").write_text(
+            json.dumps(
+                {
+                    "fleet": info,
+                    "cpus": cpus,
+                    "rows": rows,
+                    "rerun_unchanged_s": round(wall, 2),
+                    "load_avg": [load_before, load_after],
+                },
+                indent=2,
+            )
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if cluster is not None:
+            cluster.close()
+
+
+if __name__ == "__main__":
+    main()
