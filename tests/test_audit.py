@@ -332,3 +332,67 @@ def _fingerprint(db: Path, key: str) -> str:
     finally:
         store.close()
     return str(row[0])
+
+
+def test_audit_verify_checks_each_key_once_across_repositories(
+    fleet: Fleet, tmp_path: Path, mindee: MindeeMock
+) -> None:
+    key = fleet.keys["A"]
+    mindee.live_v2(key, ["invoices"])
+    db = tmp_path / "v.db"
+    proc = run(
+        "audit",
+        *fleet.targets,
+        "--db",
+        str(db),
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "-j",
+        "2",
+        "--verify",
+        "--mindee-v2-url",
+        mindee.v2_url,
+        "--mindee-v1-url",
+        mindee.v1_url,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert len(mindee.requests_for(key)) == 1, "one request for a key found in four repositories"
+    store = Store.open(str(db), create=False)
+    try:
+        rows = store.conn.execute(
+            "SELECT v.verdict, v.context, v.checked_at FROM verifications v JOIN secrets s ON s.id = v.secret_id"
+            " WHERE s.secret_hash = ?",
+            (_hash(key),),
+        ).fetchall()
+    finally:
+        store.close()
+    assert {(verdict, context) for verdict, context, _ in rows} == {("live", "audit")}
+    assert all(at for *_, at in rows)
+
+
+def test_progress_line_on_a_terminal_and_log_lines_otherwise() -> None:
+    import io
+
+    from scanner.audit.progress import Progress
+    from scanner.audit.task import RepoOutcome
+
+    ok = RepoOutcome(key="/r/one", location="/r/one", kind="path", status="full", objects_scanned=1200)
+    bad = RepoOutcome(key="/r/two", location="/r/two", kind="path", status="error", error="fatal: corrupt")
+    tty = io.StringIO()
+    progress = Progress(tty, tty=True)
+    progress.start("local pool", 2, 2)
+    progress.update(ok)
+    progress.update(bad)
+    progress.finish()
+    text = tty.getvalue()
+    assert "\r\x1b[K" in text and "[1/2]" in text and "objects/s" in text and "/r/one" in text
+    assert "[2/2] /r/two: FAILED: fatal: corrupt" in text and text.count("\n") == 2  # start line + the failure
+
+    plain = io.StringIO()
+    progress = Progress(plain, tty=False)
+    progress.start("serial", 1, 2)
+    progress.update(ok)
+    progress.update(bad)
+    lines = plain.getvalue().splitlines()
+    assert "\r" not in plain.getvalue() and len(lines) == 3
+    assert lines[1].startswith("mindee-scan audit: [1/2] /r/one: scanned, 1200 objects, 0 findings")
