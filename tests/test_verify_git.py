@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,3 +70,13 @@ def test_hooks_never_verify_by_default(tmp_path: Path, mindee: MindeeMock) -> No
     proc = run("staged", cwd=repo, env=env)
     assert proc.returncode == 1, proc.stdout + proc.stderr  # the hook blocks the commit...
     assert mindee.requests == []  # ...without ever sending the key anywhere
+    lean = subprocess.run(  # the pre-commit framework's entry point
+        [sys.executable, "-m", "scanner.hookrun", "pre-commit", "app.py"],
+        cwd=repo,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert lean.returncode == 1, lean.stdout + lean.stderr
+    assert mindee.requests == []
