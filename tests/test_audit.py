@@ -208,12 +208,13 @@ def test_rerun_skips_unchanged_and_scans_only_new_objects(fleet: Fleet, tmp_path
     assert second.objects_scanned == 0
     assert {k: v for k, v in snap2.items() if k != "scans"} == {k: v for k, v in snap1.items() if k != "scans"}
 
-    # Move one repository: a new commit with a new key, the old key's file untouched.
+    # Move one repository: a new commit adds a new key and deletes the file holding the old one.
     repo = fleet.repos["app-00"]
     old_tip = git(repo, "rev-parse", "HEAD")
     new_key = v2_key()
     try:
-        commit_file(repo, "new/.env", f"MINDEE_API_KEY={new_key}\n", "new key")
+        git(repo, "rm", "-q", "config/.env")
+        commit_file(repo, "new/.env", f"MINDEE_API_KEY={new_key}\n", "new key, old one removed")
         third, _ = _audit(fleet, db, cache, jobs=1)
         assert third.by_status == {"unchanged": 9, "incremental": 1, "error": 2}
         store = Store.open(str(db), create=False)
@@ -237,6 +238,18 @@ def test_rerun_skips_unchanged_and_scans_only_new_objects(fleet: Fleet, tmp_path
         assert set(findings) == {_hash(new_key), _hash(fleet.keys["A"])}
         a_in_app00 = [o for o in findings[_hash(fleet.keys["A"])].occurrences if o.repo == os.path.realpath(repo)]
         assert len(a_in_app00) == 1, "no duplicate occurrence after the incremental scan"
+        store = Store.open(str(db), create=False)
+        try:
+            at_head = dict(
+                store.conn.execute(
+                    "SELECT s.secret_hash, x.present_at_head FROM repo_secrets x JOIN secrets s ON s.id = x.secret_id"
+                    " JOIN repositories r ON r.id = x.repo_id WHERE r.key = ?",
+                    (os.path.realpath(repo),),
+                ).fetchall()
+            )
+        finally:
+            store.close()
+        assert at_head == {_hash(fleet.keys["A"]): 0, _hash(new_key): 1}, "HEAD state refreshed by the re-run"
     finally:
         git(repo, "reset", "-q", "--hard", old_tip)
 

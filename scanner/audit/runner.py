@@ -75,6 +75,7 @@ def run_audit(
             known_refs=store.known_refs(t.key),
             full=options.full,
             error=t.error,
+            head_paths=store.head_paths(t.key),
         )
         for t in options.targets
     ]

@@ -211,6 +211,17 @@ class Store:
         ).fetchall()
         return {ref: sha for ref, sha in rows}
 
+    def head_paths(self, key: str) -> tuple[tuple[str, str], ...]:
+        """(secret hash, path) of every key this repository had at HEAD when last scanned."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT s.secret_hash, o.path FROM repo_secrets x JOIN repositories r ON r.id = x.repo_id"
+            " JOIN secrets s ON s.id = x.secret_id"
+            " JOIN occurrences o ON o.secret_id = x.secret_id AND o.repo_id = x.repo_id"
+            " WHERE r.key = ? AND x.present_at_head = 1 ORDER BY 1, 2",
+            (key,),
+        ).fetchall()
+        return tuple((h, p) for h, p in rows)
+
     def _repo_id(self, c: sqlite3.Connection, key: str, location: str, kind: str, git_dir: str | None) -> int:
         c.execute(
             "INSERT OR IGNORE INTO repositories(key, location, kind, first_seen_at) VALUES (?, ?, ?, ?)",
@@ -253,6 +264,13 @@ class Store:
                 return scan_id
             for finding in outcome.findings:
                 self._record_finding(c, repo_id, scan_id, finding, store_secrets)
+            fresh = {f.secret_hash for f in outcome.findings if f.present_at_head}
+            for gone in sorted(set(outcome.gone_from_head) - fresh):
+                c.execute(
+                    "UPDATE repo_secrets SET present_at_head = 0, last_scan_id = ? WHERE repo_id = ?"
+                    " AND secret_id IN (SELECT id FROM secrets WHERE secret_hash = ?)",
+                    (scan_id, repo_id, gone),
+                )
             c.execute("DELETE FROM ref_tips WHERE repo_id = ?", (repo_id,))
             c.executemany(
                 "INSERT INTO ref_tips(repo_id, ref, sha, scan_id) VALUES (?, ?, ?, ?)",

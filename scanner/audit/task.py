@@ -31,6 +31,8 @@ class RepoTask:
     known_refs: dict[str, str] = field(default_factory=dict)
     full: bool = False  # ignore known_refs: rescan the whole history
     error: str | None = None  # resolution already failed (missing path...): report it, scan nothing
+    # (secret hash, path) of keys recorded as present at HEAD: an incremental scan re-checks them.
+    head_paths: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -49,6 +51,7 @@ class RepoOutcome:
     error: str | None = None
     notes: list[str] = field(default_factory=list)
     git_dir: str | None = None  # where the scanned objects live (mirror cache for URLs)
+    gone_from_head: tuple[str, ...] = ()  # secret hashes recorded at HEAD that the new HEAD no longer has
     started_at: float = 0.0
     duration_s: float = 0.0
     worker: str = ""
@@ -117,6 +120,27 @@ def _run(task: RepoTask, outcome: RepoOutcome) -> None:
     outcome.notes.extend(result.stats.errors)
     outcome.notes.extend(result.stats.notes)
     outcome.status = "incremental" if excluded else "full"
+    if excluded and task.head_paths:
+        outcome.gone_from_head = _gone_from_head(git_dir, config, task.head_paths)
+
+
+def _gone_from_head(git_dir: str, config: Config, head_paths: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """Which keys recorded at HEAD are not at the new HEAD: an incremental scan reads only new objects,
+    so it cannot tell on its own that an old key was deleted since."""
+    from scanner.audit.gitops import read_blob
+    from scanner.engine import FindingBuilder, build_detector
+    from scanner.errors import SourceError
+
+    builder = FindingBuilder(build_detector(config))
+    still: set[str] = set()
+    for path in sorted({p for _, p in head_paths}):
+        try:
+            raw = read_blob(git_dir, "HEAD", path)
+        except SourceError:
+            continue  # the file is gone from HEAD
+        found, _binary = builder.from_bytes(raw, path)
+        still.update(f.secret_hash for f in found)
+    return tuple(sorted({h for h, _ in head_paths} - still))
 
 
 def _scan_repository(git_dir: str, config: Config, excluded: tuple[str, ...]) -> ScanResult:
