@@ -146,3 +146,26 @@ def test_history_baseline_survives_rebase_and_line_move(tmp_path: Path) -> None:
     commit_file(repo, "settings.py", _settings(new), "a new key")
     code, doc = run_json("git", str(repo), "--baseline", str(bfile))
     assert code == 1 and [f["fingerprint"] for f in doc["findings"]] == [fingerprint_for(RULE, new)]
+
+
+@pytest.mark.skipif(not _HAS_GIT_SCAN, reason="`mindee-scan git` (scanner/cli/git_cmd.py) is not in this checkout yet")
+def test_history_baseline_update_drops_keys_purged_from_history(tmp_path: Path) -> None:
+    """After the only branch holding a key is deleted and pruned, `baseline update` reports it stale."""
+    kept, purged = v2_key(), v2_key()
+    repo = init_repo(tmp_path / "repo")
+    commit_file(repo, "a.py", _settings(kept), "kept key")
+    git(repo, "switch", "-q", "-c", "experiment")
+    commit_file(repo, "b.py", _settings(purged), "experimental key")
+    git(repo, "switch", "-q", "main")
+    bfile = tmp_path / "baseline.json"
+    proc = run("baseline", "create", "-o", str(bfile), "git", str(repo))
+    assert proc.returncode == 0, proc.stderr
+    assert "2 entries" in proc.stdout
+
+    git(repo, "branch", "-q", "-D", "experiment")
+    git(repo, "reflog", "expire", "--expire=now", "--all")
+    git(repo, "gc", "-q", "--prune=now")
+    proc = run("baseline", "update", "-b", str(bfile))
+    assert proc.returncode == 0, proc.stderr
+    assert f"stale: {fingerprint_for(RULE, purged)} (last seen in b.py)" in proc.stdout
+    assert [e["fingerprint"] for e in json.loads(bfile.read_text())["entries"]] == [fingerprint_for(RULE, kept)]
