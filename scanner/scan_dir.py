@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # Below these, forking workers costs more than it saves (small scans and hooks stay serial).
 _PARALLEL_MIN_FILES = 256
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024
-_BATCH_FILES = 96
+_BATCH_FILES = 256
 _BATCH_BYTES = 4 * 1024 * 1024  # for files whose size the walk knows (named on the command line)
 
 

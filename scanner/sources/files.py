@@ -131,27 +131,27 @@ class TooLarge(Exception):
 
 
 def read_file(item: FileItem, max_size: int) -> bytes:
-    """Read the whole file in one read call when it is under `max_size`; raise TooLarge otherwise.
+    """Read a whole file, or raise TooLarge past `max_size` (never loading more than `max_size + 1` bytes).
 
-    Never loads more than `max_size + 1` bytes, even from a file that grows while we read it.
-    O_NONBLOCK keeps a FIFO swapped in after the walk from hanging the scan.
+    Most source files fit the first read, so the common case is three system calls: open, one short
+    read (a short read of a regular file is its end), close. The walk saw a regular file through the
+    directory entry; O_NONBLOCK keeps a FIFO swapped in since then from hanging the scan.
     """
     fd = os.open(item.path, os.O_RDONLY | _O_FLAGS)
     try:
+        want = min(item.size + 1 if item.size >= 0 else _FIRST_READ, max_size + 1)
+        data = os.read(fd, want)
+        if len(data) < want:
+            return data
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise OSError(0, "not a regular file any more")
         if st.st_size > max_size:
             raise TooLarge(too_large(st.st_size, max_size))
-        # One read of size+1: a short read is end of file, so the common case is a single syscall.
-        want = st.st_size + 1
-        data = os.read(fd, want)
-        if len(data) < want:
-            return data
         chunks = [data]
         total = len(data)
         while total <= max_size:
-            chunk = os.read(fd, min(max_size + 1 - total, 1 << 20))
+            chunk = os.read(fd, min(max_size + 1 - total, max(st.st_size + 1 - total, 1 << 16)))
             if not chunk:
                 break
             chunks.append(chunk)
@@ -163,4 +163,5 @@ def read_file(item: FileItem, max_size: int) -> bytes:
         os.close(fd)
 
 
+_FIRST_READ = 1 << 16
 _O_FLAGS = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
