@@ -105,7 +105,8 @@ def test_same_secret_across_repositories_is_one_secret(fleet: Fleet, audited: tu
     from scanner.model import secret_hash
 
     expected = {secret_hash(k) for k in fleet.keys.values()}
-    assert set(findings) == expected  # B (history only), C (branch only), E (tag), G (clone URL) included
+    # B (history only), C (branch only), E (tag), G (clone URL), H (repo config says allowlisted) included
+    assert set(findings) == expected
     shared = findings[secret_hash(fleet.keys["A"])]
     repos = {Path(o.repo or "").name for o in shared.occurrences}
     assert repos == {"app-00", "app-02", "app-05", "svc-09.git"}

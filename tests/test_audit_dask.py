@@ -59,7 +59,7 @@ def test_local_pool_and_dask_cluster_store_identical_results(tmp_path: Path, clu
     # ...and identical because both are right, not because both are empty.
     assert len(a["secrets"]) == len(fleet.keys)
     assert sum(1 for s in a["scans"] if s[1] == "error") == 2
-    assert len({row[1] for row in a["occurrences"]}) == 8  # repositories with at least one key
+    assert len({row[1] for row in a["occurrences"]}) == 9  # repositories with at least one key
 
     # The scans really ran on the cluster's worker processes, not in the client.
     store = Store.open(str(dask_db), create=False)

@@ -42,7 +42,7 @@ def _env_line(key: str) -> str:
 
 
 def build_fleet(root: Path) -> Fleet:
-    keys = {name: v2_key() for name in "ABCDEFG"}
+    keys = {name: v2_key() for name in "ABCDEFGH"}
     folder = root / "fleet"
     fleet = Fleet(root=root, folder=folder, list_file=root / "lists" / "more-repos.txt", keys=keys)
 
@@ -78,8 +78,15 @@ def build_fleet(root: Path) -> Fleet:
     commit_file(r, "a/.env", _env_line(keys["A"]), "a", date="2021-06-01T10:00:00+00:00")
     commit_file(r, "b/.env", _env_line(keys["A"]) + _env_line(keys["D"]), "b", date="2021-06-02T10:00:00+00:00")
 
-    r = repo("app-06")  # clean
-    commit_file(r, "doc.txt", "nothing to see\n", "doc", date="2023-02-01T10:00:00+00:00")
+    r = repo("app-06")  # key H, and a config of its own that would allowlist it: an audit must ignore that
+    commit_file(
+        r,
+        ".mindee-scan.yaml",
+        "allowlist:\n  paths: ['**']\n  regexes: ['.*']\n",
+        "hide my keys",
+        date="2023-02-01T10:00:00+00:00",
+    )
+    commit_file(r, "doc.env", _env_line(keys["H"]), "doc", date="2023-02-02T10:00:00+00:00")
 
     r = repo("app-07")  # key E, tagged
     commit_file(r, "release.env", _env_line(keys["E"]), "release", date="2023-03-01T10:00:00+00:00")

@@ -64,14 +64,17 @@ def run_audit(
     on_outcome: Callable[[RepoOutcome], None] | None = None,
 ) -> AuditSummary:
     """Scan every target, record each outcome in its own transaction, and summarise."""
+    from scanner.config import load_config
+
     started = time.perf_counter()
+    config = load_config(options.config_path, None)  # a bad config stops the audit before any scan
     tasks = [
         RepoTask(
             key=t.key,
             location=t.location,
             kind=t.kind,
             cache_dir=options.cache_dir,
-            config_path=options.config_path,
+            config=config,
             known_refs=store.known_refs(t.key),
             full=options.full,
             error=t.error,

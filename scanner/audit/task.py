@@ -27,7 +27,7 @@ class RepoTask:
     location: str
     kind: str  # "path" or "url"
     cache_dir: str | None = None
-    config_path: str | None = None
+    config: Config | None = None  # loaded by the client: a Dask worker may not have the user's file
     known_refs: dict[str, str] = field(default_factory=dict)
     full: bool = False  # ignore known_refs: rescan the whole history
     error: str | None = None  # resolution already failed (missing path...): report it, scan nothing
@@ -87,7 +87,7 @@ def scan_task(task: RepoTask) -> RepoOutcome:
 
 def _run(task: RepoTask, outcome: RepoOutcome) -> None:
     from scanner.audit import gitops
-    from scanner.config import load_config
+    from scanner.config import Config
 
     git_dir = gitops.mirror(task.location, task.cache_dir) if task.kind == "url" else task.location
     outcome.git_dir = git_dir
@@ -106,7 +106,7 @@ def _run(task: RepoTask, outcome: RepoOutcome) -> None:
         excluded = gitops.existing_commits(git_dir, sorted(set(task.known_refs.values())))
     # An auditor does not trust the audited repository: only the config the user passed applies,
     # never a .mindee-scan.yaml inside the repository (it could allowlist its own leaks).
-    config = load_config(task.config_path, None)
+    config = task.config or Config()
     result = _scan_repository(git_dir, config, excluded)
     if result.failed:
         raise RuntimeError("; ".join(result.stats.errors) or "repository could not be scanned")
