@@ -204,3 +204,18 @@ def test_cli_sarif_of_a_git_history_scan(tmp_path: Path) -> None:
     [moved] = json.loads(proc.stdout)["runs"][0]["results"]
     assert moved["locations"][0]["physicalLocation"]["region"]["startLine"] == 11
     assert moved["partialFingerprints"] == res["partialFingerprints"]
+
+
+def test_key_in_a_commit_message_is_located_and_valid(tmp_path: Path) -> None:
+    from tests.gitutil import commit_file, init_repo
+
+    key = v2_key()
+    repo = init_repo(tmp_path / "repo")
+    sha = commit_file(repo, "a.txt", "hello\n", f"debug: use MINDEE_API_KEY={key} for now")
+    proc = run("git", str(repo), "--format", "sarif")
+    assert proc.returncode == 1, proc.stderr
+    assert key not in proc.stdout
+    doc = json.loads(proc.stdout)
+    _validate(doc)
+    [res] = doc["runs"][0]["results"]
+    assert f"the message of commit {sha[:12]}" in res["message"]["text"]

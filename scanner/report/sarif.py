@@ -19,6 +19,7 @@ from scanner.report.remediation import DASHBOARD_URL, HISTORY_NOTE, ROTATION_STE
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/mindee/mindee-scan"
 FINGERPRINT_KEY = "mindeeScanSecret/v1"
+COMMIT_MESSAGE_PATH = "<commit message>"  # how the git source names a commit message (not a file)
 _INDENT_MAX_RESULTS = 1000
 _LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 # GitHub ranks code-scanning alerts by this CVSS-like number (critical >= 9.0).
@@ -98,6 +99,8 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
     if snippet is not None:
         region["snippet"] = {"text": snippet}
     where = "git history" if f.commit else "the code"
+    if f.path == COMMIT_MESSAGE_PATH and f.commit:
+        where = f"the message of commit {f.commit[:12]}"
     message = f"{f.description} ({f.redacted}) found in {where}. " + remediation_text(f).splitlines()[0]
     props: dict[str, Any] = {
         "fingerprint": f.fingerprint,
