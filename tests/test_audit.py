@@ -132,6 +132,10 @@ def test_store_is_private_and_holds_no_key_in_clear(fleet: Fleet, audited: tuple
     finally:
         store.close()
     assert stored == set(fleet.keys.values())
+    shown = run("findings", "list", "--db", str(kept), "--show-secrets").stdout
+    hidden = run("findings", "list", "--db", str(kept)).stdout
+    assert all(k in shown for k in fleet.keys.values())
+    assert not any(k in hidden for k in fleet.keys.values())
 
 
 def test_findings_list_json_has_scan_fields_repo_and_state(fleet: Fleet, audited: tuple[Path, Any]) -> None:

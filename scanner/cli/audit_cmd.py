@@ -236,7 +236,7 @@ def _render_store(kwargs: dict[str, Any], compact: bool) -> int:
         store.close()
     fmt = kwargs["fmt"]
     if fmt == "text" and compact:
-        text = _text_table(result.findings)
+        text = _text_table(result.findings, kwargs["show_secrets"])
     else:
         text = render(result, fmt, RenderOptions(show_secrets=kwargs["show_secrets"]))
     if kwargs["output"]:
@@ -263,13 +263,14 @@ def _recheck(store: Any, kwargs: dict[str, Any], filters: Any) -> None:
         )
 
 
-def _text_table(findings: list[Any]) -> str:
+def _text_table(findings: list[Any], show_secrets: bool) -> str:
     lines = []
     for f in findings:
         repos = len({o.repo for o in f.occurrences} | {f.repo})
+        shown = f.secret if show_secrets and f.secret else f.redacted
         where = f"{f.repo}: {f.path}:{f.line}" + (f" @ {f.commit[:10]}" if f.commit else "")
         lines.append(
-            f"{f.fingerprint}  {f.state:<14} {f.verification.verdict:<11} {f.redacted:<16} "
+            f"{f.fingerprint}  {f.state:<14} {f.verification.verdict:<11} {shown:<16} "
             f"{repos} repo(s), {len(f.occurrences)} occurrence(s)  first: {where}"
         )
     lines.append(f"{len(findings)} secret(s)")
