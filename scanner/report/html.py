@@ -18,6 +18,7 @@ from scanner.model import Finding, ScanResult
 from scanner.report import RenderOptions
 from scanner.report.html_assets import CSS, JS
 from scanner.report.remediation import DASHBOARD_URL, one_line_advice, remediation_text
+from scanner.report.snippet import SnippetRedactor
 
 VERDICTS = ("live", "unknown", "not-checked", "revoked")
 _VERDICT_COLORS = {"live": "#c62828", "revoked": "#2e7d32", "unknown": "#b26a00", "not-checked": "#607d8b"}
@@ -198,17 +199,17 @@ def _charts(result: ScanResult) -> str:
 # ---------------------------------------------------------------- table
 
 
-def _snippet(f: Finding, show: bool) -> str:
+def _snippet(f: Finding, show: bool, redactor: SnippetRedactor) -> str:
     """Redacted line; none when the key sits there encoded (the encoded form would be the key)."""
     if not f.line_text or (f.encoding and not show):
         return ""
-    text = f.snippet(show_secret=show)
+    text = redactor.snippet(f, show_secrets=show)
     if not show and f.secret in text:
         return ""
     return f'<code class="snip">{_e(text)}</code>'
 
 
-def _row(f: Finding, show: bool) -> str:
+def _row(f: Finding, show: bool, redactor: SnippetRedactor) -> str:
     verdict = f.verification.verdict
     secret = f.secret if show else f.redacted
     where = f"{f.path}:{f.line}:{f.column}"
@@ -247,7 +248,7 @@ def _row(f: Finding, show: bool) -> str:
         f'<td class="rule" data-sort="{_e(f.rule_id)}"><code>{_e(f.rule_id)}</code><br>'
         f'<span class="small">{_e(f.description)}</span></td>'
         f'<td data-sort="{_e(loc_key)}" class="path">{repo}{_e(where)}'
-        f"{enc}{_snippet(f, show)}</td>"
+        f"{enc}{_snippet(f, show, redactor)}</td>"
         f'<td class="key" data-sort="{_e(secret)}"><code>{_e(secret)}</code><br>'
         f'<span class="small">{_e(f.fingerprint)}</span></td>'
         f'<td data-sort="{_e(f.date or "")}">{introduced}</td>'
@@ -314,7 +315,8 @@ def _table(result: ScanResult, show: bool) -> str:
             f.date or "9999",
         ),
     )
-    rows = "".join(_row(f, show) for f in ordered)
+    redactor = SnippetRedactor(result)
+    rows = "".join(_row(f, show, redactor) for f in ordered)
     empty = "No finding matches the filter." if findings else "No secrets found."
     rows += f'<tr id="no-match"{"" if not findings else " hidden"}><td colspan="8" class="empty">{empty}</td></tr>'
     return (

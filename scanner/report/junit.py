@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 from scanner.model import Finding, ScanResult
 from scanner.report import RenderOptions
 from scanner.report.remediation import remediation_text
+from scanner.report.snippet import SnippetRedactor
 
 # Characters XML 1.0 cannot carry at all, even escaped (a file name can hold them).
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -25,7 +26,7 @@ def _location(f: Finding) -> str:
     return f"{f.repo}: {where}" if f.repo else where
 
 
-def _details(f: Finding, options: RenderOptions) -> str:
+def _details(f: Finding, options: RenderOptions, redactor: SnippetRedactor) -> str:
     secret = f.secret if options.show_secrets else f.redacted
     lines = [
         f"{f.description} at {_location(f)}",
@@ -36,7 +37,7 @@ def _details(f: Finding, options: RenderOptions) -> str:
     ]
     if f.encoding:
         lines.append(f"encoding: {f.encoding}")
-    snippet = f.snippet(options.show_secrets)
+    snippet = redactor.snippet(f, options.show_secrets)
     if snippet and (options.show_secrets or f.secret not in snippet) and not f.encoding:
         lines.append(f"line: {snippet}")
     if f.commit:
@@ -51,6 +52,7 @@ def _details(f: Finding, options: RenderOptions) -> str:
 def render(result: ScanResult, options: RenderOptions) -> str:
     findings = result.findings
     errors = result.stats.errors
+    redactor = SnippetRedactor(result)
     suite = ET.Element(
         "testsuite",
         {
@@ -68,7 +70,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         )
         message = f"{f.description}: {f.secret if options.show_secrets else f.redacted}"
         failure = ET.SubElement(case, "failure", {"message": _clean(message), "type": _clean(f.rule_id)})
-        failure.text = _clean(_details(f, options))
+        failure.text = _clean(_details(f, options, redactor))
     if not findings:
         ET.SubElement(suite, "testcase", {"classname": "mindee-scan", "name": _clean(f"no secrets in {result.target}")})
     for i, err in enumerate(errors, 1):

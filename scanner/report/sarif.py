@@ -15,6 +15,7 @@ from scanner import __version__
 from scanner.model import Finding, ScanResult
 from scanner.report import RenderOptions
 from scanner.report.remediation import DASHBOARD_URL, HISTORY_NOTE, ROTATION_STEPS, remediation_text
+from scanner.report.snippet import SnippetRedactor
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/mindee/mindee-scan"
@@ -83,19 +84,19 @@ def _uri(path: str) -> str:
     return quote(path.replace("\\", "/").lstrip("/"), safe="/@:+,;=!$&'()*~")
 
 
-def _snippet(f: Finding) -> str | None:
+def _snippet(f: Finding, redactor: SnippetRedactor) -> str | None:
     """A redacted snippet, or none when the key may sit there in another form (encoded, truncated)."""
     if f.encoding or not f.line_text or f.secret not in f.line_text:
         return None
-    text = f.snippet(show_secret=False)
+    text = redactor.snippet(f)
     return None if f.secret in text else text
 
 
-def _result(f: Finding, rule_index: int) -> dict[str, Any]:
+def _result(f: Finding, rule_index: int, redactor: SnippetRedactor) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(1, f.line), "startColumn": max(1, f.column)}
     if not f.encoding:
         region["endColumn"] = max(1, f.column) + len(f.secret)
-    snippet = _snippet(f)
+    snippet = _snippet(f, redactor)
     if snippet is not None:
         region["snippet"] = {"text": snippet}
     where = "git history" if f.commit else "the code"
@@ -161,6 +162,7 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
 def document(result: ScanResult) -> dict[str, Any]:
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
+    redactor = SnippetRedactor(result)
     for f in result.findings:
         if f.rule_id not in index:
             index[f.rule_id] = len(rules)
@@ -190,7 +192,7 @@ def document(result: ScanResult) -> dict[str, Any]:
                 "properties": {"source": result.source, "target": result.target},
             }
         ],
-        "results": [_result(f, index[f.rule_id]) for f in result.findings],
+        "results": [_result(f, index[f.rule_id], redactor) for f in result.findings],
         "columnKind": "unicodeCodePoints",
         "properties": {
             "filesScanned": stats.files_scanned,
