@@ -41,6 +41,13 @@ def chromium_path() -> str | None:
     return None
 
 
+def _high_fd(fd: int) -> int:
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
+    os.close(fd)
+    os.set_inheritable(high, True)
+    return high
+
+
 class Chromium:
     """One headless browser with one page; events are kept in `events` for the test to inspect."""
 
@@ -51,26 +58,20 @@ class Chromium:
         self.timeout = timeout
         cmd_r, cmd_w = os.pipe()
         ev_r, ev_w = os.pipe()
-        # Move the child's ends above 10 so the dup2 onto 3 and 4 below cannot clobber each other.
-        child_in = fcntl.fcntl(cmd_r, fcntl.F_DUPFD_CLOEXEC, 10)
-        child_out = fcntl.fcntl(ev_w, fcntl.F_DUPFD_CLOEXEC, 10)
-        os.close(cmd_r)
-        os.close(ev_w)
-
-        def wire_fds() -> None:  # runs in the child, before exec
-            os.dup2(child_in, 3)
-            os.dup2(child_out, 4)
-
+        # Move the child's ends above 10 so the redirections onto 3 and 4 below cannot clobber them.
+        cmd_r, ev_w = _high_fd(cmd_r), _high_fd(ev_w)
+        # bash puts our pipe ends on fds 3 and 4, then execs Chromium (no preexec_fn: not thread-safe;
+        # not /bin/sh: dash only knows fds 0-9).
+        wire = f'exec "$0" "$@" 3<&{cmd_r} 4>&{ev_w} {cmd_r}<&- {ev_w}>&-'
         self.proc = subprocess.Popen(
-            [exe, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
+            ["bash", "-c", wire, exe, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=wire_fds,
-            close_fds=False,
+            pass_fds=(cmd_r, ev_w),
         )
-        os.close(child_in)
-        os.close(child_out)
+        os.close(cmd_r)
+        os.close(ev_w)
         self._w = cmd_w
         self._r = ev_r
         self._next_id = 0
