@@ -182,8 +182,10 @@ def main() -> None:
         times: dict[str, list[float]] = {name: [] for name, _ in configs}
         cpu: dict[str, list[float]] = {name: [] for name, _ in configs}
         for r in range(args.rounds):  # interleaved rounds: drift hits every configuration alike
-            for name, extra in configs:
-                wall, used, _ = audit(args.work, tmp / f"{r}-{len(times[name])}-{name.split()[0]}.db", extra)
+            for i, (name, extra) in enumerate(configs):
+                wall, used, summary = audit(args.work, tmp / f"round{r}-config{i}.db", extra)
+                if f"({args.repos} full)" not in summary:  # a reused store would skip: measure scans only
+                    raise SystemExit(f"{name}: not a full audit of every repository: {summary}")
                 times[name].append(wall)
                 cpu[name].append(used)
         serial = statistics.median(times[configs[0][0]])
@@ -199,9 +201,11 @@ def main() -> None:
                     "speedup": round(serial / wall, 2),
                 }
             )
+            # Dask workers are not children of the CLI: their CPU time cannot be counted here.
+            cpu_text = "-" if name.startswith("dask") else f"{statistics.median(cpu[name]):.2f}"
             print(
                 f"{name:<28} {wall:>8.2f} {args.repos / wall:>8.2f} {mb / wall:>7.1f} "
-                f"{statistics.median(cpu[name]):>7.2f} {serial / wall:>8.2f}x"
+                f"{cpu_text:>7} {serial / wall:>8.2f}x"
             )
         # Incremental: nothing moved, so the second audit only reads refs.
         db = tmp / "incremental.db"

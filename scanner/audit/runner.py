@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from scanner.audit.store import Store
@@ -84,6 +84,9 @@ def run_audit(
     ]
     verifier = _verifier(options) if options.verify else None
     with _executor(options) as (executor, label, workers):
+        if executor is not None:
+            # Parallel across repositories already: one process per repository scan, no nested pools.
+            tasks = [replace(t, scan_jobs=1) for t in tasks]
         audit_id = store.begin_audit(label, workers, len(tasks))
         summary = AuditSummary(audit_id=audit_id, executor=label, workers=workers, total=len(tasks))
         if on_start:

@@ -33,6 +33,7 @@ class RepoTask:
     error: str | None = None  # resolution already failed (missing path...): report it, scan nothing
     # (secret hash, path) of keys recorded as present at HEAD: an incremental scan re-checks them.
     head_paths: tuple[tuple[str, str], ...] = ()
+    scan_jobs: int = 0  # processes inside one repository scan: 1 when the pool already uses every core
 
 
 @dataclass
@@ -107,7 +108,7 @@ def _run(task: RepoTask, outcome: RepoOutcome) -> None:
     # An auditor does not trust the audited repository: only the config the user passed applies,
     # never a .mindee-scan.yaml inside the repository (it could allowlist its own leaks).
     config = task.config or Config()
-    result = _scan_repository(git_dir, config, excluded)
+    result = _scan_repository(git_dir, config, excluded, task.scan_jobs)
     if result.failed:
         raise RuntimeError("; ".join(result.stats.errors) or "repository could not be scanned")
     extra = result.stats.extra
@@ -143,7 +144,9 @@ def _gone_from_head(git_dir: str, config: Config, head_paths: tuple[tuple[str, s
     return tuple(sorted({h for h, _ in head_paths} - still))
 
 
-def _scan_repository(git_dir: str, config: Config, excluded: tuple[str, ...]) -> ScanResult:
+def _scan_repository(git_dir: str, config: Config, excluded: tuple[str, ...], jobs: int) -> ScanResult:
     from scanner.scan_git import GitScanOptions, scan_repository
 
-    return scan_repository(GitScanOptions(repo=git_dir, config=config, exclude_revs=excluded))
+    # progress=False: the audit draws one status line for all repositories; workers stay silent.
+    options = GitScanOptions(repo=git_dir, config=config, exclude_revs=excluded, jobs=jobs, progress=False)
+    return scan_repository(options)
