@@ -99,6 +99,8 @@ def main() -> int:
         return 2
     OUT.mkdir(parents=True, exist_ok=True)
     os.chmod(OUT, 0o700)
+    for name in REPORTS.values():  # a stale report from an earlier run must not count as found
+        (OUT / name).unlink(missing_ok=True)
     files, size = tree_size(args.tree)
     print(f"tree {args.tree}: {files} files, {size / 1e6:.1f} MB; {os.cpu_count()} CPUs; {args.rounds} rounds")
     warm_cache(args.tree)

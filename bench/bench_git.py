@@ -1,6 +1,6 @@
 """History scan, side by side in one run: mindee-scan git vs betterleaks git and Kingfisher, plus the floor.
 
-    .venv/bin/python bench/make_repo.py            # once: bench/work/history.git with planted keys
+    .venv/bin/python bench/make_repo.py            # once: bench/work/history with planted keys
     .venv/bin/python bench/bench_git.py            # 3 interleaved rounds, median per tool
 
 The floor is `git cat-file --batch-all-objects --batch --unordered > /dev/null`: inflating every object
@@ -44,7 +44,7 @@ def commands(repo: Path, jobs: int | None) -> dict[str, Argv]:
             "-o",
             OUT / REPORTS["kingfisher"],
         ],
-        FLOOR: ["sh", "-c", f"git --git-dir='{repo}' cat-file --batch-all-objects --batch --unordered > /dev/null"],
+        FLOOR: ["sh", "-c", f"git -C '{repo}' cat-file --batch-all-objects --batch --unordered > /dev/null"],
     }
 
 
@@ -52,7 +52,7 @@ def repo_facts(repo: Path) -> tuple[int, int, int]:
     """Commits, unique blobs and their total bytes (what a scanner that reads each blob once must read)."""
     import subprocess
 
-    git = ["git", "--git-dir", str(repo)]
+    git = ["git", "-C", str(repo)]
     commits = int(subprocess.run([*git, "rev-list", "--all", "--count"], capture_output=True, text=True).stdout or 0)
     out = subprocess.run(
         [*git, "cat-file", "--batch-all-objects", "--batch-check", "--unordered"], capture_output=True, text=True
@@ -84,7 +84,7 @@ def check_planted(planted: list[dict[str, str]]) -> list[str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--repo", type=Path, default=ROOT / "bench" / "work" / "history.git")
+    ap.add_argument("--repo", type=Path, default=ROOT / "bench" / "work" / "history")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=None, help="pass --jobs to mindee-scan")
     ap.add_argument("--only", action="append", help="run only these tools (repeatable)")
@@ -95,6 +95,8 @@ def main() -> int:
         return 2
     OUT.mkdir(parents=True, exist_ok=True)
     os.chmod(OUT, 0o700)
+    for name in REPORTS.values():  # a stale report from an earlier run must not count as found
+        (OUT / name).unlink(missing_ok=True)
     commits, blobs, size = repo_facts(args.repo)
     print(f"repo {args.repo}: {commits} commits, {blobs} unique blobs, {size / 1e6:.1f} MB of blob content")
     measure("warm-up", commands(args.repo, None)[FLOOR])  # pack files into the page cache

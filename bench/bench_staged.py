@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import BETTERLEAKS, KINGFISHER, MINDEE_SCAN, ROOT, Run, measure
+from harness import BETTERLEAKS, KINGFISHER, ROOT, Run, measure
 
 VENV_BIN = ROOT / ".venv" / "bin"
 ENV = {
@@ -73,19 +73,25 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--with-key", action="store_true", help="stage a synthetic Mindee key too (hook blocks)")
     ap.add_argument("--only", action="append", help="run only these tools (repeatable)")
+    ap.add_argument(
+        "--venv",
+        type=Path,
+        default=ROOT / ".venv",
+        help="venv whose mindee-scan to time (e.g. bench/work/venv: a wheel install, without the editable finder)",
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-staged-") as tmp:
         repo = Path(tmp)
         files = build_repo(repo, args.with_key)
         cmds: dict[str, list[str | os.PathLike[str]]] = {
-            "mindee-scan staged": [MINDEE_SCAN, "staged"],
+            "mindee-scan staged": [args.venv / "bin" / "mindee-scan", "staged"],
             # What .pre-commit-hooks.yaml runs: the lean entry that skips click.
-            "mindee-scan hook entry": [VENV_BIN / "python", "-m", "scanner.hookrun", "pre-commit", *files],
+            "mindee-scan hook entry": [args.venv / "bin" / "python", "-m", "scanner.hookrun", "pre-commit", *files],
             "betterleaks git --staged": [BETTERLEAKS, "git", "--staged", "--no-banner", "--no-color", "."],
             "detect-secrets-hook": [VENV_BIN / "detect-secrets-hook", *files],
             "kingfisher --staged": [KINGFISHER, "scan", ".", "--staged", "--no-validate", "--no-update-check"],
             "floor: git diff --cached -U0": ["git", "diff", "--cached", "-U0"],
-            "floor: python -c pass": [VENV_BIN / "python", "-c", "pass"],
+            "floor: python -c pass": [args.venv / "bin" / "python", "-c", "pass"],
         }
         if args.only:
             cmds = {k: v for k, v in cmds.items() if k in args.only}

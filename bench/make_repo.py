@@ -1,9 +1,10 @@
-"""Build the history benchmark repository: a bare copy of a real repository plus commits with planted keys.
+"""Build the history benchmark repository: a copy of a real repository plus commits with planted keys.
 
     .venv/bin/python bench/make_repo.py [--source /work/.mirror/psf+requests/repo]
 
 The source is a repository brought in with the search tool's `fetch` verb (kept out of the project);
-the copy lands in bench/work/history.git (gitignored). Planted keys are synthetic (tests/keys.py), one
+the copy (every ref, as a mirror clone has them, plus a checkout) lands in
+bench/work/history (gitignored). Planted keys are synthetic (tests/keys.py), one
 still at the tip of a branch and one added then deleted, and listed in bench/work/history-planted.json.
 """
 
@@ -73,19 +74,23 @@ def plant(repo: Path) -> list[dict[str, str]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
-    ap.add_argument("--dest", type=Path, default=HERE / "work" / "history.git")
+    ap.add_argument("--dest", type=Path, default=HERE / "work" / "history")
     args = ap.parse_args()
     if not args.source.exists():
         sys.exit(f"{args.source}: missing; fetch a public repository first (see bench/README.md)")
     if args.dest.exists():
         shutil.rmtree(args.dest)
     args.dest.parent.mkdir(parents=True, exist_ok=True)
-    git("clone", "-q", "--mirror", str(args.source), str(args.dest))
-    planted = plant(args.dest)
+    git_dir = args.dest / ".git"
+    # A mirror clone keeps every ref (pull-request refs included); then give it a working tree.
+    git("clone", "-q", "--mirror", str(args.source), str(git_dir))
+    git("--git-dir", str(git_dir), "config", "--bool", "core.bare", "false")
+    git("reset", "-q", "--hard", cwd=args.dest)
+    planted = plant(git_dir)
     out = args.dest.parent / "history-planted.json"
     out.write_text(json.dumps(planted, indent=1))
     os.chmod(out, 0o600)
-    commits = git("--git-dir", str(args.dest), "rev-list", "--all", "--count").strip()
+    commits = git("--git-dir", str(git_dir), "rev-list", "--all", "--count").strip()
     print(f"{args.dest}: {commits} commits, {len(planted)} keys planted ({out})")
 
 
