@@ -414,3 +414,26 @@ def test_progress_line_on_a_terminal_and_log_lines_otherwise() -> None:
     lines = plain.getvalue().splitlines()
     assert "\r" not in plain.getvalue() and len(lines) == 3
     assert lines[1].startswith("mindee-scan audit: [1/2] /r/one: scanned, 1200 objects, 0 findings")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="scanner/scan_git.py: gitio.repo_toplevel runs `rev-parse --show-toplevel`, which fails in a bare "
+    "repository (git 2.39); remove this mark when bare repositories scan",
+)
+def test_bare_repository_given_by_path(tmp_path: Path) -> None:
+    from tests.gitutil import init_repo
+
+    key = v2_key()
+    work = init_repo(tmp_path / "work")
+    commit_file(work, "a.env", f"MINDEE_API_KEY={key}\n")
+    bare = tmp_path / "bare.git"
+    git(tmp_path, "clone", "-q", "--bare", str(work), str(bare))
+    store = Store.open(str(tmp_path / "b.db"))
+    try:
+        summary = run_audit(AuditOptions(targets=tuple(resolve([str(bare)])), cache_dir=str(tmp_path / "c")), store)
+        found = [f.secret_hash for f in load_findings(store)]
+    finally:
+        store.close()
+    assert summary.by_status == {"full": 1}, summary.errors
+    assert found == [_hash(key)]
