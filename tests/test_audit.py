@@ -437,3 +437,17 @@ def test_bare_repository_given_by_path(tmp_path: Path) -> None:
         store.close()
     assert summary.by_status == {"full": 1}, summary.errors
     assert found == [_hash(key)]
+
+
+def test_audit_help_stays_light() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from scanner.cli.main import main; main(['audit', '--help']);"
+        "main(['findings', 'list', '--help']);"
+        "print(sorted(m for m in ('distributed', 'dask', 'sqlite3', 'scanner.scan_git', 'scanner.verify')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
