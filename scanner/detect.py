@@ -25,10 +25,15 @@ _BASE64_FRAGMENTS = (
     b"TUlOREVF", b"1JTkRFR", b"NSU5ERU",
     b"TWluZGVl", b"NaW5kZW",
 )  # fmt: skip
-_B64_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_")
 _B64_RUN = re.compile(rb"[A-Za-z0-9+/_-]{16,}={0,2}")
 _MAX_DECODE_DEPTH = 3
 _MAX_DECODED_BLOB = 1 << 20
+_DECODE_CONTEXT = 4096  # bytes of the line kept on each side of a decoded value
+_B64_BODY = re.compile(rb"[A-Za-z0-9+/_-]*")
+_B64_PAD = re.compile(rb"={0,2}")
+# Greedy `.*` then one non-base64 byte: matching from a floor to a hit ends just after the last
+# separator before the hit (backtracking from the hit, in C), which is where the run starts.
+_LAST_NON_B64 = re.compile(rb"(?s).*[^A-Za-z0-9+/_-]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,23 +153,39 @@ class Detector:
         Substituting the decoded text into its line keeps the context a legacy key needs
         (`MINDEE_API_KEY: <base64>` in a Kubernetes secret). Matches are reported at the encoded value.
         """
+        # Hits are visited in order and a hit inside a run already found is skipped, so a long base64
+        # line full of fragments (`bWRf` * 2,000,000) costs one pass, not one pass per hit.
         runs: dict[tuple[int, int], None] = {}
-        for s, _ in fragment_spans:
-            run = _expand_b64_run(data, s)
-            if run:
-                runs[run] = None
-        for ws, we in missed_windows:
-            for line_start, line_end in _lines_between(data, ws, we):
-                for m in _B64_RUN.finditer(data, line_start, line_end):
+        covered = 0
+        for s, _ in sorted(fragment_spans):
+            if s < covered:
+                continue
+            start, end = _b64_run_bounds(data, s, covered)
+            covered = end
+            if 16 <= end - start <= _MAX_DECODED_BLOB:
+                runs[(start, end)] = None
+        # Many windows on one long (minified) line share it: each line is searched once, in order.
+        lines_done = 0
+        for ws, we in sorted(missed_windows):
+            if we <= lines_done:
+                continue
+            line_start = max(lines_done, data.rfind(b"\n", lines_done, ws) + 1)
+            line_end = data.find(b"\n", we)
+            line_end = len(data) if line_end < 0 else line_end
+            lines_done = line_end
+            for m in _B64_RUN.finditer(data, line_start, line_end):
+                if m.end() - m.start() <= _MAX_DECODED_BLOB:
                     runs[m.span()] = None
         out: list[_Candidate] = []
         for rs, re_ in runs:
             decoded = _b64decode_text(data[rs:re_])
             if decoded is None:
                 continue
-            ls = data.rfind(b"\n", 0, rs) + 1
-            le = data.find(b"\n", re_)
-            le = len(data) if le < 0 else le
+            # The decoded value is scanned inside its line (legacy keys need `MINDEE_API_KEY:` before
+            # it), cut to a bounded window so a 50 MB minified line is not copied once per value.
+            ls = max(data.rfind(b"\n", 0, rs) + 1, rs - _DECODE_CONTEXT)
+            le = data.find(b"\n", re_, re_ + _DECODE_CONTEXT)
+            le = min(len(data), re_ + _DECODE_CONTEXT) if le < 0 else le
             line = data[ls:rs] + decoded + data[re_:le]
             for cand in self._candidates(line, False, depth + 1):
                 out.append(_Candidate(cand.rule, cand.secret, rs, re_, "base64"))
@@ -223,24 +244,14 @@ def _drop_overlaps(cands: list[_Candidate], order: dict[str, int]) -> list[_Cand
     return kept
 
 
-def _expand_b64_run(data: bytes, pos: int) -> tuple[int, int] | None:
-    start = pos
-    while start > 0 and data[start - 1] in _B64_CHARS and pos - start < _MAX_DECODED_BLOB:
-        start -= 1
-    end = pos
-    n = len(data)
-    while end < n and data[end] in _B64_CHARS and end - pos < _MAX_DECODED_BLOB:
-        end += 1
-    while end < n and data[end] == 0x3D and end - pos < _MAX_DECODED_BLOB:  # '=' padding
-        end += 1
-    return (start, end) if end - start >= 16 else None
-
-
-def _lines_between(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
-    ls = data.rfind(b"\n", 0, start) + 1
-    le = data.find(b"\n", end)
-    le = len(data) if le < 0 else le
-    return [(ls, le)]
+def _b64_run_bounds(data: bytes, pos: int, floor: int) -> tuple[int, int]:
+    """The base64 run around `pos` (not before `floor`), found by C-speed regex scans in both directions."""
+    back = _LAST_NON_B64.match(data, floor, pos)
+    start = back.end() if back else floor
+    fwd = _B64_BODY.match(data, pos)
+    end = fwd.end() if fwd else pos
+    pad = _B64_PAD.match(data, end)
+    return start, pad.end() if pad else end
 
 
 def _b64decode_text(blob: bytes) -> bytes | None:
