@@ -451,3 +451,17 @@ def test_audit_help_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_clone_urls_are_mirrored_into_the_default_cache(fleet: Fleet, tmp_path: Path) -> None:
+    env = {**_hermetic(), "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"), "XDG_DATA_HOME": str(tmp_path / "xdg-data")}
+    for _ in range(2):  # clone, then fetch into the same mirror
+        proc = run("audit", fleet.url_ok, env=env)
+        assert proc.returncode == 1, proc.stderr
+    db = tmp_path / "xdg-data" / "mindee-scan" / "findings.db"
+    assert db.is_file() and stat.S_IMODE(db.parent.stat().st_mode) == 0o700
+    (mirror,) = (tmp_path / "xdg-cache" / "mindee-scan" / "mirrors").iterdir()
+    assert mirror.name.startswith("svc-10.git-")
+    assert git(mirror, "config", "remote.origin.mirror") == "true"
+    assert not [p for p in mirror.iterdir() if p.name != ".git"], "nothing is ever checked out"
+    assert "unchanged" in proc.stderr

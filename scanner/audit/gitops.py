@@ -84,14 +84,20 @@ def cache_path(url: str, cache_dir: str) -> str:
     return os.path.join(cache_dir, f"{tail}-{digest}")
 
 
+def default_cache_dir() -> str:
+    """$XDG_CACHE_HOME/mindee-scan/mirrors (~/.cache/... when unset)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "mindee-scan", "mirrors")
+
+
 def mirror(url: str, cache_dir: str | None) -> str:
     """Mirror-clone `url` into the cache, or fetch it if already there; return the repository path.
 
     The mirror (every ref, `+refs/*:refs/*`) lives in `<cache>/<name>/.git` with core.bare=false and no
     checkout: scanners that want a work tree accept it, and nothing from the remote is ever checked out.
     """
-    if not cache_dir:
-        raise SourceError(f"{url}: no clone cache directory configured")
+    # Resolved where the clone happens: a Dask worker's home is not the client's.
+    cache_dir = cache_dir or default_cache_dir()
     os.makedirs(cache_dir, mode=0o700, exist_ok=True)
     target = cache_path(url, cache_dir)
     if os.path.isdir(target):

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class AuditOptions:
     targets: tuple[Target, ...]
-    cache_dir: str
+    cache_dir: str | None = None  # None: each worker's own default cache
     config_path: str | None = None
     jobs: int = 0  # 0: one per CPU; 1: serial, in this process
     dask_address: str | None = None

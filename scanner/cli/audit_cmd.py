@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -35,11 +34,6 @@ def _db(db_path: str | None) -> str:
     from scanner.audit.store import default_db_path
 
     return db_path or default_db_path()
-
-
-def _default_cache() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "mindee-scan", "mirrors")
 
 
 @click.command("audit")
@@ -106,7 +100,7 @@ def audit_command(targets: tuple[str, ...], db_path: str | None, **kwargs: Any) 
     resolved = resolve(targets)
     options = AuditOptions(
         targets=tuple(resolved),
-        cache_dir=kwargs["cache_dir"] or _default_cache(),
+        cache_dir=kwargs["cache_dir"],
         config_path=kwargs["config_path"],
         jobs=kwargs["jobs"],
         dask_address=kwargs["dask_address"],
