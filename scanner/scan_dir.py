@@ -23,8 +23,9 @@ from scanner.sources.files import FileItem, TooLarge, read_file, walk
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-# Below these, forking workers costs more than it saves (small scans and hooks stay serial).
-_PARALLEL_MIN_FILES = 256
+# Below these, forking workers costs more than it saves (small scans and hooks stay serial): starting
+# two workers costs about what scanning a thousand small files does.
+_PARALLEL_MIN_FILES = 1024
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 _BATCH_FILES = 256
 _BATCH_BYTES = 4 * 1024 * 1024  # for files whose size the walk knows (named on the command line)
@@ -55,7 +56,8 @@ def scan_paths(options: DirOptions) -> ScanResult:
     jobs = _cpus() if options.jobs == 0 else options.jobs
     head: list[FileItem] = []
     if jobs > 1 and options.jobs == 0:
-        # Automatic: look ahead; a small scan (a hook, a few files) never pays for forking.
+        # Automatic: look ahead; a small scan (a hook, a few files) never pays for forking. Fewer files
+        # than the threshold are stat'ed (cheap at that count) to catch a few very large ones.
         for item in items:
             head.append(item)
             if len(head) >= _PARALLEL_MIN_FILES:
