@@ -465,3 +465,20 @@ def test_clone_urls_are_mirrored_into_the_default_cache(fleet: Fleet, tmp_path: 
     assert git(mirror, "config", "remote.origin.mirror") == "true"
     assert not [p for p in mirror.iterdir() if p.name != ".git"], "nothing is ever checked out"
     assert "unchanged" in proc.stderr
+
+
+def test_a_crashing_scan_is_that_repositorys_error(
+    fleet: Fleet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scanner.audit.runner as runner_module
+    from scanner.audit.task import RepoTask, scan_task
+
+    def flaky(task: RepoTask) -> Any:  # fault injection: a scanner bug on one odd repository
+        if task.key.endswith("app-03"):
+            raise KeyError("odd tree entry")
+        return scan_task(task)
+
+    monkeypatch.setattr(runner_module, "scan_task", flaky)
+    summary, _ = _audit(fleet, tmp_path / "crash.db", tmp_path / "c", jobs=1)
+    assert summary.by_status == {"full": 9, "error": 3}
+    assert any(key.endswith("app-03") and "KeyError" in err for key, err in summary.errors)

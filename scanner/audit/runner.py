@@ -108,25 +108,34 @@ def run_audit(
 
 
 def _outcomes(executor: Executor | None, tasks: list[RepoTask]) -> Iterator[RepoOutcome]:
-    """Outcomes in completion order; a task that dies (worker lost, pool broken) is an error outcome."""
+    """Outcomes in completion order; a task that dies (worker lost, pool broken, a scanner bug on one odd
+    repository) is that repository's error outcome, never the audit's end."""
     if executor is None:
         for task in tasks:
-            yield scan_task(task)
+            try:
+                outcome = scan_task(task)
+            except Exception as exc:
+                outcome = _failed(task, exc)
+            yield outcome
         return
     futures: dict[Future[RepoOutcome], RepoTask] = {executor.submit(scan_task, task): task for task in tasks}
     for future in as_completed(futures):
-        task = futures[future]
         try:
-            yield future.result()
-        except Exception as exc:  # any worker failure is this repository's error, not the audit's
-            yield RepoOutcome(
-                key=task.key,
-                location=task.location,
-                kind=task.kind,
-                status="error",
-                error=f"worker failed: {type(exc).__name__}: {exc}",
-                started_at=time.time(),
-            )
+            outcome = future.result()
+        except Exception as exc:
+            outcome = _failed(futures[future], exc)
+        yield outcome
+
+
+def _failed(task: RepoTask, exc: Exception) -> RepoOutcome:
+    return RepoOutcome(
+        key=task.key,
+        location=task.location,
+        kind=task.kind,
+        status="error",
+        error=f"scan crashed: {type(exc).__name__}: {exc}",
+        started_at=time.time(),
+    )
 
 
 @contextmanager
