@@ -70,7 +70,9 @@ class Detector:
             if hs and rule.hyperscan:
                 triggers.append(Trigger(rule.id, pattern=rule.hyperscan.encode()))
             else:
-                triggers.extend(Trigger(rule.id, literal=k.encode()) for k in rule.keywords)
+                # Without Hyperscan the pattern still confirms each keyword hit (see Trigger.pattern).
+                confirm = rule.hyperscan.encode() if rule.hyperscan else None
+                triggers.extend(Trigger(rule.id, literal=k.encode(), pattern=confirm) for k in rule.keywords)
         triggers.extend(Trigger("base64", literal=f, case_sensitive=True) for f in _BASE64_FRAGMENTS)
         self._prefilter = Prefilter(triggers, use_hyperscan=hs)
         self._binary_rules = {r.id for r in self.rules if r.binary}

@@ -8,6 +8,7 @@ Both return, per pattern owner, the (start, end) spans of every hit.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,9 @@ class Trigger:
 
     owner: str
     literal: bytes | None = None  # exact bytes (searched caseless unless case_sensitive)
-    pattern: bytes | None = None  # a Hyperscan regex, used only when Hyperscan is available
+    # A Hyperscan regex. With a literal too, the pure-Python fallback uses it to confirm each literal hit
+    # when the pattern starts with that literal, so both engines report the same few hits.
+    pattern: bytes | None = None
     case_sensitive: bool = False
 
 
@@ -35,9 +38,14 @@ class Prefilter:
         self._scratch: Any = None
         if use_hyperscan:
             self._db = _compile_hyperscan(self.triggers)
-        # Fallback: literal keywords only (Hyperscan-only patterns fall back to their owner's literals).
-        self._literals = [(t.owner, t.literal, t.case_sensitive) for t in self.triggers if t.literal]
-        self._any_caseless = any(not cs for _, _, cs in self._literals)
+        # Fallback: literal keywords (Hyperscan-only patterns fall back to their owner's literals), each
+        # optionally confirmed by an anchored match of the pattern at the hit.
+        self._literals = [
+            (t.owner, t.literal if t.case_sensitive else t.literal.lower(), t.case_sensitive, _confirmer(t))
+            for t in self.triggers
+            if t.literal
+        ]
+        self._any_caseless = any(not cs for _, _, cs, _ in self._literals)
 
     @property
     def engine(self) -> str:
@@ -69,19 +77,66 @@ class Prefilter:
     def _scan_python(self, data: bytes) -> Hits:
         hits: Hits = {}
         lowered = data.lower() if self._any_caseless else data
-        for owner, literal, case_sensitive in self._literals:
-            assert literal is not None
+        for owner, needle, case_sensitive, confirm in self._literals:
             haystack = data if case_sensitive else lowered
-            needle = literal if case_sensitive else literal.lower()
             pos = haystack.find(needle)
             if pos < 0:
                 continue
-            spans = hits.setdefault(owner, [])
+            spans = hits.get(owner)
             size = len(needle)
             while pos >= 0:
-                spans.append((pos, pos + size))
+                end = pos + size
+                if confirm is not None:
+                    m = confirm.match(data, pos)
+                    end = m.end() if m else -1
+                if end >= 0:
+                    if spans is None:
+                        spans = hits[owner] = []
+                    spans.append((pos, end))
                 pos = haystack.find(needle, pos + 1)
         return hits
+
+
+def _confirmer(t: Trigger) -> re.Pattern[bytes] | None:
+    """The trigger's pattern as a Python regex, when it starts with the literal (else no confirmation)."""
+    if t.pattern is None or t.literal is None:
+        return None
+    text = t.pattern
+    flags = 0
+    if text.startswith(b"(?i)"):
+        text, flags = text[4:], re.IGNORECASE
+    literal = t.literal
+    if re.escape(literal) != literal:
+        return None
+    # Confirming may only drop hits, never a real match: every match of the pattern must start with
+    # text the literal search finds, so the pattern must open with the literal's characters as plain
+    # literals (not `mindee?`, not `mindee|other`), compared caselessly where either side is caseless.
+    if t.case_sensitive and flags:
+        return None
+    if not _opens_with(text, flags, literal, caseless=flags != 0 or not t.case_sensitive):
+        return None
+    try:
+        return re.compile(text, flags)
+    except re.error:
+        return None
+
+
+def _opens_with(pattern: bytes, flags: int, literal: bytes, caseless: bool) -> bool:
+    parser = getattr(re, "_parser", None)  # the stdlib's regex parser (sre_parse before 3.11)
+    if parser is None:
+        return False
+    try:
+        head = list(parser.parse(pattern, flags))[: len(literal)]
+    except (re.error, TypeError, ValueError):
+        return False
+    if len(head) < len(literal):
+        return False
+    for (op, value), char in zip(head, literal, strict=True):
+        if op is not parser.LITERAL:
+            return False
+        if value != char and not (caseless and bytes([value]).lower() == bytes([char]).lower()):
+            return False
+    return True
 
 
 def _ignore(pid: int, start: int, end: int, flags: int, context: object) -> None:
@@ -101,8 +156,6 @@ def _compile_hyperscan(triggers: Sequence[Trigger]) -> object | None:
         import hyperscan
     except ImportError:
         return None
-    import re
-
     expressions: list[bytes] = []
     flags: list[int] = []
     for t in triggers:
