@@ -80,6 +80,7 @@ def main() -> int:
         help="venv whose mindee-scan to time (e.g. bench/work/venv: a wheel install, without the editable finder)",
     )
     args = ap.parse_args()
+    args.venv = args.venv.resolve()  # the tools run with the temp repository as cwd
     with tempfile.TemporaryDirectory(prefix="bench-staged-") as tmp:
         repo = Path(tmp)
         files = build_repo(repo, args.with_key)

@@ -26,6 +26,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--venv", type=Path, default=ROOT / ".venv")
     args = ap.parse_args()
+    args.venv = args.venv.resolve()  # the tools run with the temp repository as cwd
     bin_ = args.venv / "bin"
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         target = Path(tmp) / "tree"
