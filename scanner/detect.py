@@ -12,7 +12,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from scanner.filters import has_inline_allow, is_placeholder, is_random_token, shannon_entropy
+from scanner.filters import (
+    has_inline_allow,
+    in_url_path,
+    is_generic_secret,
+    is_placeholder,
+    is_random_token,
+    shannon_entropy,
+)
 from scanner.model import Match
 from scanner.prefilter import Prefilter, Trigger, hyperscan_available
 from scanner.rules import Rule
@@ -121,6 +128,8 @@ class Detector:
             return None
         secret = raw.decode("utf-8", "replace")
         start, end = m.span(rule.secret_group)
+        if start and data[start - 1] == 0x2F and not in_url_path(data, start):  # '/' in a base64 blob
+            return None
         if not self._keep(rule, secret, m.group(0).decode("utf-8", "replace")):
             return None
         return _Candidate(rule, secret, start, end)
@@ -132,6 +141,8 @@ class Detector:
             body = secret[3:] if secret.startswith("md_") else secret
             if not is_random_token(body):
                 return False
+        elif rule.randomness == "generic-token" and not is_generic_secret(secret):
+            return False
         if "placeholder-ok" not in rule.tags and is_placeholder(secret):
             return False
         lowered = secret.lower()
@@ -234,13 +245,22 @@ def _merge_windows(spans: list[tuple[int, int]], before: int, after: int, size: 
 
 
 def _drop_overlaps(cands: list[_Candidate], order: dict[str, int]) -> list[_Candidate]:
-    """Where two rules claim the same bytes, the earlier rule (Mindee first) wins."""
+    """Where two rules claim the same bytes, the earlier rule (Mindee first) wins.
+
+    A value decoded from base64 and the same encoded text seen by another rule (`generic-secret`
+    on `MINDEE_V2_API_KEY: bWRf...` in a Kubernetes secret) are one secret, reported once.
+    """
     if len(cands) < 2:
         return cands
     cands.sort(key=lambda c: (order.get(c.rule.id, 1 << 30), c.start))
     kept: list[_Candidate] = []
     for c in cands:
-        if any(c.start < k.end and k.start < c.end and (c.secret in k.secret or k.secret in c.secret) for k in kept):
+        if any(
+            c.start < k.end
+            and k.start < c.end
+            and (c.secret in k.secret or k.secret in c.secret or "base64" in (c.encoding, k.encoding))
+            for k in kept
+        ):
             continue
         kept.append(c)
     return kept

