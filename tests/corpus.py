@@ -258,7 +258,7 @@ class _Doc:
         self.lines.extend(text.split("\n"))
         for p in plants:
             secret, kind = p[0], p[1]
-            locator = p[2] if len(p) == 3 else secret  # type: ignore[misc]
+            locator = p[2] if len(p) == 3 else secret
             self.marks.append((secret, kind, locator))
 
     def text(self) -> str:
@@ -719,12 +719,17 @@ def _special_files(w: _Writer, rng: random.Random) -> None:
 
     for i in range(4):
         k, kind = _pick_v2(rng)
-        parts = []
-        while sum(map(len, parts)) < 50_000:
-            parts.append(f"function f{len(parts)}(a,b){{return a.map(function(x){{return x*b+{len(parts)}}})}};")
-        parts.append(f'var cfg={{apiKey:"{k}",region:"eu"}};')
-        while sum(map(len, parts)) < 100_000:
-            parts.append(f"var v{len(parts)}=document.querySelectorAll('.md_card_{len(parts)}');")
+        parts: list[str] = []
+        size = 0
+        while size < 100_000:
+            n = len(parts)
+            if n == 700 + 100 * i:  # the key sits somewhere in the middle of the 100 kB line
+                parts.append(f'var cfg={{apiKey:"{k}",region:"eu"}};')
+            elif n % 2:
+                parts.append(f"function f{n}(a,b){{return a.map(function(x){{return x*b+{n}}})}};")
+            else:
+                parts.append(f"var v{n}=document.querySelectorAll('.md_card_{n}'),t{n}=\"{_rand_b64(rng, 40)}\";")
+            size += len(parts[-1])
         doc = _Doc()
         doc.add("".join(parts), (k, kind))
         w.write(f"dist/bundle.{i}.min.js", doc, final_newline=False)
