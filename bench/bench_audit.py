@@ -141,7 +141,8 @@ def audit(folder: Path, db: Path, extra: list[str]) -> tuple[float, float, str]:
         raise SystemExit(f"audit failed ({proc.returncode}): {proc.stderr[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     summary = next((line for line in proc.stderr.splitlines() if line.startswith("audited ")), "")
-    return wall, cpu, summary
+    failures = [line for line in proc.stderr.splitlines() if line.startswith("  failed: ")]
+    return wall, cpu, "\n".join([summary, *failures[:5]])
 
 
 def main() -> None:
@@ -211,7 +212,7 @@ def main() -> None:
         db = tmp / "incremental.db"
         audit(args.work, db, ["-j", "2"])
         wall, _, summary = audit(args.work, db, ["-j", "2"])
-        print(f"\nre-run with nothing moved (-j2): {wall:.2f} s  [{summary[:110]}]")
+        print(f"\nre-run with nothing moved (-j2): {wall:.2f} s  [{summary.splitlines()[0][:110]}]")
         load_after = os.getloadavg()[0]
         if max(load_before, load_after) > cpus * 0.5:
             print(

@@ -482,3 +482,33 @@ def test_a_crashing_scan_is_that_repositorys_error(
     summary, _ = _audit(fleet, tmp_path / "crash.db", tmp_path / "c", jobs=1)
     assert summary.by_status == {"full": 9, "error": 3}
     assert any(key.endswith("app-03") and "KeyError" in err for key, err in summary.errors)
+
+
+def _killer(task: Any) -> Any:
+    """Fault injection, run in a pool worker: the process dies (as under the OOM killer) on one repository."""
+    from scanner.audit.task import scan_task
+
+    if task.key.endswith("app-03"):
+        os._exit(137)
+    return scan_task(task)
+
+
+def test_a_dead_worker_process_fails_only_its_repository(
+    fleet: Fleet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scanner.audit.runner as runner_module
+
+    monkeypatch.setattr(runner_module, "scan_task", _killer)
+    names = ["app-00", "app-01", "app-02", "app-03", "app-04", "app-05"]
+    store = Store.open(str(tmp_path / "dead.db"))
+    try:
+        targets = tuple(resolve([str(fleet.repos[n]) for n in names]))
+        summary = run_audit(AuditOptions(targets=targets, cache_dir=str(tmp_path / "c"), jobs=2), store)
+        found = {f.secret_hash for f in load_findings(store)}
+    finally:
+        store.close()
+    assert summary.executor == "local pool"
+    assert summary.by_status == {"full": 5, "error": 1}, summary.errors
+    (died,) = [err for key, err in summary.errors if key.endswith("app-03")]
+    assert "worker process died" in died
+    assert found == {_hash(fleet.keys[k]) for k in "ABD"}  # every other repository's keys are recorded

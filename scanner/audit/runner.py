@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Executor, Future, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -91,7 +91,7 @@ def run_audit(
         summary = AuditSummary(audit_id=audit_id, executor=label, workers=workers, total=len(tasks))
         if on_start:
             on_start(label, workers, len(tasks))
-        for outcome in _outcomes(executor, tasks):
+        for outcome in _outcomes(executor, tasks, workers):
             if verifier is not None and outcome.findings:
                 outcome.findings = _verify(outcome, verifier)
             store.record_outcome(audit_id, outcome, store_secrets=options.store_secrets)
@@ -107,7 +107,7 @@ def run_audit(
     return summary
 
 
-def _outcomes(executor: Executor | None, tasks: list[RepoTask]) -> Iterator[RepoOutcome]:
+def _outcomes(executor: Executor | None, tasks: list[RepoTask], workers: int) -> Iterator[RepoOutcome]:
     """Outcomes in completion order; a task that dies (worker lost, pool broken, a scanner bug on one odd
     repository) is that repository's error outcome, never the audit's end."""
     if executor is None:
@@ -118,13 +118,38 @@ def _outcomes(executor: Executor | None, tasks: list[RepoTask]) -> Iterator[Repo
                 outcome = _failed(task, exc)
             yield outcome
         return
+    lost = yield from _drain(executor, tasks)
+    if not lost:
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    # A worker process died (killed, out of memory) and broke the pool for every repository queued on it.
+    # Retry those on a fresh pool, then one process each, so only the repository that kills its worker fails.
+    with ProcessPoolExecutor(max_workers=min(workers, len(lost))) as pool:
+        lost = yield from _drain(pool, lost)
+    for task in lost:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            gone = yield from _drain(pool, [task])
+        for task in gone:
+            yield _failed(task, RuntimeError("the worker process died scanning it (killed, or out of memory?)"))
+
+
+def _drain(executor: Executor, tasks: list[RepoTask]) -> Generator[RepoOutcome, None, list[RepoTask]]:
+    """Yield each outcome as it completes; return the tasks lost to a broken process pool."""
+    from concurrent.futures.process import BrokenProcessPool
+
     futures: dict[Future[RepoOutcome], RepoTask] = {executor.submit(scan_task, task): task for task in tasks}
+    lost: list[RepoTask] = []
     for future in as_completed(futures):
         try:
             outcome = future.result()
+        except BrokenProcessPool:
+            lost.append(futures[future])
+            continue
         except Exception as exc:
             outcome = _failed(futures[future], exc)
         yield outcome
+    return lost
 
 
 def _failed(task: RepoTask, exc: Exception) -> RepoOutcome:
