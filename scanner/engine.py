@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from scanner.config import Config
 from scanner.detect import Detector, GlobalAllowlist
 from scanner.errors import ConfigError
-from scanner.model import Finding, Match
+from scanner.model import Finding, Match, clean_text
 from scanner.rulecache import default_rules
 from scanner.rules import Rule, build_ruleset
 from scanner.textio import prepare
@@ -70,7 +70,7 @@ class FindingBuilder:
             rule_id=rule.id,
             description=rule.description,
             severity=rule.severity,
-            path=path,
+            path=clean_text(path),
             line=match.line,
             column=match.column,
             secret=match.secret,

@@ -23,6 +23,15 @@ def fingerprint_for(rule_id: str, secret: str) -> str:
     return f"{rule_id}:{secret_hash(secret)[:24]}"
 
 
+def clean_text(text: str) -> str:
+    """File names that are not UTF-8 arrive with lone surrogates; make them U+FFFD so every format can encode them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    return text
+
+
 def redact(secret: str) -> str:
     """Show enough to recognise a key (prefix and tail), never enough to use it."""
     if len(secret) <= 8:
@@ -188,7 +197,7 @@ class ScanStats:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def skip(self, path: str, reason: str) -> None:
-        self.skipped.append((path, reason))
+        self.skipped.append((clean_text(path), reason))
 
     def merge(self, other: ScanStats) -> None:
         self.files_scanned += other.files_scanned
@@ -243,4 +252,7 @@ class ScanResult:
     @property
     def failed(self) -> bool:
         """True when the scan could not look at what it was asked to (never report that as clean)."""
-        return bool(self.stats.errors) and self.stats.files_scanned == 0
+        if self.stats.files_scanned:
+            return False
+        # Every file was unreadable (permissions, I/O errors): that is not a clean result either.
+        return bool(self.stats.errors) or any(r.startswith("unreadable") for _, r in self.stats.skipped)

@@ -18,7 +18,7 @@ from scanner.engine import FindingBuilder, build_detector
 from scanner.errors import SourceError
 from scanner.model import Finding, ScanResult, ScanStats
 from scanner.pathmatch import PathMatcher
-from scanner.sources.files import FileItem, TooLarge, read_file, walk
+from scanner.sources.files import FileItem, StreamIt, TooLarge, read_chunks, read_file, walk
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -118,6 +118,9 @@ def _scan_items(builder: FindingBuilder, items: Iterable[FileItem], max_size: in
         except TooLarge as exc:
             stats.skip(item.rel, str(exc))
             continue
+        except StreamIt:
+            out.extend(_scan_streamed(builder, item, max_size, stats))
+            continue
         except OSError as exc:
             stats.skip(item.rel, f"unreadable: {exc.strerror or exc}")
             continue
@@ -128,6 +131,46 @@ def _scan_items(builder: FindingBuilder, items: Iterable[FileItem], max_size: in
             stats.binary_files += 1
         if found:
             out.extend(found)
+    return out
+
+
+def _scan_streamed(builder: FindingBuilder, item: FileItem, max_size: int, stats: ScanStats) -> list[Finding]:
+    """A file too big to load (a raised --max-file-size) is scanned in pieces; lines stay file-absolute."""
+    out: list[Finding] = []
+    line_base = 0  # newlines in the file before the piece
+    col_base = 0  # characters from the start of the piece's first line to the piece (cut inside a line)
+    prev: tuple[int, bytes] | None = None
+    scanned_to = 0
+    binary_any = False
+    try:
+        for offset, data, overlap in read_chunks(item, max_size):
+            if prev is not None:
+                delta = offset - prev[0]
+                line_base += prev[1].count(b"\n", 0, delta)
+                last_nl = prev[1].rfind(b"\n", 0, delta)
+                text = prev[1][last_nl + 1 : delta].decode("utf-8", "replace")
+                col_base = len(text) if last_nl >= 0 else col_base + len(text)
+            matches, text_bytes, binary = builder.scan_raw(data)
+            binary_any = binary_any or binary
+            limit = len(text_bytes) - overlap if overlap and len(text_bytes) == len(data) else None
+            for m in matches:
+                if limit is not None and m.start >= limit:
+                    continue  # whole again in the next piece, which starts at the overlap
+                f = builder.to_finding(m, text_bytes, item.rel)
+                column = f.column + (col_base if f.line == 1 else 0)
+                out.append(f.with_changes(line=f.line + line_base, column=column))
+            prev = (offset, data)
+            scanned_to = offset + len(data)
+    except TooLarge as exc:
+        stats.skip(item.rel, str(exc))
+        return []
+    except OSError as exc:
+        stats.skip(item.rel, f"unreadable: {exc.strerror or exc}")
+        return []
+    stats.files_scanned += 1
+    stats.bytes_scanned += scanned_to
+    if binary_any:
+        stats.binary_files += 1
     return out
 
 

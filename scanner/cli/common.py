@@ -6,6 +6,7 @@ source -> detection -> findings -> (suppression) -> (verification) -> report: th
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -168,8 +169,11 @@ def write_private(path: str, text: str) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            # An existing report is made private too; `--output /dev/null` (or a FIFO) is left alone:
+            # chmod 0600 on /dev/null as root breaks the machine for every other user.
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                os.fchmod(fd, 0o600)
             fh.write(text)
-        os.chmod(path, 0o600)
     except OSError as exc:
         raise ScanError(f"cannot write {path}: {exc.strerror or exc}") from None
 

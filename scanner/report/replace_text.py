@@ -7,6 +7,7 @@ The file holds keys in full, so it is written 0600; rewriting history never repl
 from __future__ import annotations
 
 import os
+import stat
 
 from scanner.errors import ScanError
 from scanner.model import ScanResult
@@ -43,8 +44,11 @@ def write_replace_text(result: ScanResult, path: str) -> str:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            # An existing report is made private too; `--output /dev/null` (or a FIFO) is left alone:
+            # chmod 0600 on /dev/null as root breaks the machine for every other user.
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                os.fchmod(fd, 0o600)
             fh.write("".join(line + "\n" for line in lines))
-        os.chmod(path, 0o600)
     except OSError as exc:
         raise ScanError(f"cannot write {path}: {exc.strerror or exc}") from None
     message = [

@@ -13,10 +13,18 @@ def _c(text: str, color: str, options: RenderOptions) -> str:
     return f"{_COLORS[color]}{text}{_COLORS['reset']}" if options.color else text
 
 
+# A file name is untrusted input: a newline would forge a report line, an ESC would drive the terminal.
+_CONTROL = {i: f"\\x{i:02x}" for i in (*range(32), 127, *range(0x80, 0xA0))} | {9: "\\t", 10: "\\n", 13: "\\r"}
+
+
+def _printable(text: str) -> str:
+    return text.translate(_CONTROL)
+
+
 def _location(f: Finding) -> str:
-    where = f"{f.path}:{f.line}:{f.column}"
+    where = f"{_printable(f.path)}:{f.line}:{f.column}"
     if f.repo:
-        where = f"{f.repo}: {where}"
+        where = f"{_printable(f.repo)}: {where}"
     return where
 
 
@@ -87,10 +95,10 @@ def render(result: ScanResult, options: RenderOptions) -> str:
     for note in result.stats.notes:
         lines.append(f"note: {note}")
     for err in result.stats.errors:
-        lines.append(f"error: {err}")
+        lines.append(f"error: {_printable(err)}")
     if options.verbose:
         for path, reason in result.stats.skipped:
-            lines.append(f"skipped: {path}: {reason}")
+            lines.append(f"skipped: {_printable(path)}: {_printable(reason)}")
     if findings or not options.quiet or result.stats.errors:
         lines.append(_c(_summary(result), "dim", options))
     return "\n".join(lines) + ("\n" if lines else "")
