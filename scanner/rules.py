@@ -167,9 +167,15 @@ def compile_regex(
             source, line, rid, f"{what} has a nested unbounded quantifier (catastrophic backtracking risk)"
         )
     try:
-        return re.compile(pattern.encode("utf-8"))
+        compiled = re.compile(pattern.encode("utf-8"))
     except re.error as exc:
         raise _err(source, line, rid, f"{what} does not compile: {exc}") from None
+    from scanner.regex_safety import backtracking_risk
+
+    risk = backtracking_risk(pattern)
+    if risk:
+        raise _err(source, line, rid, f"{what} has {risk} (catastrophic backtracking risk)")
+    return compiled
 
 
 def _compile_str(pattern: Any, source: str, line: int, rid: str | None, what: str) -> re.Pattern[str]:
