@@ -388,8 +388,10 @@ def test_audit_verify_checks_each_key_once_across_repositories(
     assert all(at for *_, at in rows)
 
 
-def test_progress_line_on_a_terminal_and_log_lines_otherwise() -> None:
+def test_progress_line_on_a_terminal_and_log_lines_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
+
+    monkeypatch.setenv("COLUMNS", "200")
 
     from scanner.audit.progress import Progress
     from scanner.audit.task import RepoOutcome
@@ -398,17 +400,25 @@ def test_progress_line_on_a_terminal_and_log_lines_otherwise() -> None:
     bad = RepoOutcome(key="/r/two", location="/r/two", kind="path", status="error", error="fatal: corrupt")
     tty = io.StringIO()
     progress = Progress(tty, tty=True)
-    progress.start("local pool", 2, 2)
+    progress.start("local pool", 2, ["/r/one", "/r/two"])
     progress.update(ok)
     progress.update(bad)
     progress.finish()
     text = tty.getvalue()
-    assert "\r\x1b[K" in text and "[1/2]" in text and "objects/s" in text and "/r/one" in text
+    assert "\r\x1b[K" in text and "[1/2]" in text and "objects/s" in text and "scanning /r/two" in text
+    assert "(last: /r/one: scanned, 1200 objects" in text
+    monkeypatch.setenv("COLUMNS", "40")  # a status line never wraps (a wrapped line cannot be rewritten)
+    narrow = io.StringIO()
+    progress = Progress(narrow, tty=True)
+    progress.start("local pool", 2, ["/r/one", "/r/two"])
+    progress.update(ok)
+    status = narrow.getvalue().split("\r\x1b[K")[-1]
+    assert status.endswith("…") and len(status) <= 39
     assert "[2/2] /r/two: FAILED: fatal: corrupt" in text and text.count("\n") == 2  # start line + the failure
 
     plain = io.StringIO()
     progress = Progress(plain, tty=False)
-    progress.start("serial", 1, 2)
+    progress.start("serial", 1, ["/r/one", "/r/two"])
     progress.update(ok)
     progress.update(bad)
     lines = plain.getvalue().splitlines()

@@ -60,7 +60,7 @@ def default_jobs() -> int:
 def run_audit(
     options: AuditOptions,
     store: Store,
-    on_start: Callable[[str, int, int], None] | None = None,
+    on_start: Callable[[str, int, list[str]], None] | None = None,
     on_outcome: Callable[[RepoOutcome], None] | None = None,
 ) -> AuditSummary:
     """Scan every target, record each outcome in its own transaction, and summarise."""
@@ -90,7 +90,7 @@ def run_audit(
         audit_id = store.begin_audit(label, workers, len(tasks))
         summary = AuditSummary(audit_id=audit_id, executor=label, workers=workers, total=len(tasks))
         if on_start:
-            on_start(label, workers, len(tasks))
+            on_start(label, workers, [t.key for t in tasks])
         for outcome in _outcomes(executor, tasks, workers):
             if verifier is not None and outcome.findings:
                 outcome.findings = _verify(outcome, verifier)
