@@ -360,7 +360,7 @@ def test_audit_verify_checks_each_key_once_across_repositories(
     db = tmp_path / "v.db"
     proc = run(
         "audit",
-        *fleet.targets,
+        *(str(fleet.repos[name]) for name in ("app-00", "app-02", "app-05", "svc-09")),  # A in all four
         "--db",
         str(db),
         "--cache-dir",
@@ -375,6 +375,7 @@ def test_audit_verify_checks_each_key_once_across_repositories(
     )
     assert proc.returncode == 1, proc.stderr
     assert len(mindee.requests_for(key)) == 1, "one request for a key found in four repositories"
+    assert len(mindee.requests_for(fleet.keys["D"])) == 1 and len(mindee.requests) == 3  # A, D, F
     store = Store.open(str(db), create=False)
     try:
         rows = store.conn.execute(
