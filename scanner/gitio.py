@@ -184,7 +184,8 @@ def repo_toplevel(path: str) -> tuple[str, bool]:
     if not os.path.isdir(path):
         raise SourceError(f"{path}: no such directory")
     git = Git(path)
-    proc = git.run("rev-parse", "--is-bare-repository", "--show-toplevel", check=False)
+    # --show-toplevel fails in a bare repository, so ask for the git dir too and pick.
+    proc = git.run("rev-parse", "--is-bare-repository", "--absolute-git-dir", check=False)
     if proc.returncode != 0:
         msg = _tail(proc.stderr)
         if "dubious ownership" in msg:
@@ -195,5 +196,7 @@ def repo_toplevel(path: str) -> tuple[str, bool]:
         raise SourceError(f"{path}: not a git repository ({msg})")
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
     bare = bool(lines) and lines[0].strip() == "true"
-    top = lines[1] if len(lines) > 1 and not bare else path
-    return top, bare
+    if bare:
+        return lines[1] if len(lines) > 1 else path, True
+    top = git.run("rev-parse", "--show-toplevel", check=False).stdout.decode("utf-8", "surrogateescape").strip()
+    return top or path, False

@@ -427,11 +427,6 @@ def test_progress_line_on_a_terminal_and_log_lines_otherwise(monkeypatch: pytest
     assert lines[1].startswith("mindee-scan audit: [1/2] /r/one: scanned, 1200 objects, 0 findings")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scanner/scan_git.py: gitio.repo_toplevel runs `rev-parse --show-toplevel`, which fails in a bare "
-    "repository (git 2.39); remove this mark when bare repositories scan",
-)
 def test_bare_repository_given_by_path(tmp_path: Path) -> None:
     from tests.gitutil import init_repo
 

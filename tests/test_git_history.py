@@ -346,3 +346,21 @@ def test_stats_record_refs_and_objects(tmp_path: Path) -> None:
     extra = scan(repo).stats.extra
     assert extra["refs"] == {"HEAD": head, "refs/heads/main": head, "refs/tags/t1": head}
     assert extra["objects_scanned"] == 2
+
+
+def test_bare_repository(tmp_path: Path) -> None:
+    work = init_repo(tmp_path / "w")
+    key = v2_key()
+    commit_file(work, "k.env", env_line(key))
+    bare = tmp_path / "b.git"
+    git(tmp_path, "clone", "-q", "--bare", str(work), str(bare))
+    result = scan(bare)
+    assert only(result, key).present_at_head is True
+    assert result.target == str(bare)
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    from scanner.errors import SourceError
+
+    with pytest.raises(SourceError, match="not a git repository"):
+        scan(tmp_path)
