@@ -213,6 +213,8 @@ def _scan_parallel(
     from concurrent.futures.process import BrokenProcessPool
     from itertools import chain
 
+    from scanner.workers import quiet_worker, stop_pool
+
     global _WORKER_BUILDER
     items = chain(head, rest)
     try:
@@ -226,14 +228,18 @@ def _scan_parallel(
     # Objects alive now are never freed by the workers: keep the collector off their pages (copy-on-write).
     gc.freeze()
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            for batch in _batches(items):
-                pending.append((batch, pool.submit(_worker_scan, batch, max_size)))
-            for batch, future in pending:
-                found, part = future.result()
-                out.extend(found)
-                stats.merge(part)
-                done.append(batch)
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=quiet_worker) as pool:
+            try:
+                for batch in _batches(items):
+                    pending.append((batch, pool.submit(_worker_scan, batch, max_size)))
+                for batch, future in pending:
+                    found, part = future.result()
+                    out.extend(found)
+                    stats.merge(part)
+                    done.append(batch)
+            except KeyboardInterrupt:
+                stop_pool(pool)
+                raise
     except (OSError, BrokenProcessPool):
         # Could not start or keep workers (limits, sandbox, a killed worker): finish here, serially.
         finished = {id(b) for b in done}

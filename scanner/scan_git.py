@@ -261,15 +261,21 @@ def _serial(shares: list[list[gh.GitObject]], reporter: _Progress) -> list[_Shar
 def _parallel(ctx: Any, shares: list[list[gh.GitObject]], reporter: _Progress | None) -> list[_ShareResult]:
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
-    with ProcessPoolExecutor(max_workers=len(shares), mp_context=ctx) as pool:
-        futures = [pool.submit(_scan_share, i) for i in range(len(shares))]
-        while True:
-            done, pending = wait(futures, timeout=0.25, return_when=FIRST_EXCEPTION)
-            if reporter is not None:
-                reporter.show()
-            if not pending or any(f.exception() for f in done):
-                break
-        return [f.result() for f in futures]
+    from scanner.workers import quiet_worker, stop_pool
+
+    with ProcessPoolExecutor(max_workers=len(shares), mp_context=ctx, initializer=quiet_worker) as pool:
+        try:
+            futures = [pool.submit(_scan_share, i) for i in range(len(shares))]
+            while True:
+                done, pending = wait(futures, timeout=0.25, return_when=FIRST_EXCEPTION)
+                if reporter is not None:
+                    reporter.show()
+                if not pending or any(f.exception() for f in done):
+                    break
+            return [f.result() for f in futures]
+        except KeyboardInterrupt:
+            stop_pool(pool)
+            raise
 
 
 class _Progress:

@@ -74,7 +74,7 @@ def _is_json(body: bytes, content_type: str | None) -> bool:
         return True
     try:
         json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True
 
@@ -87,7 +87,7 @@ def parse_models(body: bytes) -> tuple[tuple[str, ...], int | None]:
     """
     try:
         doc: Any = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: `[[[[...` from a hostile or broken server
         return (), None
     items: Any = None
     total: Any = None

@@ -1,0 +1,21 @@
+"""Worker processes that stop quietly: Ctrl-C is the parent's to report, not a traceback per worker."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+
+def quiet_worker() -> None:
+    """Pool initializer: a terminal's Ctrl-C reaches the whole process group; only the parent acts on it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def stop_pool(pool: Any) -> None:
+    """On Ctrl-C, end the workers now rather than wait for the batch each is scanning."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError):  # already gone
+            proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
