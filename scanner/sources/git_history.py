@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from scanner.gitio import LOG_SAFE, LOW_MEMORY_CONFIG, Git
 
@@ -92,11 +93,8 @@ def list_objects(git: Git, revs: Sequence[str], exclude: Sequence[str]) -> Objec
     listing = ObjectListing()
     if not revs:
         return listing
-    args = ["rev-list", "--objects", "--missing=print", *revs]
-    if exclude:
-        args += ["--not", *exclude]
-    args.append("--")
-    walker = git.popen(*args, stdin=None, config=LOW_MEMORY_CONFIG)
+    walker = git.popen("rev-list", "--objects", "--missing=print", "--stdin", config=LOW_MEMORY_CONFIG)
+    _send_revs(walker, revs, exclude)
     check = git.popen(
         "cat-file",
         "--batch-check=%(objecttype) %(objectname) %(objectsize) %(rest)",
@@ -121,6 +119,19 @@ def list_objects(git: Git, revs: Sequence[str], exclude: Sequence[str]) -> Objec
     if walker.returncode != 0:
         listing.error = f"history walk stopped early (objects after that were not listed): {err[-300:]}"
     return listing
+
+
+def _send_revs(proc: Any, revs: Sequence[str], exclude: Sequence[str]) -> None:
+    """Revisions on stdin, not argv: a mirror with 60,000 pull-request refs overflows the argument list.
+
+    git reads all of stdin before it writes anything, so writing it all first cannot deadlock.
+    """
+    lines = [*revs, *(f"^{x}" for x in exclude)]
+    try:
+        proc.stdin.write(("\n".join(lines) + "\n").encode())
+        proc.stdin.close()
+    except (BrokenPipeError, OSError):
+        pass  # git died; its stderr says why
 
 
 def stream_objects(
@@ -234,12 +245,10 @@ def introductions(
         "--reverse",
         "-z",
         "--format=%x01%H%x1f%aN <%aE>%x1f%aI",
-        *revs,
+        "--stdin",
     ]
-    if exclude:
-        args += ["--not", *exclude]
-    args.append("--")
-    proc = git.popen(*args, stdin=None, config=LOW_MEMORY_CONFIG)
+    proc = git.popen(*args, config=LOW_MEMORY_CONFIG)
+    _send_revs(proc, revs, exclude)
     assert proc.stdout is not None and proc.stderr is not None
     found: list[Introduction] = []
     metas: dict[str, CommitMeta] = {}
@@ -295,6 +304,12 @@ def blobs_at(git: Git, commit: str) -> tuple[set[str], list[tuple[str, str]]]:
     return blobs, links
 
 
+_NAMED_REFS = ("refs/heads/", "refs/tags/", "refs/remotes/", "refs/stash")
+
+
 def refs_containing(git: Git, commit: str) -> list[str]:
-    out = git.out("for-each-ref", "--format=%(refname)", f"--contains={commit}", check=False)
-    return out.split()
+    """Branches, tags, remote branches and the stash that reach `commit`; other refs
+    (refs/pull/*, review refs: tens of thousands on a GitHub mirror) only when none of those do."""
+    args = ("for-each-ref", "--format=%(refname)", f"--contains={commit}")
+    named = git.out(*args, *_NAMED_REFS, check=False).split()
+    return named or git.out(*args, check=False).split()
