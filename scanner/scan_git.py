@@ -226,6 +226,8 @@ def _run(
     counters = [(ctx or multiprocessing).Array("q", 2, lock=False) for _ in shares]
     _WORKER.update(git=git, builder=builder, shares=shares, counters=counters)
     reporter = _Progress(len(work), total_bytes, counters) if progress else None
+    if reporter is not None:
+        reporter.show()
     try:
         if ctx is None or len(shares) <= 1:
             parts = [_scan_share(i) for i in range(len(shares))] if reporter is None else _serial(shares, reporter)
@@ -234,6 +236,7 @@ def _run(
     finally:
         _WORKER.clear()
         if reporter is not None:
+            reporter.show()
             reporter.close()
     merged = _ShareResult(workers=len(parts) if ctx is not None else 1)
     for part in parts:
