@@ -6,6 +6,7 @@ Sources, the detector, the verifier and the renderers never import each other; t
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,6 +31,16 @@ def clean_text(text: str) -> str:
     except UnicodeEncodeError:
         return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
     return text
+
+
+_ENCODED_RUN = re.compile(r"[A-Za-z0-9+/_\-]{16,}={0,2}")
+
+
+def mask_encoded(text: str, encoding: str | None) -> str:
+    """A key found inside a base64 value is as usable encoded: mask every such value on the line."""
+    if not encoding:
+        return text
+    return _ENCODED_RUN.sub(f"<{encoding} value redacted>", text)
 
 
 def redact(secret: str) -> str:
@@ -145,7 +156,7 @@ class Finding:
         """The line around the secret, with the secret redacted unless asked otherwise."""
         text = self.line_text
         if not show_secret and self.secret:
-            text = text.replace(self.secret, self.redacted)
+            text = mask_encoded(text.replace(self.secret, self.redacted), self.encoding)
         text = text.strip()
         return text if len(text) <= width else text[: width - 1] + "…"
 

@@ -9,16 +9,24 @@ from scanner import __version__
 from scanner.model import ScanResult
 from scanner.report import RenderOptions
 from scanner.report.remediation import finding_remediation, remediation_plan, summary_counts
+from scanner.report.snippet import SnippetRedactor
 
 
 def document(result: ScanResult, options: RenderOptions) -> dict[str, Any]:
+    redactor = SnippetRedactor(result)
     return {
         "tool": "mindee-scan",
         "version": __version__,
         "source": result.source,
         "target": result.target,
         "findings": [
-            {**f.to_dict(options.show_secrets), "remediation": finding_remediation(f)} for f in result.findings
+            {
+                **f.to_dict(options.show_secrets),
+                # every key found on the line is masked, not only this finding's own
+                "snippet": redactor.snippet(f, options.show_secrets),
+                "remediation": finding_remediation(f),
+            }
+            for f in result.findings
         ],
         "suppressed": len(result.suppressed),
         "stats": result.stats.to_dict(),

@@ -7,12 +7,20 @@ import json
 from scanner.model import ScanResult
 from scanner.report import RenderOptions
 from scanner.report.remediation import finding_remediation, remediation_plan, summary_counts
+from scanner.report.snippet import SnippetRedactor
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
+    redactor = SnippetRedactor(result)
     lines = [
         json.dumps(
-            {"type": "finding", **f.to_dict(options.show_secrets), "remediation": finding_remediation(f)},
+            {
+                "type": "finding",
+                **f.to_dict(options.show_secrets),
+                # every key found on the line is masked, not only this finding's own
+                "snippet": redactor.snippet(f, options.show_secrets),
+                "remediation": finding_remediation(f),
+            },
             ensure_ascii=False,
         )
         for f in result.findings

@@ -6,7 +6,7 @@ show the other one in clear. Renderers that print lines go through `SnippetRedac
 
 from __future__ import annotations
 
-from scanner.model import Finding, ScanResult, redact
+from scanner.model import Finding, ScanResult, mask_encoded, redact
 
 
 class SnippetRedactor:
@@ -29,5 +29,6 @@ class SnippetRedactor:
             for secret in secrets:
                 if secret and secret in text:
                     text = text.replace(secret, redact(secret))
+            text = mask_encoded(text, f.encoding)
         text = text.strip()
         return text if len(text) <= width else text[: width - 1] + "…"
