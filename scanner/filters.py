@@ -18,7 +18,7 @@ from collections import Counter
 _PLACEHOLDER_WORDS = re.compile(
     r"(?i)(your|replace|placeholder|example|changeme|change_me|insert|redacted|dummy|sample|fake|mock"
     r"|xxxx|notreal|not_a_real|secret_here|key_here|token_here|here_|goes_?here|apikey|api_key"
-    r"|todo|fixme|lorem|ipsum|foobar|testkey|test_key|testtoken|mykey|my_key|demo)"
+    r"|todo|fixme|lorem|ipsum|foobar|testkey|test_key|testtoken|mykey|my_key|demo|qwerty|asdf|zxcv)"
 )
 _TEMPLATE_MARKERS = ("${", "{{", "}}", "<", ">", "%(", "$(", "***", "…", "...", "%s", "{0}", "•")
 # Six identical characters in a row: 3e-5 for a random 32-hex key, while every "0000000"/"XXXXXX"
@@ -70,7 +70,7 @@ def _has_sequence(text: str, size: int = 6) -> bool:
 def _is_periodic(text: str) -> bool:
     """A short pattern repeated to key length (a1a1a1..., Ab1Ab1...)."""
     n = len(text)
-    return n >= 12 and any(text == (text[:p] * (n // p + 1))[:n] for p in range(1, n // 3 + 1))
+    return n >= 12 and any(text == (text[:p] * (n // p + 1))[:n] for p in range(1, n // 2 + 1))
 
 
 def is_placeholder(secret: str) -> bool:
