@@ -86,6 +86,12 @@ def test_audit_reports_broken_repositories_and_goes_on(fleet: Fleet, audited: tu
     failed = [line for line in lines if "FAILED" in line]
     assert len(failed) == 2, failed
     assert any("app-08" in line for line in failed) and any("svc-11-gone" in line for line in failed)
+    repos = json.loads(run("findings", "repos", "--db", str(db), "--format", "json").stdout)["repositories"]
+    assert len(repos) == fleet.total
+    by_name = {Path(r["repo"]).name: r for r in repos}
+    assert by_name["app-08"]["last_status"] == "error" and "not a git repository" in by_name["app-08"]["error"]
+    assert by_name["app-00"]["open_secrets"] == 1 and by_name["app-05"]["open_secrets"] == 2
+    assert by_name["app-04"]["last_status"] == "full" and by_name["app-04"]["objects_scanned"] > 0
     store = Store.open(str(db), create=False)
     try:
         scans = store.snapshot()["scans"]

@@ -335,3 +335,36 @@ def triage_command(fingerprint: str, db_path: str | None, state: str, note: str,
         store.close()
     click.echo(f"{full}: {state}", err=True)
     return 0
+
+
+@findings_group.command("repos")
+@_db_option
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def repos_command(db_path: str | None, fmt: str) -> int:
+    """Every audited repository: its last scan (status, when, objects, error) and its open secrets."""
+    import json
+
+    from scanner.audit.store import Store
+
+    store = Store.open(_db(db_path), create=False)
+    try:
+        rows = store.conn.execute(
+            "SELECT r.key, s.status, s.finished_at, s.objects_scanned, s.error,"
+            " (SELECT COUNT(*) FROM repo_secrets x LEFT JOIN triage t ON t.secret_id = x.secret_id"
+            "  WHERE x.repo_id = r.id AND COALESCE(t.state, 'open') = 'open')"
+            " FROM repositories r JOIN scans s ON s.id = (SELECT MAX(id) FROM scans WHERE repo_id = r.id)"
+            " ORDER BY r.key"
+        ).fetchall()
+    finally:
+        store.close()
+    keys = ("repo", "last_status", "last_scan_at", "objects_scanned", "error", "open_secrets")
+    repos = [dict(zip(keys, row, strict=True)) for row in rows]
+    if fmt == "json":
+        click.echo(json.dumps({"repositories": repos}, indent=2))
+        return 0
+    for r in repos:
+        tail = f"  {r['error']}" if r["error"] else ""
+        click.echo(f"{r['last_status']:<11} {r['last_scan_at']}  {r['open_secrets']:>3} open  {r['repo']}{tail}")
+    failed = sum(1 for r in repos if r["last_status"] == "error")
+    click.echo(f"{len(repos)} repositories, {failed} failed at their last scan")
+    return 0
