@@ -63,7 +63,10 @@ def scan_repository(options: GitScanOptions) -> ScanResult:
     top, _bare = repo_toplevel(options.repo)
     git = Git(top)
     stats = ScanStats()
-    refs = gh.list_refs(git)
+    broken: list[str] = []
+    refs = gh.list_refs(git, broken)
+    for ref in broken:
+        stats.skip(ref, "broken ref: points to a missing or damaged object")
     revs, exclude = _selection(git, options, refs)
     if gh.is_shallow(git):
         stats.notes.append(

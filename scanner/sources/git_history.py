@@ -53,18 +53,40 @@ class CommitMeta:
     date: str
 
 
-def list_refs(git: Git) -> dict[str, str]:
-    """refname -> commit sha (tags peeled), plus HEAD when it points somewhere."""
-    out = git.out("for-each-ref", "--format=%(objectname) %(*objectname) %(refname)")
-    refs: dict[str, str] = {}
-    for line in out.splitlines():
-        parts = line.split(" ", 2)
-        if len(parts) == 3:
-            obj, peeled, name = parts
-            refs[name] = peeled or obj
+def list_refs(git: Git, broken: list[str] | None = None) -> dict[str, str]:
+    """refname -> commit sha (tags peeled), plus HEAD when it points somewhere.
+
+    Refs that point at a missing or damaged object are left out and named in `broken`.
+    """
+    proc = git.run("for-each-ref", "--format=%(objectname) %(*objectname) %(refname)", check=False)
+    if proc.returncode != 0:
+        # One dangling ref fails the peeling listing as a whole: peel ref by ref instead.
+        refs = _refs_one_by_one(git, broken if broken is not None else [])
+    else:
+        refs = {}
+        for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines():
+            parts = line.split(" ", 2)
+            if len(parts) == 3:
+                obj, peeled, name = parts
+                refs[name] = peeled or obj
     head = git.run("rev-parse", "--verify", "-q", "HEAD^{commit}", check=False)
     if head.returncode == 0:
         refs["HEAD"] = head.stdout.decode().strip()
+    return refs
+
+
+def _refs_one_by_one(git: Git, broken: list[str]) -> dict[str, str]:
+    """Raw ref values, peeled to commits by one `cat-file --batch-check` (which answers `missing`, not fails)."""
+    pairs = [line.split(" ", 1) for line in git.out("for-each-ref", "--format=%(objectname) %(refname)").splitlines()]
+    pairs = [p for p in pairs if len(p) == 2]
+    query = "".join(f"{sha}^{{commit}}\n" for sha, _ in pairs).encode()
+    answers = git.run("cat-file", "--batch-check=%(objectname)", input=query, check=False).stdout.decode().splitlines()
+    refs: dict[str, str] = {}
+    for (sha, name), answer in zip(pairs, answers + [""] * len(pairs), strict=False):
+        if answer and " " not in answer:
+            refs[name] = answer
+        else:
+            broken.append(f"{name} ({sha[:12]})")
     return refs
 
 
