@@ -26,6 +26,8 @@ from scanner.sources import git_history as gh
 _PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 _SHARE_CHUNK_BYTES = 4 * 1024 * 1024
 _MAX_REF_LOOKUPS = 200
+# With nothing found, the tree-diff pass runs only to name the paths of unread blobs, and only where cheap.
+_PATH_LOOKUP_MAX_COMMITS = 50_000
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ class _ShareResult:
 
     blob_hits: dict[str, list[Finding]] = field(default_factory=dict)
     message_hits: dict[str, tuple[list[Finding], gh.CommitMeta]] = field(default_factory=dict)
-    lfs: list[gh.GitObject] = field(default_factory=list)
+    unread: list[tuple[gh.GitObject, str]] = field(default_factory=list)  # blobs not scanned, and why
     stats: ScanStats = field(default_factory=ScanStats)
     commits: int = 0
     workers: int = 1
@@ -76,18 +78,20 @@ def scan_repository(options: GitScanOptions) -> ScanResult:
     if not refs:
         stats.notes.append("repository has no commits yet: nothing to scan")
 
-    listing = gh.list_objects(git, revs, exclude)
+    whole = not (options.since or options.range or options.branch or options.revs or options.exclude_revs)
+    listing = gh.list_all_objects(git) if whole and refs else gh.list_objects(git, revs, exclude)
     if listing.error:
         stats.errors.append(listing.error)
     for sha in listing.missing:
         stats.skip(f"object {sha}", "missing object")
     max_size = options.max_file_size or options.config.max_file_size
     work: list[gh.GitObject] = []
+    unread: list[tuple[gh.GitObject, str]] = []  # reported once their paths are known
     for obj in listing.objects:
         if obj.kind == "commit" and not options.scan_messages:
             continue
         if obj.kind == "blob" and obj.size > max_size:
-            stats.skip(f"{obj.path} ({obj.sha[:12]})", f"too large: {obj.size} bytes")
+            unread.append((obj, f"too large: {obj.size} bytes"))
             continue
         work.append(obj)
 
@@ -97,10 +101,9 @@ def scan_repository(options: GitScanOptions) -> ScanResult:
     show_progress = options.progress if options.progress is not None else _stderr_tty()
     part = _run(git, builder, work, jobs, total_bytes, show_progress)
     stats.merge(part.stats)
-    for obj in part.lfs:
-        stats.skip(f"{obj.path} ({obj.sha[:12]})", "git-lfs pointer: content is stored outside the repository")
-
-    findings = _provenance(git, options, revs, exclude, refs, part, listing.objects, stats)
+    unread.extend(part.unread)
+    known = {o.sha for o in listing.objects if o.kind == "blob"} if whole else None
+    findings = _provenance(git, options, revs, exclude, refs, part, unread, stats, known)
     stats.duration_s = time.perf_counter() - started
     stats.extra.update(
         {
@@ -181,8 +184,10 @@ def _scan_share(index: int) -> _ShareResult:
     stats = out.stats
 
     def on_error(obj: gh.GitObject, reason: str) -> None:
-        where = f"{obj.path} ({obj.sha[:12]})" if obj.kind == "blob" else f"commit {obj.sha[:12]}"
-        stats.skip(where, reason)
+        if obj.kind == "blob":
+            out.unread.append((obj, reason))  # reported with a path once provenance knows it
+        else:
+            stats.skip(f"commit {obj.sha[:12]}", reason)
 
     done_objects = 0
     done_bytes = 0
@@ -203,7 +208,7 @@ def _scan_share(index: int) -> _ShareResult:
         stats.files_scanned += 1
         stats.bytes_scanned += len(data)
         if len(data) < 1024 and data.startswith(gh.LFS_MAGIC):
-            out.lfs.append(obj)
+            out.unread.append((obj, "git-lfs pointer: content is stored outside the repository"))
             continue
         found, binary = builder.from_bytes(data, obj.path)
         if binary:
@@ -245,7 +250,7 @@ def _run(
     for part in parts:
         merged.blob_hits.update(part.blob_hits)
         merged.message_hits.update(part.message_hits)
-        merged.lfs.extend(part.lfs)
+        merged.unread.extend(part.unread)
         merged.stats.merge(part.stats)
         merged.commits += part.commits
     return merged
@@ -340,10 +345,15 @@ def _provenance(
     exclude: list[str],
     refs: dict[str, str],
     part: _ShareResult,
-    objects: list[gh.GitObject],
+    unread: list[tuple[gh.GitObject, str]],
     stats: ScanStats,
+    known: set[str] | None,
 ) -> list[Finding]:
-    """Fold every (commit, path, line) of the same secret into one finding, oldest place first."""
+    """Fold every (commit, path, line) of the same secret into one finding, oldest place first.
+
+    The tree-diff pass that finds where blobs entered history runs only when something was found;
+    it also names the paths of blobs that were not read (too large, LFS pointers).
+    """
     head = refs.get("HEAD")
     head_blobs: set[str] = set()
     if head:
@@ -361,23 +371,40 @@ def _provenance(
         places[key].append(place)
 
     at_head: set[tuple[str, str]] = set()
-    if part.blob_hits:
-        intros, metas = gh.introductions(git, revs, exclude, set(part.blob_hits))
+    paths: dict[str, str] = {o.sha: o.path for o, _ in unread if o.path}
+    if part.blob_hits or (unread and len(revs) and part.commits <= _PATH_LOOKUP_MAX_COMMITS):
+        wanted = set(part.blob_hits) | {o.sha for o, _ in unread}
+        intros, metas, absent = gh.introductions(git, revs, exclude, wanted, known)
+        for sha, path in absent.items():
+            # The whole-history listing reads the object store; the history names these and it lacks them.
+            stats.skip(f"{path} ({sha[:12]})", "missing object")
         introduced: set[str] = set()
         for intro in intros:
+            paths.setdefault(intro.blob, intro.path)
+            if intro.blob not in part.blob_hits:
+                continue
             introduced.add(intro.blob)
             meta = metas.get(intro.commit)
             for f in part.blob_hits[intro.blob]:
                 add(_Place(intro.commit, intro.path, f, meta.author if meta else None, meta.date if meta else None))
         limited = bool(exclude) or options.branch is not None or bool(options.revs)
-        by_sha = {o.sha: o for o in objects if o.sha in part.blob_hits}
+        dangling = 0
         for sha, found in part.blob_hits.items():
             if sha in head_blobs:
                 at_head.update((f.rule_id, f.secret) for f in found)
             if sha not in introduced and not limited:
-                # Reachable but no commit diff shows it (e.g. only behind a replaced or grafted commit).
+                # In the object store but in no ref's history: dangling (amended, reset, dropped stash).
+                dangling += 1
                 for f in found:
-                    add(_Place(None, by_sha[sha].path if sha in by_sha else f"blob {sha[:12]}", f))
+                    add(_Place(None, f"blob {sha}", f))
+        if dangling:
+            stats.notes.append(
+                f"{dangling} blob(s) with findings are in no ref's history (dangling objects of this clone; "
+                "`git reflog expire --expire=now --all && git gc --prune=now` removes them)"
+            )
+    for obj, reason in unread:
+        where = paths.get(obj.sha)
+        stats.skip(f"{where} ({obj.sha[:12]})" if where else f"blob {obj.sha}", reason)
     for commit, (found, meta) in part.message_hits.items():
         for f in found:
             add(_Place(commit, gh.MESSAGE_PATH, f, meta.author, meta.date))
