@@ -77,6 +77,11 @@ def scan_repository(options: GitScanOptions) -> ScanResult:
         )
     if not refs:
         stats.notes.append("repository has no commits yet: nothing to scan")
+    elif gh.is_partial_clone(git):
+        stats.notes.append(
+            "partial clone: blobs that were never downloaded are not scanned (mindee-scan never fetches); "
+            "clone without --filter for a full audit"
+        )
 
     whole = not (options.since or options.range or options.branch or options.revs or options.exclude_revs)
     listing = gh.list_all_objects(git) if whole and refs else gh.list_objects(git, revs, exclude)

@@ -367,3 +367,20 @@ def test_not_a_repository(tmp_path: Path) -> None:
 
     with pytest.raises(SourceError, match="not a git repository"):
         scan(tmp_path)
+
+
+def test_partial_clone_says_what_it_could_not_read(tmp_path: Path) -> None:
+    origin = init_repo(tmp_path / "origin")
+    git(origin, "config", "uploadpack.allowFilter", "true")
+    old, new = v2_key(), v2_key()
+    commit_file(origin, "old.env", env_line(old))
+    git(origin, "rm", "-q", "old.env")
+    git(origin, "commit", "-q", "-m", "rm")
+    commit_file(origin, "new.env", env_line(new))
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--filter=blob:none", f"file://{origin}", str(clone))
+    result = scan(clone)
+    assert new in secrets_of(result)  # checked out, so downloaded
+    assert old not in secrets_of(result)  # never downloaded, and never fetched by the scan
+    assert any("partial clone" in n for n in result.stats.notes)
+    assert any(r == "missing object" and p.startswith("old.env") for p, r in result.stats.skipped)

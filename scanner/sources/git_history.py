@@ -102,6 +102,13 @@ def is_shallow(git: Git) -> bool:
     return git.out("rev-parse", "--is-shallow-repository", check=False).strip() == "true"
 
 
+def is_partial_clone(git: Git) -> bool:
+    """A `--filter` clone: blobs it never downloaded are absent, and we never fetch them."""
+    if git.out("config", "--get", "extensions.partialclone", check=False).strip():
+        return True
+    return bool(git.out("config", "--get-regexp", r"^remote\..*\.promisor$", check=False).strip())
+
+
 def resolve_commit(git: Git, rev: str) -> str:
     """A user-supplied revision as a commit sha; never lets it be read as an option."""
     from scanner.errors import UsageError
