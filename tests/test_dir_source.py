@@ -266,3 +266,22 @@ def test_project_passes_its_own_scan() -> None:
     root = Path(__file__).resolve().parent.parent
     proc = run("dir", str(root))
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_config_names_the_baseline_and_ignore_file(tmp_path: Path) -> None:
+    old, new = v2_key(), v2_key()
+    (tmp_path / "a.py").write_text(f"A = '{old}'\n")
+    proc = run("baseline", "create", "-o", str(tmp_path / "known.json"), "dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    (tmp_path / ".mindee-scan.yaml").write_text("baseline: known.json\nallowlist:\n  paths: [known.json]\n")
+    (tmp_path / "b.py").write_text(f"B = '{new}'\n")
+    code, doc = run_json("dir", str(tmp_path), "--show-secrets")
+    assert [f["secret"] for f in doc["findings"]] == [new]
+    assert doc["suppressed"] == 1
+
+
+def test_text_output_gives_the_fingerprint_for_the_ignore_file(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(f"A = '{v2_key()}'\n")
+    code, doc = run_json("dir", str(tmp_path))
+    proc = run("dir", str(tmp_path))
+    assert f"fingerprint: {doc['findings'][0]['fingerprint']}" in proc.stdout

@@ -9,13 +9,16 @@ import os
 import stat
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from scanner.errors import ExitCode, ScanError, UsageError
 from scanner.model import ScanResult
+
+if TYPE_CHECKING:
+    from scanner.config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -111,6 +114,19 @@ def make_output_options(kwargs: dict[str, Any], hook: str | None = None) -> Outp
         remediation_file=kwargs.pop("remediation_file"),
         hook=hook,
     )
+
+
+def with_config_defaults(opts: OutputOptions, config: Config) -> OutputOptions:
+    """`baseline:` and `ignore_file:` in .mindee-scan.yaml apply when the command line does not say otherwise.
+
+    Relative paths are taken from the config file's folder, as users write them next to it.
+    """
+    base = os.path.dirname(config.source) if config.source else ""
+    if opts.baseline is None and config.baseline:
+        opts = replace(opts, baseline=os.path.join(base, config.baseline))
+    if opts.ignore_file is None and config.ignore_file:
+        opts = replace(opts, ignore_file=os.path.join(base, config.ignore_file))
+    return opts
 
 
 def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from scanner.cli.common import config_option, finish, make_output_options, output_options
+from scanner.cli.common import config_option, finish, make_output_options, output_options, with_config_defaults
 
 
 @click.command("dir")
@@ -38,6 +38,7 @@ def dir_command(paths: tuple[str, ...], config_path: str | None, **kwargs: Any) 
     paths = paths or (".",)
     root = paths[0] if len(paths) == 1 and os.path.isdir(paths[0]) else None
     config = load_config(config_path, Path(root) if root else None)
+    opts = with_config_defaults(opts, config)
     if kwargs["exclude"]:
         config = replace(config, exclude=config.exclude + tuple(kwargs["exclude"]))
     if kwargs["follow_symlinks"]:

@@ -53,6 +53,7 @@ def _finding_block(f: Finding, options: RenderOptions) -> list[str]:
     if f.verification.verdict == "unknown" and f.verification.detail:
         lines.append(f"    verification: unknown ({f.verification.detail})")
     lines.append("    " + _c(one_line_advice(f), "yellow", options))
+    lines.append("    " + _c(f"fingerprint: {f.fingerprint}", "dim", options))
     return lines
 
 
