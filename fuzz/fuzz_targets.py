@@ -14,7 +14,7 @@ from collections.abc import Callable
 from scanner.config import Config, parse_config
 from scanner.engine import FindingBuilder, build_detector
 from scanner.errors import ConfigError
-from scanner.filters import is_random_token
+from scanner.filters import is_placeholder, is_random_token
 from scanner.rules import parse_rule_file
 from scanner.sources.diffparse import parse_diff
 from scanner.textio import prepare
@@ -34,7 +34,7 @@ def _key(seed: bytes) -> str:
     rng = random.Random(seed)
     while True:
         body = "".join(rng.choice(_ALNUM) for _ in range(32))
-        if is_random_token(body):
+        if is_random_token(body) and not is_placeholder("md_" + body):
             return "md_" + body
 
 
