@@ -135,8 +135,11 @@ def list_all_objects(git: Git) -> ObjectListing:
     objects = listing.objects
     for raw in proc.stdout:
         kind, sha, size = raw.split()
-        if kind == b"blob" or kind == b"commit":
-            objects.append(GitObject(sha.decode(), kind.decode(), int(size)))
+        # Literal kinds: one shared string each, not one per object (half a million on a big mirror).
+        if kind == b"blob":
+            objects.append(GitObject(sha.decode(), "blob", int(size)))
+        elif kind == b"commit":
+            objects.append(GitObject(sha.decode(), "commit", int(size)))
     proc.wait()
     err = proc.stderr.read().decode("utf-8", "replace").strip()
     if proc.returncode != 0:
@@ -284,10 +287,13 @@ def _ident(raw: bytes) -> tuple[str, str]:
 def introductions(
     git: Git, revs: Sequence[str], exclude: Sequence[str], blobs: set[str], known: set[str] | None = None
 ) -> tuple[list[Introduction], dict[str, CommitMeta], dict[str, str]]:
-    """Where each of `blobs` entered history, oldest first (tree diffs only; merges as combined diffs).
+    """Where each of `blobs` entered history, oldest first (tree diffs only, no content).
 
-    A merge lists only paths whose result differs from every parent: a conflict resolution or an
-    evil merge introduces content there; a clean merge introduces nothing new.
+    Streamed in git's default order (no --reverse or --date-order, which make git hold every commit
+    of a 250,000-commit mirror in memory) and sorted here, for the few wanted blobs only. A merge is
+    diffed against its first parent only (one tree diff, not one per parent) and credited only with
+    blobs no earlier commit introduced: a conflict resolution, not what a clean merge brings along.
+    Also returns blobs the history names that are not in `known` (missing objects), with a path.
     """
     args = [
         "log",
@@ -295,20 +301,20 @@ def introductions(
         "--raw",
         "--no-renames",
         "--no-abbrev",
-        "-c",
+        "--diff-merges=first-parent",
         "--root",
-        "--date-order",
-        "--reverse",
         "-z",
-        "--format=%x01%H%x1f%aN <%aE>%x1f%aI",
+        "--format=%x01%H%x1f%ct%x1f%P%x1f%aN <%aE>%x1f%aI",
         "--stdin",
     ]
     proc = git.popen(*args, config=LOW_MEMORY_CONFIG)
     _send_revs(proc, revs, exclude)
     assert proc.stdout is not None and proc.stderr is not None
-    found: list[Introduction] = []
+    raw_found: list[tuple[int, bool, Introduction]] = []
     metas: dict[str, CommitMeta] = {}
     commit = ""
+    when = 0
+    is_merge = False
     meta: CommitMeta | None = None
     want_path: str | None = None
     absent: dict[str, str] = {}  # blobs the history names but the object store lacks -> a path
@@ -327,15 +333,16 @@ def introductions(
             if want_path is not None:
                 # The path token after a raw line; `want_path` is "" when the blob is not wanted.
                 if want_path:
-                    found.append(Introduction(commit, tok.decode("utf-8", "surrogateescape"), want_path))
+                    path = tok.decode("utf-8", "surrogateescape")
+                    raw_found.append((when, is_merge, Introduction(commit, path, want_path)))
                     if meta is not None:
                         metas[commit] = meta
                 want_path = None
                 continue
             tok = tok.lstrip(b"\n")
             if tok.startswith(b"\x01"):
-                sha, author, date = tok[1:].decode("utf-8", "replace").split("\x1f")
-                commit, meta = sha, CommitMeta(author, date)
+                sha, ct, parents, author, date = tok[1:].decode("utf-8", "replace").split("\x1f")
+                commit, when, is_merge, meta = sha, int(ct or 0), " " in parents, CommitMeta(author, date)
             elif tok.startswith(b":"):
                 fields = tok.lstrip(b":").split(b" ")
                 new_sha = fields[-2].decode()
@@ -348,6 +355,16 @@ def introductions(
                 want_path = new_sha if wanted else ""
     proc.wait()
     proc.stderr.read()
+    # git's default order is newest first; stable sort keeps parents before children on equal times.
+    raw_found.reverse()
+    raw_found.sort(key=lambda item: item[0])
+    found: list[Introduction] = []
+    seen: set[str] = set()
+    for _, merge, intro in raw_found:
+        if merge and intro.blob in seen:
+            continue
+        seen.add(intro.blob)
+        found.append(intro)
     return found, metas, absent
 
 
