@@ -209,7 +209,8 @@ def test_reports_from_the_store(fleet: Fleet, audited: tuple[Path, Any], tmp_pat
 # -- incremental re-runs ------------------------------------------------------------------------------------
 
 
-def test_rerun_skips_unchanged_and_scans_only_new_objects(fleet: Fleet, tmp_path: Path) -> None:
+def test_rerun_skips_unchanged_and_scans_only_new_objects(tmp_path: Path) -> None:
+    fleet = build_fleet(tmp_path / "own-fleet")  # this test moves a repository: not the shared fleet
     db, cache = tmp_path / "inc.db", tmp_path / "cache"
     first, snap1 = _audit(fleet, db, cache, jobs=1)
     assert first.by_status == {"full": 10, "error": 2}
@@ -223,46 +224,43 @@ def test_rerun_skips_unchanged_and_scans_only_new_objects(fleet: Fleet, tmp_path
     repo = fleet.repos["app-00"]
     old_tip = git(repo, "rev-parse", "HEAD")
     new_key = v2_key()
+    git(repo, "rm", "-q", "config/.env")
+    commit_file(repo, "new/.env", f"MINDEE_API_KEY={new_key}\n", "new key, old one removed")
+    third, _ = _audit(fleet, db, cache, jobs=1)
+    assert third.by_status == {"unchanged": 9, "incremental": 1, "error": 2}
+    store = Store.open(str(db), create=False)
     try:
-        git(repo, "rm", "-q", "config/.env")
-        commit_file(repo, "new/.env", f"MINDEE_API_KEY={new_key}\n", "new key, old one removed")
-        third, _ = _audit(fleet, db, cache, jobs=1)
-        assert third.by_status == {"unchanged": 9, "incremental": 1, "error": 2}
-        store = Store.open(str(db), create=False)
-        try:
-            status, excluded, found, objects = store.conn.execute(
-                "SELECT s.status, s.excluded_revs, s.findings, s.objects_scanned FROM scans s"
-                " JOIN repositories r ON r.id = s.repo_id WHERE r.key = ? ORDER BY s.id DESC LIMIT 1",
-                (os.path.realpath(repo),),
-            ).fetchone()
-            full_objects = store.conn.execute(
-                "SELECT s.objects_scanned FROM scans s JOIN repositories r ON r.id = s.repo_id"
-                " WHERE r.key = ? AND s.status = 'full'",
-                (os.path.realpath(repo),),
-            ).fetchone()[0]
-            findings = {f.secret_hash: f for f in load_findings(store, Filters(repo=os.path.realpath(repo)))}
-        finally:
-            store.close()
-        assert status == "incremental" and json.loads(excluded) == [old_tip]
-        assert found == 1, "only the new objects were scanned: the old key's blob was not re-read"
-        assert 0 < objects < full_objects + 3
-        assert set(findings) == {_hash(new_key), _hash(fleet.keys["A"])}
-        a_in_app00 = [o for o in findings[_hash(fleet.keys["A"])].occurrences if o.repo == os.path.realpath(repo)]
-        assert len(a_in_app00) == 1, "no duplicate occurrence after the incremental scan"
-        store = Store.open(str(db), create=False)
-        try:
-            at_head = dict(
-                store.conn.execute(
-                    "SELECT s.secret_hash, x.present_at_head FROM repo_secrets x JOIN secrets s ON s.id = x.secret_id"
-                    " JOIN repositories r ON r.id = x.repo_id WHERE r.key = ?",
-                    (os.path.realpath(repo),),
-                ).fetchall()
-            )
-        finally:
-            store.close()
-        assert at_head == {_hash(fleet.keys["A"]): 0, _hash(new_key): 1}, "HEAD state refreshed by the re-run"
+        status, excluded, found, objects = store.conn.execute(
+            "SELECT s.status, s.excluded_revs, s.findings, s.objects_scanned FROM scans s"
+            " JOIN repositories r ON r.id = s.repo_id WHERE r.key = ? ORDER BY s.id DESC LIMIT 1",
+            (os.path.realpath(repo),),
+        ).fetchone()
+        full_objects = store.conn.execute(
+            "SELECT s.objects_scanned FROM scans s JOIN repositories r ON r.id = s.repo_id"
+            " WHERE r.key = ? AND s.status = 'full'",
+            (os.path.realpath(repo),),
+        ).fetchone()[0]
+        findings = {f.secret_hash: f for f in load_findings(store, Filters(repo=os.path.realpath(repo)))}
     finally:
-        git(repo, "reset", "-q", "--hard", old_tip)
+        store.close()
+    assert status == "incremental" and json.loads(excluded) == [old_tip]
+    assert found == 1, "only the new objects were scanned: the old key's blob was not re-read"
+    assert 0 < objects < full_objects + 3
+    assert set(findings) == {_hash(new_key), _hash(fleet.keys["A"])}
+    a_in_app00 = [o for o in findings[_hash(fleet.keys["A"])].occurrences if o.repo == os.path.realpath(repo)]
+    assert len(a_in_app00) == 1, "no duplicate occurrence after the incremental scan"
+    store = Store.open(str(db), create=False)
+    try:
+        at_head = dict(
+            store.conn.execute(
+                "SELECT s.secret_hash, x.present_at_head FROM repo_secrets x JOIN secrets s ON s.id = x.secret_id"
+                " JOIN repositories r ON r.id = x.repo_id WHERE r.key = ?",
+                (os.path.realpath(repo),),
+            ).fetchall()
+        )
+    finally:
+        store.close()
+    assert at_head == {_hash(fleet.keys["A"]): 0, _hash(new_key): 1}, "HEAD state refreshed by the re-run"
 
 
 # -- triage and re-verification ------------------------------------------------------------------------------

@@ -15,8 +15,6 @@ from typing import Any
 from tests.gitutil import commit_file, git, init_repo
 from tests.keys import v2_key
 
-LISTED_BARE = False
-
 
 @dataclass
 class Fleet:
@@ -100,7 +98,7 @@ def build_fleet(root: Path) -> Fleet:
     work = init_repo(root / "work" / "svc-09")
     commit_file(work, "svc.env", _env_line(keys["F"]) + _env_line(keys["A"]), "svc", date="2019-07-01T10:00:00+00:00")
     bare = root / "bare" / "svc-09.git"
-    git(root, "clone", "-q", *(["--bare"] if LISTED_BARE else []), str(work), str(bare))
+    git(root, "clone", "-q", "--bare", str(work), str(bare))
     fleet.repos["svc-09"] = bare
 
     work = init_repo(root / "work" / "svc-10")
