@@ -473,7 +473,7 @@ def test_clone_urls_are_mirrored_into_the_default_cache(fleet: Fleet, tmp_path: 
     (mirror,) = (tmp_path / "xdg-cache" / "mindee-scan" / "mirrors").iterdir()
     assert mirror.name.startswith("svc-10.git-")
     assert git(mirror, "config", "remote.origin.mirror") == "true"
-    assert not [p for p in mirror.iterdir() if p.name != ".git"], "nothing is ever checked out"
+    assert git(mirror, "rev-parse", "--is-bare-repository") == "true", "nothing is ever checked out"
     assert "unchanged" in proc.stderr
 
 

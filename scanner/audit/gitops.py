@@ -91,28 +91,21 @@ def default_cache_dir() -> str:
 
 
 def mirror(url: str, cache_dir: str | None) -> str:
-    """Mirror-clone `url` into the cache, or fetch it if already there; return the repository path.
-
-    The mirror (every ref, `+refs/*:refs/*`) lives in `<cache>/<name>/.git` with core.bare=false and no
-    checkout: scanners that want a work tree accept it, and nothing from the remote is ever checked out.
-    """
+    """Mirror-clone `url` (bare, every ref) into the cache, or fetch it if already there; return its path."""
     # Resolved where the clone happens: a Dask worker's home is not the client's.
     cache_dir = cache_dir or default_cache_dir()
     os.makedirs(cache_dir, mode=0o700, exist_ok=True)
     target = cache_path(url, cache_dir)
     if os.path.isdir(target):
         try:
-            # --update-head-ok: the mirror refspec also updates the branch HEAD names (nothing is checked out).
-            _remote_git(target).run(*_CLONE_CONFIG, "fetch", "--prune", "--quiet", "--update-head-ok", "origin")
+            _remote_git(target).run(*_CLONE_CONFIG, "fetch", "--prune", "--quiet", "origin")
         except SourceError as exc:
             raise SourceError(f"cannot fetch {url}: {git_cause(str(exc), keep_prefix=False)}") from None
         return target
     # Clone into a temporary sibling and rename: a killed clone never leaves a half mirror in the cache.
     tmp = tempfile.mkdtemp(prefix=".clone-", dir=cache_dir)
     try:
-        git_dir = os.path.join(tmp, ".git")
-        _remote_git(cache_dir).run(*_CLONE_CONFIG, "clone", "--mirror", "--quiet", "--no-hardlinks", "--", url, git_dir)
-        Git(git_dir).run("config", "core.bare", "false")
+        _remote_git(cache_dir).run(*_CLONE_CONFIG, "clone", "--mirror", "--quiet", "--no-hardlinks", "--", url, tmp)
         os.replace(tmp, target)
     except SourceError as exc:
         raise SourceError(f"cannot clone {url}: {git_cause(str(exc), keep_prefix=False)}") from None
