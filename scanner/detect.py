@@ -6,7 +6,6 @@ rule's Python regex then runs only in small windows around those hits.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 from collections.abc import Iterable, Sequence
@@ -33,6 +32,8 @@ _BASE64_FRAGMENTS = (
     b"TWluZGVl", b"NaW5kZW",
 )  # fmt: skip
 _B64_RUN = re.compile(rb"[A-Za-z0-9+/_-]{16,}={0,2}")
+_PRINTABLE = bytes(b for b in range(256) if 32 <= b < 127 or b in (9, 10, 13))
+_URLSAFE_TO_STD = bytes.maketrans(b"-_", b"+/")
 _MAX_DECODE_DEPTH = 3
 _MAX_DECODED_BLOB = 1 << 20
 _DECODE_CONTEXT = 4096  # bytes of the line kept on each side of a decoded value
@@ -282,16 +283,18 @@ def _b64decode_text(blob: bytes) -> bytes | None:
     if len(blob) % 4 == 1:
         blob = blob[:-1]
     padded = blob + b"=" * (-len(blob) % 4)
+    # The run holds only base64 alphabet characters (see _B64_RUN), so binascii directly is what
+    # b64decode(validate=True) / urlsafe_b64decode compute, without their per-call regex and copies.
     try:
         if b"-" in blob or b"_" in blob:
-            decoded = base64.urlsafe_b64decode(padded)
+            decoded = binascii.a2b_base64(padded.translate(_URLSAFE_TO_STD))
         else:
-            decoded = base64.b64decode(padded, validate=True)
+            decoded = binascii.a2b_base64(padded)
     except (binascii.Error, ValueError):
         return None
     if not decoded:
         return None
-    printable = sum(1 for b in decoded if 32 <= b < 127 or b in (9, 10, 13))
+    printable = len(decoded) - len(decoded.translate(None, _PRINTABLE))  # C speed: this runs per base64 run
     if printable < 0.85 * len(decoded):
         return None
     return decoded
