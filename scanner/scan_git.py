@@ -377,9 +377,10 @@ def _provenance(
 
     at_head: set[tuple[str, str]] = set()
     paths: dict[str, str] = {o.sha: o.path for o, _ in unread if o.path}
+    graph: dict[str, str] = {}
     if part.blob_hits or (unread and len(revs) and part.commits <= _PATH_LOOKUP_MAX_COMMITS):
         wanted = set(part.blob_hits) | {o.sha for o, _ in unread}
-        intros, metas, absent = gh.introductions(git, revs, exclude, wanted, known)
+        intros, metas, absent = gh.introductions(git, revs, exclude, wanted, known, graph)
         for sha, path in absent.items():
             # The whole-history listing reads the object store; the history names these and it lacks them.
             stats.skip(f"{path} ({sha[:12]})", "missing object")
@@ -415,12 +416,15 @@ def _provenance(
             add(_Place(commit, gh.MESSAGE_PATH, f, meta.author, meta.date))
 
     skip_paths = PathMatcher(options.config.allow_paths + options.config.exclude)
-    ref_cache: dict[str, list[str]] = {}
-    out: list[Finding] = []
+    kept_places: list[tuple[tuple[str, str], list[_Place]]] = []
     for key in order:
         kept = [p for p in places[key] if p.path == gh.MESSAGE_PATH or not skip_paths.matches(p.path)]
-        if not kept:
-            continue
+        if kept:
+            kept_places.append((key, kept))
+    targets = [p.commit for _, kept in kept_places for p in kept if p.commit]
+    reach_of = _reaching(git, graph, refs, targets)
+    out: list[Finding] = []
+    for key, kept in kept_places:
         first = kept[0]
         occurrences = tuple(
             dict.fromkeys(
@@ -429,9 +433,7 @@ def _provenance(
         )
         reach: set[str] = set()
         for commit in dict.fromkeys(p.commit for p in kept if p.commit):
-            if commit not in ref_cache and len(ref_cache) < _MAX_REF_LOOKUPS:
-                ref_cache[commit] = gh.refs_containing(git, commit)
-            reach.update(ref_cache.get(commit, ()))
+            reach.update(reach_of.get(commit, ()))
         out.append(
             first.finding.with_changes(
                 path=first.path,
@@ -444,6 +446,18 @@ def _provenance(
             )
         )
     return out
+
+
+def _reaching(git: Git, graph: dict[str, str], refs: dict[str, str], targets: list[str]) -> dict[str, set[str]]:
+    """target commit -> refs reaching it: from the commit graph the provenance pass already read, or,
+    without one, by asking git a bounded number of times."""
+    if not targets:
+        return {}
+    commits = list(dict.fromkeys(targets))
+    if graph and all(c in graph for c in commits):
+        return gh.reaching_refs(graph, {k: v for k, v in refs.items() if k != "HEAD"}, commits)
+    # Commit messages without a provenance pass, or a limited scan: ask git, a bounded number of times.
+    return {c: set(gh.refs_containing(git, c)) for c in commits[:_MAX_REF_LOOKUPS]}
 
 
 # --- staged (pre-commit) -----------------------------------------------------------------------
