@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +53,8 @@ def write_cache(name: str, data: bytes) -> None:
     directory = cache_dir()
     if directory is None:
         return
+    import tempfile  # only a cold start writes: keep it off the warm path
+
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
@@ -102,7 +103,8 @@ def default_rules() -> list[Rule]:
 def _rules_from_json(data: bytes) -> list[Rule] | None:
     try:
         docs = json.loads(data, object_hook=_decode)
-        return [parse_rule(raw, source) for source, doc in docs for raw in doc["rules"]]
+        # Checked for backtracking risk when the cache was written (cold path: load_rule_files).
+        return [parse_rule(raw, source, check_risk=False) for source, doc in docs for raw in doc["rules"]]
     except Exception:  # a corrupt or foreign cache file: rebuild it from the rule files
         return None
 

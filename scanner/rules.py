@@ -158,7 +158,7 @@ _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)[+*{]"
 
 
 def compile_regex(
-    pattern: Any, source: str, line: int, rid: str | None, what: str = "regex"
+    pattern: Any, source: str, line: int, rid: str | None, what: str = "regex", check_risk: bool = True
 ) -> re.Pattern[bytes]:
     if not isinstance(pattern, str) or not pattern:
         raise _err(source, line, rid, f"{what} must be a non-empty string")
@@ -170,6 +170,8 @@ def compile_regex(
         compiled = re.compile(pattern.encode("utf-8"))
     except re.error as exc:
         raise _err(source, line, rid, f"{what} does not compile: {exc}") from None
+    if not check_risk:
+        return compiled
     from scanner.regex_safety import backtracking_risk
 
     risk = backtracking_risk(pattern)
@@ -187,8 +189,12 @@ def _compile_str(pattern: Any, source: str, line: int, rid: str | None, what: st
         raise _err(source, line, rid, f"{what} does not compile: {exc}") from None
 
 
-def parse_rule(raw: Any, source: str) -> Rule:
-    """Validate one rule mapping; every problem names the file, line and rule."""
+def parse_rule(raw: Any, source: str, check_risk: bool = True) -> Rule:
+    """Validate one rule mapping; every problem names the file, line and rule.
+
+    `check_risk=False` only for rules read back from the start-up cache, which were checked when it was
+    written: the backtracking analysis re-parses every pattern (half a pre-commit hook's CPU time).
+    """
     line = line_of(raw)
     if not isinstance(raw, Mapping):
         raise _err(source, line, None, "each rule must be a mapping")
@@ -204,7 +210,7 @@ def parse_rule(raw: Any, source: str) -> Rule:
     description = raw["description"]
     if not isinstance(description, str):
         raise _err(source, line, rid, "description must be a string")
-    regex = compile_regex(raw["regex"], source, line, rid)
+    regex = compile_regex(raw["regex"], source, line, rid, check_risk=check_risk)
 
     secret_group: int | str
     if "secret_group" in raw:
@@ -263,7 +269,7 @@ def parse_rule(raw: Any, source: str) -> Rule:
         raise _err(source, line, rid, "verifier must be mindee-v1 or mindee-v2 (or absent)")
 
     context = tuple(
-        compile_regex(p, source, line, rid, "context regex")
+        compile_regex(p, source, line, rid, "context regex", check_risk=check_risk)
         for p in _str_list(raw.get("context"), "context", source, line, rid)
     )
 
