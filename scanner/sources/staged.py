@@ -50,6 +50,10 @@ def repo_info(git: Git) -> RepoInfo:
     """One git call for what the hook needs to know about the repository it runs in."""
     from scanner.errors import SourceError
 
+    here = os.path.abspath(git.repo)
+    if "GIT_DIR" not in git.env and os.path.isdir(os.path.join(here, ".git", "objects")):
+        # Hooks run at the top of the work tree: no need to spend a git process to learn that.
+        return RepoInfo(top=here, git_dir=os.path.join(here, ".git"))
     proc = git.run("rev-parse", "--absolute-git-dir", "--show-toplevel", check=False)
     if proc.returncode != 0:
         raise SourceError(f"not inside a git repository: {proc.stderr.decode('utf-8', 'replace').strip()}")
