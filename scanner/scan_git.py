@@ -108,6 +108,10 @@ def scan_repository(options: GitScanOptions) -> ScanResult:
     stats.merge(part.stats)
     unread.extend(part.unread)
     known = {o.sha for o in listing.objects if o.kind == "blob"} if whole else None
+    # Half a million object records are not needed any more: free them before the provenance pass,
+    # which builds the commit graph (peak memory is the sum of the two otherwise).
+    listing.objects.clear()
+    work.clear()
     findings = _provenance(git, options, revs, exclude, refs, part, unread, stats, known)
     stats.duration_s = time.perf_counter() - started
     stats.extra.update(
