@@ -40,8 +40,13 @@ class Prefilter:
             self._db = _compile_hyperscan(self.triggers)
         # Fallback: literal keywords (Hyperscan-only patterns fall back to their owner's literals), each
         # optionally confirmed by an anchored match of the pattern at the hit.
+        by_owner: dict[str, list[Trigger]] = {}
+        for t in self.triggers:
+            if t.literal:
+                by_owner.setdefault(t.owner, []).append(t)
+        confirm = {owner: _confirmer(ts) for owner, ts in by_owner.items()}
         self._literals = [
-            (t.owner, t.literal if t.case_sensitive else t.literal.lower(), t.case_sensitive, _confirmer(t))
+            (t.owner, t.literal if t.case_sensitive else t.literal.lower(), t.case_sensitive, confirm[t.owner])
             for t in self.triggers
             if t.literal
         ]
@@ -97,46 +102,81 @@ class Prefilter:
         return hits
 
 
-def _confirmer(t: Trigger) -> re.Pattern[bytes] | None:
-    """The trigger's pattern as a Python regex, when it starts with the literal (else no confirmation)."""
-    if t.pattern is None or t.literal is None:
+def _confirmer(triggers: Sequence[Trigger]) -> re.Pattern[bytes] | None:
+    """One owner's pattern as a Python regex, when every match of it starts where a literal is found.
+
+    Confirming may only drop hits, never a real match: each way the pattern can begin (`md_...`, or
+    each branch of `(key|secret|passw(or)?d)...`) must open with one of the owner's literals, compared
+    caselessly where the literal search is caseless. Otherwise the hits are not confirmed.
+    """
+    patterns = {t.pattern for t in triggers}
+    if len(patterns) != 1 or None in patterns:
         return None
-    text = t.pattern
+    pattern = next(iter(patterns))
+    assert pattern is not None
     flags = 0
-    if text.startswith(b"(?i)"):
-        text, flags = text[4:], re.IGNORECASE
-    literal = t.literal
-    if re.escape(literal) != literal:
+    if pattern.startswith(b"(?i)"):
+        pattern, flags = pattern[4:], re.IGNORECASE
+    prefixes = _literal_prefixes(pattern, flags)
+    if not prefixes:
         return None
-    # Confirming may only drop hits, never a real match: every match of the pattern must start with
-    # text the literal search finds, so the pattern must open with the literal's characters as plain
-    # literals (not `mindee?`, not `mindee|other`), compared caselessly where either side is caseless.
-    if t.case_sensitive and flags:
-        return None
-    if not _opens_with(text, flags, literal, caseless=flags != 0 or not t.case_sensitive):
-        return None
+    for prefix in prefixes:
+        if not any(_covers(t, prefix, flags) for t in triggers):
+            return None
     try:
-        return re.compile(text, flags)
+        return re.compile(pattern, flags)
     except re.error:
         return None
 
 
-def _opens_with(pattern: bytes, flags: int, literal: bytes, caseless: bool) -> bool:
+def _covers(t: Trigger, prefix: bytes, flags: int) -> bool:
+    """Does a search for t.literal find every place where a match can begin with `prefix`?"""
+    literal = t.literal or b""
+    if not literal:
+        return False
+    if t.case_sensitive:
+        return not flags and prefix.startswith(literal)
+    return prefix.lower().startswith(literal.lower())
+
+
+def _literal_prefixes(pattern: bytes, flags: int) -> list[bytes] | None:
+    """The literal text every match opens with, one per top-level branch; None when unknown."""
     parser = getattr(re, "_parser", None)  # the stdlib's regex parser (sre_parse before 3.11)
     if parser is None:
-        return False
+        return None
     try:
-        head = list(parser.parse(pattern, flags))[: len(literal)]
-    except (re.error, TypeError, ValueError):
-        return False
-    if len(head) < len(literal):
-        return False
-    for (op, value), char in zip(head, literal, strict=True):
-        if op is not parser.LITERAL:
-            return False
-        if value != char and not (caseless and bytes([value]).lower() == bytes([char]).lower()):
-            return False
-    return True
+        tree = list(parser.parse(pattern, flags))
+    except (re.error, TypeError, ValueError, OverflowError):
+        return None
+    return _prefixes_of(parser, tree, depth=0)
+
+
+def _prefixes_of(parser: Any, items: list[Any], depth: int) -> list[bytes] | None:
+    if not items or depth > 8:
+        return None
+    op, value = items[0]
+    if op is parser.LITERAL:
+        out = bytearray()
+        i = 0
+        while i < len(items) and items[i][0] is parser.LITERAL:
+            out.append(items[i][1])
+            i += 1
+        # The parser factors common prefixes out of branches: (AKIA|ASIA) is A, then (KIA|SIA).
+        rest = _prefixes_of(parser, items[i:], depth + 1) if i < len(items) else None
+        return [bytes(out) + r for r in rest] if rest else [bytes(out)]
+    if op is parser.SUBPATTERN:
+        if value[1] or value[2]:  # (?i:...) or (?-i:...) inside: case rules differ, do not guess
+            return None
+        return _prefixes_of(parser, list(value[-1]), depth + 1)
+    if op is parser.BRANCH:
+        found: list[bytes] = []
+        for alternative in value[1]:
+            sub = _prefixes_of(parser, list(alternative), depth + 1)
+            if sub is None:
+                return None
+            found.extend(sub)
+        return found
+    return None
 
 
 def _ignore(pid: int, start: int, end: int, flags: int, context: object) -> None:

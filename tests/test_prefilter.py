@@ -66,4 +66,22 @@ def test_confirmation_never_drops_a_real_match(
     literal: bytes, pattern: bytes, case_sensitive: bool, confirms: bool
 ) -> None:
     trigger = Trigger("x", literal=literal, pattern=pattern, case_sensitive=case_sensitive)
-    assert (_confirmer(trigger) is not None) is confirms
+    assert (_confirmer([trigger]) is not None) is confirms
+
+
+@pytest.mark.parametrize(
+    ("literals", "pattern", "confirms"),
+    [
+        ((b"key", b"secret", b"passw", b"credential"), rb"(?i)(key|secret|passw(or)?d|credentials?)\s*=", True),
+        ((b"key", b"secret"), rb"(?i)(key|secret|token)\s*=", False),  # `token...` has no literal
+        ((b"aws", b"secretaccesskey"), rb"(?i)(aws.{0,20}secret|secret.?access)", False),  # `secret-access`
+        ((b"xoxb-", b"xapp-"), rb"(xox[bp]|xapp)-", False),  # `xoxp-` opens with a class, not `xoxb-`
+        ((b"akia", b"asia"), rb"(AKIA|ASIA)[A-Z2-7]{16}", True),
+        ((b"key",), rb"(?i)(?-i:KEY)x", False),  # inline flags inside a group: not analysed
+    ],
+)
+def test_confirmation_with_branches_needs_a_literal_per_branch(
+    literals: tuple[bytes, ...], pattern: bytes, confirms: bool
+) -> None:
+    triggers = [Trigger("x", literal=lit, pattern=pattern) for lit in literals]
+    assert (_confirmer(triggers) is not None) is confirms
