@@ -31,7 +31,7 @@ from tests.keys import ALNUM, B64URL
 
 pytestmark = pytest.mark.timeout(300)
 
-_EXAMPLES = int(os.environ.get("MINDEE_SCAN_FUZZ_EXAMPLES", "150"))
+_EXAMPLES = int(os.environ.get("MINDEE_SCAN_FUZZ_EXAMPLES", "100"))
 FUZZ = settings(
     max_examples=_EXAMPLES,
     deadline=None,  # a loaded CI machine must not turn slowness into flakiness; the timeout bounds it

@@ -222,7 +222,7 @@ def test_hostile_file_names_in_every_format(tmp_path: Path, fmt: str) -> None:
     body = out.read_bytes().decode("utf-8")  # valid UTF-8 whatever the names were
     assert key not in body
     if fmt == "text":
-        heads = [line for line in body.splitlines() if "mindee-api-key" in line]
+        heads = [line for line in body.splitlines() if "  mindee-api-key  " in line]
         assert len(heads) == len(HOSTILE_NAMES), body  # a newline in a name cannot forge a line
         assert "\x1b" not in body  # nor an escape sequence drive the terminal
         assert "new\\nline.env:1:3" in body

