@@ -207,12 +207,12 @@ def _scan_share(index: int) -> _ShareResult:
             counter[0], counter[1] = done_objects, done_bytes
         if obj.kind == "commit":
             out.commits += 1
-            meta, message = gh.parse_commit(data)
+            message = gh.commit_message(data)
             if not message:
                 continue
             found, _ = builder.from_bytes(message, gh.MESSAGE_PATH)
             if found:
-                out.message_hits[obj.sha] = (found, meta)
+                out.message_hits[obj.sha] = (found, gh.commit_meta(data))
             continue
         stats.files_scanned += 1
         stats.bytes_scanned += len(data)

@@ -261,16 +261,19 @@ def _feed(stdin: object, objects: Sequence[GitObject]) -> None:
         pass  # the reader saw git die and reports it
 
 
-def parse_commit(data: bytes) -> tuple[CommitMeta, bytes]:
-    """(author, message): findings in a message are located by line within the message."""
-    head, sep, message = data.partition(b"\n\n")
-    author = ""
-    date = ""
+def commit_message(data: bytes) -> bytes:
+    """The message of a raw commit object (headers end at the first blank line)."""
+    _, sep, message = data.partition(b"\n\n")
+    return message if sep else b""
+
+
+def commit_meta(data: bytes) -> CommitMeta:
+    """Author and ISO date of a raw commit object; parsed only for commits with findings."""
+    head = data.partition(b"\n\n")[0]
     for line in head.split(b"\n"):
         if line.startswith(b"author "):
-            author, date = _ident(line[7:])
-            break
-    return CommitMeta(author, date), message if sep else b""
+            return CommitMeta(*_ident(line[7:]))
+    return CommitMeta("", "")
 
 
 def _ident(raw: bytes) -> tuple[str, str]:
