@@ -43,6 +43,14 @@ def mask_encoded(text: str, encoding: str | None) -> str:
     return _ENCODED_RUN.sub(f"<{encoding} value redacted>", text)
 
 
+_KEY_SHAPES = re.compile(r"md_[A-Za-z0-9_\-]{32,43}|(?<![0-9A-Fa-f])[0-9a-f]{32}(?![0-9A-Fa-f])")
+
+
+def mask_keys(text: str) -> str:
+    """Redact anything shaped like a Mindee key in free text (error messages), where no finding says where."""
+    return _KEY_SHAPES.sub(lambda m: redact(m.group(0)), text)
+
+
 def redact(secret: str) -> str:
     """Show enough to recognise a key (prefix and tail), never enough to use it."""
     if len(secret) <= 8:

@@ -194,3 +194,14 @@ def test_remediation_file_holds_keys_but_is_private(tmp_path: Path) -> None:
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert keys[0].encode() in target.read_bytes()
     _assert_absent(keys, {"stdout+stderr": out, **sb.left_behind()})
+
+
+def test_error_messages_do_not_echo_a_key(tmp_path: Path) -> None:
+    """A config (possibly from an untrusted repository) that quotes a key in a bad value."""
+    key, legacy = v2_key(), v1_key()
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"rules:\n  disable: [{key}, {legacy}]\n")
+    proc = subprocess.run([*cli_path(), "dir", str(tmp_path), "--config", str(cfg)], capture_output=True)
+    assert proc.returncode == 2
+    assert b"cannot disable unknown rule" in proc.stderr
+    _assert_absent([key, legacy], {"stderr": proc.stderr, "stdout": proc.stdout})

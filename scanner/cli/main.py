@@ -94,7 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result: Any = cli.main(args=argv, prog_name="mindee-scan", standalone_mode=False)
     except ScanError as exc:
-        _safe_echo(f"mindee-scan: error: {exc}")
+        from scanner.model import mask_keys
+
+        # Error messages quote config values and git's words; neither may carry a key into CI logs.
+        _safe_echo(f"mindee-scan: error: {mask_keys(str(exc))}")
         return int(exc.exit_code)
     except click.exceptions.Abort:
         _safe_echo("mindee-scan: interrupted")
