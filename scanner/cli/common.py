@@ -168,11 +168,15 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
     if opts.output:
         write_private(opts.output, text)
         if opts.fmt != "text" and not opts.quiet:
-            from scanner.report import text as text_report
+            # The report went to a file: CI logs still get one line saying what it holds.
+            from scanner.report.text import summary_line
 
-            summary = text_report.render(result, RenderOptions(quiet=True, color=False))
-            if summary:
-                click.echo(summary, nl=False, err=True)
+            mindee = sum(1 for f in result.findings if f.is_mindee)
+            click.echo(
+                f"{len(result.findings)} finding(s), {mindee} Mindee key(s); {opts.fmt} report written to "
+                f"{opts.output}; {summary_line(result)}",
+                err=True,
+            )
     elif text:
         click.echo(text, nl=False)
     if result.failed:

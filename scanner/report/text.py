@@ -57,7 +57,8 @@ def _finding_block(f: Finding, options: RenderOptions) -> list[str]:
     return lines
 
 
-def _summary(result: ScanResult) -> str:
+def summary_line(result: ScanResult) -> str:
+    """What was scanned and skipped, in one line (also printed when a report goes to a file)."""
     s = result.stats
     mb = s.bytes_scanned / (1024 * 1024)
     parts = [f"scanned {s.files_scanned} file(s), {mb:.1f} MB in {s.duration_s:.2f}s"]
@@ -101,7 +102,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         for path, reason in result.stats.skipped:
             lines.append(f"skipped: {_printable(path)}: {_printable(reason)}")
     if findings or not options.quiet or result.stats.errors:
-        lines.append(_c(_summary(result), "dim", options))
+        lines.append(_c(summary_line(result), "dim", options))
     return "\n".join(lines) + ("\n" if lines else "")
 
 
