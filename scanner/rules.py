@@ -154,7 +154,8 @@ def _str_list(value: Any, what: str, source: str, line: int, rid: str | None) ->
 
 
 # Nested unbounded quantifiers such as (a+)+ or (\w*)* backtrack exponentially in Python's engine.
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)[+*{]")
+# A possessive inner repeat (`[ \t]*+`) cannot backtrack, so it does not count (see scanner/regex_safety.py).
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*(?<![*+?}])[+*](?!\+)(?:[^()\\]|\\.)*\)[+*{]")
 
 
 def compile_regex(
