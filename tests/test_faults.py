@@ -116,7 +116,7 @@ def test_broken_pipe_exits_quietly(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
     assert "Exception ignored" not in proc.stderr, proc.stderr
     rc = int(proc.stderr.strip().rsplit("rc=", 1)[1])
-    assert rc in (0, 1, 141), rc
+    assert rc == 1, f"findings were made, so the exit code says so even when the reader left: {rc}"
 
 
 def test_closed_stdout_is_not_a_crash(tmp_path: Path) -> None:

@@ -178,7 +178,13 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
                 err=True,
             )
     elif text:
-        click.echo(text, nl=False)
+        try:
+            click.echo(text, nl=False)
+        except BrokenPipeError:
+            # `| head` closed the pipe: stop writing quietly, but keep the exit code honest.
+            from scanner.cli.main import quiet_broken_pipe
+
+            quiet_broken_pipe()
     if result.failed:
         return int(ExitCode.ERROR)
     return int(ExitCode.FINDINGS if result.findings else ExitCode.CLEAN)

@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         _safe_echo("mindee-scan: interrupted")
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
-        _quiet_broken_pipe()
+        quiet_broken_pipe()
         return int(ExitCode.CLEAN)
     if isinstance(result, int):
         return result
@@ -121,7 +121,7 @@ def _safe_echo(message: str) -> None:
         click.echo(message, err=True)
 
 
-def _quiet_broken_pipe() -> None:
+def quiet_broken_pipe() -> None:
     """After `| head` closes the pipe, silence the interpreter's flush of stdout at exit."""
     import os
 
