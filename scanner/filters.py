@@ -33,9 +33,30 @@ _ABBREVIATIONS = frozenset(
     (  # noqa: SIM905 - a word list reads better as prose
         "html xml pdf css scss sql url csv cmd std src dst msg ctx pkg jpg png svg gif http https rgb dpi pwd "
         "ssh tcp udp dns utf md nbr cnt lst btn nxt prv txt ttl pct qty sdk cli jwt ocr cfg mgr srv dlg wnd "
-        "bg fg px rx tx ms fn xhr dom rtl ltr thm nvm npm"
+        "bg fg px rx tx ms fn xhr dom rtl ltr thm nvm npm htm"
     ).split()
 )
+# Letter pairs of English words, from the identifiers and prose of the CPython standard library
+# (the 438 pairs that make up 99% of pair occurrences): names are made of them, random bodies are not.
+_COMMON_BIGRAMS = frozenset(
+    (  # noqa: SIM905
+        "aa ab ac ad af ag ah ai ak al am an ap ar as at au av aw ax ay az ba bb bc bd be bf bi bj bl bm "
+        "bn bo bp br bs bt bu by ca cb cc cd ce cf cg ch ci ck cl cm cn co cp cr cs ct cu cv cw cy da db "
+        "dc dd de df dg di dj dl dm dn do dp dr ds dt du dv dx dy ea eb ec ed ee ef eg eh ei ek el em en "
+        "eo ep eq er es et eu ev ew ex ey ez fa fc fd fe ff fg fi fl fm fn fo fp fr fs ft fu fy ga gc gd "
+        "ge gf gg gh gi gl gm gn go gp gr gs gt gu gv ha hd he hi hl hm hn ho hp hr hs ht hu hy ia ib ic "
+        "id ie if ig ii ik il im in io ip iq ir is it iv ix iz ja je jo ju ka kd ke kg ki kl kn ko ks kt "
+        "ku kw la lb lc ld le lf lg li ll lm ln lo lp lr ls lt lu lv ly ma mb mc md me mf mi mk ml mm mn "
+        "mo mp mr ms mt mu my na nb nc nd ne nf ng nh ni nj nk nl nm nn no np nr ns nt nu nv nw ny oa ob "
+        "oc od oe of og oi oj ok ol om on oo op or os ot ou ov ow ox oy pa pc pd pe pf pg ph pi pk pl pm "
+        "pn po pp pr ps pt pu pw py ql qr qu ra rb rc rd re rf rg rh ri rk rl rm rn ro rp rr rs rt ru rv "
+        "rw ry sa sb sc sd se sf sg sh si sk sl sm sn so sp sq sr ss st su sv sw sy ta tb tc td te tf tg "
+        "th ti tl tm tn to tp tr ts tt tu tv tw tx ty tz ua ub uc ud ue uf ug ui ul um un uo up ur us ut "
+        "ux va ve vi vo vp vs wa wd we wh wi wl wn wo wr ws xa xc xd xe xf xi xl xm xo xp xr xs xt xy ya "
+        "yb yc yd ye yf yg yi yl ym yn yo yp yr ys yt yv yw yz za ze zi zo "
+    ).split()
+)
+_MAX_RARE_BIGRAMS = 2
 _UUID = re.compile(r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _URL_PATH_RUN = re.compile(rb"[A-Za-z0-9._~%/:@-]*\Z")
 _REST_PATH = re.compile(rb"(?:/[a-z0-9._~%-]{1,40})+/")
@@ -50,9 +71,18 @@ def shannon_entropy(text: str) -> float:
 
 
 def _has_placeholder_word(secret: str) -> bool:
+    tokens: set[str] | None = None
     for m in _PLACEHOLDER_WORDS.finditer(secret):
         word = m.group(0)
-        if word in (word.lower(), word.upper(), word.capitalize()):
+        if word not in (word.lower(), word.upper(), word.capitalize()):
+            continue
+        if len(word) > 4:
+            return True
+        # A short word counts only as a whole word (`YOUR_KEY`, `FakeKey`): random bodies spell
+        # `xTODOq` or `ObFake...` once in 20,000.
+        if tokens is None:
+            tokens = {t.lower() for t in _TOKEN.findall(secret)}
+        if word.lower() in tokens:
             return True
     return False
 
@@ -100,12 +130,17 @@ def looks_like_identifier(body: str) -> bool:
     digits = [t for t in tokens if t.isdigit()]
     if len(digits) > 6 or any(len(t) > 4 for t in digits) or 4 * sum(map(len, digits)) > len(body):
         return False
+    rare = 0
     for i, tok in enumerate(tokens):
-        if tok.isdigit():
-            continue
+        if tok.isdigit() or (i == len(tokens) - 1 and len(tokens) > 3 and len(tok) <= 4):
+            continue  # a name cut to key length ends in a piece of a word (...RenderHtm)
+        low = tok.lower()
+        if low not in _ABBREVIATIONS:
+            rare += sum(low[j : j + 2] not in _COMMON_BIGRAMS for j in range(len(low) - 1))
         if len(tok) == 1:
             # A lone letter is a word only as a version tag (V2, X11) or `a`.
-            following = tokens[i + 1] if i + 1 < len(tokens) else ""
+            # A name cut to key length may end in one letter of its next word (...MarkdownC).
+            following = tokens[i + 1] if i + 1 < len(tokens) else "0"
             if not (following.isdigit() or tok in "aAI"):
                 return False
             continue
@@ -115,7 +150,7 @@ def looks_like_identifier(body: str) -> bool:
             vowels = sum(c in _VOWELS for c in tok)
             if vowels == 0 or (len(tok) >= 7 and vowels < 2):
                 return False
-    return True
+    return rare <= _MAX_RARE_BIGRAMS
 
 
 def is_random_token(body: str) -> bool:

@@ -201,6 +201,18 @@ def placeholder_keys(rng: random.Random) -> list[str]:
         "md_" + "a1" * 16,
         "md_" + "Ab1" * 10 + "Ab",
         "md_" + "xY" * 16,
+        "md_QWERTYUIOPasdfghjklZXCVBNM123456",
+        "md_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6",
+        "md_AbCdEfGhIjKlMnOpQrStUvWxYz123456",
+        "md_ThisIsNotARealMindeeKeyForDocs1",
+        "md_SECRET_KEY_PLACEHOLDER_DO_NOT_COMMIT_1234",
+        "md_16Nh" + "_" * 36,
+        "md_16Nh" + "-" * 36,
+        "md_16Nh[REDACTED]",
+        "md_16Nh" + "#" * 25,
+        "md_" + "1234567890" * 3 + "12",
+        "md_abcd1234ABCD1234abcd1234ABCD1234",
+        ("md_" + "ConvertMarkdownToHtml" * 3)[:35],
     ]
     rng.shuffle(out)
     return out
@@ -497,6 +509,23 @@ _V2_TEMPLATES: dict[str, list[str]] = {
         "|{k}|",
         "key;{k};",
         "k={k};m={k2}",
+        "Bearer {k}",
+        "Token {k}",
+        "@{k}",
+        "#{k}",
+        "'{k}'+'{k2}'",
+        "\\n{k}\\r\\n",
+        "&quot;{k}&quot;",
+        "&#34;{k}&#34;",
+        "%0A{k}%0A",
+        "key: {k}.",
+        "{k}\t{k2}",
+        "* {k}",
+    ],
+    "http": [
+        "GET /v2/search/models HTTP/1.1\nHost: api-v2.mindee.net\nAuthorization: {k}",
+        "@apiKey = {k}",
+        '{{"key": "Authorization", "value": "{k}", "type": "text"}}',
     ],
 }
 
@@ -542,7 +571,22 @@ _LEGACY_TEMPLATES: dict[str, list[str]] = {
     "toml": ['[mindee]\napi_key = "{h}"', '[tool.mindee]\nkey = "{h}"'],
     "xml": ['<add key="MindeeApiKey" value="{h}" />', "<MindeeApiKey>{h}</MindeeApiKey>"],
     "dockerfile": ["ENV MINDEE_API_KEY {h}", "ENV MINDEE_API_KEY={h}"],
+    "http": [
+        "POST https://api.mindee.net/v1/products/mindee/invoices/v4/predict\nAuthorization: Token {h}",
+        '{{"url": "https://api.mindee.net/v1/products/mindee/invoices/v4/predict",'
+        ' "header": [{{"key": "Authorization", "value": "Token {h}"}}]}}',
+        "GET https://api.mindee.net/v1/products/mindee/invoices/v4/predict?api_key={h}",
+    ],
+    "tf": [
+        'variable "mindee_api_key" {{\n  type    = string\n  default = "{h}"\n}}',
+        'mindee_api_key = "{h}"',
+    ],
     "misc": [
+        "python -m mindee invoice -k {h} ./invoice.pdf",
+        'config["mindee"]["api_key"] = "{h}"',
+        "# Mindee key: {h}",
+        'export const mindeeConfig = {{\n  apiKey: "{h}",\n}};',
+        'requests.post("https://api.mindee.net/v1/x", headers={{"Authorization": "Token " + "{h}"}})',
         '$env:MINDEE_API_KEY = "{h}"',
         "set MINDEE_API_KEY={h}",
         'mindee_api_key <- "{h}"',
@@ -576,6 +620,17 @@ _LEGACY_NEGATIVES = [
     "mindee_file_md5 = '{h}'",
     "Mindee document {h} was processed",
     "mindee_sha = {h}",
+    "mindee_api_key_hash: {h}",
+    "MINDEE_API_KEY_ID={h}",
+    'config["mindee"]["request_id"] = "{h}"',
+    "mindee key md5 {h}",
+    "Mindee API key (md5): {h}",
+    "https://api.mindee.net/v1/documents?request_id={h}",
+    "[mindee]\nendpoint = https://api.mindee.net\nchecksum = {h}",
+    "mindee:\n  webhook_id: {h}",
+    "mindee:\n  url: https://api.mindee.net\nredis:\n  token: {h}",
+    "{h}  mindee_api_key.txt",
+    "# mindee\nAuthorization: Token {h}\nHost: api.github.com",
 ]
 
 
@@ -598,8 +653,19 @@ _V2_LANG_EXT = {
     "md": ["md", "rst", "txt"],
     "url": ["txt", "http", "log"],
     "misc": ["sql", "log", "csv", "html", "ps1", "bat", "R", "txt"],
+    "http": ["http", "rest", "json"],
+    "tf": ["tf", "tfvars"],
 }
-_FILLER_LANG = {"dockerfile": "sh", "env": "sh", "ini": "txt", "toml": "txt", "xml": "txt", "url": "txt"}
+_FILLER_LANG = {
+    "dockerfile": "sh",
+    "env": "sh",
+    "ini": "txt",
+    "toml": "txt",
+    "xml": "txt",
+    "url": "txt",
+    "http": "txt",
+    "tf": "txt",
+}
 
 
 def _name(rng: random.Random, lang: str, n: int) -> str:
@@ -849,6 +915,15 @@ def _negative_files(w: _Writer, rng: random.Random) -> None:
             'password = "changeme"',
             "token: ${{ secrets.MINDEE_V2_API_KEY }}",
             "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----",
+            'headers = {"Authorization": "Token 0123456789abcdef0123456789abcdef"}  # api.mindee.net',
+            "MINDEE_API_KEY=deadbeefdeadbeefdeadbeefdeadbeef",
+            "MINDEE_API_KEY=a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4",
+            "MINDEE_API_KEY=12345678123456781234567812345678",
+            "mindee_client = Client(api_key='<YOUR_API_KEY>')",
+            "export MINDEE_V2_API_KEY=$(vault kv get -field=key secret/mindee)",
+            "MINDEE_V2_API_KEY: !vault |",
+            'MINDEE_V2_API_KEY = ""',
+            "api_key = settings.MINDEE_V2_API_KEY",
             "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE",
             "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         ],
