@@ -255,15 +255,22 @@ def _drop_overlaps(cands: list[_Candidate], order: dict[str, int]) -> list[_Cand
         return cands
     cands.sort(key=lambda c: (order.get(c.rule.id, 1 << 30), c.start))
     kept: list[_Candidate] = []
+    # Kept spans indexed by 512-byte bucket: a file with 100,000 keys compares each candidate with
+    # its neighbours only, not with every kept one (that was quadratic).
+    buckets: dict[int, list[_Candidate]] = {}
     for c in cands:
+        span = range(c.start >> 9, (max(c.end, c.start + 1) - 1 >> 9) + 1)
         if any(
             c.start < k.end
             and k.start < c.end
             and (c.secret in k.secret or k.secret in c.secret or "base64" in (c.encoding, k.encoding))
-            for k in kept
+            for b in span
+            for k in buckets.get(b, ())
         ):
             continue
         kept.append(c)
+        for b in span:
+            buckets.setdefault(b, []).append(c)
     return kept
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Callable
+from typing import Any
 
 ALNUM = string.ascii_letters + string.digits
 B64URL = ALNUM + "-_"
@@ -30,3 +32,26 @@ def v2_long_key() -> str:
 def v1_key() -> str:
     """Legacy key: 32 lowercase hex characters."""
     return secrets.token_hex(16)
+
+
+_DETECTOR: Any = None
+
+
+def detectable(make: Callable[[], str]) -> str:
+    """A key from `make` that the default rules report on its own line.
+
+    About 1 random key in 10,000 reads as a placeholder or a name (`...999999...`, a camel-case
+    run). Tests about walking, streaming or workers plant only keys the detector keeps, so they
+    cannot flake; recall itself is measured on raw keys in test_quality and test_properties.
+    """
+    global _DETECTOR
+    if _DETECTOR is None:
+        from scanner.config import Config
+        from scanner.engine import build_detector
+
+        _DETECTOR = build_detector(Config())
+    while True:
+        key = make()
+        line = f"MINDEE_API_KEY={key}\n" if len(key) == 32 else f"K = '{key}'\n"
+        if [m.secret for m in _DETECTOR.scan(line.encode())] == [key]:
+            return key

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli import run, run_json
-from tests.keys import v1_key, v2_key, v2_long_key
+from tests.keys import detectable, v1_key, v2_key, v2_long_key
 
 
 def _secrets_found(doc: dict) -> list[str]:
@@ -245,7 +245,7 @@ def test_jsonl_has_one_line_per_finding_and_a_summary(tmp_path: Path) -> None:
 def test_parallel_and_serial_scans_agree(tmp_path: Path) -> None:
     planted = []
     for i in range(120):
-        key = v2_key()
+        key = detectable(v2_key)
         planted.append(key)
         (tmp_path / f"f{i:03}.py").write_text("x = 1\n" * 8000 + f"KEY = '{key}'\n")
     _, serial = run_json("dir", str(tmp_path), "--jobs", "1", "--show-secrets")
@@ -275,13 +275,13 @@ def test_config_names_the_baseline_and_ignore_file(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     (tmp_path / ".mindee-scan.yaml").write_text("baseline: known.json\nallowlist:\n  paths: [known.json]\n")
     (tmp_path / "b.py").write_text(f"B = '{new}'\n")
-    code, doc = run_json("dir", str(tmp_path), "--show-secrets")
+    _code, doc = run_json("dir", str(tmp_path), "--show-secrets")
     assert [f["secret"] for f in doc["findings"]] == [new]
     assert doc["suppressed"] == 1
 
 
 def test_text_output_gives_the_fingerprint_for_the_ignore_file(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text(f"A = '{v2_key()}'\n")
-    code, doc = run_json("dir", str(tmp_path))
+    _code, doc = run_json("dir", str(tmp_path))
     proc = run("dir", str(tmp_path))
     assert f"fingerprint: {doc['findings'][0]['fingerprint']}" in proc.stdout

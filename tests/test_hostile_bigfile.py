@@ -16,7 +16,7 @@ import scanner.sources.files as files
 from scanner.config import Config
 from scanner.scan_dir import DirOptions, scan_paths
 from tests.cli import cli_path
-from tests.keys import v1_key, v2_key
+from tests.keys import detectable, v1_key, v2_key
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -37,7 +37,7 @@ def test_streamed_scan_matches_whole_file_scan(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, long_lines: bool
 ) -> None:
     rng = random.Random(7)
-    keys = [v2_key() if i % 3 else v1_key() for i in range(60)]
+    keys = [detectable(v2_key if i % 3 else v1_key) for i in range(60)]
     path = tmp_path / "big.txt"
     path.write_bytes(_corpus(rng, keys, long_lines))
     whole = scan_paths(DirOptions(paths=(str(path),), config=Config()))
