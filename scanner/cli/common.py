@@ -56,15 +56,9 @@ def output_options(f: F) -> F:
             show_default=True,
             help="Report format.",
         ),
-        click.option(
-            "-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (mode 0600)."
-        ),
-        click.option(
-            "--show-secrets", is_flag=True, help="Print keys in full (they are redacted by default)."
-        ),
-        click.option(
-            "--color/--no-color", "color", default=None, help="Colour text output (default: on a TTY)."
-        ),
+        click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (mode 0600)."),
+        click.option("--show-secrets", is_flag=True, help="Print keys in full (they are redacted by default)."),
+        click.option("--color/--no-color", "color", default=None, help="Colour text output (default: on a TTY)."),
         click.option("-v", "--verbose", is_flag=True, help="List every skipped file and why."),
         click.option("-q", "--quiet", is_flag=True, help="Print nothing when nothing is found."),
         click.option(
@@ -78,9 +72,7 @@ def output_options(f: F) -> F:
         click.option(
             "--mindee-v1-url", envvar="MINDEE_SCAN_V1_URL", help="Mindee v1 API base URL (for proxies/tests)."
         ),
-        click.option(
-            "--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline."
-        ),
+        click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline."),
         click.option(
             "--ignore-file",
             type=click.Path(dir_okay=False),
@@ -131,11 +123,7 @@ def with_config_defaults(opts: OutputOptions, config: Config) -> OutputOptions:
 
 def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> int:
     """Suppress, verify, render and write; return the exit code (never 0 if nothing could be scanned)."""
-    if (
-        opts.baseline
-        or opts.ignore_file
-        or (root and os.path.isfile(os.path.join(root, ".mindee-scan-ignore")))
-    ):
+    if opts.baseline or opts.ignore_file or (root and os.path.isfile(os.path.join(root, ".mindee-scan-ignore"))):
         from scanner.suppress import apply_suppressions
 
         result = apply_suppressions(result, baseline=opts.baseline, ignore_file=opts.ignore_file, root=root)
@@ -149,11 +137,7 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
         click.echo(write_replace_text(result, opts.remediation_file), err=True)
     from scanner.report import RenderOptions, render
 
-    color = (
-        opts.color
-        if opts.color is not None
-        else (opts.output is None and opts.fmt == "text" and _stdout_tty())
-    )
+    color = opts.color if opts.color is not None else (opts.output is None and opts.fmt == "text" and _stdout_tty())
     text = render(
         result,
         opts.fmt,
@@ -224,3 +208,14 @@ def config_option(f: F) -> F:
 def require(condition: bool, message: str) -> None:
     if not condition:
         raise UsageError(message)
+
+
+def jobs_option(f: F) -> F:
+    return click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(0, 64),
+        default=0,
+        show_default=True,
+        help="Worker processes (0: automatic, 1: serial).",
+    )(f)

@@ -8,20 +8,20 @@ from typing import Any
 
 import click
 
-from scanner.cli.common import config_option, finish, make_output_options, output_options, with_config_defaults
+from scanner.cli.common import (
+    config_option,
+    finish,
+    jobs_option,
+    make_output_options,
+    output_options,
+    with_config_defaults,
+)
 
 
 @click.command("dir")
 @click.argument("paths", nargs=-1, type=click.Path())
 @config_option
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(0, 64),
-    default=0,
-    show_default=True,
-    help="Worker processes (0: automatic, 1: serial).",
-)
+@jobs_option
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
 @click.option("--max-file-size", metavar="SIZE", help="Skip files larger than SIZE (default 10MB).")
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links (loops are detected).")

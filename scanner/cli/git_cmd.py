@@ -8,7 +8,14 @@ from typing import Any
 
 import click
 
-from scanner.cli.common import config_option, finish, make_output_options, output_options
+from scanner.cli.common import (
+    config_option,
+    finish,
+    jobs_option,
+    make_output_options,
+    output_options,
+    with_config_defaults,
+)
 
 _NULL_SHA = "0" * 40
 
@@ -26,14 +33,7 @@ _NULL_SHA = "0" * 40
     metavar="REV",
     help="Skip what REV and its ancestors hold (already scanned); repeatable.",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(0, 64),
-    default=0,
-    show_default=True,
-    help="Worker processes (0: automatic, 1: serial).",
-)
+@jobs_option
 @click.option("--max-file-size", metavar="SIZE", help="Skip blobs larger than SIZE (default 10MB); they are listed.")
 @click.option("--no-messages", is_flag=True, help="Do not scan commit messages.")
 @click.option(
@@ -58,6 +58,7 @@ def git_command(repo: str, config_path: str | None, **kwargs: Any) -> int:
     top, _ = repo_toplevel(repo)
     root = None if kwargs["ignore_repo_config"] else Path(top)
     config = load_config(config_path, root)
+    opts = with_config_defaults(opts, config)
     max_size = parse_size(kwargs["max_file_size"]) if kwargs["max_file_size"] else None
     result = scan_repository(
         GitScanOptions(
