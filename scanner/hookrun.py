@@ -26,7 +26,7 @@ def run_staged(
 ) -> int:
     """Scan the index (restricted to FILES when given); FILES with nothing staged are scanned whole."""
     from scanner.config import load_config, parse_size
-    from scanner.scan_git import StagedOptions, scan_staged
+    from scanner.scan_staged import StagedOptions, scan_staged
     from scanner.sources.staged import repo_info, staged_git
 
     git = staged_git(".")
