@@ -24,6 +24,7 @@ from harness import (
     ROOT,
     Run,
     best_of,
+    check_planted,
     measure,
     table,
     tree_size,
@@ -69,22 +70,6 @@ REPORTS = {
 }
 
 
-def check_planted(planted: list[dict[str, str]]) -> list[str]:
-    """Which planted keys each tool reported: Mindee keys are ours to find, the generic ones every tool's."""
-    lines = ["planted keys found (mindee / generic):"]
-    kinds = {k: sum(1 for p in planted if p["kind"] == k) for k in ("mindee", "generic")}
-    for tool, name in REPORTS.items():
-        path = OUT / name
-        if not path.exists():
-            continue
-        text = path.read_text(errors="replace")
-        found = {k: sum(1 for p in planted if p["kind"] == k and p["secret"] in text) for k in kinds}
-        lines.append(
-            f"  {tool:<36} mindee {found['mindee']}/{kinds['mindee']}   generic {found['generic']}/{kinds['generic']}"
-        )
-    return lines
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tree", type=Path, default=ROOT / "bench" / "work" / "tree")
@@ -121,7 +106,7 @@ def main() -> int:
     planted_file = args.tree.parent / "planted.json"
     if planted_file.exists():
         print()
-        print("\n".join(check_planted(json.loads(planted_file.read_text()))))
+        print("\n".join(check_planted(json.loads(planted_file.read_text()), REPORTS, OUT)))
     if args.json:
         args.json.write_text(json.dumps([{k: v for k, v in vars(r).items() if k not in ("stdout", "stderr")}
                                          for r in medians], indent=1))  # fmt: skip

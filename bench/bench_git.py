@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import BETTERLEAKS, KINGFISHER, MINDEE_SCAN, ROOT, Run, best_of, measure, table
+from harness import BETTERLEAKS, KINGFISHER, MINDEE_SCAN, ROOT, Run, best_of, check_planted, measure, table
 
 OUT = ROOT / "bench" / "out"
 Argv = list[str | os.PathLike[str]]
@@ -66,22 +66,6 @@ def repo_facts(repo: Path) -> tuple[int, int, int]:
     return commits, blobs, size
 
 
-def check_planted(planted: list[dict[str, str]]) -> list[str]:
-    lines = ["planted keys found (mindee / generic):"]
-    kinds = {k: sum(1 for p in planted if p["kind"] == k) for k in ("mindee", "generic")}
-    for tool, name in REPORTS.items():
-        path = OUT / name
-        if not path.exists():
-            lines.append(f"  {tool:<36} (no report)")
-            continue
-        text = path.read_text(errors="replace")
-        found = {k: sum(1 for p in planted if p["kind"] == k and p["secret"] in text) for k in kinds}
-        lines.append(
-            f"  {tool:<36} mindee {found['mindee']}/{kinds['mindee']}   generic {found['generic']}/{kinds['generic']}"
-        )
-    return lines
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repo", type=Path, default=ROOT / "bench" / "work" / "history")
@@ -122,7 +106,7 @@ def main() -> int:
     planted_file = args.repo.parent / "history-planted.json"
     if planted_file.exists():
         print()
-        print("\n".join(check_planted(json.loads(planted_file.read_text()))))
+        print("\n".join(check_planted(json.loads(planted_file.read_text()), REPORTS, OUT)))
     if args.json:
         rows = [{k: v for k, v in vars(r).items() if k not in ("stdout", "stderr")} for r in medians]
         args.json.write_text(json.dumps(rows, indent=1))

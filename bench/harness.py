@@ -194,3 +194,20 @@ def table(runs: list[Run], size_bytes: int | None, reference: str, peers: Sequen
                 f"   tree RSS x{peer.tree_rss_mb / max(ref.tree_rss_mb, 1e-9):5.2f}"
             )
     return "\n".join(lines)
+
+
+def check_planted(planted: list[dict[str, str]], reports: dict[str, str], out: Path) -> list[str]:
+    """Which planted keys each tool reported: Mindee keys are ours to find, the generic ones every tool's."""
+    lines = ["planted keys found (mindee / generic):"]
+    kinds = {k: sum(1 for p in planted if p["kind"] == k) for k in ("mindee", "generic")}
+    for tool, name in reports.items():
+        path = out / name
+        if not path.exists():
+            lines.append(f"  {tool:<36} (no report)")
+            continue
+        text = path.read_text(errors="replace")
+        found = {k: sum(1 for p in planted if p["kind"] == k and p["secret"] in text) for k in kinds}
+        lines.append(
+            f"  {tool:<36} mindee {found['mindee']}/{kinds['mindee']}   generic {found['generic']}/{kinds['generic']}"
+        )
+    return lines
