@@ -45,9 +45,7 @@ def check_examples(detector: Detector, rules: Iterable[Rule]) -> None:
                 )
         for text in rule.examples_no_match:
             if any(m.rule_id == rule.id for m in detector.scan(text.encode())):
-                raise ConfigError(
-                    f"{rule.source}:{rule.line}: rule {rule.id!r} matches its no_match example {text!r}"
-                )
+                raise ConfigError(f"{rule.source}:{rule.line}: rule {rule.id!r} matches its no_match example {text!r}")
 
 
 @dataclass
@@ -64,7 +62,7 @@ class FindingBuilder:
         prepared = prepare(raw)
         return self.detector.scan(prepared.data, binary=prepared.binary), prepared.data, prepared.binary
 
-    def to_finding(self, match: Match, data: bytes, path: str) -> Finding:
+    def to_finding(self, match: Match, data: bytes, path: str, line_secrets: tuple[str, ...] = ()) -> Finding:
         rule = self._rules[match.rule_id]
         return Finding(
             rule_id=rule.id,
@@ -77,11 +75,19 @@ class FindingBuilder:
             verifier=rule.verifier,
             encoding=match.encoding,
             line_text=line_text(data, match.start),
+            line_secrets=tuple(s for s in line_secrets if s != match.secret),
         )
+
+    def to_findings(self, matches: list[Match], data: bytes, path: str) -> list[Finding]:
+        """Findings for one blob; each knows the other secrets on its line, so no snippet shows them."""
+        by_line: dict[int, tuple[str, ...]] = {}
+        for m in matches:
+            by_line[m.line] = (*by_line.get(m.line, ()), m.secret)
+        return [self.to_finding(m, data, path, by_line[m.line]) for m in matches]
 
     def from_bytes(self, raw: bytes, path: str) -> tuple[list[Finding], bool]:
         matches, data, binary = self.scan_raw(raw)
-        return [self.to_finding(m, data, path) for m in matches], binary
+        return self.to_findings(matches, data, path), binary
 
     def rule(self, rule_id: str) -> Rule:
         return self._rules[rule_id]

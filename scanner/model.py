@@ -140,6 +140,7 @@ class Finding:
     repo: str | None = None
     verification: Verification = field(default_factory=Verification)
     suppressed_by: str | None = None
+    line_secrets: tuple[str, ...] = ()  # other secrets on the same line: snippets mask them too
 
     @property
     def fingerprint(self) -> str:
@@ -161,10 +162,12 @@ class Finding:
         return replace(self, **changes)
 
     def snippet(self, show_secret: bool = False, width: int = 160) -> str:
-        """The line around the secret, with the secret redacted unless asked otherwise."""
+        """The line around the secret, with it and every other secret on the line redacted unless asked."""
         text = self.line_text
         if not show_secret and self.secret:
-            text = mask_encoded(text.replace(self.secret, self.redacted), self.encoding)
+            for secret in sorted({self.secret, *self.line_secrets}, key=len, reverse=True):
+                text = text.replace(secret, redact(secret))
+            text = mask_encoded(text, self.encoding)
         text = text.strip()
         return text if len(text) <= width else text[: width - 1] + "…"
 

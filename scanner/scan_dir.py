@@ -153,10 +153,8 @@ def _scan_streamed(builder: FindingBuilder, item: FileItem, max_size: int, stats
             matches, text_bytes, binary = builder.scan_raw(data)
             binary_any = binary_any or binary
             limit = len(text_bytes) - overlap if overlap and len(text_bytes) == len(data) else None
-            for m in matches:
-                if limit is not None and m.start >= limit:
-                    continue  # whole again in the next piece, which starts at the overlap
-                f = builder.to_finding(m, text_bytes, item.rel)
+            kept = [m for m in matches if limit is None or m.start < limit]  # others recur in the next piece
+            for f in builder.to_findings(kept, text_bytes, item.rel):
                 column = f.column + (col_base if f.line == 1 else 0)
                 out.append(f.with_changes(line=f.line + line_base, column=column))
             prev = (offset, data)

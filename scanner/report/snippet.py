@@ -1,7 +1,8 @@
 """Redacted source lines for reports: every known secret on the line is masked, not only the finding's own.
 
-`Finding.snippet` masks its own secret; a line holding two keys (`KEYS = ["md_a…", "md_b…"]`) would still
-show the other one in clear. Renderers that print lines go through `SnippetRedactor` instead.
+`Finding.snippet` masks its own secret and the others the detector found on the same line. A report also
+knows secrets found elsewhere at the same path (other blobs of a history, suppressed findings), which a
+line may still hold; renderers that print lines go through `SnippetRedactor` to mask those too.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ class SnippetRedactor:
         text = f.line_text
         if not show_secrets:
             secrets = self._by_path.get(f.path, [])
-            if f.secret not in secrets:
-                secrets = sorted([*secrets, f.secret], key=len, reverse=True)
+            extra = {f.secret, *f.line_secrets} - set(secrets)
+            if extra:
+                secrets = sorted([*secrets, *extra], key=len, reverse=True)
             for secret in secrets:
                 if secret and secret in text:
                     text = text.replace(secret, redact(secret))
