@@ -91,9 +91,7 @@ def parse_config(text: str, source: str) -> Config:
         try:
             regexes.append(re.compile(pattern))
         except re.error as exc:
-            raise ConfigError(
-                f"{where(allow)}: allowlist regex {pattern!r} does not compile: {exc}"
-            ) from None
+            raise ConfigError(f"{where(allow)}: allowlist regex {pattern!r} does not compile: {exc}") from None
 
     rules_cfg = data.get("rules") or {}
     if not isinstance(rules_cfg, Mapping):
@@ -118,9 +116,7 @@ def parse_config(text: str, source: str) -> Config:
         exclude=_strings(data.get("exclude"), where(data), "exclude"),
         allow_paths=_strings(allow.get("paths"), where(allow), "allowlist.paths"),
         allow_regexes=tuple(regexes),
-        stopwords=tuple(
-            s.lower() for s in _strings(allow.get("stopwords"), where(allow), "allowlist.stopwords")
-        ),
+        stopwords=tuple(s.lower() for s in _strings(allow.get("stopwords"), where(allow), "allowlist.stopwords")),
         disabled_rules=_strings(rules_cfg.get("disable"), where(rules_cfg), "rules.disable"),
         only_rules=_strings(rules_cfg.get("only"), where(rules_cfg), "rules.only"),
         extra_rules=extra_rules,

@@ -47,9 +47,7 @@ class PathMatcher:
 
     def __init__(self, globs: Iterable[str]) -> None:
         self.globs = tuple(g for g in globs if g)
-        self._regex = (
-            re.compile("|".join(f"(?:{_glob_to_regex(g)})" for g in self.globs)) if self.globs else None
-        )
+        self._regex = re.compile("|".join(f"(?:{_glob_to_regex(g)})" for g in self.globs)) if self.globs else None
 
     def __bool__(self) -> bool:
         return self._regex is not None

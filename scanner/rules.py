@@ -133,9 +133,7 @@ def default_rules_dir() -> Path:
     for candidate in (here / "rule_data", here.parent / "rules"):
         if candidate.is_dir() and any(candidate.glob("*.yaml")):
             return candidate
-    raise ConfigError(
-        f"the built-in rules are missing (looked in {here / 'rule_data'} and {here.parent / 'rules'})"
-    )
+    raise ConfigError(f"the built-in rules are missing (looked in {here / 'rule_data'} and {here.parent / 'rules'})")
 
 
 def _err(source: str, line: int, rule_id: str | None, msg: str) -> ConfigError:
@@ -209,9 +207,7 @@ def compile_regex(
         # Read back from the start-up cache: checked when the cache was written; compile when used.
         return LazyPattern(pattern.encode("utf-8"))  # type: ignore[return-value]
     if _NESTED_QUANTIFIER.search(pattern):
-        raise _err(
-            source, line, rid, f"{what} has a nested unbounded quantifier (catastrophic backtracking risk)"
-        )
+        raise _err(source, line, rid, f"{what} has a nested unbounded quantifier (catastrophic backtracking risk)")
     try:
         compiled = re.compile(pattern.encode("utf-8"))
     except re.error as exc:
@@ -286,9 +282,7 @@ def parse_rule(raw: Any, source: str, check_risk: bool = True) -> Rule:
         raise _err(source, line, rid, "hyperscan must be a non-empty pattern string")
 
     entropy = raw.get("entropy")
-    if entropy is not None and (
-        isinstance(entropy, bool) or not isinstance(entropy, int | float) or entropy < 0
-    ):
+    if entropy is not None and (isinstance(entropy, bool) or not isinstance(entropy, int | float) or entropy < 0):
         raise _err(source, line, rid, "entropy must be a non-negative number")
 
     severity = raw.get("severity", "high")
@@ -309,9 +303,7 @@ def parse_rule(raw: Any, source: str, check_risk: bool = True) -> Rule:
         _compile_str(p, source, line, rid, "allowlist match regex")
         for p in _str_list(allow.get("match_regexes"), "allowlist.match_regexes", source, line, rid)
     )
-    stopwords = tuple(
-        s.lower() for s in _str_list(allow.get("stopwords"), "allowlist.stopwords", source, line, rid)
-    )
+    stopwords = tuple(s.lower() for s in _str_list(allow.get("stopwords"), "allowlist.stopwords", source, line, rid))
 
     verifier = raw.get("verifier")
     if verifier is not None and verifier not in ("mindee-v1", "mindee-v2"):

@@ -76,9 +76,7 @@ def _available(name: str) -> bool:
         return False
 
 
-@click.group(
-    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
-)
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="mindee-scan")
 def cli() -> None:
     """Find leaked Mindee API keys in files, git history and commits; verify and revoke them.
