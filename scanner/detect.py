@@ -70,7 +70,6 @@ class Detector:
     use_hyperscan: bool = True
 
     def __post_init__(self) -> None:
-        self._by_id = {r.id: r for r in self.rules}
         self._order = {r.id: i for i, r in enumerate(self.rules)}
         hs = self.use_hyperscan and hyperscan_available()
         triggers: list[Trigger] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -77,9 +76,6 @@ class RuleSet:
     """Rules in check order: Mindee rules first, then the rest as loaded."""
 
     rules: list[Rule] = field(default_factory=list)
-
-    def by_id(self) -> dict[str, Rule]:
-        return {r.id: r for r in self.rules}
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)
@@ -417,12 +413,3 @@ def build_ruleset(rules: Iterable[Rule], disabled: Iterable[str] = ()) -> RuleSe
 def load_default_rules() -> list[Rule]:
     directory = default_rules_dir()
     return load_rule_files(sorted(directory.glob("*.yaml")))
-
-
-def rules_fingerprint(paths: Iterable[Path]) -> str:
-    """Cheap identity of a set of rule files (name, size, mtime) for caches."""
-    parts = []
-    for p in paths:
-        st = os.stat(p)
-        parts.append(f"{p}:{st.st_size}:{st.st_mtime_ns}")
-    return "|".join(parts)
