@@ -26,6 +26,7 @@ from harness import (
     best_of,
     check_planted,
     measure,
+    reset_reports,
     table,
     tree_size,
     warm_cache,
@@ -82,10 +83,7 @@ def main() -> int:
     if not args.tree.is_dir():
         print(f"{args.tree}: missing; run bench/make_tree.py first", file=sys.stderr)
         return 2
-    OUT.mkdir(parents=True, exist_ok=True)
-    os.chmod(OUT, 0o700)
-    for name in REPORTS.values():  # a stale report from an earlier run must not count as found
-        (OUT / name).unlink(missing_ok=True)
+    reset_reports(REPORTS, OUT)
     files, size = tree_size(args.tree)
     print(f"tree {args.tree}: {files} files, {size / 1e6:.1f} MB; {os.cpu_count()} CPUs; {args.rounds} rounds")
     warm_cache(args.tree)

@@ -18,7 +18,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import BETTERLEAKS, KINGFISHER, MINDEE_SCAN, ROOT, Run, best_of, check_planted, measure, table
+from harness import (
+    BETTERLEAKS,
+    KINGFISHER,
+    MINDEE_SCAN,
+    ROOT,
+    Run,
+    best_of,
+    check_planted,
+    measure,
+    reset_reports,
+    table,
+)
 
 OUT = ROOT / "bench" / "out"
 Argv = list[str | os.PathLike[str]]
@@ -77,10 +88,7 @@ def main() -> int:
     if not args.repo.exists():
         print(f"{args.repo}: missing; run bench/make_repo.py first", file=sys.stderr)
         return 2
-    OUT.mkdir(parents=True, exist_ok=True)
-    os.chmod(OUT, 0o700)
-    for name in REPORTS.values():  # a stale report from an earlier run must not count as found
-        (OUT / name).unlink(missing_ok=True)
+    reset_reports(REPORTS, OUT)
     commits, blobs, size = repo_facts(args.repo)
     print(f"repo {args.repo}: {commits} commits, {blobs} unique blobs, {size / 1e6:.1f} MB of blob content")
     measure("warm-up", commands(args.repo, None)[FLOOR])  # pack files into the page cache

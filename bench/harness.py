@@ -211,3 +211,11 @@ def check_planted(planted: list[dict[str, str]], reports: dict[str, str], out: P
             f"  {tool:<36} mindee {found['mindee']}/{kinds['mindee']}   generic {found['generic']}/{kinds['generic']}"
         )
     return lines
+
+
+def reset_reports(reports: dict[str, str], out: Path) -> None:
+    """A private report folder (reports hold the planted keys) without stale reports that would count as found."""
+    out.mkdir(parents=True, exist_ok=True)
+    os.chmod(out, 0o700)
+    for name in reports.values():
+        (out / name).unlink(missing_ok=True)
