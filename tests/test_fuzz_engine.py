@@ -242,3 +242,12 @@ def test_parse_rule_file_on_random_structures(tree: object) -> None:
         parse_rule_file(text, "rules.yaml")
     except ConfigError as exc:
         assert str(exc).startswith("rules.yaml")
+
+
+@pytest.mark.parametrize("raw", [b'"\\777"', b'"\\400"', b'"\\18a"', b'"\\1"', b'"a\\303\\251"'])
+def test_unquote_on_malformed_octal_escapes(raw: bytes) -> None:
+    """Found by the fuzz test above: octal escapes past 255 or with non-octal digits raised ValueError."""
+    text = unquote(raw)
+    assert isinstance(text, str)
+    if raw == b'"a\\303\\251"':
+        assert text == "aé"

@@ -45,8 +45,10 @@ def unquote(raw: bytes) -> str:
         c = body[i]
         if c == 92 and i + 1 < len(body):
             nxt = body[i + 1]
-            if 48 <= nxt <= 55 and i + 4 <= len(body):
-                out.append(int(body[i + 1 : i + 4], 8))
+            digits = body[i + 1 : i + 4]
+            # git writes each byte as exactly three octal digits; anything else is taken as it stands.
+            if len(digits) == 3 and all(48 <= d <= 55 for d in digits) and int(digits, 8) <= 255:
+                out.append(int(digits, 8))
                 i += 4
                 continue
             out.append(simple.get(nxt, nxt))
