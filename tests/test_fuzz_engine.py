@@ -37,6 +37,9 @@ FUZZ = settings(
     deadline=None,  # a loaded CI machine must not turn slowness into flakiness; the timeout bounds it
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     database=None,
+    # CI is a gate: the same examples every run, so a red CI is a regression, never a new random find.
+    # Local runs explore new inputs each time (that is how the unquote crash below was found).
+    derandomize=os.environ.get("CI") == "true",
 )
 
 _BUILDER: FindingBuilder | None = None
