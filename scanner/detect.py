@@ -115,7 +115,7 @@ class Detector:
                     if cand is not None:
                         found.append(cand)
                         got = True
-                if not got and not binary:
+                if not got and not binary and rule.decode_line:
                     missed_windows.append((ws, we))
         if not binary and depth < _MAX_DECODE_DEPTH:
             b64_spans = hits.get("base64", [])

@@ -162,13 +162,19 @@ class Git:
         return self.run(*args, check=False).returncode == 0
 
     def popen(
-        self, *args: str, stdin: Any = subprocess.PIPE, bufsize: int = 1 << 20, config: Sequence[tuple[str, str]] = ()
+        self,
+        *args: str,
+        stdin: Any = subprocess.PIPE,
+        stdout: Any = subprocess.PIPE,
+        stderr: Any = subprocess.PIPE,
+        bufsize: int = 1 << 20,
+        config: Sequence[tuple[str, str]] = (),
     ) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             self.argv(args, config),
             stdin=stdin,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=stdout,
+            stderr=stderr,
             env=self._env,
             bufsize=bufsize,
         )

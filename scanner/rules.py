@@ -30,6 +30,7 @@ _RULE_KEYS = {
     "context",
     "window",
     "binary",
+    "decode_line",
     "randomness",
     "examples",
     "tags",
@@ -58,6 +59,10 @@ class Rule:
     context: tuple[re.Pattern[bytes], ...] = ()
     window: tuple[int, int] = (128, 256)
     binary: bool = False
+    # A window where the regex found nothing has its line's base64 values decoded and scanned (the
+    # keyword is there, the value is encoded: a Kubernetes secret). Off for rules that match encoded
+    # text as it is (generic-secret): in code, most of their windows find nothing.
+    decode_line: bool = True
     randomness: str = "none"
     examples_match: tuple[Any, ...] = ()
     examples_no_match: tuple[str, ...] = ()
@@ -322,6 +327,10 @@ def parse_rule(raw: Any, source: str, check_risk: bool = True) -> Rule:
     if not isinstance(binary, bool):
         raise _err(source, line, rid, "binary must be true or false")
 
+    decode_line = raw.get("decode_line", True)
+    if not isinstance(decode_line, bool):
+        raise _err(source, line, rid, "decode_line must be true or false")
+
     randomness = raw.get("randomness", "none")
     if randomness not in RANDOMNESS_CHECKS:
         raise _err(source, line, rid, f"randomness must be one of {', '.join(RANDOMNESS_CHECKS)}")
@@ -363,6 +372,7 @@ def parse_rule(raw: Any, source: str, check_risk: bool = True) -> Rule:
         context=context,
         window=(window[0], window[1]),
         binary=binary,
+        decode_line=decode_line,
         randomness=randomness,
         examples_match=tuple(dict(e) if isinstance(e, Mapping) else e for e in match_examples),
         examples_no_match=no_match,

@@ -104,7 +104,14 @@ def scan_repository(options: GitScanOptions) -> ScanResult:
     total_bytes = sum(o.size for o in work)
     jobs = _effective_jobs(options.jobs, total_bytes)
     show_progress = options.progress if options.progress is not None else _stderr_tty()
-    part = _run(git, builder, work, jobs, total_bytes, show_progress)
+    # git walks the tree diffs for provenance while the blobs are scanned; cancelled if nothing needs it.
+    log = gh.HistoryLog(git, revs, exclude) if revs else None
+    try:
+        part = _run(git, builder, work, jobs, total_bytes, show_progress)
+    except BaseException:
+        if log is not None:
+            log.cancel()
+        raise
     stats.merge(part.stats)
     unread.extend(part.unread)
     known = {o.sha for o in listing.objects if o.kind == "blob"} if whole else None
@@ -112,7 +119,7 @@ def scan_repository(options: GitScanOptions) -> ScanResult:
     # which builds the commit graph (peak memory is the sum of the two otherwise).
     listing.objects.clear()
     work.clear()
-    findings = _provenance(git, options, revs, exclude, refs, part, unread, stats, known)
+    findings = _provenance(git, options, log, bool(exclude), refs, part, unread, stats, known)
     stats.duration_s = time.perf_counter() - started
     stats.extra.update(
         {
@@ -350,8 +357,8 @@ class _Place:
 def _provenance(
     git: Git,
     options: GitScanOptions,
-    revs: list[str],
-    exclude: list[str],
+    log: gh.HistoryLog | None,
+    excluding: bool,
     refs: dict[str, str],
     part: _ShareResult,
     unread: list[tuple[gh.GitObject, str]],
@@ -360,8 +367,8 @@ def _provenance(
 ) -> list[Finding]:
     """Fold every (commit, path, line) of the same secret into one finding, oldest place first.
 
-    The tree-diff pass that finds where blobs entered history runs only when something was found;
-    it also names the paths of blobs that were not read (too large, LFS pointers).
+    The tree-diff pass that finds where blobs entered history ran beside the scan; it is read only
+    when something was found, and also names the paths of blobs that were not read (too large, LFS).
     """
     head = refs.get("HEAD")
     head_blobs: set[str] = set()
@@ -382,9 +389,11 @@ def _provenance(
     at_head: set[tuple[str, str]] = set()
     paths: dict[str, str] = {o.sha: o.path for o, _ in unread if o.path}
     graph: dict[str, str] = {}
-    if part.blob_hits or (unread and len(revs) and part.commits <= _PATH_LOOKUP_MAX_COMMITS):
+    if log is not None and not part.blob_hits and not (unread and part.commits <= _PATH_LOOKUP_MAX_COMMITS):
+        log.cancel()
+    elif log is not None:
         wanted = set(part.blob_hits) | {o.sha for o, _ in unread}
-        intros, metas, absent = gh.introductions(git, revs, exclude, wanted, known, graph)
+        intros, metas, absent = log.introductions(wanted, known, graph)
         for sha, path in absent.items():
             # The whole-history listing reads the object store; the history names these and it lacks them.
             stats.skip(f"{path} ({sha[:12]})", "missing object")
@@ -397,7 +406,7 @@ def _provenance(
             meta = metas.get(intro.commit)
             for f in part.blob_hits[intro.blob]:
                 add(_Place(intro.commit, intro.path, f, meta.author if meta else None, meta.date if meta else None))
-        limited = bool(exclude) or options.branch is not None or bool(options.revs)
+        limited = excluding or options.branch is not None or bool(options.revs)
         dangling = 0
         for sha, found in part.blob_hits.items():
             if sha in head_blobs:

@@ -4,8 +4,9 @@ Three cheap passes, none of which diffs content:
 - `rev-list --objects` piped into `cat-file --batch-check`: every reachable blob and commit once,
   with its size (so oversized blobs are skipped without reading them) and one path;
 - `cat-file --batch`: the bytes, streamed, one long-lived process per worker;
-- `log --raw -c` (tree diffs only, no content), run only when something was found: which commit
-  introduced which (path, blob), so a finding gets its first commit, author, date and other places.
+- `log --raw` (tree diffs only, no content), run beside the scan and read only when something was
+  found: which commit introduced which (path, blob), so a finding gets its first commit, author, date
+  and other places.
 """
 
 from __future__ import annotations
@@ -292,94 +293,129 @@ def _ident(raw: bytes) -> tuple[str, str]:
     return who + ">", date
 
 
-def introductions(
-    git: Git,
-    revs: Sequence[str],
-    exclude: Sequence[str],
-    blobs: set[str],
-    known: set[str] | None = None,
-    graph: dict[str, str] | None = None,
-) -> tuple[list[Introduction], dict[str, CommitMeta], dict[str, str]]:
-    """Where each of `blobs` entered history, oldest first (tree diffs only, no content).
+class HistoryLog:
+    """Where blobs entered history: one `git log --raw` (tree diffs only, no content) over the scanned
+    commits, started before the blobs are scanned so git walks the trees while the scan runs, and
+    parsed afterwards for the few blobs that had findings.
 
-    Streamed in git's default order (no --reverse or --date-order, which make git hold every commit
-    of a 250,000-commit mirror in memory) and sorted here, for the few wanted blobs only. A merge is
-    diffed against its first parent only (one tree diff, not one per parent) and credited only with
-    blobs no ordinary commit introduced: a conflict resolution, not what a clean merge brings along.
-    Also returns blobs the history names that are not in `known` (missing objects), with a path,
-    and fills `graph` (commit -> its parents, space-separated) for `reaching_refs`.
+    git writes to an unlinked temporary file, not a pipe, so it never waits for a reader; `cancel`
+    stops it when nothing needs provenance. Streamed in git's default order (no --reverse or
+    --date-order, which make git hold every commit of a 250,000-commit mirror in memory) and sorted
+    here, for the wanted blobs only. A merge is diffed against its first parent only (one tree diff,
+    not one per parent) and credited only with blobs no ordinary commit introduced: a conflict
+    resolution, not what a clean merge brings along.
     """
-    args = [
-        "log",
-        *LOG_SAFE,
-        "--raw",
-        "--no-renames",
-        "--no-abbrev",
-        "--diff-merges=first-parent",
-        "--root",
-        "-z",
-        "--format=%x01%H%x1f%ct%x1f%P%x1f%aN <%aE>%x1f%aI",
-        "--stdin",
-    ]
-    proc = git.popen(*args, config=LOW_MEMORY_CONFIG)
-    _send_revs(proc, revs, exclude)
-    assert proc.stdout is not None and proc.stderr is not None
+
+    def __init__(self, git: Git, revs: Sequence[str], exclude: Sequence[str]) -> None:
+        import tempfile
+
+        args = [
+            "log",
+            *LOG_SAFE,
+            "--raw",
+            "--no-renames",
+            "--no-abbrev",
+            "--diff-merges=first-parent",
+            "--root",
+            "-z",
+            "--format=%x01%H%x1f%ct%x1f%P%x1f%aN <%aE>%x1f%aI",
+            "--stdin",
+        ]
+        self._out = tempfile.TemporaryFile(prefix="mindee-scan-log-")
+        self._proc = git.popen(*args, stdout=self._out, stderr=subprocess.DEVNULL, config=LOW_MEMORY_CONFIG)
+        _send_revs(self._proc, revs, exclude)
+
+    def cancel(self) -> None:
+        """Nothing needs provenance: stop git and drop what it wrote."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        self._out.close()
+
+    def introductions(
+        self, blobs: set[str], known: set[str] | None = None, graph: dict[str, str] | None = None
+    ) -> tuple[list[Introduction], dict[str, CommitMeta], dict[str, str]]:
+        """Where each of `blobs` entered history, oldest first.
+
+        Also returns blobs the history names that are not in `known` (missing objects), with a path,
+        and fills `graph` (commit -> its parents, space-separated) for `reaching_refs`.
+        """
+        self._proc.wait()
+        self._out.seek(0)
+        try:
+            raw_found, metas, absent = _parse_log(self._out, blobs, known, graph)
+        finally:
+            self._out.close()
+        # git's default order is newest first; stable sort keeps parents before children on equal times.
+        raw_found.reverse()
+        raw_found.sort(key=lambda item: item[0])
+        # A merge brings along what its branches introduced: credit it only with blobs no ordinary commit
+        # introduced anywhere (a conflict resolution). Several tips make git's order non-topological, so
+        # this is decided on the whole set, not on who came first.
+        plain = {intro.blob for _, merge, intro in raw_found if not merge}
+        found = [intro for _, merge, intro in raw_found if not merge or intro.blob not in plain]
+        return found, metas, absent
+
+
+def _parse_log(
+    stream: Any, blobs: set[str], known: set[str] | None, graph: dict[str, str] | None
+) -> tuple[list[tuple[int, bool, Introduction]], dict[str, CommitMeta], dict[str, str]]:
+    """The -z log: a header token per commit, then per changed path a raw line token and a path token.
+
+    Object ids are compared as bytes and decoded only for the wanted few: this loop sees every
+    changed path of the history.
+    """
+    wanted = {b.encode() for b in blobs}
+    present = {k.encode() for k in known} if known is not None else None
     raw_found: list[tuple[int, bool, Introduction]] = []
     metas: dict[str, CommitMeta] = {}
     commit = ""
     when = 0
     is_merge = False
     meta: CommitMeta | None = None
-    want_path: str | None = None
+    want_path: bytes | None = None  # after a raw line: the blob whose path is the next token (b"": none)
     absent: dict[str, str] = {}  # blobs the history names but the object store lacks -> a path
-    pending_absent = ""
+    absent_seen: set[bytes] = set()
+    pending_absent = b""
+    null = _NULL.encode()
     rest = b""
     while True:
-        chunk = proc.stdout.read(1 << 20)
+        chunk = stream.read(1 << 20)
         if not chunk:
             break
         tokens = (rest + chunk).split(b"\0")
         rest = tokens.pop()
         for tok in tokens:
-            if pending_absent:
-                absent[pending_absent] = tok.decode("utf-8", "surrogateescape")
-                pending_absent = ""
             if want_path is not None:
-                # The path token after a raw line; `want_path` is "" when the blob is not wanted.
+                if pending_absent:
+                    absent[pending_absent.decode()] = tok.decode("utf-8", "surrogateescape")
+                    pending_absent = b""
                 if want_path:
                     path = tok.decode("utf-8", "surrogateescape")
-                    raw_found.append((when, is_merge, Introduction(commit, path, want_path)))
+                    raw_found.append((when, is_merge, Introduction(commit, path, want_path.decode())))
                     if meta is not None:
                         metas[commit] = meta
                 want_path = None
                 continue
-            tok = tok.lstrip(b"\n")
-            if tok.startswith(b"\x01"):
+            if tok[:1] == b"\n":
+                tok = tok.lstrip(b"\n")
+            first = tok[:1]
+            if first == b":":
+                # ":<old mode> <new mode> <old id> <new id> <status>"
+                fields = tok.split(b" ")
+                new_sha = fields[-2]
+                want_path = new_sha if new_sha in wanted and not fields[-1].startswith(b"D") else b""
+                if present is not None and new_sha not in present and new_sha not in absent_seen:
+                    new_mode = fields[1]
+                    if new_mode != b"160000" and new_mode != b"000000" and new_sha != null:
+                        absent_seen.add(new_sha)
+                        pending_absent = new_sha  # its path is the next token
+            elif first == b"\x01":
                 sha, ct, parents, author, date = tok[1:].decode("utf-8", "replace").split("\x1f")
                 commit, when, is_merge, meta = sha, int(ct or 0), " " in parents, CommitMeta(author, date)
                 if graph is not None:
                     graph[sha] = parents
-            elif tok.startswith(b":"):
-                fields = tok.lstrip(b":").split(b" ")
-                new_sha = fields[-2].decode()
-                if known is not None and new_sha not in known and new_sha not in absent:
-                    new_mode = fields[(len(fields) - 1) // 2 - 1]
-                    if new_mode != b"160000" and new_mode != b"000000" and new_sha != _NULL:
-                        absent[new_sha] = ""  # its path is the next token
-                        pending_absent = new_sha
-                wanted = new_sha in blobs and not fields[-1].startswith(b"D")
-                want_path = new_sha if wanted else ""
-    proc.wait()
-    proc.stderr.read()
-    # git's default order is newest first; stable sort keeps parents before children on equal times.
-    raw_found.reverse()
-    raw_found.sort(key=lambda item: item[0])
-    # A merge brings along what its branches introduced: credit it only with blobs no ordinary commit
-    # introduced anywhere (a conflict resolution). Several tips make git's order non-topological, so
-    # this is decided on the whole set, not on who came first.
-    plain = {intro.blob for _, merge, intro in raw_found if not merge}
-    found = [intro for _, merge, intro in raw_found if not merge or intro.blob not in plain]
-    return found, metas, absent
+    return raw_found, metas, absent
 
 
 def reaching_refs(graph: dict[str, str], refs: dict[str, str], targets: Sequence[str]) -> dict[str, set[str]]:
