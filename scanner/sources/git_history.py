@@ -321,7 +321,7 @@ class HistoryLog:
             "--format=%x01%H%x1f%ct%x1f%P%x1f%aN <%aE>%x1f%aI",
             "--stdin",
         ]
-        self._out = tempfile.TemporaryFile(prefix="mindee-scan-log-")
+        self._out = tempfile.TemporaryFile(prefix="mindee-scan-log-")  # noqa: SIM115 - closed by cancel/introductions
         self._proc = git.popen(*args, stdout=self._out, stderr=subprocess.DEVNULL, config=LOW_MEMORY_CONFIG)
         _send_revs(self._proc, revs, exclude)
 
