@@ -12,9 +12,7 @@ from typing import Any
 
 
 def cli_path() -> list[str]:
-    exe = shutil.which(
-        "mindee-scan", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
-    )
+    exe = shutil.which("mindee-scan", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     return [exe] if exe else [sys.executable, "-m", "scanner"]
 
 

@@ -21,9 +21,7 @@ HERMETIC_ENV = {
 
 def git(repo: Path | str, *args: str, env: dict[str, str] | None = None, input: bytes | None = None) -> str:
     full_env = {**os.environ, **HERMETIC_ENV, **(env or {})}
-    out = subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, env=full_env, input=input
-    )
+    out = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=full_env, input=input)
     return out.stdout.decode("utf-8", "replace").strip()
 
 
@@ -33,9 +31,7 @@ def init_repo(path: Path, branch: str = "main") -> Path:
     return path
 
 
-def commit_file(
-    repo: Path, rel: str, content: str | bytes, message: str = "change", date: str | None = None
-) -> str:
+def commit_file(repo: Path, rel: str, content: str | bytes, message: str = "change", date: str | None = None) -> str:
     target = repo / rel
     target.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(content, bytes):

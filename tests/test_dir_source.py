@@ -60,18 +60,13 @@ def test_python_dash_m_runs_the_same_cli(tmp_path: Path) -> None:
     (tmp_path / "x.env").write_text(f"K={key}\n")
     import subprocess
 
-    proc = subprocess.run(
-        [sys.executable, "-m", "scanner", "dir", str(tmp_path), "-q"], capture_output=True, text=True
-    )
+    proc = subprocess.run([sys.executable, "-m", "scanner", "dir", str(tmp_path), "-q"], capture_output=True, text=True)
     assert proc.returncode == 1
     assert "x.env:1:3" in proc.stdout
 
 
 def test_messy_files_are_decoded_and_scanned(tmp_path: Path) -> None:
-    keys = {
-        name: v2_key()
-        for name in ("utf16", "crlf", "badutf8", "eof", "minified", "url", "jsonesc", "k8s", "nb")
-    }
+    keys = {name: v2_key() for name in ("utf16", "crlf", "badutf8", "eof", "minified", "url", "jsonesc", "k8s", "nb")}
     legacy = v1_key()
     (tmp_path / "utf16.txt").write_bytes(("\ufeff" + f"KEY={keys['utf16']}\n").encode("utf-16-le"))
     (tmp_path / "crlf.ini").write_bytes(f"[a]\r\nkey = {keys['crlf']}\r\n".encode())
@@ -129,13 +124,7 @@ def test_binaries_large_files_and_symlinks_are_skipped_and_listed(tmp_path: Path
 
 def test_key_in_binary_file_is_found(tmp_path: Path) -> None:
     key = v2_key()
-    png = (
-        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
-        + b"\x00" * 20
-        + b"tEXtComment\x00"
-        + key.encode()
-        + b"\x00IEND"
-    )
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20 + b"tEXtComment\x00" + key.encode() + b"\x00IEND"
     (tmp_path / "shot.png").write_bytes(png)
     _code, doc = run_json("dir", str(tmp_path), "--show-secrets")
     assert _secrets_found(doc) == [key]
@@ -166,10 +155,7 @@ def test_config_allowlists_and_inline_markers(tmp_path: Path) -> None:
     (tmp_path / "fixtures").mkdir()
     (tmp_path / "fixtures" / "f.txt").write_text(f"k={allowed}\n")
     (tmp_path / "a.py").write_text(
-        f"a = '{marked}'  # mindee-scan:allow\n"
-        f"b = '{pragma}'  # pragma: allowlist secret\n"
-        f"c = '{kept}'\n"
-        f"d = '{stop}'\n"
+        f"a = '{marked}'  # mindee-scan:allow\nb = '{pragma}'  # pragma: allowlist secret\nc = '{kept}'\nd = '{stop}'\n"
     )
     (tmp_path / ".mindee-scan.yaml").write_text(
         f"allowlist:\n  paths: ['fixtures/**']\n  stopwords: ['{stop[3:15].lower()}']\n"
