@@ -91,7 +91,7 @@ class Detector:
     def scan(self, data: bytes, binary: bool = False) -> list[Match]:
         """All matches in `data`, located by line and column (1-based), best rule first on overlaps."""
         candidates = self._candidates(data, binary, depth=0)
-        return self._locate(data, candidates)
+        return self._locate(data, candidates) if candidates else []
 
     # -- candidates -------------------------------------------------------------------------------
 

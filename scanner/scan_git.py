@@ -8,10 +8,11 @@ cat-file, use both cores.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,8 @@ from scanner.pathmatch import PathMatcher
 from scanner.sources import git_history as gh
 
 _PARALLEL_MIN_BYTES = 8 * 1024 * 1024
-_SHARE_CHUNK_BYTES = 4 * 1024 * 1024
+_CHUNK_BYTES = 2 * 1024 * 1024
+_CHUNK_OBJECTS = 2048
 _MAX_REF_LOOKUPS = 200
 # With nothing found, the tree-diff pass runs only to name the paths of unread blobs, and only where cheap.
 _PATH_LOOKUP_MAX_COMMITS = 50_000
@@ -64,7 +66,48 @@ def scan_repository(options: GitScanOptions) -> ScanResult:
     started = time.perf_counter()
     top, _bare = repo_toplevel(options.repo)
     git = Git(top)
-    stats = ScanStats()
+    whole = not (options.since or options.range or options.branch or options.revs or options.exclude_revs)
+    # git lists the object store while the refs are read, and walks the tree diffs for provenance while
+    # the blobs are scanned; whatever turns out not to be needed is cancelled.
+    store = gh.StoreListing(git) if whole else None
+    log: gh.HistoryLog | None = None
+    try:
+        stats = ScanStats()
+        refs, revs, exclude = _history(git, options, stats)
+        log = gh.HistoryLog(git, revs, exclude) if revs else None
+        if store is not None and refs:
+            listing = store.read()
+        else:
+            if store is not None:
+                store.cancel()
+            listing = gh.list_objects(git, revs, exclude)
+        store = None
+        part, unread, known, engine = _scan_listing(git, options, listing, stats)
+    except BaseException:
+        for pending in (store, log):
+            if pending is not None:
+                pending.cancel()
+        raise
+    findings = _provenance(git, options, log, bool(exclude), refs, part, unread, stats, known if whole else None)
+    stats.duration_s = time.perf_counter() - started
+    stats.extra.update(
+        {
+            "engine": engine,
+            "jobs": part.workers,
+            "refs": {k: v for k, v in sorted(refs.items())},
+            "objects_scanned": stats.files_scanned + part.commits,
+            "blobs_scanned": stats.files_scanned,
+            "commits_scanned": part.commits,
+            "shallow": any(n.startswith("shallow clone") for n in stats.notes),
+        }
+    )
+    result = ScanResult(findings=findings, stats=stats, target=top, source="git")
+    result.sort()
+    return result
+
+
+def _history(git: Git, options: GitScanOptions, stats: ScanStats) -> tuple[dict[str, str], list[str], list[str]]:
+    """The refs, the commits to scan (include, exclude), and notes on what this clone lacks."""
     broken: list[str] = []
     refs = gh.list_refs(git, broken)
     for ref in broken:
@@ -82,9 +125,13 @@ def scan_repository(options: GitScanOptions) -> ScanResult:
             "partial clone: blobs that were never downloaded are not scanned (mindee-scan never fetches); "
             "clone without --filter for a full audit"
         )
+    return refs, revs, exclude
 
-    whole = not (options.since or options.range or options.branch or options.revs or options.exclude_revs)
-    listing = gh.list_all_objects(git) if whole and refs else gh.list_objects(git, revs, exclude)
+
+def _scan_listing(
+    git: Git, options: GitScanOptions, listing: gh.ObjectListing, stats: ScanStats
+) -> tuple[_ShareResult, list[tuple[gh.GitObject, str]], set[str], str]:
+    """Scan every listed object once: (what was found, blobs not read and why, ids of every listed blob, engine)."""
     if listing.error:
         stats.errors.append(listing.error)
     for sha in listing.missing:
@@ -104,37 +151,15 @@ def scan_repository(options: GitScanOptions) -> ScanResult:
     total_bytes = sum(o.size for o in work)
     jobs = _effective_jobs(options.jobs, total_bytes)
     show_progress = options.progress if options.progress is not None else _stderr_tty()
-    # git walks the tree diffs for provenance while the blobs are scanned; cancelled if nothing needs it.
-    log = gh.HistoryLog(git, revs, exclude) if revs else None
-    try:
-        part = _run(git, builder, work, jobs, total_bytes, show_progress)
-    except BaseException:
-        if log is not None:
-            log.cancel()
-        raise
+    part = _run(git, builder, work, jobs, total_bytes, show_progress)
     stats.merge(part.stats)
     unread.extend(part.unread)
-    known = {o.sha for o in listing.objects if o.kind == "blob"} if whole else None
+    known = {o.sha for o in listing.objects if o.kind == "blob"}
     # Half a million object records are not needed any more: free them before the provenance pass,
     # which builds the commit graph (peak memory is the sum of the two otherwise).
     listing.objects.clear()
     work.clear()
-    findings = _provenance(git, options, log, bool(exclude), refs, part, unread, stats, known)
-    stats.duration_s = time.perf_counter() - started
-    stats.extra.update(
-        {
-            "engine": builder.detector.engine,
-            "jobs": part.workers,
-            "refs": {k: v for k, v in sorted(refs.items())},
-            "objects_scanned": stats.files_scanned + part.commits,
-            "blobs_scanned": stats.files_scanned,
-            "commits_scanned": part.commits,
-            "shallow": any(n.startswith("shallow clone") for n in stats.notes),
-        }
-    )
-    result = ScanResult(findings=findings, stats=stats, target=top, source="git")
-    result.sort()
-    return result
+    return part, unread, known, builder.detector.engine
 
 
 # --- what to scan ------------------------------------------------------------------------------
@@ -171,18 +196,41 @@ def _effective_jobs(requested: int, total_bytes: int) -> int:
     return max(1, requested or cpus)
 
 
-def _shares(work: Sequence[gh.GitObject], jobs: int) -> list[list[gh.GitObject]]:
-    """Runs of neighbouring objects (pack locality), dealt out in turn so every worker gets a fair part."""
-    shares: list[list[gh.GitObject]] = [[] for _ in range(jobs)]
-    turn = 0
+def _chunks(work: Sequence[gh.GitObject]) -> list[list[gh.GitObject]]:
+    """Runs of neighbouring objects (pack locality: a delta's base is usually close by), small enough
+    that workers taking them in turn from a shared counter end within a chunk of each other."""
+    chunks: list[list[gh.GitObject]] = []
+    current: list[gh.GitObject] = []
     size = 0
     for obj in work:
-        shares[turn].append(obj)
+        current.append(obj)
         size += obj.size + 256
-        if size >= _SHARE_CHUNK_BYTES:
-            turn = (turn + 1) % jobs
+        if size >= _CHUNK_BYTES or len(current) >= _CHUNK_OBJECTS:
+            chunks.append(current)
+            current = []
             size = 0
-    return [s for s in shares if s]
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _claimed(chunks: list[list[gh.GitObject]], claim: Callable[[], int]) -> Iterator[list[gh.GitObject]]:
+    """The chunks this worker claims, as it needs them; `claim` hands out each index once across workers."""
+    while (index := claim()) < len(chunks):
+        yield chunks[index]
+
+
+def _shared_claim(ctx: Any) -> Callable[[], int]:
+    """A chunk counter in shared memory, inherited by the forked workers."""
+    counter = ctx.Value("q", 0)
+
+    def claim() -> int:
+        with counter.get_lock():
+            index: int = counter.value
+            counter.value = index + 1
+        return index
+
+    return claim
 
 
 # --- scanning ----------------------------------------------------------------------------------
@@ -194,7 +242,7 @@ _WORKER: dict[str, Any] = {}
 def _scan_share(index: int) -> _ShareResult:
     git: Git = _WORKER["git"]
     builder: FindingBuilder = _WORKER["builder"]
-    share: list[gh.GitObject] = _WORKER["shares"][index]
+    share = _claimed(_WORKER["chunks"], _WORKER["claim"])
     counter = _WORKER["counters"][index]
     out = _ShareResult()
     stats = out.stats
@@ -240,23 +288,26 @@ def _run(
 ) -> _ShareResult:
     import multiprocessing
 
-    shares = _shares(work, jobs)
+    chunks = _chunks(work)
+    workers = max(1, min(jobs, len(chunks)))
     ctx = None
-    if len(shares) > 1:
+    if workers > 1:
         try:
             ctx = multiprocessing.get_context("fork")
         except ValueError:  # no fork here: one worker is always correct
-            shares = [list(work)]
-    counters = [(ctx or multiprocessing).Array("q", 2, lock=False) for _ in shares]
-    _WORKER.update(git=git, builder=builder, shares=shares, counters=counters)
+            workers = 1
+    mp: Any = ctx or multiprocessing
+    counters = [mp.Array("q", 2, lock=False) for _ in range(workers)]
+    claim = _shared_claim(ctx) if ctx is not None else itertools.count().__next__
+    _WORKER.update(git=git, builder=builder, chunks=chunks, claim=claim, counters=counters)
     reporter = _Progress(len(work), total_bytes, counters) if progress else None
     if reporter is not None:
         reporter.show()
     try:
-        if ctx is None or len(shares) <= 1:
-            parts = [_scan_share(i) for i in range(len(shares))] if reporter is None else _serial(shares, reporter)
+        if ctx is None:
+            parts = [_scan_share(0)] if reporter is None else _serial(reporter)
         else:
-            parts = _parallel(ctx, shares, reporter)
+            parts = _parallel(ctx, workers, reporter)
     finally:
         _WORKER.clear()
         if reporter is not None:
@@ -272,27 +323,27 @@ def _run(
     return merged
 
 
-def _serial(shares: list[list[gh.GitObject]], reporter: _Progress) -> list[_ShareResult]:
+def _serial(reporter: _Progress) -> list[_ShareResult]:
     import threading
 
     stop = threading.Event()
     thread = threading.Thread(target=reporter.loop, args=(stop,), daemon=True)
     thread.start()
     try:
-        return [_scan_share(i) for i in range(len(shares))]
+        return [_scan_share(0)]
     finally:
         stop.set()
         thread.join()
 
 
-def _parallel(ctx: Any, shares: list[list[gh.GitObject]], reporter: _Progress | None) -> list[_ShareResult]:
+def _parallel(ctx: Any, workers: int, reporter: _Progress | None) -> list[_ShareResult]:
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
     from scanner.workers import quiet_worker, stop_pool
 
-    with ProcessPoolExecutor(max_workers=len(shares), mp_context=ctx, initializer=quiet_worker) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=quiet_worker) as pool:
         try:
-            futures = [pool.submit(_scan_share, i) for i in range(len(shares))]
+            futures = [pool.submit(_scan_share, i) for i in range(workers)]
             while True:
                 done, pending = wait(futures, timeout=0.25, return_when=FIRST_EXCEPTION)
                 if reporter is not None:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
 
 _SNIFF = 8192
 _BOM_STARTS = (codecs.BOM_UTF8[:1], codecs.BOM_UTF16_LE[:1], codecs.BOM_UTF16_BE[:1])
 
 
-@dataclass(frozen=True, slots=True)
 class Prepared:
-    data: bytes
-    binary: bool
-    decoded_from: str | None = None  # e.g. "utf-16-le" when the bytes were transcoded to UTF-8
+    """Made once per file or blob: a plain slotted class (a frozen dataclass's __init__ costs 3x)."""
+
+    __slots__ = ("binary", "data", "decoded_from")
+
+    def __init__(self, data: bytes, binary: bool, decoded_from: str | None = None) -> None:
+        self.data = data
+        self.binary = binary
+        self.decoded_from = decoded_from  # e.g. "utf-16-le" when the bytes were transcoded to UTF-8
 
 
 def prepare(raw: bytes) -> Prepared:

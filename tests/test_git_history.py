@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 import subprocess
 import zlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -290,7 +291,7 @@ def test_missing_object_is_reported_not_fatal(tmp_path: Path) -> None:
 def test_corrupt_object_is_reported_and_the_scan_goes_on(
     tmp_path: Path, jobs: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("scanner.scan_git._SHARE_CHUNK_BYTES", 1)
+    monkeypatch.setattr("scanner.scan_git._CHUNK_BYTES", 1)
     repo = init_repo(tmp_path / "r")
     commit_file(repo, "victim.txt", "content that will be corrupted " * 200)
     blob = git(repo, "rev-parse", "HEAD:victim.txt")
@@ -330,7 +331,7 @@ def test_allowlisted_paths_are_dropped_from_history(tmp_path: Path) -> None:
 
 
 def test_parallel_and_serial_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("scanner.scan_git._SHARE_CHUNK_BYTES", 1)  # deal every object out in turn
+    monkeypatch.setattr("scanner.scan_git._CHUNK_BYTES", 1)  # deal every object out in turn
     repo = init_repo(tmp_path / "r")
     keys = [v2_key() for _ in range(6)]
     for i, key in enumerate(keys):
@@ -384,3 +385,45 @@ def test_partial_clone_says_what_it_could_not_read(tmp_path: Path) -> None:
     assert old not in secrets_of(result)  # never downloaded, and never fetched by the scan
     assert any("partial clone" in n for n in result.stats.notes)
     assert any(r == "missing object" and p.startswith("old.env") for p, r in result.stats.skipped)
+
+
+def test_readers_sharing_one_chunk_source_read_every_object_once_and_claim_lazily(tmp_path: Path) -> None:
+    """Two cat-file streams taking chunks from one counter (as the forked workers do): each object is
+    read exactly once, both readers get work, and a reader claims a chunk only as it needs one."""
+    import itertools
+
+    from scanner.gitio import Git
+    from scanner.sources import git_history as gh
+
+    repo = init_repo(tmp_path / "r")
+    for i in range(12):
+        commit_file(repo, f"f{i}.txt", f"content {i}\n")
+    listing = gh.StoreListing(Git(str(repo))).read()
+    objects = listing.objects
+    chunks = [objects[i : i + 3] for i in range(0, len(objects), 3)]
+    counter = itertools.count()
+    claimed: list[int] = []
+
+    def claim() -> Iterator[Sequence[gh.GitObject]]:
+        while (index := next(counter)) < len(chunks):
+            claimed.append(index)
+            yield chunks[index]
+
+    errors: list[tuple[gh.GitObject, str]] = []
+    first = gh.stream_objects(Git(str(repo)), claim(), lambda o, r: errors.append((o, r)), lookahead=1)
+    second = gh.stream_objects(Git(str(repo)), claim(), lambda o, r: errors.append((o, r)), lookahead=1)
+    seen: list[str] = []
+    per_reader = [0, 0]
+    obj, _ = next(first)
+    seen.append(obj.sha)
+    per_reader[0] += 1
+    assert len(claimed) <= 2  # the first reader holds one chunk and may have asked for the next
+    for a, b in itertools.zip_longest(first, second):
+        for reader, item in enumerate((a, b)):
+            if item is not None:
+                seen.append(item[0].sha)
+                per_reader[reader] += 1
+    assert errors == []
+    assert sorted(seen) == sorted(o.sha for o in objects)
+    assert min(per_reader) >= 3, per_reader
+    assert sorted(claimed) == list(range(len(chunks)))
