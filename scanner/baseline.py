@@ -10,19 +10,19 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from scanner.errors import ConfigError
 from scanner.model import Finding
+from scanner.record import field, record
 
 DEFAULT_BASELINE = ".mindee-scan-baseline.json"
 FORMAT_VERSION = 1
 _MAX_PATHS = 20  # context for humans reading the file; identity never depends on it
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class BaselineEntry:
     rule_id: str
     secret_hash: str
@@ -45,7 +45,7 @@ class BaselineEntry:
         }
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Baseline:
     """Our own baseline file: a sorted list of entries plus the scan that produced them."""
 
@@ -137,7 +137,7 @@ def is_detect_secrets(doc: Any) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("results"), dict) and "plugins_used" in doc
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class DetectSecretsBaseline:
     """A detect-secrets baseline: it identifies a secret by file + sha1(secret) (+ its own type names).
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scanner.errors import ConfigError
+from scanner.record import field, record
 from scanner.rules import Rule, line_of, load_yaml, parse_rule
 
 CONFIG_NAME = ".mindee-scan.yaml"
@@ -22,7 +22,7 @@ _ALLOW_KEYS = {"paths", "regexes", "stopwords"}
 _RULES_KEYS = {"disable", "add", "only"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Config:
     source: str | None = None
     exclude: tuple[str, ...] = ()

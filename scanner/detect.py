@@ -9,7 +9,6 @@ from __future__ import annotations
 import binascii
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from scanner.filters import (
     has_inline_allow,
@@ -21,6 +20,7 @@ from scanner.filters import (
 )
 from scanner.model import Match
 from scanner.prefilter import Prefilter, Trigger, hyperscan_available
+from scanner.record import field, record
 from scanner.rules import Rule
 
 # Fragments that `md_` and `mindee` leave in base64 text at each of the three byte alignments, so a
@@ -44,7 +44,7 @@ _B64_PAD = re.compile(rb"={0,2}")
 _LAST_NON_B64 = re.compile(rb"(?s).*[^A-Za-z0-9+/_-]")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class GlobalAllowlist:
     """Suppressions from the user's config that apply to every rule."""
 
@@ -52,7 +52,7 @@ class GlobalAllowlist:
     stopwords: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Candidate:
     rule: Rule
     secret: str
@@ -61,7 +61,7 @@ class _Candidate:
     encoding: str | None = None
 
 
-@dataclass
+@record
 class Detector:
     """Compiled rules plus prefilter; build once per process and call `scan` for every blob or file."""
 

@@ -6,12 +6,12 @@ Every source (files, git blobs, staged changes) goes through `FindingBuilder.fro
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from scanner.config import Config
 from scanner.detect import Detector, GlobalAllowlist
 from scanner.errors import ConfigError
 from scanner.model import Finding, Match, clean_text
+from scanner.record import record
 from scanner.rulecache import default_rules
 from scanner.rules import Rule, build_ruleset
 from scanner.textio import prepare
@@ -48,7 +48,7 @@ def check_examples(detector: Detector, rules: Iterable[Rule]) -> None:
                 raise ConfigError(f"{rule.source}:{rule.line}: rule {rule.id!r} matches its no_match example {text!r}")
 
 
-@dataclass
+@record
 class FindingBuilder:
     """Runs the detector on raw bytes and attaches rule metadata and the source line to each match."""
 

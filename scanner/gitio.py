@@ -16,10 +16,10 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.errors import SourceError
+from scanner.record import field, record
 
 # `-c` overrides: command-line config has the highest precedence, so the scanned repo cannot undo them.
 SAFE_CONFIG: tuple[tuple[str, str], ...] = (
@@ -119,7 +119,7 @@ class GitError(SourceError):
     """A git command failed; the message carries git's own words."""
 
 
-@dataclass
+@record
 class Git:
     """Run git in one repository, safely. `keep_env` names GIT_* variables a hook needs (GIT_INDEX_FILE)."""
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from dataclasses import dataclass
 from datetime import date
 
 from scanner.errors import ConfigError
 from scanner.model import Finding
+from scanner.record import record
 
 IGNORE_NAME = ".mindee-scan-ignore"
 _FIELDS = {"reason", "owner", "expires"}
@@ -26,7 +26,7 @@ _FINGERPRINT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*):([0-9a-f]{24}|[0-9a-f]
 _SHA = re.compile(r"^[0-9a-f]{7,64}$")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class IgnoreEntry:
     fingerprint: str  # rule:hash24, or rule:full sha256
     reason: str
@@ -47,7 +47,7 @@ class IgnoreEntry:
         return f"ignore {self.where}: {self.reason}{owner}{until}"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class GitleaksEntry:
     """A `.gitleaksignore` line: `[commit:]path:gitleaks-rule:line`.
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field, replace
 from typing import Any
+
+from scanner.record import field, record, replace
 
 # A fixed domain separator: the hash identifies a secret across runs and machines without storing it.
 _SECRET_HASH_PREFIX = b"mindee-scan/v1:"
@@ -61,7 +62,7 @@ def redact(secret: str) -> str:
     return f"{secret[:head]}…{secret[-3:]}"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Match:
     """One secret found by one rule in one piece of text (offsets are into the scanned bytes)."""
 
@@ -75,7 +76,7 @@ class Match:
     encoding: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Occurrence:
     """Another place the same secret appears (git history, several files)."""
 
@@ -94,7 +95,7 @@ class Occurrence:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Verification:
     """What Mindee said about a key: live, revoked, unknown or not-checked."""
 
@@ -117,7 +118,7 @@ class Verification:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Finding:
     """A located secret ready for triage and reporting; `secret` is full, renderers redact it."""
 
@@ -204,7 +205,7 @@ class Finding:
         return out
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ScanStats:
     """What was looked at and what was not, so an error never reads as a clean result."""
 
@@ -258,7 +259,7 @@ class ScanStats:
         }
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ScanResult:
     """Findings of one scan plus the stats; `suppressed` keeps what filters removed, for audits."""
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from scanner.record import record
 
-@dataclass(frozen=True, slots=True)
+
+@record(frozen=True, slots=True)
 class Trigger:
     """One prefilter pattern and who owns it (a rule index, or a decoder name such as 'base64')."""
 

@@ -6,11 +6,11 @@ import functools
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scanner.errors import ConfigError
+from scanner.record import field, record
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 # Named post-filters a rule may ask for; implemented in scanner.filters.
@@ -40,7 +40,7 @@ _ALLOWLIST_KEYS = {"regexes", "stopwords", "match_regexes"}
 _EXAMPLE_KEYS = {"match", "no_match"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     """One detector: a regex with its secret group, prefilter keywords and the filters that keep it quiet."""
 
@@ -76,7 +76,7 @@ class Rule:
         return self.id.startswith("mindee-")
 
 
-@dataclass
+@record
 class RuleSet:
     """Rules in check order: Mindee rules first, then the rest as loaded."""
 

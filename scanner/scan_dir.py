@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scanner.config import Config
@@ -18,6 +17,7 @@ from scanner.engine import FindingBuilder, build_detector
 from scanner.errors import SourceError
 from scanner.model import Finding, ScanResult, ScanStats
 from scanner.pathmatch import PathMatcher
+from scanner.record import record
 from scanner.sources.files import FileItem, StreamIt, TooLarge, read_chunks, read_file, walk
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ _BATCH_FILES = 256
 _BATCH_BYTES = 4 * 1024 * 1024  # for files whose size the walk knows (named on the command line)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DirOptions:
     paths: tuple[str, ...]
     config: Config

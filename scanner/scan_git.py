@@ -13,7 +13,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.config import Config
@@ -22,6 +21,7 @@ from scanner.errors import UsageError
 from scanner.gitio import Git, repo_toplevel
 from scanner.model import Finding, Occurrence, ScanResult, ScanStats
 from scanner.pathmatch import PathMatcher
+from scanner.record import field, record
 from scanner.sources import git_history as gh
 
 _PARALLEL_MIN_BYTES = 8 * 1024 * 1024
@@ -32,7 +32,7 @@ _MAX_REF_LOOKUPS = 200
 _PATH_LOOKUP_MAX_COMMITS = 50_000
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class GitScanOptions:
     """What to scan. `exclude_revs`: commits whose ancestry was already scanned (incremental re-scans)."""
 
@@ -50,7 +50,7 @@ class GitScanOptions:
     progress: bool | None = None  # None: only when stderr is a terminal
 
 
-@dataclass
+@record
 class _ShareResult:
     """What one worker found: findings keyed by object, with placeholder paths filled in later."""
 
@@ -396,7 +396,7 @@ def _stderr_tty() -> bool:
 # --- provenance --------------------------------------------------------------------------------
 
 
-@dataclass
+@record
 class _Place:
     commit: str | None
     path: str

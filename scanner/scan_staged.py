@@ -1,13 +1,12 @@
 """`mindee-scan staged` and the pre-commit hook: what the next commit would add.
 
 Kept apart from the history scan so the hook imports nothing it does not run (start-up is the
-hook's cost: every module and dataclass here is paid on each commit).
+hook's cost: every module and record class here is paid on each commit).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.config import Config
@@ -15,9 +14,10 @@ from scanner.engine import FindingBuilder, build_detector
 from scanner.gitio import Git
 from scanner.model import Finding, ScanResult, ScanStats
 from scanner.pathmatch import PathMatcher
+from scanner.record import field, record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StagedOptions:
     """`all_lines`: report every finding in a staged file, not only those on lines the commit adds."""
 

@@ -7,12 +7,12 @@ expired ignore entries stop suppressing and leave a note, so a lapsed exception 
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from datetime import date
 
 from scanner.baseline import load_any_baseline
 from scanner.ignorefile import IGNORE_NAME, GitleaksEntry, IgnoreEntry, load_ignore
 from scanner.model import Finding, ScanResult
+from scanner.record import replace
 
 
 def apply_suppressions(

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from typing import Any
 
 from scanner.audit.store import Store
 from scanner.model import Finding, Occurrence, ScanResult, ScanStats, Verification
+from scanner.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class StoredFinding(Finding):
     """A finding read from the store: identity comes from stored columns; `secret` is empty unless stored."""
 
@@ -49,7 +49,7 @@ class StoredFinding(Finding):
         return out
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Filters:
     repo: str | None = None  # exact key, or a substring of it
     rule: str | None = None

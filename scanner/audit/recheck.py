@@ -6,16 +6,15 @@ The store keeps no key in clear by default, so each key is re-read from the reco
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from scanner.audit.findings import Filters, StoredFinding, load_findings
 from scanner.audit.gitops import commit_message, read_blob
 from scanner.audit.store import Store
 from scanner.engine import FindingBuilder
 from scanner.errors import SourceError
+from scanner.record import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Recheck:
     fingerprint: str
     previous: str
@@ -27,10 +26,9 @@ def recheck_open(
     store: Store, v2_url: str | None, v1_url: str | None, config_path: str | None = None, filters: Filters | None = None
 ) -> tuple[list[Recheck], list[str]]:
     """Verify every open, not yet revoked key; returns the verdicts and the keys that could not be re-read."""
-    from dataclasses import replace
-
     from scanner.config import load_config
     from scanner.engine import build_detector
+    from scanner.record import replace
     from scanner.verify import verify_keys
 
     base = filters or Filters()

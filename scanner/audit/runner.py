@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Executor, Future, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from scanner.audit.store import Store
@@ -20,12 +19,13 @@ from scanner.audit.targets import Target
 from scanner.audit.task import RepoOutcome, RepoTask, scan_task
 from scanner.errors import ScanError
 from scanner.model import Finding
+from scanner.record import field, record, replace
 
 if TYPE_CHECKING:
     from scanner.verify import Verifier
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AuditOptions:
     targets: tuple[Target, ...]
     cache_dir: str | None = None  # None: each worker's own default cache
@@ -40,7 +40,7 @@ class AuditOptions:
     v1_url: str | None = None
 
 
-@dataclass
+@record
 class AuditSummary:
     audit_id: int
     executor: str

@@ -9,15 +9,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from scanner.audit.gitops import resolve_git_dir
+from scanner.record import record
 
 # scheme://... or scp-like user@host:path (what `git clone` accepts as remote).
 _URL_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://|[\w.-]+@[\w.-]+:)")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Target:
     """One repository to audit: `key` is its identity in the store (real path or URL)."""
 

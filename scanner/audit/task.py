@@ -9,17 +9,17 @@ from __future__ import annotations
 import os
 import socket
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from scanner.model import Finding
+from scanner.record import field, record
 
 if TYPE_CHECKING:
     from scanner.config import Config
     from scanner.model import ScanResult
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RepoTask:
     """What a worker needs to scan one repository; `known_refs` are the tips recorded by the last scan."""
 
@@ -36,7 +36,7 @@ class RepoTask:
     scan_jobs: int = 0  # processes inside one repository scan: 1 when the pool already uses every core
 
 
-@dataclass
+@record
 class RepoOutcome:
     """What came back from one repository: findings and the ref tips they were computed at, or an error."""
 

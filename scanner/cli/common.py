@@ -9,13 +9,13 @@ import os
 import stat
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from scanner.errors import ExitCode, ScanError, UsageError
 from scanner.model import ScanResult
+from scanner.record import record, replace
 
 if TYPE_CHECKING:
     from scanner.config import Config
@@ -25,7 +25,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 FORMAT_CHOICES = ["text", "json", "jsonl", "sarif", "html", "junit", "csv"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OutputOptions:
     """Everything after detection: what to suppress, what to verify, how and where to write."""
 

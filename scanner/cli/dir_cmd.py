@@ -29,9 +29,8 @@ from scanner.cli.common import (
 @output_options
 def dir_command(paths: tuple[str, ...], config_path: str | None, **kwargs: Any) -> int:
     """Scan files and folders (default: the current folder), skipping .git/."""
-    from dataclasses import replace
-
     from scanner.config import load_config, parse_size
+    from scanner.record import replace
     from scanner.scan_dir import DirOptions, scan_paths
 
     opts = make_output_options(kwargs)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 
 from scanner.model import ScanResult
+from scanner.record import record
 
 FORMATS: dict[str, str] = {
     "text": "scanner.report.text",
@@ -18,7 +18,7 @@ FORMATS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RenderOptions:
     show_secrets: bool = False
     color: bool = False

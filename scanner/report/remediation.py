@@ -6,10 +6,10 @@ Per key (all places one secret was found): `key_plans`, `remediation_plan` (JSON
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from scanner.model import Finding, ScanResult
+from scanner.record import record
 
 DASHBOARD_URL = "https://app.mindee.com/settings?tab=api-keys"
 ROTATION_STEPS = (
@@ -126,7 +126,7 @@ def remediation_text(finding: Finding) -> str:
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class KeyPlan:
     """Everything about one distinct secret across all its findings: the unit the user revokes."""
 

@@ -7,14 +7,15 @@ blob, so a finding's line is its line in the new file and legacy-key context out
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from scanner.record import field, record
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 _NULL_SHA = "0" * 40
 GITLINK_MODE = "160000"
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class FileChange:
     """One file in a diff; `added` holds 1-based line numbers in the new file."""
 

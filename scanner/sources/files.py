@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.model import ScanStats
 from scanner.pathmatch import PathMatcher
+from scanner.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class FileItem:
     path: str  # absolute (or as given) path to open
     rel: str  # relative to the scan root, '/' separators: what reports show

@@ -17,11 +17,11 @@ import subprocess
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, NamedTuple
 
 from scanner.gitio import LOG_SAFE, LOW_MEMORY_CONFIG, Git
+from scanner.record import field, record
 
 _NULL = "0" * 40
 LFS_MAGIC = b"version https://git-lfs.github.com/spec/v1"
@@ -41,14 +41,14 @@ class GitObject(NamedTuple):
     path: str = ""
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ObjectListing:
     objects: list[GitObject] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     error: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Introduction:
     """A commit that put `blob` at `path` (its tree differs from every parent there)."""
 
@@ -57,7 +57,7 @@ class Introduction:
     blob: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class CommitMeta:
     author: str
     date: str

@@ -8,13 +8,13 @@ nothing heavy and never GitPython.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from scanner.gitio import DIFF_SAFE, HOOK_ENV, Git
+from scanner.record import field, record
 from scanner.sources.diffparse import FileChange, parse_diff
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class StagedFile:
     change: FileChange
     data: bytes
@@ -23,7 +23,7 @@ class StagedFile:
     old_data: bytes | None = None  # the previous version of a binary file (binary files have no lines)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Staged:
     files: list[StagedFile] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -36,7 +36,7 @@ def staged_git(repo: str = ".") -> Git:
     return Git(repo, keep_env=HOOK_ENV)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RepoInfo:
     top: str  # work tree top (where .mindee-scan.yaml lives); the git dir for a bare repository
     git_dir: str

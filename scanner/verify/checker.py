@@ -6,10 +6,10 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from scanner.model import Verification
+from scanner.record import field, record
 from scanner.verify.cache import VerificationCache
 from scanner.verify.client import Response, Transport, TransportError
 from scanner.verify.mindee import VERIFIERS, interpret, probe_for
@@ -19,7 +19,7 @@ from scanner.verify.ratelimit import RateLimiter
 TIMEOUT_ENV = "MINDEE_SCAN_VERIFY_TIMEOUT"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class VerifyConfig:
     """Defaults are deliberately gentle: 2 requests/s across the run, far below Mindee's own limits."""
 
@@ -44,7 +44,7 @@ class VerifyConfig:
         return cls()
 
 
-@dataclass
+@record
 class Verifier:
     """One per run: holds the cache, the rate limiter and the two validated base URLs."""
 

@@ -5,10 +5,10 @@ Standard-library urllib, imported only when a check runs: only `--verify` pays f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from scanner import __version__
+from scanner.record import field, record
 
 if TYPE_CHECKING:
     import urllib.request
@@ -23,7 +23,7 @@ class TransportError(Exception):
     """No HTTP answer at all (timeout, refused, DNS, TLS): the verdict is unknown, with this reason."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Response:
     status: int
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
@@ -47,7 +47,7 @@ def _opener(base: BaseURL) -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(proxies, NoRedirect())
 
 
-@dataclass
+@record
 class Transport:
     """Sends GET requests to one base URL; refuses any other origin even if asked."""
 

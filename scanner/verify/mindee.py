@@ -10,8 +10,9 @@ key), then the lookup fails with 404 for a good one. Nothing is uploaded, parsed
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
+
+from scanner.record import record
 
 V2_PATH = "/v2/search/models"
 V1_PROBE_JOB = "00000000-0000-0000-0000-000000000000"
@@ -21,7 +22,7 @@ MAX_MODEL_NAMES = 100
 VERIFIERS = ("mindee-v2", "mindee-v1")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Probe:
     """One request to make: path under the base, headers carrying the key."""
 
@@ -37,7 +38,7 @@ def probe_for(verifier: str, secret: str) -> Probe:
     raise ValueError(f"unknown verifier {verifier!r}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Interpretation:
     verdict: str  # live / revoked / unknown
     detail: str

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from scanner.errors import UsageError
+from scanner.record import record
 
 DEFAULT_V2_URL = "https://api-v2.mindee.net"
 DEFAULT_V1_URL = "https://api.mindee.net/v1"
@@ -15,7 +15,7 @@ V2_ENV = "MINDEE_SCAN_V2_URL"
 V1_ENV = "MINDEE_SCAN_V1_URL"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BaseURL:
     """A validated API base: the only origin a key is ever sent to."""
 
