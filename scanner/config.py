@@ -5,9 +5,9 @@ Validated as strictly as the rules: an unknown key or a wrong type is an error n
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from scanner.errors import ConfigError
@@ -37,6 +37,14 @@ class Config:
     baseline: str | None = None
     ignore_file: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def suppression_files(self) -> tuple[str | None, str | None]:
+        """`baseline:` and `ignore_file:` as paths; relative ones are taken from the config file's folder,
+        as users write them next to it."""
+        base = os.path.dirname(self.source) if self.source else ""
+        baseline = os.path.join(base, self.baseline) if self.baseline else None
+        ignore_file = os.path.join(base, self.ignore_file) if self.ignore_file else None
+        return baseline, ignore_file
 
 
 def _size(value: Any, where: str) -> int:
@@ -127,18 +135,19 @@ def parse_config(text: str, source: str) -> Config:
     )
 
 
-def load_config(explicit: str | None, root: Path | None) -> Config:
+def load_config(explicit: str | None, root: str | os.PathLike[str] | None) -> Config:
     """`--config FILE` wins; else `.mindee-scan.yaml` at the scan root; else defaults."""
     if explicit:
-        path = Path(explicit)
-        if not path.is_file():
+        path = explicit
+        if not os.path.isfile(path):
             raise ConfigError(f"{explicit}: config file not found")
-    elif root is not None and (root / CONFIG_NAME).is_file():
-        path = root / CONFIG_NAME
+    elif root is not None and os.path.isfile(os.path.join(root, CONFIG_NAME)):
+        path = os.path.join(root, CONFIG_NAME)
     else:
         return Config()
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config: {exc}") from None
-    return parse_config(text, str(path))
+    return parse_config(text, path)

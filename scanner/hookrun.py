@@ -1,4 +1,5 @@
-"""The pre-commit path, kept lean: `python -m scanner.hookrun pre-commit [FILES...]` skips click.
+"""The pre-commit path, kept lean: `python -m scanner.hookrun pre-commit [FILES...]` and the console
+script's `mindee-scan staged [FILES...]` skip click.
 
 A commit hook runs on every commit, so its start-up is the product: this entry imports only the
 detector, the staged source and the text renderer. With any option it hands over to the full CLI
@@ -10,9 +11,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scanner.model import ScanResult
+if TYPE_CHECKING:  # the console script starts here: `mindee-scan --help` should not load the scanner
+    from scanner.config import Config
+    from scanner.model import ScanResult
 
 HOOK_MARKER = "# installed by mindee-scan install-hook"
 
@@ -22,7 +25,7 @@ def run_staged(
     config_path: str | None,
     all_lines: bool,
     max_file_size: str | None,
-    finish: Callable[[ScanResult, str], int],
+    finish: Callable[[ScanResult, str, Config], int],
 ) -> int:
     """Scan the index (restricted to FILES when given); FILES with nothing staged are scanned whole."""
     from scanner.config import load_config, parse_size
@@ -31,13 +34,13 @@ def run_staged(
 
     git = staged_git(".")
     info = repo_info(git)
-    config = load_config(config_path, Path(info.top))
+    config = load_config(config_path, info.top)
     max_size = parse_size(max_file_size) if max_file_size else None
     result = scan_staged(git, info, StagedOptions(config=config, all_lines=all_lines, max_file_size=max_size))
     staged_paths = result.stats.extra.pop("staged_paths", [])
     if files:
         result = _restrict(result, files, set(staged_paths), info.top, config, max_size)
-    return finish(result, info.top)
+    return finish(result, info.top, config)
 
 
 def _restrict(
@@ -70,39 +73,63 @@ def _rel(path: str, top: str) -> str:
     return rel.replace(os.sep, "/")
 
 
-def _lean_finish(result: ScanResult, root: str) -> int:
+def _lean_finish(result: ScanResult, root: str, config: Config, quiet: bool) -> int:
     """Suppress, render text with the hook's advice, exit code: `common.finish` without click."""
     from scanner.report import RenderOptions, render
 
-    if os.path.isfile(os.path.join(root, ".mindee-scan-ignore")):
+    baseline, ignore_file = config.suppression_files()
+    if baseline or ignore_file or os.path.isfile(os.path.join(root, ".mindee-scan-ignore")):
         from scanner.suppress import apply_suppressions
 
-        result = apply_suppressions(result, baseline=None, ignore_file=None, root=root)
+        result = apply_suppressions(result, baseline=baseline, ignore_file=ignore_file, root=root)
     color = sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
-    text = render(result, "text", RenderOptions(color=color, quiet=True, hook="pre-commit"))
+    text = render(result, "text", RenderOptions(color=color, quiet=quiet, hook="pre-commit"))
     if text:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            from scanner.cli.main import quiet_broken_pipe
+
+            quiet_broken_pipe()
     if result.failed:
         return 2
     return 1 if result.findings else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m scanner.hookrun pre-commit [FILES...]`, as the pre-commit framework and install-hook run it."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] != "pre-commit" or any(a.startswith("-") for a in args[1:]):
-        # Anything beyond the plain hook call goes through the full command line.
+    if args[:1] == ["pre-commit"]:
+        # Silent unless it finds something: the hook runs on every commit.
+        return _staged(["staged", *args[1:]], quiet=True)
+    return console(args)
+
+
+def console(argv: Sequence[str] | None = None) -> int:
+    """The `mindee-scan` console script: a plain `staged [FILES...]` runs here, the rest goes to click."""
+    return _staged(list(sys.argv[1:] if argv is None else argv), quiet=False)
+
+
+def _staged(args: list[str], quiet: bool) -> int:
+    if args[:1] != ["staged"] or any(a.startswith("-") for a in args[1:]):
         from scanner.cli.main import main as cli_main
 
-        return cli_main(["staged", *args[1:]] if args and args[0] == "pre-commit" else args)
+        return cli_main(args)
     from scanner.errors import ScanError
 
     try:
-        return run_staged(args[1:], None, False, None, _lean_finish)
+        return run_staged(
+            args[1:], None, False, None, lambda result, root, config: _lean_finish(result, root, config, quiet)
+        )
     except ScanError as exc:
-        sys.stderr.write(f"mindee-scan: error: {exc}\n")
+        from scanner.model import mask_keys
+
+        # As the full command line does: git's words and config values never carry a key into a log.
+        sys.stderr.write(f"mindee-scan: error: {mask_keys(str(exc))}\n")
         return int(exc.exit_code)
     except KeyboardInterrupt:
+        sys.stderr.write("mindee-scan: interrupted\n")
         return 130
 
 

@@ -5,7 +5,6 @@ Sources, the detector, the verifier and the renderers never import each other; t
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any
 
@@ -17,6 +16,8 @@ _SECRET_HASH_PREFIX = b"mindee-scan/v1:"
 
 def secret_hash(secret: str) -> str:
     """Stable, non-reversible identity of a secret (sha256 with a domain prefix)."""
+    import hashlib  # loads OpenSSL: only when there is a finding to identify, not on every clean hook run
+
     return hashlib.sha256(_SECRET_HASH_PREFIX + secret.encode("utf-8", "surrogateescape")).hexdigest()
 
 

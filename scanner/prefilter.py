@@ -210,12 +210,13 @@ def _compile_hyperscan(triggers: Sequence[Trigger]) -> object | None:
             if not t.case_sensitive:
                 f |= hyperscan.HS_FLAG_CASELESS
             flags.append(f)
-    from scanner.rulecache import hyperscan_key, read_cache, write_cache
+    from scanner.rulecache import cache_name, hyperscan_key, read_cache, write_cache
 
     # Compiling takes 10-20 ms a run; a serialized database loads in microseconds.
     version = getattr(hyperscan, "__version__", "?")
     key = hyperscan_key(expressions, flags, f"{version}|{os.uname().machine}")
-    cached = read_cache(key)
+    name = cache_name("hs", key, ".db")
+    cached = read_cache(name, key)
     if cached is not None:
         try:
             db = hyperscan.loadb(cached, hyperscan.HS_MODE_BLOCK)
@@ -231,5 +232,5 @@ def _compile_hyperscan(triggers: Sequence[Trigger]) -> object | None:
         from scanner.errors import ConfigError
 
         raise ConfigError(f"a rule's hyperscan pattern does not compile: {exc}") from None
-    write_cache(key, hyperscan.dumpb(db))
+    write_cache(name, key, hyperscan.dumpb(db))
     return db

@@ -12,43 +12,61 @@ it, MINDEE_SCAN_CACHE_DIR to move it (default: $XDG_CACHE_HOME/mindee-scan or ~/
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
-from pathlib import Path
+import zlib
 from typing import Any
 
 from scanner import __version__
-from scanner.rules import Rule, _LineDict, default_rules_dir, line_of, load_rule_files, load_yaml, parse_rule
+from scanner.rules import (
+    Rule,
+    _LineDict,
+    default_rules_dir,
+    line_of,
+    load_rule_files,
+    load_yaml,
+    parse_rule,
+    rule_files,
+)
 
 _LINE_KEY = "\x00line"
-_FORMAT = "1"
+_FORMAT = "2"
 
 
-def cache_dir() -> Path | None:
+def cache_dir() -> str | None:
     """Where cache files live, or None when caching is off."""
     if os.environ.get("MINDEE_SCAN_NO_CACHE"):
         return None
     explicit = os.environ.get("MINDEE_SCAN_CACHE_DIR")
     if explicit:
-        return Path(explicit)
+        return explicit
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "mindee-scan"
+    return os.path.join(base, "mindee-scan")
 
 
-def read_cache(name: str) -> bytes | None:
+def cache_name(prefix: str, key: bytes, suffix: str) -> str:
+    """A short file name for `key`. Not a cryptographic hash (hashlib loads OpenSSL: 4-9 ms of every
+    hook run): each file starts with its whole key and is used only when that matches, so two keys
+    sharing a name cost a rebuild, never a wrong result."""
+    return f"{prefix}-{zlib.crc32(key):08x}{zlib.adler32(key):08x}{suffix}"
+
+
+def read_cache(name: str, key: bytes) -> bytes | None:
+    """The data stored under `name`, if that file was written for exactly `key`."""
     directory = cache_dir()
     if directory is None:
         return None
     try:
-        with open(directory / name, "rb") as fh:
-            return fh.read()
+        with open(os.path.join(directory, name), "rb") as fh:
+            raw = fh.read()
     except OSError:
         return None
+    header = len(key).to_bytes(4, "big") + key
+    return raw[len(header) :] if raw.startswith(header) else None
 
 
-def write_cache(name: str, data: bytes) -> None:
+def write_cache(name: str, key: bytes, data: bytes) -> None:
     """Atomic write (temp file + rename), 0600 in a 0700 folder; failures only cost the next run time."""
     directory = cache_dir()
     if directory is None:
@@ -56,12 +74,12 @@ def write_cache(name: str, data: bytes) -> None:
     import tempfile  # only a cold start writes: keep it off the warm path
 
     try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, directory / name)
+                fh.write(len(key).to_bytes(4, "big") + key + data)
+            os.replace(tmp, os.path.join(directory, name))
         except OSError:
             os.unlink(tmp)
             raise
@@ -71,30 +89,32 @@ def write_cache(name: str, data: bytes) -> None:
 
 def default_rules() -> list[Rule]:
     """The built-in rules, from the cache when the rule files have not changed."""
-    paths = sorted(default_rules_dir().glob("*.yaml"))
+    directory = default_rules_dir()
+    paths = rule_files(directory)
     try:
-        stamp = "|".join(f"{p.name}:{(st := p.stat()).st_size}:{st.st_mtime_ns}" for p in paths)
+        stamps = []
+        for p in paths:
+            st = os.stat(p)
+            stamps.append(f"{os.path.basename(p)}:{st.st_size}:{st.st_mtime_ns}")
     except OSError:
         return load_rule_files(paths)
-    key = hashlib.sha256(
-        f"{_FORMAT}|{__version__}|{sys.version_info[:2]}|{default_rules_dir()}|{stamp}".encode()
-    ).hexdigest()[:24]
-    name = f"rules-{key}.json"
-    cached = read_cache(name)
+    key = f"{_FORMAT}|{__version__}|{sys.version_info[:2]}|{directory}|{'|'.join(stamps)}".encode()
+    name = cache_name("rules", key, ".json")
+    cached = read_cache(name, key)
     if cached is not None:
         rules = _rules_from_json(cached)
         if rules is not None:
             return rules
     docs: list[tuple[str, Any]] = []
     for p in paths:
-        text = p.read_text(encoding="utf-8")
-        docs.append((str(p), load_yaml(text, str(p))))
+        with open(p, encoding="utf-8") as fh:
+            docs.append((p, load_yaml(fh.read(), p)))
     rules = load_rule_files(paths)  # validates exactly as an uncached run would, errors included
     try:
         encoded = json.dumps([[source, _encode(doc)] for source, doc in docs])
         # Only data that survives JSON unchanged is cached (a YAML date or int key would not).
         if json.loads(encoded, object_hook=_decode) == [[s, d] for s, d in docs]:
-            write_cache(name, encoded.encode())
+            write_cache(name, key, encoded.encode())
     except (TypeError, ValueError):
         pass
     return rules
@@ -130,8 +150,7 @@ def _decode(obj: dict[str, Any]) -> Any:
     return out
 
 
-def hyperscan_key(expressions: list[bytes], flags: list[int], version: str) -> str:
-    h = hashlib.sha256(f"{_FORMAT}|{version}|{flags}".encode())
-    for e in expressions:
-        h.update(len(e).to_bytes(4, "big") + e)
-    return f"hs-{h.hexdigest()[:32]}.db"
+def hyperscan_key(expressions: list[bytes], flags: list[int], version: str) -> bytes:
+    """Everything a compiled database depends on: its patterns, their flags, Hyperscan's version and the CPU."""
+    parts = [f"{_FORMAT}|{version}|{flags}".encode(), *expressions]
+    return b"".join(len(p).to_bytes(4, "big") + p for p in parts)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 from scanner.errors import ConfigError
@@ -128,13 +128,23 @@ def line_of(obj: Any) -> int:
     return int(getattr(obj, "line", 0))
 
 
-def default_rules_dir() -> Path:
+def default_rules_dir() -> str:
     """The rules shipped with the package (wheel: scanner/rule_data; source checkout: ./rules)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "rule_data", here.parent / "rules"):
-        if candidate.is_dir() and any(candidate.glob("*.yaml")):
+    here = os.path.dirname(os.path.realpath(__file__))
+    candidates = (os.path.join(here, "rule_data"), os.path.join(os.path.dirname(here), "rules"))
+    for candidate in candidates:
+        if rule_files(candidate):
             return candidate
-    raise ConfigError(f"the built-in rules are missing (looked in {here / 'rule_data'} and {here.parent / 'rules'})")
+    raise ConfigError(f"the built-in rules are missing (looked in {candidates[0]} and {candidates[1]})")
+
+
+def rule_files(directory: str) -> list[str]:
+    """The *.yaml files of a folder, sorted (empty when it is not a folder)."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    return sorted(os.path.join(directory, n) for n in names if n.endswith(".yaml"))
 
 
 def _err(source: str, line: int, rule_id: str | None, msg: str) -> ConfigError:
@@ -390,11 +400,12 @@ def parse_rule_file(text: str, source: str) -> list[Rule]:
     return [parse_rule(raw, source) for raw in data["rules"]]
 
 
-def load_rule_files(paths: Iterable[Path]) -> list[Rule]:
+def load_rule_files(paths: Iterable[str]) -> list[Rule]:
     rules: list[Rule] = []
     for path in paths:
         try:
-            text = path.read_text(encoding="utf-8")
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: cannot read rule file: {exc}") from None
         rules.extend(parse_rule_file(text, str(path)))
@@ -421,5 +432,4 @@ def build_ruleset(rules: Iterable[Rule], disabled: Iterable[str] = ()) -> RuleSe
 
 
 def load_default_rules() -> list[Rule]:
-    directory = default_rules_dir()
-    return load_rule_files(sorted(directory.glob("*.yaml")))
+    return load_rule_files(rule_files(default_rules_dir()))

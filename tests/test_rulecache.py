@@ -85,3 +85,15 @@ def test_hyperscan_database_is_cached_and_reused(cache: Path) -> None:
     assert detector.engine == "hyperscan"
     assert dbs[0].stat().st_mtime_ns == before, "a valid entry is read, not rewritten"
     assert len(detector.scan(_sample())) == 3
+
+
+def test_an_entry_written_for_another_key_is_never_used(cache: Path) -> None:
+    """File names are short checksums; the key stored in the file decides, so a clash only costs time."""
+    rulecache.write_cache("rules-clash.json", b"key one", b"[]")
+    assert rulecache.read_cache("rules-clash.json", b"key one") == b"[]"
+    assert rulecache.read_cache("rules-clash.json", b"key two") is None
+    assert rulecache.read_cache("rules-clash.json", b"key") is None
+    rulecache.default_rules()
+    (entry,) = [p for p in cache.iterdir() if p.name.startswith("rules-") and p.name != "rules-clash.json"]
+    entry.write_bytes(entry.read_bytes().replace(b"|", b"#", 1))  # same name, another key inside
+    assert _rule_view(rulecache.default_rules()) == _rule_view(load_default_rules())

@@ -239,3 +239,18 @@ def test_diffparse_paths_and_hunks() -> None:
     ]
     assert changes[0].new_sha == "2" * 40 and changes[1].old_sha is None and changes[3].binary
     assert changes[2].old_path == "o.txt"
+
+
+def test_console_staged_without_options_skips_click(tmp_path: Path) -> None:
+    """`mindee-scan staged`, as a hand-written hook calls it, starts as fast as the pre-commit entry."""
+    repo = init_repo(tmp_path / "r")
+    commit_file(repo, "a.txt", "a\n")
+    write(repo, "a.txt", "a\nb\n")
+    git(repo, "add", "a.txt")
+    code = (
+        "import sys, scanner.hookrun as h; rc = h.console(['staged']);"
+        "print(rc, sorted({m.split('.')[0] for m in sys.modules} & {'click', 'git', 'multiprocessing'}))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "0 []"

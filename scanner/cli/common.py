@@ -109,15 +109,12 @@ def make_output_options(kwargs: dict[str, Any], hook: str | None = None) -> Outp
 
 
 def with_config_defaults(opts: OutputOptions, config: Config) -> OutputOptions:
-    """`baseline:` and `ignore_file:` in .mindee-scan.yaml apply when the command line does not say otherwise.
-
-    Relative paths are taken from the config file's folder, as users write them next to it.
-    """
-    base = os.path.dirname(config.source) if config.source else ""
-    if opts.baseline is None and config.baseline:
-        opts = replace(opts, baseline=os.path.join(base, config.baseline))
-    if opts.ignore_file is None and config.ignore_file:
-        opts = replace(opts, ignore_file=os.path.join(base, config.ignore_file))
+    """`baseline:` and `ignore_file:` in .mindee-scan.yaml apply when the command line does not say otherwise."""
+    baseline, ignore_file = config.suppression_files()
+    if opts.baseline is None and baseline:
+        opts = replace(opts, baseline=baseline)
+    if opts.ignore_file is None and ignore_file:
+        opts = replace(opts, ignore_file=ignore_file)
     return opts
 
 

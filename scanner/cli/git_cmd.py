@@ -98,7 +98,7 @@ def staged_command(files: tuple[str, ...], config_path: str | None, **kwargs: An
         config_path,
         kwargs["all_lines"],
         kwargs["max_file_size"],
-        lambda result, root: finish(result, opts, root),
+        lambda result, root, config: finish(result, with_config_defaults(opts, config), root),
     )
 
 
@@ -122,7 +122,8 @@ def pre_push_command(remote: str | None, url: str | None, config_path: str | Non
     top, _ = repo_toplevel(".")
     git = Git(top)
     updates = _push_updates(os.environ, None if _env_refs(os.environ) else sys.stdin)
-    config = load_config(config_path, Path(top))
+    config = load_config(config_path, top)
+    opts = with_config_defaults(opts, config)
     include: list[str] = []
     exclude: list[str] = []
     remotes: list[str] | None = None
