@@ -289,6 +289,7 @@ def _run(
     import multiprocessing
 
     chunks = _chunks(work)
+    gh.batch_command_supported(git)  # asked once, before the workers fork
     workers = max(1, min(jobs, len(chunks)))
     ctx = None
     if workers > 1:

@@ -13,6 +13,7 @@ import pytest
 from scanner.config import Config
 from scanner.model import ScanResult
 from scanner.scan_git import GitScanOptions, scan_repository
+from scanner.sources import git_history as gh
 from tests.gitutil import commit_file, git, init_repo
 from tests.keys import v2_key, v2_long_key
 
@@ -288,10 +289,15 @@ def test_missing_object_is_reported_not_fatal(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("chunk_bytes", [1, 2 * 1024 * 1024])
+@pytest.mark.parametrize("batched", [True, False])
 def test_corrupt_object_is_reported_and_the_scan_goes_on(
-    tmp_path: Path, jobs: int, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, jobs: int, chunk_bytes: int, batched: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("scanner.scan_git._CHUNK_BYTES", 1)
+    """One object per chunk or every object in one chunk; git's buffered `--batch-command` mode (which
+    loses a chunk's output when git dies) or plain `--batch`: the bad object is named, nothing else."""
+    monkeypatch.setattr("scanner.scan_git._CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setitem(gh._BATCH_COMMAND, "ok", batched)
     repo = init_repo(tmp_path / "r")
     commit_file(repo, "victim.txt", "content that will be corrupted " * 200)
     blob = git(repo, "rev-parse", "HEAD:victim.txt")

@@ -247,10 +247,17 @@ def stream_objects(
     """
     source = iter(chunks)
     leftover: list[GitObject] = []
+    batched = batch_command_supported(git)
     while True:
-        feed = _Feed(chain([leftover], source) if leftover else source, lookahead)
-        proc = git.popen("cat-file", "--batch", config=LOW_MEMORY_CONFIG)
+        feed = _Feed(chain([leftover], source) if leftover else source, lookahead, batched)
+        if batched:
+            # Buffered output, flushed once a chunk: on a VM every pipe write and wake-up is costly, and
+            # git writing object by object cost a third more CPU on both sides (psf/requests).
+            proc = git.popen("cat-file", "--batch-command", "--buffer", config=LOW_MEMORY_CONFIG)
+        else:
+            proc = git.popen("cat-file", "--batch", config=LOW_MEMORY_CONFIG)
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        _widen_pipe(proc.stdout)
         writer = threading.Thread(target=feed.run, args=(proc.stdin,), daemon=True)
         writer.start()
         out = proc.stdout
@@ -294,6 +301,12 @@ def stream_objects(
         if not failed:
             return
         reason = f"unreadable object: {err[-200:] or 'git cat-file stopped'}"
+        if batched and queue:
+            # Buffered output died with git: which object killed it is unknown. Ask again object by
+            # object (plain --batch flushes each one), which names it exactly.
+            batched = False
+            leftover = [obj for obj, _ in queue]
+            continue
         if not queue:
             if answered:  # git died between chunks: carry on with a fresh one
                 leftover = []
@@ -308,11 +321,42 @@ def stream_objects(
         leftover = [obj for obj, _ in queue]
 
 
-class _Feed:
-    """Writes object ids to cat-file, a chunk at a time, recording each in `queue` before git can answer."""
+_BATCH_COMMAND: dict[str, bool] = {}
 
-    def __init__(self, chunks: Iterator[Sequence[GitObject]], lookahead: int) -> None:
+
+def batch_command_supported(git: Git) -> bool:
+    """`cat-file --batch-command` with `flush` arrived in git 2.36; older gits get plain `--batch`.
+
+    Asked once per process (call it before forking workers so they inherit the answer)."""
+    if "ok" not in _BATCH_COMMAND:
+        words = git.run("version", check=False).stdout.decode("ascii", "replace").split()
+        numbers = words[2].split(".")[:2] if len(words) >= 3 else []
+        try:
+            _BATCH_COMMAND["ok"] = tuple(int(n) for n in numbers) >= (2, 36)
+        except ValueError:
+            _BATCH_COMMAND["ok"] = False
+    return _BATCH_COMMAND["ok"]
+
+
+def _widen_pipe(stream: Any, size: int = 1 << 20) -> None:
+    """A 1 MB pipe instead of 64 kB: git and the reader wake each other less often. Linux only."""
+    with contextlib.suppress(ImportError, AttributeError, OSError, ValueError):
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, size)
+
+
+class _Feed:
+    """Writes object ids to cat-file, a chunk at a time, recording each in `queue` before git can answer.
+
+    In `--batch-command --buffer` mode git runs the commands of a chunk when it reads `flush`, and
+    flushes its output then, so the reader always gets a chunk's last object (which frees room for the
+    next chunk) without waiting for more input: the two never wait for each other.
+    """
+
+    def __init__(self, chunks: Iterator[Sequence[GitObject]], lookahead: int, batched: bool) -> None:
         self.chunks = chunks
+        self.batched = batched
         self.queue: deque[tuple[GitObject, bool]] = deque()  # (object, last of its chunk)
         self.room = threading.Semaphore(lookahead)
         self.exhausted = False  # every chunk was written and stdin closed
@@ -334,7 +378,10 @@ class _Feed:
                 for obj in chunk[:-1]:
                     self.queue.append((obj, False))
                 self.queue.append((chunk[-1], True))
-                stdin.write(b"".join([obj.sha.encode() + b"\n" for obj in chunk]))
+                if self.batched:
+                    stdin.write(b"".join([b"contents " + obj.sha.encode() + b"\n" for obj in chunk]) + b"flush\n")
+                else:
+                    stdin.write(b"".join([obj.sha.encode() + b"\n" for obj in chunk]))
                 stdin.flush()
             stdin.close()  # git answers what it was asked, then ends its output
         except (BrokenPipeError, OSError, ValueError):
