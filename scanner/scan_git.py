@@ -67,28 +67,26 @@ def scan_repository(options: GitScanOptions) -> ScanResult:
     top, _bare = repo_toplevel(options.repo)
     git = Git(top)
     whole = not (options.since or options.range or options.branch or options.revs or options.exclude_revs)
-    # git lists the object store while the refs are read, and walks the tree diffs for provenance while
-    # the blobs are scanned; whatever turns out not to be needed is cancelled.
+    # git lists the object store while the refs are read; see _LogStarter for the provenance walk.
     store = gh.StoreListing(git) if whole else None
-    log: gh.HistoryLog | None = None
+    log = _LogStarter(git)
     try:
         stats = ScanStats()
-        refs, revs, exclude = _history(git, options, stats)
-        log = gh.HistoryLog(git, revs, exclude) if revs else None
+        refs, log.revs, log.exclude = _history(git, options, stats)
         if store is not None and refs:
             listing = store.read()
         else:
             if store is not None:
                 store.cancel()
-            listing = gh.list_objects(git, revs, exclude)
+            listing = gh.list_objects(git, log.revs, log.exclude)
         store = None
-        part, unread, known, engine = _scan_listing(git, options, listing, stats)
+        part, unread, known, engine = _scan_listing(git, options, listing, stats, log)
     except BaseException:
-        for pending in (store, log):
-            if pending is not None:
-                pending.cancel()
+        if store is not None:
+            store.cancel()
+        log.cancel()
         raise
-    findings = _provenance(git, options, log, bool(exclude), refs, part, unread, stats, known if whole else None)
+    findings = _provenance(git, options, log, refs, part, unread, stats, known if whole else None)
     stats.duration_s = time.perf_counter() - started
     stats.extra.update(
         {
@@ -128,8 +126,29 @@ def _history(git: Git, options: GitScanOptions, stats: ScanStats) -> tuple[dict[
     return refs, revs, exclude
 
 
+class _LogStarter:
+    """The provenance walk (`git log --raw`) over the scanned commits, started as soon as a blob has a
+    finding (or a blob will need a path), so git walks the trees while the rest is scanned: on a
+    repository with findings it is done when the scan is; on a clean one it never runs."""
+
+    def __init__(self, git: Git) -> None:
+        self.git = git
+        self.revs: list[str] = []
+        self.exclude: list[str] = []
+        self.log: gh.HistoryLog | None = None
+
+    def start(self) -> None:
+        if self.log is None and self.revs:
+            self.log = gh.HistoryLog(self.git, self.revs, self.exclude)
+
+    def cancel(self) -> None:
+        if self.log is not None:
+            self.log.cancel()
+            self.log = None
+
+
 def _scan_listing(
-    git: Git, options: GitScanOptions, listing: gh.ObjectListing, stats: ScanStats
+    git: Git, options: GitScanOptions, listing: gh.ObjectListing, stats: ScanStats, log: _LogStarter
 ) -> tuple[_ShareResult, list[tuple[gh.GitObject, str]], set[str], str]:
     """Scan every listed object once: (what was found, blobs not read and why, ids of every listed blob, engine)."""
     if listing.error:
@@ -147,11 +166,13 @@ def _scan_listing(
             continue
         work.append(obj)
 
+    if unread and _paths_affordable(work):
+        log.start()  # oversized blobs are reported with a path
     builder = FindingBuilder(build_detector(options.config, options.use_hyperscan))
     total_bytes = sum(o.size for o in work)
     jobs = _effective_jobs(options.jobs, total_bytes)
     show_progress = options.progress if options.progress is not None else _stderr_tty()
-    part = _run(git, builder, work, jobs, total_bytes, show_progress)
+    part = _run(git, builder, work, jobs, total_bytes, show_progress, log.start)
     stats.merge(part.stats)
     unread.extend(part.unread)
     known = {o.sha for o in listing.objects if o.kind == "blob"}
@@ -160,6 +181,11 @@ def _scan_listing(
     listing.objects.clear()
     work.clear()
     return part, unread, known, builder.detector.engine
+
+
+def _paths_affordable(work: Sequence[gh.GitObject]) -> bool:
+    """With nothing found, the tree-diff walk runs only to name the paths of unread blobs, where cheap."""
+    return sum(1 for o in work if o.kind == "commit") <= _PATH_LOOKUP_MAX_COMMITS
 
 
 # --- what to scan ------------------------------------------------------------------------------
@@ -246,10 +272,12 @@ def _scan_share(index: int) -> _ShareResult:
     counter = _WORKER["counters"][index]
     out = _ShareResult()
     stats = out.stats
+    found_flag = _WORKER["found"]
 
     def on_error(obj: gh.GitObject, reason: str) -> None:
         if obj.kind == "blob":
             out.unread.append((obj, reason))  # reported with a path once provenance knows it
+            found_flag.value = 1
         else:
             stats.skip(f"commit {obj.sha[:12]}", reason)
 
@@ -273,19 +301,29 @@ def _scan_share(index: int) -> _ShareResult:
         stats.bytes_scanned += len(data)
         if len(data) < 1024 and data.startswith(gh.LFS_MAGIC):
             out.unread.append((obj, "git-lfs pointer: content is stored outside the repository"))
+            found_flag.value = 1
             continue
         found, binary = builder.from_bytes(data, obj.path)
         if binary:
             stats.binary_files += 1
         if found:
             out.blob_hits[obj.sha] = found
+            found_flag.value = 1
     counter[0], counter[1] = done_objects, done_bytes
     return out
 
 
 def _run(
-    git: Git, builder: FindingBuilder, work: list[gh.GitObject], jobs: int, total_bytes: int, progress: bool
+    git: Git,
+    builder: FindingBuilder,
+    work: list[gh.GitObject],
+    jobs: int,
+    total_bytes: int,
+    progress: bool,
+    on_found: Callable[[], None],
 ) -> _ShareResult:
+    """Scan `work` in forked workers (or here, when small); `on_found` is called soon after the first
+    blob finding or unread blob, while the scan goes on."""
     import multiprocessing
 
     chunks = _chunks(work)
@@ -300,7 +338,8 @@ def _run(
     mp: Any = ctx or multiprocessing
     counters = [mp.Array("q", 2, lock=False) for _ in range(workers)]
     claim = _shared_claim(ctx) if ctx is not None else itertools.count().__next__
-    _WORKER.update(git=git, builder=builder, chunks=chunks, claim=claim, counters=counters)
+    found = mp.Value("b", 0, lock=False)
+    _WORKER.update(git=git, builder=builder, chunks=chunks, claim=claim, counters=counters, found=found)
     reporter = _Progress(len(work), total_bytes, counters) if progress else None
     if reporter is not None:
         reporter.show()
@@ -308,7 +347,12 @@ def _run(
         if ctx is None:
             parts = [_scan_share(0)] if reporter is None else _serial(reporter)
         else:
-            parts = _parallel(ctx, workers, reporter)
+
+            def poll() -> None:
+                if found.value:
+                    on_found()
+
+            parts = _parallel(ctx, workers, reporter, poll)
     finally:
         _WORKER.clear()
         if reporter is not None:
@@ -337,7 +381,7 @@ def _serial(reporter: _Progress) -> list[_ShareResult]:
         thread.join()
 
 
-def _parallel(ctx: Any, workers: int, reporter: _Progress | None) -> list[_ShareResult]:
+def _parallel(ctx: Any, workers: int, reporter: _Progress | None, poll: Callable[[], None]) -> list[_ShareResult]:
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
     from scanner.workers import quiet_worker, stop_pool
@@ -345,10 +389,13 @@ def _parallel(ctx: Any, workers: int, reporter: _Progress | None) -> list[_Share
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=quiet_worker) as pool:
         try:
             futures = [pool.submit(_scan_share, i) for i in range(workers)]
+            shown = time.perf_counter()
             while True:
-                done, pending = wait(futures, timeout=0.25, return_when=FIRST_EXCEPTION)
-                if reporter is not None:
+                done, pending = wait(futures, timeout=0.05, return_when=FIRST_EXCEPTION)
+                poll()
+                if reporter is not None and time.perf_counter() - shown >= 0.25:
                     reporter.show()
+                    shown = time.perf_counter()
                 if not pending or any(f.exception() for f in done):
                     break
             return [f.result() for f in futures]
@@ -409,8 +456,7 @@ class _Place:
 def _provenance(
     git: Git,
     options: GitScanOptions,
-    log: gh.HistoryLog | None,
-    excluding: bool,
+    log: _LogStarter,
     refs: dict[str, str],
     part: _ShareResult,
     unread: list[tuple[gh.GitObject, str]],
@@ -419,8 +465,8 @@ def _provenance(
 ) -> list[Finding]:
     """Fold every (commit, path, line) of the same secret into one finding, oldest place first.
 
-    The tree-diff pass that finds where blobs entered history ran beside the scan; it is read only
-    when something was found, and also names the paths of blobs that were not read (too large, LFS).
+    The tree-diff pass that finds where blobs entered history started during the scan when something
+    was found; it also names the paths of blobs that were not read (too large, LFS pointers).
     """
     head = refs.get("HEAD")
     head_blobs: set[str] = set()
@@ -441,11 +487,13 @@ def _provenance(
     at_head: set[tuple[str, str]] = set()
     paths: dict[str, str] = {o.sha: o.path for o, _ in unread if o.path}
     graph: dict[str, str] = {}
-    if log is not None and not part.blob_hits and not (unread and part.commits <= _PATH_LOOKUP_MAX_COMMITS):
+    if part.blob_hits or (unread and part.commits <= _PATH_LOOKUP_MAX_COMMITS):
+        log.start()  # when the scan ran here, not in workers, nothing started it yet
+    else:
         log.cancel()
-    elif log is not None:
+    if log.log is not None:
         wanted = set(part.blob_hits) | {o.sha for o, _ in unread}
-        intros, metas, absent = log.introductions(wanted, known, graph)
+        intros, metas, absent = log.log.introductions(wanted, known, graph)
         for sha, path in absent.items():
             # The whole-history listing reads the object store; the history names these and it lacks them.
             stats.skip(f"{path} ({sha[:12]})", "missing object")
@@ -458,7 +506,7 @@ def _provenance(
             meta = metas.get(intro.commit)
             for f in part.blob_hits[intro.blob]:
                 add(_Place(intro.commit, intro.path, f, meta.author if meta else None, meta.date if meta else None))
-        limited = excluding or options.branch is not None or bool(options.revs)
+        limited = bool(log.exclude) or options.branch is not None or bool(options.revs)
         dangling = 0
         for sha, found in part.blob_hits.items():
             if sha in head_blobs:

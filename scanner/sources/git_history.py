@@ -12,7 +12,6 @@ Three cheap passes, none of which diffs content:
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
 import threading
 from collections import deque
@@ -461,7 +460,6 @@ class HistoryLog:
             self._proc = git.popen(
                 *args, stdin=revs_file, stdout=self._out, stderr=subprocess.DEVNULL, config=LOW_MEMORY_CONFIG
             )
-        _lower_priority(self._proc.pid)
 
     def cancel(self) -> None:
         """Nothing needs provenance: stop git and drop what it wrote."""
@@ -493,13 +491,6 @@ class HistoryLog:
         plain = {intro.blob for _, merge, intro in raw_found if not merge}
         found = [intro for _, merge, intro in raw_found if not merge or intro.blob not in plain]
         return found, metas, absent
-
-
-def _lower_priority(pid: int) -> None:
-    """The provenance walk runs beside the scan: on busy cores the scan goes first, and when nothing
-    needs provenance (a clean repository) the cancelled walk has taken little from it."""
-    with contextlib.suppress(AttributeError, OSError):  # not on this platform, or git is already gone
-        os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10))
 
 
 def _parse_log(
