@@ -10,6 +10,7 @@ import binascii
 import re
 from collections.abc import Iterable, Sequence
 
+from scanner.errors import ConfigError
 from scanner.filters import (
     has_inline_allow,
     in_url_path,
@@ -19,7 +20,7 @@ from scanner.filters import (
     shannon_entropy,
 )
 from scanner.model import Match
-from scanner.prefilter import Prefilter, Trigger, hyperscan_available
+from scanner.prefilter import Hits, Prefilter, Trigger, hyperscan_available
 from scanner.record import field, record
 from scanner.rules import Rule
 
@@ -81,7 +82,23 @@ class Detector:
                 confirm = rule.hyperscan.encode() if rule.hyperscan else None
                 triggers.extend(Trigger(rule.id, literal=k.encode(), pattern=confirm) for k in rule.keywords)
         triggers.extend(Trigger("base64", literal=f, case_sensitive=True) for f in _BASE64_FRAGMENTS)
-        self._prefilter = Prefilter(triggers, use_hyperscan=hs)
+        # A rule's `context` (the file must also mention Mindee somewhere) is answered by the same
+        # Hyperscan pass where its patterns allow: a Python search of the whole file per rule was a
+        # tenth of a history scan's detection time.
+        context = [
+            Trigger(f"context:{r.id}", pattern=c.pattern)
+            for r in self.rules
+            if hs and r.context and all(_hyperscan_safe(c.pattern) for c in r.context)
+            for c in r.context
+        ]
+        try:
+            self._prefilter = Prefilter([*triggers, *context], use_hyperscan=hs)
+        except ConfigError:
+            if not context:
+                raise
+            context = []  # a context pattern Hyperscan reads differently: Python checks them all
+            self._prefilter = Prefilter(triggers, use_hyperscan=hs)
+        self._prefilter_context = {t.owner.removeprefix("context:") for t in context}
         self._binary_rules = {r.id for r in self.rules if r.binary}
 
     @property
@@ -105,7 +122,7 @@ class Detector:
             spans = hits.get(rule.id)
             if not spans or (binary and rule.id not in self._binary_rules):
                 continue
-            if rule.context and not any(c.search(data) for c in rule.context):
+            if rule.context and not self._in_context(rule, data, hits):
                 continue
             before, after = rule.window
             for ws, we in _merge_windows(spans, before, after, len(data)):
@@ -121,6 +138,11 @@ class Detector:
             b64_spans = hits.get("base64", [])
             found.extend(self._decode_base64(data, b64_spans, missed_windows, depth))
         return _drop_overlaps(found, self._order)
+
+    def _in_context(self, rule: Rule, data: bytes, hits: Hits) -> bool:
+        if rule.id in self._prefilter_context:
+            return f"context:{rule.id}" in hits
+        return any(c.search(data) for c in rule.context)
 
     def _accept(self, rule: Rule, m: re.Match[bytes], data: bytes) -> _Candidate | None:
         raw = m.group(rule.secret_group)
@@ -229,6 +251,14 @@ class Detector:
             column = len(data[ls : c.start].decode("utf-8", "replace")) + 1
             out.append(Match(c.rule.id, c.secret, c.start, c.end, line_no, column, c.encoding))
         return out
+
+
+_PYTHON_ONLY = re.compile(rb"\(\?<?[=!]|\(\?P=|\\[1-9]")
+
+
+def _hyperscan_safe(pattern: bytes) -> bool:
+    """No look-around or back-reference: Hyperscan has neither (it would reject or misread them)."""
+    return _PYTHON_ONLY.search(pattern) is None
 
 
 def _merge_windows(spans: list[tuple[int, int]], before: int, after: int, size: int) -> list[tuple[int, int]]:

@@ -198,4 +198,8 @@ def in_url_path(data: bytes, start: int) -> bool:
 
 def has_inline_allow(line: bytes, previous_line: bytes = b"") -> bool:
     """The markers users already know: mindee-scan:allow, gitleaks:allow, pragma: allowlist secret."""
-    return bool(_INLINE_ALLOW.search(line)) or bool(previous_line and _NEXTLINE_ALLOW.search(previous_line))
+    # Every marker holds "allow": a lowered copy and a literal search rule most lines out at C speed,
+    # where a caseless regex over a megabyte minified line took a third of a millisecond.
+    if b"allow" in line.lower() and _INLINE_ALLOW.search(line):
+        return True
+    return bool(previous_line) and b"allow" in previous_line.lower() and bool(_NEXTLINE_ALLOW.search(previous_line))
