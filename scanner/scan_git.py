@@ -80,25 +80,40 @@ def _scan_repository(options: GitScanOptions) -> ScanResult:
     top, _bare = repo_toplevel(options.repo)
     git = Git(top)
     whole = not (options.since or options.range or options.branch or options.revs or options.exclude_revs)
-    # git lists the object store while the refs are read; see _LogStarter for the provenance walk.
     store = gh.StoreListing(git) if whole else None
     log = _LogStarter(git)
+    stats = ScanStats()
+    history: list[dict[str, str]] = []
+
+    def read_history() -> None:
+        """The refs and the commits they select (once). A whole-history scan needs neither to read the
+        object store, so the workers start first and the refs are read while they scan."""
+        if not history:
+            refs, log.revs, log.exclude = _history(git, options, stats)
+            history.append(refs)
+
     try:
-        stats = ScanStats()
-        refs, log.revs, log.exclude = _history(git, options, stats)
-        if store is not None and refs:
+        if store is not None:
             listing = store.read()
         else:
-            if store is not None:
-                store.cancel()
+            read_history()
             listing = gh.list_objects(git, log.revs, log.exclude)
         store = None
-        part, unread, known, engine = _scan_listing(git, options, listing, stats, log)
+        part, unread, known, engine = _scan_listing(git, options, listing, stats, log, read_history)
+        read_history()
     except BaseException:
         if store is not None:
             store.cancel()
         log.cancel()
         raise
+    refs = history[0]
+    if not refs:
+        scanned = stats.files_scanned or part.commits
+        stats.notes.append(
+            "no branch, tag or other ref: the objects left in the object store were scanned"
+            if scanned
+            else "repository has no commits yet: nothing to scan"
+        )
     findings = _provenance(git, options, log, refs, part, unread, stats, known if whole else None)
     stats.duration_s = time.perf_counter() - started
     stats.extra.update(
@@ -129,9 +144,7 @@ def _history(git: Git, options: GitScanOptions, stats: ScanStats) -> tuple[dict[
             "shallow clone: history before the shallow boundary is not in this repository "
             "and was not scanned (fetch with --unshallow for a full audit)"
         )
-    if not refs:
-        stats.notes.append("repository has no commits yet: nothing to scan")
-    elif gh.is_partial_clone(git):
+    if refs and gh.is_partial_clone(git):
         stats.notes.append(
             "partial clone: blobs that were never downloaded are not scanned (mindee-scan never fetches); "
             "clone without --filter for a full audit"
@@ -161,9 +174,16 @@ class _LogStarter:
 
 
 def _scan_listing(
-    git: Git, options: GitScanOptions, listing: gh.ObjectListing, stats: ScanStats, log: _LogStarter
+    git: Git,
+    options: GitScanOptions,
+    listing: gh.ObjectListing,
+    stats: ScanStats,
+    log: _LogStarter,
+    read_history: Callable[[], None],
 ) -> tuple[_ShareResult, list[tuple[gh.GitObject, str]], set[str], str]:
-    """Scan every listed object once: (what was found, blobs not read and why, ids of every listed blob, engine)."""
+    """Scan every listed object once: (what was found, blobs not read and why, ids of every listed blob, engine).
+
+    `read_history` runs while the workers scan (or first, when the scan stays in this process)."""
     if listing.error:
         stats.errors.append(listing.error)
     for sha in listing.missing:
@@ -179,13 +199,18 @@ def _scan_listing(
             continue
         work.append(obj)
 
-    if unread and _paths_affordable(work):
-        log.start()  # oversized blobs are reported with a path
+    needs_paths = bool(unread) and _paths_affordable(work)
+
+    def meanwhile() -> None:
+        read_history()
+        if needs_paths:
+            log.start()  # oversized blobs are reported with a path
+
     builder = FindingBuilder(build_detector(options.config, options.use_hyperscan))
     total_bytes = sum(o.size for o in work)
     jobs = _effective_jobs(options.jobs, total_bytes)
     show_progress = options.progress if options.progress is not None else _stderr_tty()
-    part = _run(git, builder, work, jobs, total_bytes, show_progress, log.start)
+    part = _run(git, builder, work, jobs, total_bytes, show_progress, meanwhile, log.start)
     stats.merge(part.stats)
     unread.extend(part.unread)
     known = {o.sha for o in listing.objects if o.kind == "blob"}
@@ -333,10 +358,11 @@ def _run(
     jobs: int,
     total_bytes: int,
     progress: bool,
+    meanwhile: Callable[[], None],
     on_found: Callable[[], None],
 ) -> _ShareResult:
-    """Scan `work` in forked workers (or here, when small); `on_found` is called soon after the first
-    blob finding or unread blob, while the scan goes on."""
+    """Scan `work` in forked workers (or here, when small). `meanwhile` runs in this process while the
+    workers scan; `on_found` is called soon after the first blob finding or unread blob."""
     import multiprocessing
 
     chunks = _chunks(work)
@@ -358,6 +384,7 @@ def _run(
         reporter.show()
     try:
         if ctx is None:
+            meanwhile()
             parts = [_scan_share(0)] if reporter is None else _serial(reporter)
         else:
 
@@ -365,7 +392,7 @@ def _run(
                 if found.value:
                     on_found()
 
-            parts = _parallel(ctx, workers, reporter, poll)
+            parts = _parallel(ctx, workers, reporter, meanwhile, poll)
     finally:
         _WORKER.clear()
         if reporter is not None:
@@ -394,7 +421,9 @@ def _serial(reporter: _Progress) -> list[_ShareResult]:
         thread.join()
 
 
-def _parallel(ctx: Any, workers: int, reporter: _Progress | None, poll: Callable[[], None]) -> list[_ShareResult]:
+def _parallel(
+    ctx: Any, workers: int, reporter: _Progress | None, meanwhile: Callable[[], None], poll: Callable[[], None]
+) -> list[_ShareResult]:
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
     from scanner.workers import quiet_worker, stop_pool
@@ -402,6 +431,7 @@ def _parallel(ctx: Any, workers: int, reporter: _Progress | None, poll: Callable
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=quiet_worker) as pool:
         try:
             futures = [pool.submit(_scan_share, i) for i in range(workers)]
+            meanwhile()
             shown = time.perf_counter()
             while True:
                 done, pending = wait(futures, timeout=0.05, return_when=FIRST_EXCEPTION)
