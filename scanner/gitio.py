@@ -81,6 +81,14 @@ LOW_MEMORY_CONFIG: tuple[tuple[str, str], ...] = (
     ("core.packedGitWindowSize", "8m"),
     ("core.deltaBaseCacheLimit", "32m"),
 )
+# Listing every object's type and size follows each delta to its base, all over the pack: with small
+# windows git spends its time mapping and unmapping them. ansible/ansible (490 MB pack, 1.7M objects):
+# 32m/8m 27.7 s and 248 MB, 256m/32m 5.2 s and 397 MB, git's defaults 4.0 s and 668 MB.
+LISTING_CONFIG: tuple[tuple[str, str], ...] = (
+    ("core.packedGitLimit", "256m"),
+    ("core.packedGitWindowSize", "32m"),
+    ("core.deltaBaseCacheLimit", "8m"),
+)
 
 
 def scrubbed_env(keep: Iterable[str] = ()) -> dict[str, str]:

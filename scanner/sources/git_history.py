@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 from typing import Any, NamedTuple
 
-from scanner.gitio import LOG_SAFE, LOW_MEMORY_CONFIG, Git
+from scanner.gitio import LISTING_CONFIG, LOG_SAFE, LOW_MEMORY_CONFIG, Git
 from scanner.record import field, record
 
 _NULL = "0" * 40
@@ -143,7 +143,7 @@ class StoreListing:
         self._err = tempfile.TemporaryFile(prefix="mindee-scan-objects-")  # noqa: SIM115 - closed by read/cancel
         self._proc = git.popen(
             "cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objecttype) %(objectname) %(objectsize)",
-            stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err, config=LOW_MEMORY_CONFIG,
+            stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err, config=LISTING_CONFIG,
         )  # fmt: skip
 
     def cancel(self) -> None:
