@@ -89,6 +89,13 @@ LISTING_CONFIG: tuple[tuple[str, str], ...] = (
     ("core.packedGitWindowSize", "32m"),
     ("core.deltaBaseCacheLimit", "8m"),
 )
+# The provenance walk diffs the trees of consecutive commits, which share delta bases: 40,000
+# commits of ansible took 7.5 s and 152 MB with LOW_MEMORY_CONFIG, 5.9 s and 179 MB with this.
+LOG_CONFIG: tuple[tuple[str, str], ...] = (
+    ("core.packedGitLimit", "128m"),
+    ("core.packedGitWindowSize", "32m"),
+    ("core.deltaBaseCacheLimit", "48m"),
+)
 
 
 def scrubbed_env(keep: Iterable[str] = ()) -> dict[str, str]:

@@ -433,3 +433,43 @@ def test_readers_sharing_one_chunk_source_read_every_object_once_and_claim_lazil
     assert sorted(seen) == sorted(o.sha for o in objects)
     assert min(per_reader) >= 3, per_reader
     assert sorted(claimed) == list(range(len(chunks)))
+
+
+def test_provenance_log_is_read_while_git_still_writes_it(tmp_path: Path) -> None:
+    """The log is parsed from the moment the scan ends, following the file as git appends to it: a
+    writer that pauses half-way (as git does on a big history) must lose nothing."""
+    import io
+    import sys
+
+    from scanner.sources.git_history import _parse_log
+
+    repo = init_repo(tmp_path / "r")
+    key = v2_key()
+    for i in range(30):
+        commit_file(repo, f"f{i}.txt", f"line {i}\n" + (env_line(key) if i == 25 else ""))
+    log = subprocess.run(
+        ["git", "-C", str(repo), "log", "--all", "--raw", "--no-renames", "--no-abbrev", "--root", "-z",
+         "--format=%x01%H%x1f%ct%x1f%P%x1f%aN <%aE>%x1f%aI"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    blob = git(repo, "rev-parse", "HEAD:f25.txt")
+    expected = _parse_log(io.BytesIO(log), {blob}, None, {})
+    target = tmp_path / "log.bin"
+    target.write_bytes(b"")
+    half = len(log) // 2
+    writer = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; data = sys.stdin.buffer.read(); out = open(sys.argv[1], 'ab', buffering=0); "
+         f"out.write(data[:{half}]); time.sleep(0.4); out.write(data[{half}:])", str(target)],
+        stdin=subprocess.PIPE,
+    )  # fmt: skip
+    assert writer.stdin is not None
+    writer.stdin.write(log)
+    writer.stdin.close()
+    graph: dict[str, str] = {}
+    with open(target, "rb") as stream:
+        found, metas, absent = _parse_log(stream, {blob}, None, graph, writer)
+    assert writer.returncode == 0
+    assert (found, metas, absent) == expected
+    assert [intro.path for _, _, intro in found] == ["f25.txt"]
+    assert len(graph) == 30

@@ -12,14 +12,16 @@ Three cheap passes, none of which diffs content:
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 from typing import Any, NamedTuple
 
-from scanner.gitio import LISTING_CONFIG, LOG_SAFE, LOW_MEMORY_CONFIG, Git
+from scanner.gitio import LISTING_CONFIG, LOG_CONFIG, LOG_SAFE, LOW_MEMORY_CONFIG, Git
 from scanner.record import field, record
 
 _NULL = "0" * 40
@@ -453,20 +455,32 @@ class HistoryLog:
         ]
         # Revisions from a file, not a pipe: thousands of refs are more than a pipe holds, and a pipe's
         # write end inherited by the forked scan workers would keep git waiting for its end.
-        with tempfile.TemporaryFile(prefix="mindee-scan-revs-") as revs_file:
-            revs_file.write(_revs_text(revs, exclude))
-            revs_file.seek(0)
-            self._out = tempfile.TemporaryFile(prefix="mindee-scan-log-")  # noqa: SIM115 - closed by cancel/introductions
-            self._proc = git.popen(
-                *args, stdin=revs_file, stdout=self._out, stderr=subprocess.DEVNULL, config=LOW_MEMORY_CONFIG
-            )
+        # Its output goes to a file we open twice: git appends through one handle while we read
+        # through the other (each with its own offset), from the moment the scan ends, not after git.
+        fd, name = tempfile.mkstemp(prefix="mindee-scan-log-")
+        try:
+            self._out = open(name, "rb")  # noqa: SIM115 - closed by cancel/introductions
+            self._name = name
+            with contextlib.suppress(OSError):  # POSIX: gone from the folder at once, kept while open
+                os.unlink(name)
+            with tempfile.TemporaryFile(prefix="mindee-scan-revs-") as revs_file:
+                revs_file.write(_revs_text(revs, exclude))
+                revs_file.seek(0)
+                self._proc = git.popen(*args, stdin=revs_file, stdout=fd, stderr=subprocess.DEVNULL, config=LOG_CONFIG)
+        finally:
+            os.close(fd)
 
     def cancel(self) -> None:
         """Nothing needs provenance: stop git and drop what it wrote."""
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait()
+        self._close()
+
+    def _close(self) -> None:
         self._out.close()
+        with contextlib.suppress(OSError):  # already unlinked (POSIX), or removable now that it is closed
+            os.unlink(self._name)
 
     def introductions(
         self, blobs: set[str], known: set[str] | None = None, graph: dict[str, str] | None = None
@@ -476,12 +490,10 @@ class HistoryLog:
         Also returns blobs the history names that are not in `known` (missing objects), with a path,
         and fills `graph` (commit -> its parents, space-separated) for `reaching_refs`.
         """
-        self._proc.wait()
-        self._out.seek(0)
         try:
-            raw_found, metas, absent = _parse_log(self._out, blobs, known, graph)
+            raw_found, metas, absent = _parse_log(self._out, blobs, known, graph, self._proc)
         finally:
-            self._out.close()
+            self._close()
         # git's default order is newest first; stable sort keeps parents before children on equal times.
         raw_found.reverse()
         raw_found.sort(key=lambda item: item[0])
@@ -494,7 +506,11 @@ class HistoryLog:
 
 
 def _parse_log(
-    stream: Any, blobs: set[str], known: set[str] | None, graph: dict[str, str] | None
+    stream: Any,
+    blobs: set[str],
+    known: set[str] | None,
+    graph: dict[str, str] | None,
+    writer: subprocess.Popen[bytes] | None = None,
 ) -> tuple[list[tuple[int, bool, Introduction]], dict[str, CommitMeta], dict[str, str]]:
     """The -z log: a header token per commit, then per changed path a raw line token and a path token.
 
@@ -518,7 +534,15 @@ def _parse_log(
     while True:
         chunk = stream.read(1 << 20)
         if not chunk:
-            break
+            # The end of what git wrote so far: done only once it has exited and its last bytes are in.
+            if writer is None:
+                break
+            if writer.poll() is None:
+                time.sleep(0.005)
+                continue
+            chunk = stream.read(1 << 20)
+            if not chunk:
+                break
         tokens = (rest + chunk).split(b"\0")
         rest = tokens.pop()
         for tok in tokens:
