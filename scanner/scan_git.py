@@ -161,11 +161,12 @@ class _LogStarter:
         self.git = git
         self.revs: list[str] = []
         self.exclude: list[str] = []
+        self.commits = 0  # in the listing: a long history is walked by two processes
         self.log: gh.HistoryLog | None = None
 
     def start(self) -> None:
         if self.log is None and self.revs:
-            self.log = gh.HistoryLog(self.git, self.revs, self.exclude)
+            self.log = gh.HistoryLog(self.git, self.revs, self.exclude, self.commits)
 
     def cancel(self) -> None:
         if self.log is not None:
@@ -200,6 +201,7 @@ def _scan_listing(
         work.append(obj)
 
     needs_paths = bool(unread) and _paths_affordable(work)
+    log.commits = sum(1 for o in listing.objects if o.kind == "commit")
 
     def meanwhile() -> None:
         read_history()

@@ -441,7 +441,7 @@ def test_provenance_log_is_read_while_git_still_writes_it(tmp_path: Path) -> Non
     import io
     import sys
 
-    from scanner.sources.git_history import _parse_log
+    from scanner.sources.git_history import Follow, _parse_log
 
     repo = init_repo(tmp_path / "r")
     key = v2_key()
@@ -468,8 +468,30 @@ def test_provenance_log_is_read_while_git_still_writes_it(tmp_path: Path) -> Non
     writer.stdin.close()
     graph: dict[str, str] = {}
     with open(target, "rb") as stream:
-        found, metas, absent = _parse_log(stream, {blob}, None, graph, writer)
+        found, metas, absent = _parse_log(Follow([(stream, writer)]), {blob}, None, graph)
     assert writer.returncode == 0
     assert (found, metas, absent) == expected
     assert [intro.path for _, _, intro in found] == ["f25.txt"]
     assert len(graph) == 30
+
+
+def test_a_long_history_walked_by_two_processes_gives_the_same_provenance(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-n half` and `--skip half` of one walk, read back to back, are the single walk."""
+    repo = init_repo(tmp_path / "r")
+    key, other = v2_key(), v2_key()
+    for i in range(9):
+        commit_file(repo, f"f{i}.txt", f"line {i}\n" + (env_line(key) if i == 2 else ""))
+    git(repo, "checkout", "-q", "-b", "side")
+    commit_file(repo, "side.env", env_line(other))
+    commit_file(repo, "copy.env", env_line(key), "copy the key")
+    git(repo, "checkout", "-q", "main")
+    commit_file(repo, "g.txt", "main moves on\n")
+    git(repo, "merge", "-q", "--no-ff", "side", "-m", "merge side")
+    whole = scan(repo)
+    monkeypatch.setattr(gh, "SPLIT_LOG_COMMITS", 0)
+    split = scan(repo)
+    assert [f.to_dict() for f in split.findings] == [f.to_dict() for f in whole.findings]
+    first = only(split, key)
+    assert first.path == "f2.txt" and {o.path for o in first.occurrences} == {"f2.txt", "copy.env"}

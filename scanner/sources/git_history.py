@@ -425,20 +425,25 @@ def _ident(raw: bytes) -> tuple[str, str]:
     return who + ">", date
 
 
-class HistoryLog:
-    """Where blobs entered history: one `git log --raw` (tree diffs only, no content) over the scanned
-    commits, started before the blobs are scanned so git walks the trees while the scan runs, and
-    parsed afterwards for the few blobs that had findings.
+# Above this many commits the provenance walk runs as two git processes, the newest half of the
+# commits and the rest: on ansible/ansible (244k commits) the walk outlasted the scan by half a minute.
+SPLIT_LOG_COMMITS = 50_000
 
-    git writes to an unlinked temporary file, not a pipe, so it never waits for a reader; `cancel`
+
+class HistoryLog:
+    """Where blobs entered history: `git log --raw` (tree diffs only, no content) over the scanned
+    commits, started while the blobs are scanned and read from the moment the scan ends.
+
+    git writes to unlinked temporary files, not pipes, so it never waits for a reader; `cancel`
     stops it when nothing needs provenance. Streamed in git's default order (no --reverse or
     --date-order, which make git hold every commit of a 250,000-commit mirror in memory) and sorted
     here, for the wanted blobs only. A merge is diffed against its first parent only (one tree diff,
     not one per parent) and credited only with blobs no ordinary commit introduced: a conflict
-    resolution, not what a clean merge brings along.
+    resolution, not what a clean merge brings along. A long history is walked by two processes
+    (`-n half` and `--skip half` of the same order), read one after the other: the same stream.
     """
 
-    def __init__(self, git: Git, revs: Sequence[str], exclude: Sequence[str]) -> None:
+    def __init__(self, git: Git, revs: Sequence[str], exclude: Sequence[str], commits: int = 0) -> None:
         import tempfile
 
         args = [
@@ -453,34 +458,45 @@ class HistoryLog:
             "--format=%x01%H%x1f%ct%x1f%P%x1f%aN <%aE>%x1f%aI",
             "--stdin",
         ]
+        half = commits // 2
+        slices = [[f"--max-count={half}"], [f"--skip={half}"]] if commits > SPLIT_LOG_COMMITS else [[]]
+        self._parts: list[tuple[Any, subprocess.Popen[bytes]]] = []
+        self._names: list[str] = []
         # Revisions from a file, not a pipe: thousands of refs are more than a pipe holds, and a pipe's
         # write end inherited by the forked scan workers would keep git waiting for its end.
-        # Its output goes to a file we open twice: git appends through one handle while we read
-        # through the other (each with its own offset), from the moment the scan ends, not after git.
-        fd, name = tempfile.mkstemp(prefix="mindee-scan-log-")
-        try:
-            self._out = open(name, "rb")  # noqa: SIM115 - closed by cancel/introductions
-            self._name = name
-            with contextlib.suppress(OSError):  # POSIX: gone from the folder at once, kept while open
-                os.unlink(name)
-            with tempfile.TemporaryFile(prefix="mindee-scan-revs-") as revs_file:
-                revs_file.write(_revs_text(revs, exclude))
-                revs_file.seek(0)
-                self._proc = git.popen(*args, stdin=revs_file, stdout=fd, stderr=subprocess.DEVNULL, config=LOG_CONFIG)
-        finally:
-            os.close(fd)
+        with tempfile.TemporaryFile(prefix="mindee-scan-revs-") as revs_file:
+            revs_file.write(_revs_text(revs, exclude))
+            for extra in slices:
+                # Output to a file opened twice: git appends through one handle while we read through
+                # the other (each with its own offset), from the moment the scan ends, not after git.
+                fd, name = tempfile.mkstemp(prefix="mindee-scan-log-")
+                try:
+                    out = open(name, "rb")  # noqa: SIM115 - closed by cancel/introductions
+                    self._names.append(name)
+                    with contextlib.suppress(OSError):  # POSIX: gone from the folder at once, kept while open
+                        os.unlink(name)
+                    revs_file.seek(0)
+                    proc = git.popen(
+                        *args, *extra, stdin=revs_file, stdout=fd, stderr=subprocess.DEVNULL, config=LOG_CONFIG
+                    )
+                    self._parts.append((out, proc))
+                finally:
+                    os.close(fd)
 
     def cancel(self) -> None:
         """Nothing needs provenance: stop git and drop what it wrote."""
-        if self._proc.poll() is None:
-            self._proc.kill()
-        self._proc.wait()
+        for _, proc in self._parts:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
         self._close()
 
     def _close(self) -> None:
-        self._out.close()
-        with contextlib.suppress(OSError):  # already unlinked (POSIX), or removable now that it is closed
-            os.unlink(self._name)
+        for out, _ in self._parts:
+            out.close()
+        for name in self._names:
+            with contextlib.suppress(OSError):  # already unlinked (POSIX), or removable now that it is closed
+                os.unlink(name)
 
     def introductions(
         self, blobs: set[str], known: set[str] | None = None, graph: dict[str, str] | None = None
@@ -491,7 +507,7 @@ class HistoryLog:
         and fills `graph` (commit -> its parents, space-separated) for `reaching_refs`.
         """
         try:
-            raw_found, metas, absent = _parse_log(self._out, blobs, known, graph, self._proc)
+            raw_found, metas, absent = _parse_log(Follow(self._parts), blobs, known, graph)
         finally:
             self._close()
         # git's default order is newest first; stable sort keeps parents before children on equal times.
@@ -505,12 +521,33 @@ class HistoryLog:
         return found, metas, absent
 
 
+class Follow:
+    """Files read as their writers append to them, one after the other, each to its writer's end."""
+
+    def __init__(self, parts: Sequence[tuple[Any, subprocess.Popen[bytes] | None]]) -> None:
+        self._parts = list(parts)
+
+    def read(self, size: int) -> bytes:
+        while self._parts:
+            stream, writer = self._parts[0]
+            chunk = stream.read(size)
+            if chunk:
+                return bytes(chunk)
+            if writer is not None and writer.poll() is None:
+                time.sleep(0.005)  # the end of what git wrote so far
+                continue
+            chunk = stream.read(size)  # written between the last read and the writer's exit
+            if chunk:
+                return bytes(chunk)
+            self._parts.pop(0)
+        return b""
+
+
 def _parse_log(
     stream: Any,
     blobs: set[str],
     known: set[str] | None,
     graph: dict[str, str] | None,
-    writer: subprocess.Popen[bytes] | None = None,
 ) -> tuple[list[tuple[int, bool, Introduction]], dict[str, CommitMeta], dict[str, str]]:
     """The -z log: a header token per commit, then per changed path a raw line token and a path token.
 
@@ -534,15 +571,7 @@ def _parse_log(
     while True:
         chunk = stream.read(1 << 20)
         if not chunk:
-            # The end of what git wrote so far: done only once it has exited and its last bytes are in.
-            if writer is None:
-                break
-            if writer.poll() is None:
-                time.sleep(0.005)
-                continue
-            chunk = stream.read(1 << 20)
-            if not chunk:
-                break
+            break
         tokens = (rest + chunk).split(b"\0")
         rest = tokens.pop()
         for tok in tokens:
