@@ -462,26 +462,28 @@ class HistoryLog:
         slices = [[f"--max-count={half}"], [f"--skip={half}"]] if commits > SPLIT_LOG_COMMITS else [[]]
         self._parts: list[tuple[Any, subprocess.Popen[bytes]]] = []
         self._names: list[str] = []
-        # Revisions from a file, not a pipe: thousands of refs are more than a pipe holds, and a pipe's
-        # write end inherited by the forked scan workers would keep git waiting for its end.
-        with tempfile.TemporaryFile(prefix="mindee-scan-revs-") as revs_file:
-            revs_file.write(_revs_text(revs, exclude))
-            for extra in slices:
-                # Output to a file opened twice: git appends through one handle while we read through
-                # the other (each with its own offset), from the moment the scan ends, not after git.
-                fd, name = tempfile.mkstemp(prefix="mindee-scan-log-")
-                try:
-                    out = open(name, "rb")  # noqa: SIM115 - closed by cancel/introductions
-                    self._names.append(name)
-                    with contextlib.suppress(OSError):  # POSIX: gone from the folder at once, kept while open
-                        os.unlink(name)
+        revs_text = _revs_text(revs, exclude)
+        for extra in slices:
+            # Output to a file opened twice: git appends through one handle while we read through the
+            # other (each with its own offset), from the moment the scan ends, not after git.
+            fd, name = tempfile.mkstemp(prefix="mindee-scan-log-")
+            try:
+                out = open(name, "rb")  # noqa: SIM115 - closed by cancel/introductions
+                self._names.append(name)
+                with contextlib.suppress(OSError):  # POSIX: gone from the folder at once, kept while open
+                    os.unlink(name)
+                # Revisions from a file of its own (a shared one has one offset for both readers), not a
+                # pipe: thousands of refs are more than a pipe holds, and a pipe's write end inherited
+                # by the forked scan workers would keep git waiting for its end.
+                with tempfile.TemporaryFile(prefix="mindee-scan-revs-") as revs_file:
+                    revs_file.write(revs_text)
                     revs_file.seek(0)
                     proc = git.popen(
                         *args, *extra, stdin=revs_file, stdout=fd, stderr=subprocess.DEVNULL, config=LOG_CONFIG
                     )
-                    self._parts.append((out, proc))
-                finally:
-                    os.close(fd)
+                self._parts.append((out, proc))
+            finally:
+                os.close(fd)
 
     def cancel(self) -> None:
         """Nothing needs provenance: stop git and drop what it wrote."""
