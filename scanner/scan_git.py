@@ -92,13 +92,10 @@ def _scan_repository(options: GitScanOptions) -> ScanResult:
             history.append(refs)
 
     try:
-        # A whole-history scan needs no refs to read the object store: they are read while git lists
-        # it (measured: reading them while the workers scan only slowed the scan down).
+        # A whole-history scan needs no refs to read the object store, but reading them costs nothing
+        # while git lists it (during the scan they competed with it for the cores).
         read_history()
-        if store is not None:
-            listing = store.read()
-        else:
-            listing = gh.list_objects(git, log.revs, log.exclude)
+        listing = store.read() if store is not None else gh.list_objects(git, log.revs, log.exclude)
         store = None
         part, unread, known, engine = _scan_listing(git, options, listing, stats, log, read_history)
         read_history()

@@ -32,5 +32,6 @@ def test_rule_files_ship_as_package_data() -> None:
 
 
 def test_console_script_and_pre_commit_hooks_exist() -> None:
-    assert _pyproject()["project"]["scripts"]["mindee-scan"] == "scanner.cli.main:main"
+    # The console script starts in the lean hook module: `mindee-scan staged` skips click entirely.
+    assert _pyproject()["project"]["scripts"]["mindee-scan"] == "scanner.hookrun:console"
     assert (ROOT / ".pre-commit-hooks.yaml").is_file()
