@@ -4,7 +4,8 @@
 
 Builds a throwaway repository (a few hundred files of history) in a temp dir, stages a typical
 commit (3 files, 50 added lines, clean), then times, interleaved after warm-up runs:
-`mindee-scan staged`, the pre-commit entry `python -m scanner.hookrun pre-commit <files>`,
+`mindee-scan staged`, the pre-commit framework's entry `mindee-scan pre-commit <files>`, the
+install-hook entry `python -m scanner.hookrun pre-commit`,
 `betterleaks git --staged`, `detect-secrets-hook <files>` (what pre-commit runs),
 `kingfisher scan . --staged`, and the floors `git diff --cached -U0` and `python -c pass`.
 Target (issue 3): mindee-scan median under 120 ms including interpreter start-up.
@@ -86,8 +87,10 @@ def main() -> int:
         files = build_repo(repo, args.with_key)
         cmds: dict[str, list[str | os.PathLike[str]]] = {
             "mindee-scan staged": [args.venv / "bin" / "mindee-scan", "staged"],
-            # What .pre-commit-hooks.yaml runs: the lean entry that skips click.
-            "mindee-scan hook entry": [args.venv / "bin" / "python", "-m", "scanner.hookrun", "pre-commit", *files],
+            # What .pre-commit-hooks.yaml runs (the framework passes the staged files), and what the
+            # git hook written by `mindee-scan install-hook` runs.
+            "mindee-scan pre-commit FILES": [args.venv / "bin" / "mindee-scan", "pre-commit", *files],
+            "install-hook entry": [args.venv / "bin" / "python", "-m", "scanner.hookrun", "pre-commit"],
             "betterleaks git --staged": [BETTERLEAKS, "git", "--staged", "--no-banner", "--no-color", "."],
             "detect-secrets-hook": [VENV_BIN / "detect-secrets-hook", *files],
             "kingfisher --staged": [KINGFISHER, "scan", ".", "--staged", "--no-validate", "--no-update-check"],

@@ -98,17 +98,18 @@ def _lean_finish(result: ScanResult, root: str, config: Config, quiet: bool) -> 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m scanner.hookrun pre-commit [FILES...]`, as the pre-commit framework and install-hook run it."""
+    """`python -m scanner.hookrun pre-commit [FILES...]`, as install-hook's git hook runs it."""
+    return console(argv)
+
+
+def console(argv: Sequence[str] | None = None) -> int:
+    """The `mindee-scan` console script: `pre-commit [FILES...]` (the framework's hook) and a plain
+    `staged [FILES...]` run here, everything else goes to click."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["pre-commit"]:
         # Silent unless it finds something: the hook runs on every commit.
         return _staged(["staged", *args[1:]], quiet=True)
-    return console(args)
-
-
-def console(argv: Sequence[str] | None = None) -> int:
-    """The `mindee-scan` console script: a plain `staged [FILES...]` runs here, the rest goes to click."""
-    return _staged(list(sys.argv[1:] if argv is None else argv), quiet=False)
+    return _staged(args, quiet=False)
 
 
 def _staged(args: list[str], quiet: bool) -> int:
