@@ -83,28 +83,18 @@ def _scan_repository(options: GitScanOptions) -> ScanResult:
     store = gh.StoreListing(git) if whole else None
     log = _LogStarter(git)
     stats = ScanStats()
-    history: list[dict[str, str]] = []
-
-    def read_history() -> None:
-        """The refs and the commits they select (once)."""
-        if not history:
-            refs, log.revs, log.exclude = _history(git, options, stats)
-            history.append(refs)
-
     try:
         # A whole-history scan needs no refs to read the object store, but reading them costs nothing
-        # while git lists it (during the scan they competed with it for the cores).
-        read_history()
+        # while git lists it (read while the workers scanned, they competed with them for the cores).
+        refs, log.revs, log.exclude = _history(git, options, stats)
         listing = store.read() if store is not None else gh.list_objects(git, log.revs, log.exclude)
         store = None
-        part, unread, known, engine = _scan_listing(git, options, listing, stats, log, read_history)
-        read_history()
+        part, unread, known, engine = _scan_listing(git, options, listing, stats, log)
     except BaseException:
         if store is not None:
             store.cancel()
         log.cancel()
         raise
-    refs = history[0]
     if not refs:
         scanned = stats.files_scanned or part.commits
         stats.notes.append(
@@ -178,11 +168,8 @@ def _scan_listing(
     listing: gh.ObjectListing,
     stats: ScanStats,
     log: _LogStarter,
-    read_history: Callable[[], None],
 ) -> tuple[_ShareResult, list[tuple[gh.GitObject, str]], set[str], str]:
-    """Scan every listed object once: (what was found, blobs not read and why, ids of every listed blob, engine).
-
-    `read_history` runs while the workers scan (or first, when the scan stays in this process)."""
+    """Scan every listed object once: (what was found, blobs not read and why, ids of every listed blob, engine)."""
     if listing.error:
         stats.errors.append(listing.error)
     for sha in listing.missing:
@@ -198,19 +185,15 @@ def _scan_listing(
             continue
         work.append(obj)
 
-    needs_paths = bool(unread) and _paths_affordable(work)
     log.commits = sum(1 for o in listing.objects if o.kind == "commit")
-
-    def meanwhile() -> None:
-        read_history()
-        if needs_paths:
-            log.start()  # oversized blobs are reported with a path
+    if unread and _paths_affordable(work):
+        log.start()  # oversized blobs are reported with a path
 
     builder = FindingBuilder(build_detector(options.config, options.use_hyperscan))
     total_bytes = sum(o.size for o in work)
     jobs = _effective_jobs(options.jobs, total_bytes)
     show_progress = options.progress if options.progress is not None else _stderr_tty()
-    part = _run(git, builder, work, jobs, total_bytes, show_progress, meanwhile, log.start)
+    part = _run(git, builder, work, jobs, total_bytes, show_progress, log.start)
     stats.merge(part.stats)
     unread.extend(part.unread)
     known = {o.sha for o in listing.objects if o.kind == "blob"}
@@ -358,11 +341,10 @@ def _run(
     jobs: int,
     total_bytes: int,
     progress: bool,
-    meanwhile: Callable[[], None],
     on_found: Callable[[], None],
 ) -> _ShareResult:
-    """Scan `work` in forked workers (or here, when small). `meanwhile` runs in this process while the
-    workers scan; `on_found` is called soon after the first blob finding or unread blob."""
+    """Scan `work` in forked workers (or here, when small); `on_found` is called soon after the first
+    blob finding or unread blob, while the workers go on."""
     import multiprocessing
 
     chunks = _chunks(work)
@@ -384,7 +366,6 @@ def _run(
         reporter.show()
     try:
         if ctx is None:
-            meanwhile()
             parts = [_scan_share(0)] if reporter is None else _serial(reporter)
         else:
 
@@ -392,7 +373,7 @@ def _run(
                 if found.value:
                     on_found()
 
-            parts = _parallel(ctx, workers, reporter, meanwhile, poll)
+            parts = _parallel(ctx, workers, reporter, poll)
     finally:
         _WORKER.clear()
         if reporter is not None:
@@ -421,9 +402,7 @@ def _serial(reporter: _Progress) -> list[_ShareResult]:
         thread.join()
 
 
-def _parallel(
-    ctx: Any, workers: int, reporter: _Progress | None, meanwhile: Callable[[], None], poll: Callable[[], None]
-) -> list[_ShareResult]:
+def _parallel(ctx: Any, workers: int, reporter: _Progress | None, poll: Callable[[], None]) -> list[_ShareResult]:
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
     from scanner.workers import quiet_worker, stop_pool
@@ -431,7 +410,6 @@ def _parallel(
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=quiet_worker) as pool:
         try:
             futures = [pool.submit(_scan_share, i) for i in range(workers)]
-            meanwhile()
             shown = time.perf_counter()
             while True:
                 done, pending = wait(futures, timeout=0.05, return_when=FIRST_EXCEPTION)
