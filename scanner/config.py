@@ -61,8 +61,9 @@ def _size(value: Any, where: str) -> int:
     raise ConfigError(f"{where}: max_file_size must be a size such as 10MB or 1048576")
 
 
-def parse_size(value: str) -> int:
-    return _size(value, "--max-file-size")
+def parse_size(value: str | None) -> int | None:
+    """`--max-file-size`; None when it was not given."""
+    return _size(value, "--max-file-size") if value else None
 
 
 def _strings(value: Any, where: str, what: str) -> tuple[str, ...]:

@@ -35,7 +35,7 @@ def run_staged(
     git = staged_git(".")
     info = repo_info(git)
     config = load_config(config_path, info.top)
-    max_size = parse_size(max_file_size) if max_file_size else None
+    max_size = parse_size(max_file_size)
     result = scan_staged(git, info, StagedOptions(config=config, all_lines=all_lines, max_file_size=max_size))
     staged_paths = result.stats.extra.pop("staged_paths", [])
     if files:

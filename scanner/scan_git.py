@@ -152,6 +152,10 @@ class _LogStarter:
         self.commits = 0  # in the listing: a long history is walked by two processes
         self.log: gh.HistoryLog | None = None
 
+    def paths_affordable(self) -> bool:
+        """With nothing found, the walk runs only to name the paths of unread blobs, where it is cheap."""
+        return self.commits <= _PATH_LOOKUP_MAX_COMMITS
+
     def start(self) -> None:
         if self.log is None and self.revs:
             self.log = gh.HistoryLog(self.git, self.revs, self.exclude, self.commits)
@@ -177,36 +181,35 @@ def _scan_listing(
     max_size = options.max_file_size or options.config.max_file_size
     work: list[gh.GitObject] = []
     unread: list[tuple[gh.GitObject, str]] = []  # reported once their paths are known
-    for obj in listing.objects:
-        if obj.kind == "commit" and not options.scan_messages:
-            continue
-        if obj.kind == "blob" and obj.size > max_size:
-            unread.append((obj, f"too large: {obj.size} bytes"))
-            continue
+    known: set[str] = set()
+    total_bytes = 0
+    for obj in listing.objects:  # one pass: a big mirror lists half a million objects
+        if obj.kind == "commit":
+            log.commits += 1
+            if not options.scan_messages:
+                continue
+        else:
+            known.add(obj.sha)
+            if obj.size > max_size:
+                unread.append((obj, f"too large: {obj.size} bytes"))
+                continue
         work.append(obj)
+        total_bytes += obj.size
 
-    log.commits = sum(1 for o in listing.objects if o.kind == "commit")
-    if unread and _paths_affordable(work):
+    if unread and log.paths_affordable():
         log.start()  # oversized blobs are reported with a path
 
     builder = FindingBuilder(build_detector(options.config, options.use_hyperscan))
-    total_bytes = sum(o.size for o in work)
     jobs = _effective_jobs(options.jobs, total_bytes)
     show_progress = options.progress if options.progress is not None else _stderr_tty()
     part = _run(git, builder, work, jobs, total_bytes, show_progress, log.start)
     stats.merge(part.stats)
     unread.extend(part.unread)
-    known = {o.sha for o in listing.objects if o.kind == "blob"}
     # Half a million object records are not needed any more: free them before the provenance pass,
     # which builds the commit graph (peak memory is the sum of the two otherwise).
     listing.objects.clear()
     work.clear()
     return part, unread, known, builder.detector.engine
-
-
-def _paths_affordable(work: Sequence[gh.GitObject]) -> bool:
-    """With nothing found, the tree-diff walk runs only to name the paths of unread blobs, where cheap."""
-    return sum(1 for o in work if o.kind == "commit") <= _PATH_LOOKUP_MAX_COMMITS
 
 
 # --- what to scan ------------------------------------------------------------------------------
@@ -508,7 +511,7 @@ def _provenance(
     at_head: set[tuple[str, str]] = set()
     paths: dict[str, str] = {o.sha: o.path for o, _ in unread if o.path}
     graph: dict[str, str] = {}
-    if part.blob_hits or (unread and part.commits <= _PATH_LOOKUP_MAX_COMMITS):
+    if part.blob_hits or (unread and log.paths_affordable()):
         log.start()  # when the scan ran here, not in workers, nothing started it yet
     else:
         log.cancel()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import click
@@ -36,13 +35,13 @@ def dir_command(paths: tuple[str, ...], config_path: str | None, **kwargs: Any) 
     opts = make_output_options(kwargs)
     paths = paths or (".",)
     root = paths[0] if len(paths) == 1 and os.path.isdir(paths[0]) else None
-    config = load_config(config_path, Path(root) if root else None)
+    config = load_config(config_path, root)
     opts = with_config_defaults(opts, config)
     if kwargs["exclude"]:
         config = replace(config, exclude=config.exclude + tuple(kwargs["exclude"]))
     if kwargs["follow_symlinks"]:
         config = replace(config, follow_symlinks=True)
-    max_size = parse_size(kwargs["max_file_size"]) if kwargs["max_file_size"] else None
+    max_size = parse_size(kwargs["max_file_size"])
     result = scan_paths(
         DirOptions(
             paths=paths,

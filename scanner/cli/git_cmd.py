@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import click
@@ -56,10 +55,10 @@ def git_command(repo: str, config_path: str | None, **kwargs: Any) -> int:
 
     opts = make_output_options(kwargs)
     top, _ = repo_toplevel(repo)
-    root = None if kwargs["ignore_repo_config"] else Path(top)
+    root = None if kwargs["ignore_repo_config"] else top
     config = load_config(config_path, root)
     opts = with_config_defaults(opts, config)
-    max_size = parse_size(kwargs["max_file_size"]) if kwargs["max_file_size"] else None
+    max_size = parse_size(kwargs["max_file_size"])
     result = scan_repository(
         GitScanOptions(
             repo=top,
@@ -75,7 +74,7 @@ def git_command(repo: str, config_path: str | None, **kwargs: Any) -> int:
             progress=kwargs["progress"],
         )
     )
-    return finish(result, opts, root=str(root) if root else None)
+    return finish(result, opts, root=root)
 
 
 @click.command("staged")

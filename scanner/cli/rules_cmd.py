@@ -13,12 +13,11 @@ from scanner.cli.common import config_option
 def rules_command(config_path: str | None, fmt: str) -> int:
     """List the detection rules (Mindee rules first) after the config's additions and removals."""
     import json
-    from pathlib import Path
 
     from scanner.config import load_config
     from scanner.engine import build_detector
 
-    config = load_config(config_path, Path("."))
+    config = load_config(config_path, ".")
     detector = build_detector(config)
     if fmt == "json":
         rows = [
