@@ -19,6 +19,7 @@ from scanner.model import Finding, ScanResult, ScanStats
 from scanner.pathmatch import PathMatcher
 from scanner.record import record
 from scanner.sources.files import FileItem, StreamIt, TooLarge, read_chunks, read_file, walk
+from scanner.workers import usable_cpus
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -53,7 +54,7 @@ def scan_paths(options: DirOptions) -> ScanResult:
     allow_paths = PathMatcher(config.allow_paths)
     items = _kept(walk(list(options.paths), stats, exclude, max_size, config.follow_symlinks), allow_paths, stats)
 
-    jobs = _cpus() if options.jobs == 0 else options.jobs
+    jobs = usable_cpus() if options.jobs == 0 else options.jobs
     head: list[FileItem] = []
     if jobs > 1 and options.jobs == 0:
         # Automatic: look ahead; a small scan (a hook, a few files) never pays for forking. Fewer files
@@ -88,12 +89,6 @@ def _kept(items: Iterable[FileItem], allow_paths: PathMatcher, stats: ScanStats)
             stats.skip(item.rel, "allowlisted path")
         else:
             yield item
-
-
-def _cpus() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def _total_size(items: list[FileItem]) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import itertools
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -242,8 +241,9 @@ def _selection(git: Git, options: GitScanOptions, refs: dict[str, str]) -> tuple
 def _effective_jobs(requested: int, total_bytes: int) -> int:
     if requested == 1 or (requested == 0 and total_bytes < _PARALLEL_MIN_BYTES):
         return 1
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, requested or cpus)
+    from scanner.workers import usable_cpus
+
+    return max(1, requested or usable_cpus())
 
 
 def _chunks(work: Sequence[gh.GitObject]) -> list[list[gh.GitObject]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import Any
 
 
@@ -19,3 +20,10 @@ def stop_pool(pool: Any) -> None:
         with contextlib.suppress(OSError):  # already gone
             proc.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (a container's or taskset's limit, not the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1

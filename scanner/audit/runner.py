@@ -7,7 +7,6 @@ repository, in completion order: a killed audit keeps every repository already r
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Executor, Future, as_completed
@@ -54,7 +53,9 @@ class AuditSummary:
 
 
 def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    from scanner.workers import usable_cpus
+
+    return usable_cpus()
 
 
 def run_audit(
