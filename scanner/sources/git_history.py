@@ -1,12 +1,14 @@
 """Git history as a source: which objects to read, their bytes (one streaming cat-file), and provenance.
 
 Three cheap passes, none of which diffs content:
-- `rev-list --objects` piped into `cat-file --batch-check`: every reachable blob and commit once,
-  with its size (so oversized blobs are skipped without reading them) and one path;
-- `cat-file --batch`: the bytes, streamed, one long-lived process per worker;
-- `log --raw` (tree diffs only, no content), run beside the scan and read only when something was
-  found: which commit introduced which (path, blob), so a finding gets its first commit, author, date
-  and other places.
+- the listing: `cat-file --batch-all-objects --batch-check` for a whole history (every blob and commit
+  in the object store), or `rev-list --objects` piped into `cat-file --batch-check` for a range; each
+  object once, with its size (oversized blobs are skipped without reading them);
+- the bytes: `cat-file --batch-command --buffer` (plain `--batch` on old gits), one long-lived
+  process per worker, fed a chunk at a time;
+- `log --raw` (tree diffs only, no content), started at the first finding and run beside the scan:
+  which commit introduced which (path, blob), so a finding gets its first commit, author, date and
+  other places.
 """
 
 from __future__ import annotations
@@ -238,7 +240,7 @@ def stream_objects(
     on_error: Callable[[GitObject, str], None],
     lookahead: int = 2,
 ) -> Iterator[tuple[GitObject, bytes]]:
-    """(object, bytes) for each object of each chunk, from one `cat-file --batch` process.
+    """(object, bytes) for each object of each chunk, from one `cat-file` process.
 
     A chunk is taken from `chunks` only when fewer than `lookahead` chunks are waiting to be read, so
     workers that take chunks from one shared source all finish at about the same time (dealing
