@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,6 +43,14 @@ def scan(tree: Path, m: MindeeMock, *extra: str, env: dict[str, str] | None = No
     )
     assert proc.returncode in (0, 1), proc.stderr
     return proc.returncode, json.loads(proc.stdout), proc.stderr
+
+
+def verify_text(
+    tree: Path, m: MindeeMock, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`dir --verify` with the text report, against the mock."""
+    urls = ("--mindee-v2-url", m.v2_url, "--mindee-v1-url", m.v1_url)
+    return run("dir", str(tree), "--verify", *urls, env={**NO_PROXY_ENV, **(env or {})}, timeout=timeout)
 
 
 def by_secret(doc: dict) -> dict[str, dict]:
@@ -110,16 +119,7 @@ def test_env_vars_choose_the_base_url(tree: tuple[Path, dict[str, str]], mindee:
 def test_after_deletion_rerun_shows_revoked(tree: tuple[Path, dict[str, str]], mindee: MindeeMock) -> None:
     root, keys = tree
     mindee.live_v2(keys["live"], ["Invoices"])
-    proc = run(
-        "dir",
-        str(root),
-        "--verify",
-        "--mindee-v2-url",
-        mindee.v2_url,
-        "--mindee-v1-url",
-        mindee.v1_url,
-        env=NO_PROXY_ENV,
-    )
+    proc = verify_text(root, mindee)
     assert proc.returncode == 1
     assert "REVOKE NOW" in proc.stdout and "[LIVE]" in proc.stdout
     assert "https://app.mindee.com/settings?tab=api-keys" in proc.stdout
@@ -127,16 +127,7 @@ def test_after_deletion_rerun_shows_revoked(tree: tuple[Path, dict[str, str]], m
     assert "app.py:1" in proc.stdout and "deploy.env:1" in proc.stdout
     assert keys["live"] not in proc.stdout  # redacted by default, even in the remediation block
     mindee.delete("v2", keys["live"])  # the user deleted it in the dashboard
-    proc = run(
-        "dir",
-        str(root),
-        "--verify",
-        "--mindee-v2-url",
-        mindee.v2_url,
-        "--mindee-v1-url",
-        mindee.v1_url,
-        env=NO_PROXY_ENV,
-    )
+    proc = verify_text(root, mindee)
     assert "REVOKE NOW" not in proc.stdout
     assert "[revoked]" in proc.stdout
     _, doc, _ = scan(root, mindee, "--verify", "--show-secrets")
@@ -164,16 +155,7 @@ def test_unknown_verdicts_carry_the_reason(tree: tuple[Path, dict[str, str]], mi
     mindee.script("v2", keys["live"], Reply(500, headers={"Retry-After": "0"}))
     mindee.script("v2", keys["dead"], Reply(429, headers={"Retry-After": "0"}))
     mindee.live_v1(keys["legacy"])
-    proc = run(
-        "dir",
-        str(root),
-        "--verify",
-        "--mindee-v2-url",
-        mindee.v2_url,
-        "--mindee-v1-url",
-        mindee.v1_url,
-        env=NO_PROXY_ENV,
-    )
+    proc = verify_text(root, mindee)
     assert proc.returncode == 1, proc.stderr
     assert "verification: unknown (Mindee v2 server error 500)" in proc.stdout
     assert "verified 3 key(s): 1 live, 2 unknown" in proc.stdout
@@ -281,16 +263,6 @@ def test_slow_mindee_hits_the_timeout_from_the_environment(
     root, keys = tree
     mindee.script("v2", keys["live"], Reply(200, {"models": []}, delay=5))
     mindee.live_v1(keys["legacy"])
-    proc = run(
-        "dir",
-        str(root),
-        "--verify",
-        "--mindee-v2-url",
-        mindee.v2_url,
-        "--mindee-v1-url",
-        mindee.v1_url,
-        env={**NO_PROXY_ENV, "MINDEE_SCAN_VERIFY_TIMEOUT": "0.3"},
-        timeout=30,
-    )
+    proc = verify_text(root, mindee, env={"MINDEE_SCAN_VERIFY_TIMEOUT": "0.3"}, timeout=30)
     assert proc.returncode == 1, proc.stderr
     assert "verification: unknown (timed out after 0.3s" in proc.stdout
