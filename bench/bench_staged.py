@@ -23,22 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import BETTERLEAKS, KINGFISHER, ROOT, Run, measure
+from harness import BETTERLEAKS, GIT_ENV, KINGFISHER, ROOT, Run, measure
 
 VENV_BIN = ROOT / ".venv" / "bin"
-ENV = {
-    **os.environ,
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "Bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.com",
-    "GIT_COMMITTER_NAME": "Bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.com",
-}
 
 
 def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, env=ENV, check=True, capture_output=True)
+    subprocess.run(["git", *args], cwd=repo, env=GIT_ENV, check=True, capture_output=True)
 
 
 def build_repo(repo: Path, with_key: bool) -> list[str]:
@@ -102,10 +93,10 @@ def main() -> int:
         runs: dict[str, list[Run]] = {k: [] for k in cmds}
         for _ in range(args.warmup):
             for name, argv in cmds.items():
-                measure(name, argv, cwd=repo, env=ENV, sample_ms=5)
+                measure(name, argv, cwd=repo, env=GIT_ENV, sample_ms=5)
         for _ in range(args.runs):
             for name, argv in cmds.items():
-                runs[name].append(measure(name, argv, cwd=repo, env=ENV, sample_ms=5))
+                runs[name].append(measure(name, argv, cwd=repo, env=GIT_ENV, sample_ms=5))
         print(f"staged commit: {len(files)} files, 50 lines; {args.runs} runs each after {args.warmup} warm-up runs")
         print(f"{'tool':<32} {'median ms':>10} {'min ms':>8} {'stdev ms':>9} {'cpu ms':>7} {'RSS MB':>7} {'rc':>4}")
         medians: dict[str, float] = {}

@@ -18,6 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# git for the benchmark repositories: no user or system config, a fixed identity.
+GIT_ENV = {
+    **os.environ,
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+}
 SITE = ROOT / ".venv" / "lib" / "python3.11" / "site-packages"
 BETTERLEAKS = SITE / "betterleaks" / "bin" / "betterleaks"
 KINGFISHER = SITE / "kingfisher" / "bin" / "kingfisher"
