@@ -92,9 +92,7 @@ def _lean_finish(result: ScanResult, root: str, config: Config, quiet: bool) -> 
             from scanner.cli.main import quiet_broken_pipe
 
             quiet_broken_pipe()
-    if result.failed:
-        return 2
-    return 1 if result.findings else 0
+    return result.exit_code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

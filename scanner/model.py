@@ -280,3 +280,12 @@ class ScanResult:
             return False
         # Every file was unreadable (permissions, I/O errors): that is not a clean result either.
         return bool(self.stats.errors) or any(r.startswith("unreadable") for _, r in self.stats.skipped)
+
+    @property
+    def exit_code(self) -> int:
+        """2 when nothing could be scanned (never 0 then), 1 with findings, 0 clean."""
+        from scanner.errors import ExitCode
+
+        if self.failed:
+            return int(ExitCode.ERROR)
+        return int(ExitCode.FINDINGS if self.findings else ExitCode.CLEAN)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from scanner.errors import ExitCode, ScanError, UsageError
+from scanner.errors import ScanError, UsageError
 from scanner.model import ScanResult
 from scanner.record import record, replace
 
@@ -166,9 +166,7 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
             from scanner.cli.main import quiet_broken_pipe
 
             quiet_broken_pipe()
-    if result.failed:
-        return int(ExitCode.ERROR)
-    return int(ExitCode.FINDINGS if result.findings else ExitCode.CLEAN)
+    return result.exit_code
 
 
 def write_private(path: str, text: str) -> None:
