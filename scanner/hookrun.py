@@ -44,7 +44,7 @@ def run_staged(
 
 
 def _restrict(
-    result: ScanResult, files: Sequence[str], staged_paths: set[str], top: str, config: object, max_size: int | None
+    result: ScanResult, files: Sequence[str], staged_paths: set[str], top: str, config: Config, max_size: int | None
 ) -> ScanResult:
     """Keep findings in FILES; scan whole any FILE that has nothing staged (`pre-commit run --all-files`)."""
     from scanner.scan_dir import DirOptions, scan_paths
@@ -57,7 +57,7 @@ def _restrict(
     cwd = os.getcwd()
     os.chdir(top)
     try:
-        whole = scan_paths(DirOptions(paths=tuple(rest), config=config, max_file_size=max_size))  # type: ignore[arg-type]
+        whole = scan_paths(DirOptions(paths=tuple(rest), config=config, max_file_size=max_size))
     finally:
         os.chdir(cwd)
     result.findings.extend(whole.findings)
