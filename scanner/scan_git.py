@@ -8,6 +8,7 @@ cat-file, use both cores.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import itertools
 import sys
@@ -86,6 +87,7 @@ def _scan_repository(options: GitScanOptions) -> ScanResult:
         # A whole-history scan needs no refs to read the object store, but reading them costs nothing
         # while git lists it (read while the workers scanned, they competed with them for the cores).
         refs, log.revs, log.exclude = _history(git, options, stats)
+        log.early()
         listing = store.read() if store is not None else gh.list_objects(git, log.revs, log.exclude)
         store = None
         part, unread, known, engine = _scan_listing(git, options, listing, stats, log)
@@ -140,24 +142,38 @@ def _history(git: Git, options: GitScanOptions, stats: ScanStats) -> tuple[dict[
 
 
 class _LogStarter:
-    """The provenance walk (`git log --raw`) over the scanned commits, started as soon as a blob has a
-    finding (or a blob will need a path), so git walks the trees while the rest is scanned: on a
-    repository with findings it is done when the scan is; on a clean one it never runs."""
+    """The provenance walk (`git log --raw`) over the scanned commits. It starts as soon as the refs
+    are known, on the core the object-store listing leaves idle; from the scan's start it is held until
+    a blob has a finding (or will need a path), then walks while the rest is scanned. On a repository
+    with findings it is mostly done when the scan is; on a clean one it costs only that idle core."""
 
     def __init__(self, git: Git) -> None:
         self.git = git
         self.revs: list[str] = []
         self.exclude: list[str] = []
-        self.commits = 0  # in the listing: a long history is walked by two processes
+        self.commits = 0  # in the listing
         self.log: gh.HistoryLog | None = None
+        self.wanted = False
 
     def paths_affordable(self) -> bool:
         """With nothing found, the walk runs only to name the paths of unread blobs, where it is cheap."""
         return self.commits <= _PATH_LOOKUP_MAX_COMMITS
 
-    def start(self) -> None:
+    def early(self) -> None:
         if self.log is None and self.revs:
-            self.log = gh.HistoryLog(self.git, self.revs, self.exclude, self.commits)
+            self.log = gh.HistoryLog(self.git, self.revs, self.exclude)
+
+    def hold(self) -> None:
+        """The scan starts: the walk waits unless something already needs it."""
+        if self.log is not None and not self.wanted:
+            self.log.pause()
+
+    def start(self) -> None:
+        self.wanted = True
+        if self.log is not None:
+            self.log.resume()
+        elif self.revs:
+            self.log = gh.HistoryLog(self.git, self.revs, self.exclude)
 
     def cancel(self) -> None:
         if self.log is not None:
@@ -199,6 +215,7 @@ def _scan_listing(
         log.start()  # oversized blobs are reported with a path
 
     builder = FindingBuilder(build_detector(options.config, options.use_hyperscan))
+    log.hold()
     jobs = _effective_jobs(options.jobs, total_bytes)
     show_progress = options.progress if options.progress is not None else _stderr_tty()
     part = _run(git, builder, work, jobs, total_bytes, show_progress, log.start)
@@ -408,9 +425,9 @@ def _serial(reporter: _Progress) -> list[_ShareResult]:
 def _parallel(ctx: Any, workers: int, reporter: _Progress | None, poll: Callable[[], None]) -> list[_ShareResult]:
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
-    from scanner.workers import quiet_worker, stop_pool
+    from scanner.workers import stop_pool
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=quiet_worker) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_start) as pool:
         try:
             futures = [pool.submit(_scan_share, i) for i in range(workers)]
             shown = time.perf_counter()
@@ -426,6 +443,23 @@ def _parallel(ctx: Any, workers: int, reporter: _Progress | None, poll: Callable
         except KeyboardInterrupt:
             stop_pool(pool)
             raise
+
+
+# Scan workers (and the cat-file each starts) yield to the provenance walk: one git process that, given a
+# whole core, is done mid-scan instead of walking alone after it (ansible/ansible: 62 s -> 46 s). With
+# nothing else running, niceness changes nothing.
+_WORKER_NICENESS = 10
+
+
+def _worker_start() -> None:
+    import os
+
+    from scanner.workers import quiet_worker
+
+    quiet_worker()
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(_WORKER_NICENESS)
 
 
 class _Progress:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 import subprocess
+import time
 import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from scanner.config import Config
+from scanner.gitio import Git
 from scanner.model import ScanResult
 from scanner.scan_git import GitScanOptions, scan_repository
 from scanner.sources import git_history as gh
@@ -398,7 +400,6 @@ def test_readers_sharing_one_chunk_source_read_every_object_once_and_claim_lazil
     read exactly once, both readers get work, and a reader claims a chunk only as it needs one."""
     import itertools
 
-    from scanner.gitio import Git
     from scanner.sources import git_history as gh
 
     repo = init_repo(tmp_path / "r")
@@ -475,10 +476,11 @@ def test_provenance_log_is_read_while_git_still_writes_it(tmp_path: Path) -> Non
     assert len(graph) == 30
 
 
-def test_a_long_history_walked_by_two_processes_gives_the_same_provenance(
+def test_a_walk_started_early_and_held_gives_the_provenance_of_one_started_late(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`-n half` and `--skip half` of one walk, read back to back, are the single walk."""
+    """The walk starts with the listing, is paused at the scan's start and resumed at the first finding:
+    the same findings, places and refs as a walk started only then."""
     repo = init_repo(tmp_path / "r")
     key, other = v2_key(), v2_key()
     for i in range(9):
@@ -489,13 +491,61 @@ def test_a_long_history_walked_by_two_processes_gives_the_same_provenance(
     git(repo, "checkout", "-q", "main")
     commit_file(repo, "g.txt", "main moves on\n")
     git(repo, "merge", "-q", "--no-ff", "side", "-m", "merge side")
-    # Thousands of refs: each process must read every revision (they once shared one file offset).
+    # Thousands of refs: more revisions than a pipe holds, read by git from a file.
     tips = git(repo, "rev-list", "--all").split()
     updates = "".join(f"create refs/tags/t{i} {tips[i % len(tips)]}\n" for i in range(3000))
     subprocess.run(["git", "-C", str(repo), "update-ref", "--stdin"], input=updates.encode(), check=True)
-    whole = scan(repo)
-    monkeypatch.setattr(gh, "SPLIT_LOG_COMMITS", 0)
-    split = scan(repo)
-    assert [f.to_dict() for f in split.findings] == [f.to_dict() for f in whole.findings]
-    found = only(split, key)  # (which place is "first" among same-second commits is git's order's call)
+    early = scan(repo, jobs=2)
+    monkeypatch.setattr("scanner.scan_git._LogStarter.early", lambda self: None)
+    late = scan(repo, jobs=2)
+    assert [f.to_dict() for f in early.findings] == [f.to_dict() for f in late.findings]
+    found = only(early, key)  # (which place is "first" among same-second commits is git's order's call)
     assert found.commit and {o.path for o in found.occurrences} == {"f2.txt", "copy.env"}
+    assert "refs/tags/t0" in found.refs or any(r.startswith("refs/tags/") for r in found.refs)
+
+
+def test_a_held_walk_makes_no_progress_and_ends_when_cancelled(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    for i in range(40):
+        commit_file(repo, f"f{i}.txt", f"line {i}\n")
+    log = gh.HistoryLog(Git(str(repo)), [git(repo, "rev-parse", "HEAD").strip()], [])
+    log.pause()
+    proc = log._proc
+    time.sleep(0.3)
+    state = Path(f"/proc/{proc.pid}/stat")
+    if state.exists():  # Linux: the process is stopped ("T"), not running or sleeping
+        assert state.read_text().rsplit(")", 1)[1].split()[0] == "T"
+    log.cancel()
+    assert proc.returncode is not None and proc.returncode != 0
+
+
+def test_a_held_walk_is_resumed_to_be_read(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "r")
+    key = v2_key()
+    added = commit_file(repo, "a.env", env_line(key))
+    for i in range(20):
+        commit_file(repo, f"f{i}.txt", f"line {i}\n")
+    blob = git(repo, "rev-parse", f"{added}:a.env").strip()
+    log = gh.HistoryLog(Git(str(repo)), [git(repo, "rev-parse", "HEAD").strip()], [])
+    log.pause()
+    intros, _, _ = log.introductions({blob})
+    assert [(i.commit, i.path) for i in intros] == [(added, "a.env")]
+
+
+def test_a_clean_repository_leaves_no_walk_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[gh.HistoryLog] = []
+    real = gh.HistoryLog
+
+    def spy(*args: object) -> gh.HistoryLog:
+        log = real(*args)  # type: ignore[arg-type]
+        started.append(log)
+        return log
+
+    monkeypatch.setattr(gh, "HistoryLog", spy)
+    repo = init_repo(tmp_path / "r")
+    for i in range(5):
+        commit_file(repo, f"d{i}/f.txt", f"# {'x' * 100}\n" * 2000)
+    result = scan(repo, jobs=2)
+    assert result.findings == []
+    assert len(started) == 1  # it ran while the store was listed...
+    assert started[0]._proc.returncode is not None  # ...and was stopped, not left paused

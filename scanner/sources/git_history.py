@@ -6,9 +6,9 @@ Three cheap passes, none of which diffs content:
   object once, with its size (oversized blobs are skipped without reading them);
 - the bytes: `cat-file --batch-command --buffer` (plain `--batch` on old gits), one long-lived
   process per worker, fed a chunk at a time;
-- `log --raw` (tree diffs only, no content), started at the first finding and run beside the scan:
-  which commit introduced which (path, blob), so a finding gets its first commit, author, date and
-  other places.
+- `log --raw` (tree diffs only, no content), started while the object store is listed, held from
+  the scan's start until something is found, then run beside the scan: which commit introduced which
+  (path, blob), so a finding gets its first commit, author, date and other places.
 """
 
 from __future__ import annotations
@@ -427,25 +427,19 @@ def _ident(raw: bytes) -> tuple[str, str]:
     return who + ">", date
 
 
-# Above this many commits the provenance walk runs as two git processes, the newest half of the
-# commits and the rest: on ansible/ansible (244k commits) the walk outlasted the scan by half a minute.
-SPLIT_LOG_COMMITS = 50_000
-
-
 class HistoryLog:
     """Where blobs entered history: `git log --raw` (tree diffs only, no content) over the scanned
-    commits, started while the blobs are scanned and read from the moment the scan ends.
+    commits, started as soon as the refs are known and read from the moment the scan ends.
 
-    git writes to unlinked temporary files, not pipes, so it never waits for a reader; `cancel`
-    stops it when nothing needs provenance. Streamed in git's default order (no --reverse or
-    --date-order, which make git hold every commit of a 250,000-commit mirror in memory) and sorted
-    here, for the wanted blobs only. A merge is diffed against its first parent only (one tree diff,
-    not one per parent) and credited only with blobs no ordinary commit introduced: a conflict
-    resolution, not what a clean merge brings along. A long history is walked by two processes
-    (`-n half` and `--skip half` of the same order), read one after the other: the same stream.
+    git writes to an unlinked temporary file, not a pipe, so it never waits for a reader; `pause`
+    holds it while nothing needs provenance and `cancel` stops it for good. Streamed in git's default
+    order (no --reverse or --date-order, which make git hold every commit of a 250,000-commit mirror
+    in memory) and sorted here, for the wanted blobs only. A merge is diffed against its first parent
+    only (one tree diff, not one per parent) and credited only with blobs no ordinary commit
+    introduced: a conflict resolution, not what a clean merge brings along.
     """
 
-    def __init__(self, git: Git, revs: Sequence[str], exclude: Sequence[str], commits: int = 0) -> None:
+    def __init__(self, git: Git, revs: Sequence[str], exclude: Sequence[str]) -> None:
         import tempfile
 
         args = [
@@ -460,47 +454,54 @@ class HistoryLog:
             "--format=%x01%H%x1f%ct%x1f%P%x1f%aN <%aE>%x1f%aI",
             "--stdin",
         ]
-        half = commits // 2
-        slices = [[f"--max-count={half}"], [f"--skip={half}"]] if commits > SPLIT_LOG_COMMITS else [[]]
-        self._parts: list[tuple[Any, subprocess.Popen[bytes]]] = []
-        self._names: list[str] = []
-        revs_text = _revs_text(revs, exclude)
-        for extra in slices:
-            # Output to a file opened twice: git appends through one handle while we read through the
-            # other (each with its own offset), from the moment the scan ends, not after git.
-            fd, name = tempfile.mkstemp(prefix="mindee-scan-log-")
-            try:
-                out = open(name, "rb")  # noqa: SIM115 - closed by cancel/introductions
-                self._names.append(name)
-                with contextlib.suppress(OSError):  # POSIX: gone from the folder at once, kept while open
-                    os.unlink(name)
-                # Revisions from a file of its own (a shared one has one offset for both readers), not a
-                # pipe: thousands of refs are more than a pipe holds, and a pipe's write end inherited
-                # by the forked scan workers would keep git waiting for its end.
-                with tempfile.TemporaryFile(prefix="mindee-scan-revs-") as revs_file:
-                    revs_file.write(revs_text)
-                    revs_file.seek(0)
-                    proc = git.popen(
-                        *args, *extra, stdin=revs_file, stdout=fd, stderr=subprocess.DEVNULL, config=LOG_CONFIG
-                    )
-                self._parts.append((out, proc))
-            finally:
-                os.close(fd)
+        # Output to a file opened twice: git appends through one handle while we read through the
+        # other (each with its own offset), from the moment the scan ends, not after git.
+        fd, self._name = tempfile.mkstemp(prefix="mindee-scan-log-")
+        try:
+            self._out = open(self._name, "rb")  # noqa: SIM115 - closed by cancel/introductions
+            with contextlib.suppress(OSError):  # POSIX: gone from the folder at once, kept while open
+                os.unlink(self._name)
+            # Revisions from a file, not a pipe: thousands of refs are more than a pipe holds, and a
+            # pipe's write end inherited by the forked scan workers would keep git waiting for its end.
+            with tempfile.TemporaryFile(prefix="mindee-scan-revs-") as revs_file:
+                revs_file.write(_revs_text(revs, exclude))
+                revs_file.seek(0)
+                self._proc = git.popen(*args, stdin=revs_file, stdout=fd, stderr=subprocess.DEVNULL, config=LOG_CONFIG)
+        except BaseException:
+            self._close()
+            raise
+        finally:
+            os.close(fd)
+
+    def pause(self) -> None:
+        """Hold git where it is (it started before anything was found; the scan needs the cores)."""
+        self._signal("SIGSTOP")
+
+    def resume(self) -> None:
+        self._signal("SIGCONT")
+
+    def _signal(self, name: str) -> None:
+        import signal
+
+        number = getattr(signal, name, None)
+        if number is None:  # no job control here: git just keeps running
+            return
+        if self._proc.poll() is None:
+            with contextlib.suppress(OSError):  # exited meanwhile
+                os.kill(self._proc.pid, number)
 
     def cancel(self) -> None:
         """Nothing needs provenance: stop git and drop what it wrote."""
-        for _, proc in self._parts:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
+        if self._proc.poll() is None:
+            self._proc.kill()  # a paused git too
+        self._proc.wait()
         self._close()
 
     def _close(self) -> None:
-        for out, _ in self._parts:
-            out.close()
-        for name in self._names:
-            with contextlib.suppress(OSError):  # already unlinked (POSIX), or removable now that it is closed
-                os.unlink(name)
+        if hasattr(self, "_out"):  # (not when opening it failed)
+            self._out.close()
+        with contextlib.suppress(OSError):  # already unlinked (POSIX), or removable now that it is closed
+            os.unlink(self._name)
 
     def introductions(
         self, blobs: set[str], known: set[str] | None = None, graph: dict[str, str] | None = None
@@ -511,7 +512,8 @@ class HistoryLog:
         and fills `graph` (commit -> its parents, space-separated) for `reaching_refs`.
         """
         try:
-            raw_found, metas, absent = _parse_log(Follow(self._parts), blobs, known, graph)
+            self.resume()  # a held git would never finish
+            raw_found, metas, absent = _parse_log(Follow([(self._out, self._proc)]), blobs, known, graph)
         finally:
             self._close()
         # git's default order is newest first; stable sort keeps parents before children on equal times.
