@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import itertools
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -281,23 +280,35 @@ def _chunks(work: Sequence[gh.GitObject]) -> list[list[gh.GitObject]]:
     return chunks
 
 
-def _claimed(chunks: list[list[gh.GitObject]], claim: Callable[[], int]) -> Iterator[list[gh.GitObject]]:
-    """The chunks this worker claims, as it needs them; `claim` hands out each index once across workers."""
-    while (index := claim()) < len(chunks):
-        yield chunks[index]
+class _ChunkClaims:
+    """Hands out each chunk index once across workers: even workers take chunks from the front, odd ones
+    from the back, so each reads a run of neighbouring chunks (delta bases in its own cache) and they
+    meet wherever their speeds put them. Taking chunks in turn cost 10% more cat-file CPU on ansible.
+    """
 
+    def __init__(self, total: int, ctx: Any = None) -> None:
+        # Next index from the front, next from the back: in shared memory when the workers are forked.
+        self._ends: Any = [0, total - 1]
+        self._lock: Any = contextlib.nullcontext()
+        if ctx is not None:
+            self._ends = ctx.Array("q", self._ends)
+            self._lock = self._ends.get_lock()
 
-def _shared_claim(ctx: Any) -> Callable[[], int]:
-    """A chunk counter in shared memory, inherited by the forked workers."""
-    counter = ctx.Value("q", 0)
+    def take(self, worker: int) -> int | None:
+        with self._lock:
+            front, back = self._ends[0], self._ends[1]
+            if front > back:
+                return None
+            if worker % 2:
+                self._ends[1] = back - 1
+                return int(back)
+            self._ends[0] = front + 1
+            return int(front)
 
-    def claim() -> int:
-        with counter.get_lock():
-            index: int = counter.value
-            counter.value = index + 1
-        return index
-
-    return claim
+    def claimed(self, chunks: list[list[gh.GitObject]], worker: int) -> Iterator[list[gh.GitObject]]:
+        """The chunks `worker` claims, one at a time, as it needs them."""
+        while (index := self.take(worker)) is not None:
+            yield chunks[index]
 
 
 # --- scanning ----------------------------------------------------------------------------------
@@ -309,7 +320,7 @@ _WORKER: dict[str, Any] = {}
 def _scan_share(index: int) -> _ShareResult:
     git: Git = _WORKER["git"]
     builder: FindingBuilder = _WORKER["builder"]
-    share = _claimed(_WORKER["chunks"], _WORKER["claim"])
+    share = _WORKER["claims"].claimed(_WORKER["chunks"], index)
     counter = _WORKER["counters"][index]
     out = _ShareResult()
     stats = out.stats
@@ -378,9 +389,9 @@ def _run(
             workers = 1
     mp: Any = ctx or multiprocessing
     counters = [mp.Array("q", 2, lock=False) for _ in range(workers)]
-    claim = _shared_claim(ctx) if ctx is not None else itertools.count().__next__
+    claims = _ChunkClaims(len(chunks), ctx)
     found = mp.Value("b", 0, lock=False)
-    _WORKER.update(git=git, builder=builder, chunks=chunks, claim=claim, counters=counters, found=found)
+    _WORKER.update(git=git, builder=builder, chunks=chunks, claims=claims, counters=counters, found=found)
     reporter = _Progress(len(work), total_bytes, counters) if progress else None
     if reporter is not None:
         reporter.show()

@@ -549,3 +549,21 @@ def test_a_clean_repository_leaves_no_walk_behind(tmp_path: Path, monkeypatch: p
     assert result.findings == []
     assert len(started) == 1  # it ran while the store was listed...
     assert started[0]._proc.returncode is not None  # ...and was stopped, not left paused
+
+
+def test_chunk_claims_give_each_chunk_once_front_and_back_runs() -> None:
+    """Two workers read runs of neighbouring chunks from opposite ends and meet in between."""
+    import multiprocessing
+
+    from scanner.scan_git import _ChunkClaims
+
+    for ctx in (None, multiprocessing.get_context("fork")):
+        claims = _ChunkClaims(7, ctx)
+        taken: dict[int, list[int]] = {0: [], 1: []}
+        for worker in (0, 1, 1, 0, 1, 1, 0, 0, 1):
+            index = claims.take(worker)
+            if index is not None:
+                taken[worker].append(index)
+        assert taken == {0: [0, 1, 2], 1: [6, 5, 4, 3]}
+        assert claims.take(0) is None and claims.take(1) is None
+    assert list(_ChunkClaims(0).claimed([], 0)) == []
