@@ -105,6 +105,15 @@ class Detector:
     def engine(self) -> str:
         return self._prefilter.engine
 
+    @property
+    def joinable(self) -> bool:
+        """Can texts joined with newlines be prefiltered in one pass (see `Prefilter.joinable`)?"""
+        return self._prefilter.joinable
+
+    def hit_spans(self, data: bytes) -> list[tuple[int, int]]:
+        """Every prefilter hit in `data`; with none, `scan` finds nothing there."""
+        return [span for spans in self._prefilter.scan(data).values() for span in spans]
+
     def scan(self, data: bytes, binary: bool = False) -> list[Match]:
         """All matches in `data`, located by line and column (1-based), best rule first on overlaps."""
         candidates = self._candidates(data, binary, depth=0)

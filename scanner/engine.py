@@ -5,7 +5,8 @@ Every source (files, git blobs, staged changes) goes through `FindingBuilder.fro
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 
 from scanner.config import Config
 from scanner.detect import Detector, GlobalAllowlist
@@ -14,7 +15,7 @@ from scanner.model import Finding, Match, clean_text
 from scanner.record import record
 from scanner.rulecache import default_rules
 from scanner.rules import Rule, build_ruleset
-from scanner.textio import prepare
+from scanner.textio import is_plain_text, prepare
 
 _MAX_LINE_TEXT = 400
 
@@ -84,6 +85,36 @@ class FindingBuilder:
         for m in matches:
             by_line[m.line] = (*by_line.get(m.line, ()), m.secret)
         return [self.to_finding(m, data, path, by_line[m.line]) for m in matches]
+
+    def needing_scan(self, raws: Sequence[bytes]) -> list[int]:
+        """Indexes of the `raws` that `from_bytes` could find something in, from one prefilter pass over
+        all of them joined by newlines: for commit messages and small blobs, a call's fixed cost is most
+        of the work. Data that `prepare` changes (binary, UTF-16) is always listed."""
+        if not self.detector.joinable:
+            return list(range(len(raws)))
+        out: list[int] = []
+        joined: list[bytes] = []
+        starts: list[int] = []
+        owners: list[int] = []
+        offset = 0
+        for i, raw in enumerate(raws):
+            if not is_plain_text(raw):
+                out.append(i)
+                continue
+            joined.append(raw)
+            starts.append(offset)
+            owners.append(i)
+            offset += len(raw) + 1
+        if joined:
+            flagged: set[int] = set()
+            for start, end in self.detector.hit_spans(b"\n".join(joined)):
+                # A hit's leftmost start may lie in an earlier text: flag every text the hit touches.
+                first = bisect_right(starts, start) - 1
+                last = bisect_right(starts, max(start, end - 1)) - 1
+                flagged.update(owners[k] for k in range(max(first, 0), last + 1))
+            out.extend(flagged)
+        out.sort()
+        return out
 
     def from_bytes(self, raw: bytes, path: str) -> tuple[list[Finding], bool]:
         matches, data, binary = self.scan_raw(raw)

@@ -28,6 +28,11 @@ _PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 _CHUNK_BYTES = 2 * 1024 * 1024
 _CHUNK_OBJECTS = 2048
 _MAX_REF_LOOKUPS = 200
+# Objects up to this size are prefiltered in batches (one Hyperscan call each, not one per object):
+# 85% of ansible/ansible's 537k commits and blobs, of which fewer than one in ten has a hit.
+_JOIN_MAX_BYTES = 32 * 1024
+_JOIN_BATCH_BYTES = 512 * 1024
+_JOIN_BATCH_OBJECTS = 1024
 # With nothing found, the tree-diff pass runs only to name the paths of unread blobs, and only where cheap.
 _PATH_LOOKUP_MAX_COMMITS = 50_000
 
@@ -333,6 +338,29 @@ def _scan_share(index: int) -> _ShareResult:
         else:
             stats.skip(f"commit {obj.sha[:12]}", reason)
 
+    def scan_one(obj: gh.GitObject, text: bytes, data: bytes) -> None:
+        if obj.kind == "commit":
+            found, _ = builder.from_bytes(text, gh.MESSAGE_PATH)
+            if found:
+                out.message_hits[obj.sha] = (found, gh.commit_meta(data))
+            return
+        found, binary = builder.from_bytes(text, obj.path)
+        if binary:
+            stats.binary_files += 1
+        if found:
+            out.blob_hits[obj.sha] = found
+            found_flag.value = 1
+
+    # Commit messages and small blobs wait here and are prefiltered together; only those with a hit
+    # are scanned one by one.
+    pending: list[tuple[gh.GitObject, bytes, bytes]] = []  # (object, text to scan, its raw bytes)
+    pending_bytes = 0
+
+    def flush() -> None:
+        for i in builder.needing_scan([text for _, text, _ in pending]):
+            scan_one(*pending[i])
+        pending.clear()
+
     done_objects = 0
     done_bytes = 0
     for obj, data in gh.stream_objects(git, share, on_error):
@@ -342,25 +370,26 @@ def _scan_share(index: int) -> _ShareResult:
             counter[0], counter[1] = done_objects, done_bytes
         if obj.kind == "commit":
             out.commits += 1
-            message = gh.commit_message(data)
-            if not message:
+            text = gh.commit_message(data)
+            if not text:
                 continue
-            found, _ = builder.from_bytes(message, gh.MESSAGE_PATH)
-            if found:
-                out.message_hits[obj.sha] = (found, gh.commit_meta(data))
+        else:
+            stats.files_scanned += 1
+            stats.bytes_scanned += len(data)
+            if len(data) < 1024 and data.startswith(gh.LFS_MAGIC):
+                out.unread.append((obj, "git-lfs pointer: content is stored outside the repository"))
+                found_flag.value = 1
+                continue
+            text = data
+        if len(text) > _JOIN_MAX_BYTES:
+            scan_one(obj, text, data)
             continue
-        stats.files_scanned += 1
-        stats.bytes_scanned += len(data)
-        if len(data) < 1024 and data.startswith(gh.LFS_MAGIC):
-            out.unread.append((obj, "git-lfs pointer: content is stored outside the repository"))
-            found_flag.value = 1
-            continue
-        found, binary = builder.from_bytes(data, obj.path)
-        if binary:
-            stats.binary_files += 1
-        if found:
-            out.blob_hits[obj.sha] = found
-            found_flag.value = 1
+        pending.append((obj, text, data))
+        pending_bytes += len(text)
+        if pending_bytes >= _JOIN_BATCH_BYTES or len(pending) >= _JOIN_BATCH_OBJECTS:
+            flush()
+            pending_bytes = 0
+    flush()
     counter[0], counter[1] = done_objects, done_bytes
     return out
 

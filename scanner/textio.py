@@ -19,6 +19,11 @@ class Prepared:
         self.decoded_from = decoded_from  # e.g. "utf-16-le" when the bytes were transcoded to UTF-8
 
 
+def is_plain_text(raw: bytes) -> bool:
+    """Would `prepare` pass `raw` through as it is, as text? (No NUL near the start, no BOM.)"""
+    return raw[:1] not in _BOM_STARTS and raw.find(b"\x00", 0, _SNIFF) < 0
+
+
 def prepare(raw: bytes) -> Prepared:
     """UTF-16 (BOM, or NUL-interleaved ASCII) is transcoded to UTF-8; other NUL-bearing data is binary.
 
