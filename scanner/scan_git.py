@@ -486,8 +486,8 @@ def _parallel(ctx: Any, workers: int, reporter: _Progress | None, poll: Callable
 
 
 # Scan workers (and the cat-file each starts) yield to the provenance walk: one git process that, given a
-# whole core, is done mid-scan instead of walking alone after it (ansible/ansible: 62 s -> 46 s). With
-# nothing else running, niceness changes nothing.
+# whole core, is done mid-scan instead of walking alone after it (on ansible/ansible it ends at about
+# two thirds of the scan). With nothing else running, niceness changes nothing.
 _WORKER_NICENESS = 10
 
 
