@@ -110,7 +110,8 @@ def main() -> int:
     floor = next((r for r in medians if r.name == FLOOR), None)
     if ours and floor:
         print(f"\nmindee-scan / floor = {ours.wall_s / floor.wall_s:.2f} (target <= 2.0); "
-              f"peak tree RSS {ours.tree_rss_mb:.0f} MB (target < 300)")  # fmt: skip
+              f"peak memory (target < 300 MB): largest process {ours.max_rss_mb:.0f} MB, "
+              f"process tree {ours.tree_pss_mb:.0f} MB PSS ({ours.tree_rss_mb:.0f} MB summed RSS)")  # fmt: skip
     planted_file = args.repo.parent / "history-planted.json"
     if planted_file.exists():
         print()

@@ -1,9 +1,11 @@
 """Run a command and measure it: wall time, CPU (user+sys of it and every child it waited for), peak memory.
 
-Two memory figures, because tools differ in shape: `max_rss_mb` is the largest single process (what
+Three memory figures, because tools differ in shape: `max_rss_mb` is the largest single process (what
 `/usr/bin/time -v` reports, from wait4's rusage), `tree_rss_mb` the sampled peak of the whole process
-tree's summed RSS (fair to a tool that forks workers; shared copy-on-write pages are counted per process,
-so it overstates a forking tool a little).
+tree's summed RSS (fair to a tool that forks workers, but pages shared between processes, such as a
+pack file that several git processes map, are counted once per process), and `tree_pss_mb` the sampled
+peak of the tree's summed PSS (each shared page split between the processes that map it: the tree's
+real share of memory; Linux only, 0 elsewhere).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Run:
     max_rss_mb: float
     tree_rss_mb: float
     returncode: int
+    tree_pss_mb: float = 0.0
     stdout: bytes = b""
     stderr: bytes = b""
     extra: dict[str, object] = field(default_factory=dict)
@@ -59,18 +62,27 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _tree_rss(pid: int) -> int:
-    total = 0
+def _tree_memory(pid: int) -> tuple[int, int]:
+    """(summed RSS, summed PSS) of `pid` and its descendants, in bytes."""
+    rss = pss = 0
     stack = [pid]
     while stack:
         p = stack.pop()
         try:
             with open(f"/proc/{p}/statm") as fh:
-                total += int(fh.read().split()[1]) * _PAGE
+                rss += int(fh.read().split()[1]) * _PAGE
         except (OSError, IndexError, ValueError):
             continue
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
+                        break
+        except (OSError, IndexError, ValueError):
+            pass
         stack.extend(_children(p))
-    return total
+    return rss, pss
 
 
 def measure(
@@ -94,13 +106,14 @@ def measure(
         stdout=out_target,
         stderr=out_target,
     )
-    peak = 0
+    peak = peak_pss = 0
     done = threading.Event()
 
     def sampler() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, pss = _tree_memory(proc.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             done.wait(sample_ms / 1000)
 
     thread = threading.Thread(target=sampler, daemon=True)
@@ -135,6 +148,7 @@ def measure(
         cpu_s=usage.ru_utime + usage.ru_stime,
         max_rss_mb=usage.ru_maxrss / 1024,
         tree_rss_mb=max(peak, usage.ru_maxrss * 1024) / 1e6,
+        tree_pss_mb=peak_pss / 1e6,
         returncode=proc.returncode,
         stdout=chunks["out"],
         stderr=chunks["err"],
@@ -182,14 +196,15 @@ def warm_cache(root: Path) -> None:
 def table(runs: list[Run], size_bytes: int | None, reference: str, peers: Sequence[str]) -> str:
     """Side-by-side table plus ratios of `reference` against each peer (>1 means the reference wins)."""
     lines = [
-        f"{'tool':<34} {'wall s':>8} {'cpu s':>8} {'max RSS MB':>11} {'tree RSS MB':>12} {'MB/s':>8} {'rc':>4}",
+        f"{'tool':<34} {'wall s':>8} {'cpu s':>8} {'max RSS MB':>11} {'tree RSS MB':>12} {'tree PSS MB':>12}"
+        f" {'MB/s':>8} {'rc':>4}",
     ]
     by_name = {r.name: r for r in runs}
     for r in runs:
         mbps = f"{size_bytes / 1e6 / r.wall_s:8.1f}" if size_bytes else f"{'-':>8}"
         lines.append(
             f"{r.name:<34} {r.wall_s:8.3f} {r.cpu_s:8.2f} {r.max_rss_mb:11.1f} {r.tree_rss_mb:12.1f}"
-            f" {mbps} {r.returncode:>4}"
+            f" {r.tree_pss_mb:12.1f} {mbps} {r.returncode:>4}"
         )
     ref = by_name.get(reference)
     if ref is not None:
@@ -202,6 +217,7 @@ def table(runs: list[Run], size_bytes: int | None, reference: str, peers: Sequen
             lines.append(
                 f"  vs {p:<30} wall x{peer.wall_s / ref.wall_s:5.2f}   cpu x{peer.cpu_s / max(ref.cpu_s, 1e-9):5.2f}"
                 f"   tree RSS x{peer.tree_rss_mb / max(ref.tree_rss_mb, 1e-9):5.2f}"
+                f"   tree PSS x{peer.tree_pss_mb / max(ref.tree_pss_mb, 1e-9):5.2f}"
             )
     return "\n".join(lines)
 
