@@ -171,16 +171,23 @@ class MindeeMock:
             self.requests.append(rec)
             self._inflight += 1
             self.max_inflight = max(self.max_inflight, self._inflight)
+        counted = True
         try:
             reply = self._route(rec)
             if reply.delay and self._stop.wait(reply.delay):
                 return
+            # No longer in flight once the answer goes out: the client may send its next request as soon
+            # as it has read this one, before this thread would get back here (max_inflight read 4 of 3).
+            with self._lock:
+                self._inflight -= 1
+                counted = False
             self._send(h, reply)
         except OSError:  # the client gave up (timeout test): nothing to answer
             pass
         finally:
-            with self._lock:
-                self._inflight -= 1
+            if counted:
+                with self._lock:
+                    self._inflight -= 1
 
     def _route(self, rec: Recorded) -> Reply:
         auth = rec.authorization or ""
