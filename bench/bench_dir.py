@@ -25,6 +25,7 @@ from harness import (
     Run,
     best_of,
     check_planted,
+    compile_bytecode,
     measure,
     reset_reports,
     table,
@@ -84,6 +85,7 @@ def main() -> int:
         print(f"{args.tree}: missing; run bench/make_tree.py first", file=sys.stderr)
         return 2
     reset_reports(REPORTS, OUT)
+    compile_bytecode()
     files, size = tree_size(args.tree)
     print(f"tree {args.tree}: {files} files, {size / 1e6:.1f} MB; {os.cpu_count()} CPUs; {args.rounds} rounds")
     warm_cache(args.tree)

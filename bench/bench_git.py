@@ -26,6 +26,7 @@ from harness import (
     Run,
     best_of,
     check_planted,
+    compile_bytecode,
     measure,
     reset_reports,
     table,
@@ -89,6 +90,7 @@ def main() -> int:
         print(f"{args.repo}: missing; run bench/make_repo.py first", file=sys.stderr)
         return 2
     reset_reports(REPORTS, OUT)
+    compile_bytecode()
     commits, blobs, size = repo_facts(args.repo)
     print(f"repo {args.repo}: {commits} commits, {blobs} unique blobs, {size / 1e6:.1f} MB of blob content")
     measure("warm-up", commands(args.repo, None)[FLOOR])  # pack files into the page cache

@@ -51,6 +51,17 @@ class Run:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+def compile_bytecode() -> None:
+    """Byte-compile the package as a wheel install does: with the project installed in editable mode and
+    PYTHONDONTWRITEBYTECODE set, every run would otherwise recompile the modules changed since the last
+    compile (20-40 ms charged to mindee-scan that no installed copy pays)."""
+    subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-m", "compileall", "-q", str(ROOT / "scanner")],
+        check=False,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+    )
+
+
 def _children(pid: int) -> list[int]:
     out: list[int] = []
     try:
