@@ -52,14 +52,20 @@ class Prefilter:
             if t.literal
         ]
         self._any_caseless = any(not cs for _, _, cs, _ in self._literals)
-        # Does every hit in a text show up in that text joined to others with newlines? Yes when no
-        # pattern looks at where the data starts or ends (or around a match): then one pass over many
-        # small texts finds at least every hit each would have alone.
-        self.joinable = not any(t.pattern is not None and _edge_sensitive(t.pattern) for t in self.triggers)
+        self._joinable: bool | None = None  # worked out on first use: a hook never asks
 
     @property
     def engine(self) -> str:
         return "hyperscan" if self._db is not None else "python"
+
+    @property
+    def joinable(self) -> bool:
+        """Does every hit in a text show up in that text joined to others with newlines? Yes when no
+        pattern looks at where the data starts or ends (or around a match): then one pass over many
+        small texts finds at least every hit each would have alone."""
+        if self._joinable is None:
+            self._joinable = not any(t.pattern is not None and _edge_sensitive(t.pattern) for t in self.triggers)
+        return self._joinable
 
     def scan(self, data: bytes) -> Hits:
         if self._db is not None:
@@ -107,16 +113,13 @@ class Prefilter:
         return hits
 
 
-_ESCAPE = re.compile(rb"\\.", re.DOTALL)
-_EDGE_FREE = re.compile(rb"\[\^|\(\?m:\^")  # a negated class, a multiline start of line
-
-
 def _edge_sensitive(pattern: bytes) -> bool:
     """Anchors to the data's start or end (`^`, `$`, `\\A`, `\\Z`) or lookarounds; `(?m:^` (any line's
     start) and `[^` do not count. Errs on the side of True: the caller then scans texts one by one."""
     if any(tok in pattern.replace(b"\\\\", b"") for tok in (b"\\A", b"\\Z", b"\\z")):
         return True
-    rest = _EDGE_FREE.sub(b"", _ESCAPE.sub(b"", pattern))
+    unescaped = re.sub(rb"\\.", b"", pattern, flags=re.DOTALL)
+    rest = re.sub(rb"\[\^|\(\?m:\^", b"", unescaped)  # a negated class, a multiline start of line
     return any(tok in rest for tok in (b"^", b"$", b"(?=", b"(?!", b"(?<"))
 
 
