@@ -30,6 +30,8 @@ def prepare(raw: bytes) -> Prepared:
     Bad UTF-8 bytes are left as they are: the detector works on bytes and only decodes what it reports.
     """
     # Hot path (every file of a tree scan): no 8 kB slice, one bounded find for the common UTF-8 case.
+    if is_plain_text(raw):
+        return Prepared(raw, False, None)
     has_nul = raw.find(b"\x00", 0, _SNIFF) >= 0
     if raw[:1] in _BOM_STARTS:
         if raw.startswith(codecs.BOM_UTF8):
