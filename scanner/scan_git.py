@@ -465,9 +465,11 @@ def _serial(reporter: _Progress) -> list[_ShareResult]:
 def _parallel(ctx: Any, workers: int, reporter: _Progress | None, poll: Callable[[], None]) -> list[_ShareResult]:
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
-    from scanner.workers import stop_pool
+    from scanner.workers import quiet_worker, stop_pool
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_start) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=quiet_worker, initargs=(_WORKER_NICENESS,)
+    ) as pool:
         try:
             futures = [pool.submit(_scan_share, i) for i in range(workers)]
             shown = time.perf_counter()
@@ -489,17 +491,6 @@ def _parallel(ctx: Any, workers: int, reporter: _Progress | None, poll: Callable
 # whole core, is done mid-scan instead of walking alone after it (on ansible/ansible it ends at about
 # two thirds of the scan). With nothing else running, niceness changes nothing.
 _WORKER_NICENESS = 10
-
-
-def _worker_start() -> None:
-    import os
-
-    from scanner.workers import quiet_worker
-
-    quiet_worker()
-    if hasattr(os, "nice"):
-        with contextlib.suppress(OSError):
-            os.nice(_WORKER_NICENESS)
 
 
 class _Progress:

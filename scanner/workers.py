@@ -7,11 +7,16 @@ import os
 from typing import Any
 
 
-def quiet_worker() -> None:
-    """Pool initializer: a terminal's Ctrl-C reaches the whole process group; only the parent acts on it."""
+def quiet_worker(niceness: int = 0) -> None:
+    """Pool initializer: a terminal's Ctrl-C reaches the whole process group; only the parent acts on it.
+
+    `niceness` lowers the worker's priority (and its children's) where the system allows it."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if niceness and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(niceness)
 
 
 def stop_pool(pool: Any) -> None:
