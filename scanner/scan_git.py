@@ -1,9 +1,9 @@
 """`mindee-scan git`: every unique blob and commit message of a repository's history, scanned once.
 
 Speed comes from reading each object once (however many commits and paths hold it) through one
-streaming `cat-file --batch` per worker, skipping oversized blobs by their size alone, and computing
-provenance (tree diffs) only for the few blobs that had findings. Two workers, each with its own
-cat-file, use both cores.
+streaming `cat-file --batch` per worker, skipping oversized blobs by their size alone, and taking
+provenance from a tree-diff walk that runs beside the scan once something is found, read only for the
+few blobs that had findings. Two workers, each with its own cat-file, use both cores.
 """
 
 from __future__ import annotations
@@ -164,8 +164,8 @@ class _LogStarter:
         return self.commits <= _PATH_LOOKUP_MAX_COMMITS
 
     def early(self) -> None:
-        if self.log is None and self.revs:
-            self.log = gh.HistoryLog(self.git, self.revs, self.exclude)
+        if self.log is None:
+            self._open()
 
     def hold(self) -> None:
         """The scan starts: the walk waits unless something already needs it."""
@@ -174,9 +174,13 @@ class _LogStarter:
 
     def start(self) -> None:
         self.wanted = True
-        if self.log is not None:
+        if self.log is None:
+            self._open()
+        else:
             self.log.resume()
-        elif self.revs:
+
+    def _open(self) -> None:
+        if self.revs:
             self.log = gh.HistoryLog(self.git, self.revs, self.exclude)
 
     def cancel(self) -> None:
@@ -269,7 +273,7 @@ def _effective_jobs(requested: int, total_bytes: int) -> int:
 
 def _chunks(work: Sequence[gh.GitObject]) -> list[list[gh.GitObject]]:
     """Runs of neighbouring objects (pack locality: a delta's base is usually close by), small enough
-    that workers taking them in turn from a shared counter end within a chunk of each other."""
+    that workers claiming them as they need them (`_ChunkClaims`) end within a chunk of each other."""
     chunks: list[list[gh.GitObject]] = []
     current: list[gh.GitObject] = []
     size = 0
@@ -357,9 +361,11 @@ def _scan_share(index: int) -> _ShareResult:
     pending_bytes = 0
 
     def flush() -> None:
+        nonlocal pending_bytes
         for i in builder.needing_scan([text for _, text, _ in pending]):
             scan_one(*pending[i])
         pending.clear()
+        pending_bytes = 0
 
     done_objects = 0
     done_bytes = 0
@@ -388,7 +394,6 @@ def _scan_share(index: int) -> _ShareResult:
         pending_bytes += len(text)
         if pending_bytes >= _JOIN_BATCH_BYTES or len(pending) >= _JOIN_BATCH_OBJECTS:
             flush()
-            pending_bytes = 0
     flush()
     counter[0], counter[1] = done_objects, done_bytes
     return out
@@ -554,8 +559,9 @@ def _provenance(
 ) -> list[Finding]:
     """Fold every (commit, path, line) of the same secret into one finding, oldest place first.
 
-    The tree-diff pass that finds where blobs entered history started during the scan when something
-    was found; it also names the paths of blobs that were not read (too large, LFS pointers).
+    The tree-diff pass that finds where blobs entered history (`_LogStarter`) is resumed, or started,
+    here if the scan did not already; it also names the paths of blobs that were not read (too large,
+    LFS pointers).
     """
     head = refs.get("HEAD")
     head_blobs: set[str] = set()
