@@ -469,7 +469,7 @@ def test_provenance_log_is_read_while_git_still_writes_it(tmp_path: Path) -> Non
     writer.stdin.close()
     graph: dict[str, str] = {}
     with open(target, "rb") as stream:
-        found, metas, absent = _parse_log(Follow([(stream, writer)]), {blob}, None, graph)
+        found, metas, absent = _parse_log(Follow(stream, writer), {blob}, None, graph)
     assert writer.returncode == 0
     assert (found, metas, absent) == expected
     assert [intro.path for _, _, intro in found] == ["f25.txt"]

@@ -457,6 +457,7 @@ class HistoryLog:
         # Output to a file opened twice: git appends through one handle while we read through the
         # other (each with its own offset), from the moment the scan ends, not after git.
         fd, self._name = tempfile.mkstemp(prefix="mindee-scan-log-")
+        self._out: Any = None
         try:
             self._out = open(self._name, "rb")  # noqa: SIM115 - closed by cancel/introductions
             with contextlib.suppress(OSError):  # POSIX: gone from the folder at once, kept while open
@@ -498,7 +499,7 @@ class HistoryLog:
         self._close()
 
     def _close(self) -> None:
-        if hasattr(self, "_out"):  # (not when opening it failed)
+        if self._out is not None:  # (None when opening it failed)
             self._out.close()
         with contextlib.suppress(OSError):  # already unlinked (POSIX), or removable now that it is closed
             os.unlink(self._name)
@@ -513,7 +514,7 @@ class HistoryLog:
         """
         try:
             self.resume()  # a held git would never finish
-            raw_found, metas, absent = _parse_log(Follow([(self._out, self._proc)]), blobs, known, graph)
+            raw_found, metas, absent = _parse_log(Follow(self._out, self._proc), blobs, known, graph)
         finally:
             self._close()
         # git's default order is newest first; stable sort keeps parents before children on equal times.
@@ -528,25 +529,21 @@ class HistoryLog:
 
 
 class Follow:
-    """Files read as their writers append to them, one after the other, each to its writer's end."""
+    """A file read as its writer appends to it, to the writer's end."""
 
-    def __init__(self, parts: Sequence[tuple[Any, subprocess.Popen[bytes] | None]]) -> None:
-        self._parts = list(parts)
+    def __init__(self, stream: Any, writer: subprocess.Popen[bytes]) -> None:
+        self._stream = stream
+        self._writer = writer
 
     def read(self, size: int) -> bytes:
-        while self._parts:
-            stream, writer = self._parts[0]
-            chunk = stream.read(size)
+        while True:
+            chunk = self._stream.read(size)
             if chunk:
                 return bytes(chunk)
-            if writer is not None and writer.poll() is None:
+            if self._writer.poll() is None:
                 time.sleep(0.005)  # the end of what git wrote so far
                 continue
-            chunk = stream.read(size)  # written between the last read and the writer's exit
-            if chunk:
-                return bytes(chunk)
-            self._parts.pop(0)
-        return b""
+            return bytes(self._stream.read(size))  # written between the last read and the writer's exit
 
 
 def _parse_log(
