@@ -96,6 +96,28 @@ def test_key_reachable_only_from_a_tag(tmp_path: Path) -> None:
     assert "refs/tags/v1.0" in result.stats.extra["refs"]
 
 
+@pytest.mark.parametrize("packed", [False, True], ids=["loose-refs", "packed-refs"])
+def test_key_reachable_only_from_a_tag_of_a_tag(tmp_path: Path, packed: bool) -> None:
+    """A tag of a tag is peeled to its commit, whether its ref is loose or packed with its peeled id."""
+    repo = init_repo(tmp_path / "r")
+    commit_file(repo, "a.txt", "a\n")
+    git(repo, "checkout", "-q", "-b", "release")
+    key = v2_key()
+    commit_file(repo, "deploy.sh", f"export MINDEE_API_KEY={key}\n")
+    git(repo, "-c", "advice.nestedTag=false", "tag", "-a", "-m", "inner", "inner")
+    git(repo, "-c", "advice.nestedTag=false", "tag", "-a", "-m", "outer", "outer", "inner")
+    git(repo, "tag", "-d", "inner")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "branch", "-q", "-D", "release")
+    if packed:
+        git(repo, "pack-refs", "--all")
+    refs = gh.list_refs(Git(str(repo)))
+    assert refs["refs/tags/outer"] == git(repo, "rev-parse", "outer^{commit}").strip()
+    f = only(scan(repo), key)
+    assert f.refs == ("refs/tags/outer",)
+    assert f.path == "deploy.sh"
+
+
 def test_key_introduced_in_a_merge_conflict_resolution(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "r")
     commit_file(repo, "cfg.py", "KEY = None\n")
