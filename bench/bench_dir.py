@@ -23,10 +23,9 @@ from harness import (
     MINDEE_SCAN,
     ROOT,
     Run,
-    best_of,
     check_planted,
     compile_bytecode,
-    measure,
+    interleaved,
     reset_reports,
     table,
     tree_size,
@@ -92,15 +91,13 @@ def main() -> int:
     cmds = commands(args.tree, args.jobs, args.fallback)
     if args.only:
         cmds = {k: v for k, v in cmds.items() if k in args.only}
-    runs: dict[str, list[Run]] = {k: [] for k in cmds}
-    for i in range(args.rounds):
-        for name, argv in cmds.items():  # interleaved, so background noise hits every tool alike
-            r = measure(name, argv)
-            runs[name].append(r)
-            print(f"  round {i + 1} {name:<36} {r.wall_s:7.2f} s  rc={r.returncode}", flush=True)
-            if r.returncode not in (0, 1, 200, 205):
-                print(r.stderr.decode(errors="replace")[-2000:], file=sys.stderr)
-    medians = [best_of(v) for v in runs.values()]
+
+    def show(i: int, r: Run) -> None:
+        print(f"  round {i + 1} {r.name:<36} {r.wall_s:7.2f} s  rc={r.returncode}", flush=True)
+        if r.returncode not in (0, 1, 200, 205):
+            print(r.stderr.decode(errors="replace")[-2000:], file=sys.stderr)
+
+    medians = interleaved(cmds, args.rounds, show)
     print()
     print(table(medians, size, "mindee-scan", [n for n in cmds if n != "mindee-scan"]))
     planted_file = args.tree.parent / "planted.json"

@@ -24,9 +24,9 @@ from harness import (
     MINDEE_SCAN,
     ROOT,
     Run,
-    best_of,
     check_planted,
     compile_bytecode,
+    interleaved,
     measure,
     reset_reports,
     table,
@@ -83,7 +83,7 @@ def main() -> int:
     ap.add_argument("--repo", type=Path, default=ROOT / "bench" / "work" / "history")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=None, help="pass --jobs to mindee-scan")
-    ap.add_argument("--only", action="append", help="run only these tools (repeatable)")
+    ap.add_argument("--only", action="append", help="run only these tools (repeatable; the floor is 'floor')")
     ap.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = ap.parse_args()
     if not args.repo.exists():
@@ -96,21 +96,23 @@ def main() -> int:
     measure("warm-up", commands(args.repo, None)[FLOOR])  # pack files into the page cache
     cmds = commands(args.repo, args.jobs)
     if args.only:
-        cmds = {k: v for k, v in cmds.items() if k in args.only}
-    runs: dict[str, list[Run]] = {k: [] for k in cmds}
-    for i in range(args.rounds):
-        for name, argv in cmds.items():
-            r = measure(name, argv)
-            runs[name].append(r)
-            print(f"  round {i + 1} {name:<36} {r.wall_s:7.2f} s  rc={r.returncode}", flush=True)
-            if r.returncode not in (0, 1, 200, 205):
-                print(r.stderr.decode(errors="replace")[-2000:], file=sys.stderr)
-    medians = [best_of(v) for v in runs.values()]
+        cmds = {k: v for k, v in cmds.items() if k.split(":")[0] in args.only}
+    walls: dict[tuple[int, str], float] = {}
+
+    def show(i: int, r: Run) -> None:
+        walls[(i, r.name)] = r.wall_s
+        print(f"  round {i + 1} {r.name:<36} {r.wall_s:7.2f} s  rc={r.returncode}", flush=True)
+        if r.returncode not in (0, 1, 200, 205):
+            print(r.stderr.decode(errors="replace")[-2000:], file=sys.stderr)
+
+    medians = interleaved(cmds, args.rounds, show)
     print()
     print(table(medians, size, "mindee-scan", [n for n in cmds if n != "mindee-scan"]))
     ours = next((r for r in medians if r.name == "mindee-scan"), None)
     floor = next((r for r in medians if r.name == FLOOR), None)
     if ours and floor:
+        per_round = [walls[(i, "mindee-scan")] / walls[(i, FLOOR)] for i in range(args.rounds)]
+        print("\nmindee-scan / floor by round: " + " ".join(f"{x:.2f}" for x in per_round))
         print(f"\nmindee-scan / floor = {ours.wall_s / floor.wall_s:.2f} (target <= 2.0); "
               f"peak memory (target < 300 MB): largest process {ours.max_rss_mb:.0f} MB, "
               f"process tree {ours.tree_pss_mb:.0f} MB PSS ({ours.tree_rss_mb:.0f} MB summed RSS)")  # fmt: skip

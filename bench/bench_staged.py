@@ -93,10 +93,10 @@ def main() -> int:
         runs: dict[str, list[Run]] = {k: [] for k in cmds}
         for _ in range(args.warmup):
             for name, argv in cmds.items():
-                measure(name, argv, cwd=repo, env=GIT_ENV, sample_ms=5)
+                measure(name, argv, cwd=repo, env=GIT_ENV, sample_ms=None)
         for _ in range(args.runs):
             for name, argv in cmds.items():
-                runs[name].append(measure(name, argv, cwd=repo, env=GIT_ENV, sample_ms=5))
+                runs[name].append(measure(name, argv, cwd=repo, env=GIT_ENV, sample_ms=None))
         print(f"staged commit: {len(files)} files, 50 lines; {args.runs} runs each after {args.warmup} warm-up runs")
         print(f"{'tool':<32} {'median ms':>10} {'min ms':>8} {'stdev ms':>9} {'cpu ms':>7} {'RSS MB':>7} {'rc':>4}")
         medians: dict[str, float] = {}

@@ -46,7 +46,7 @@ def main() -> int:
         runs: dict[str, list[Run]] = {name: [] for name, _, _ in cases}
         for _ in range(args.runs):
             for name, argv, env in cases:
-                runs[name].append(measure(name, argv, env=env, sample_ms=5))
+                runs[name].append(measure(name, argv, env=env, sample_ms=None))
     print(f"{args.runs} runs each, interleaved; venv {args.venv}")
     print(f"{'case':<42} {'median ms':>10} {'min ms':>8} {'cpu ms':>7} {'rc':>4}")
     for name, rs in runs.items():
