@@ -125,14 +125,14 @@ def measure(
     peak = peak_pss = 0
     done = threading.Event()
 
-    def sampler() -> None:
+    def sampler(interval_s: float) -> None:
         nonlocal peak, peak_pss
         while not done.is_set():
             rss, pss = _tree_memory(proc.pid)
             peak, peak_pss = max(peak, rss), max(peak_pss, pss)
-            done.wait(sample_ms / 1000)
+            done.wait(interval_s)
 
-    thread = threading.Thread(target=sampler, daemon=True)
+    thread = threading.Thread(target=sampler, args=((sample_ms or 0) / 1000,), daemon=True)
     if sample_ms is not None:
         thread.start()
     # communicate() would reap the child and lose its rusage: read the pipes in threads, wait4 here.
