@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -180,7 +180,7 @@ def best_of(runs: list[Run]) -> Run:
 
 
 def interleaved(
-    cmds: dict[str, Sequence[str | os.PathLike[str]]],
+    cmds: Mapping[str, Sequence[str | os.PathLike[str]]],
     rounds: int,
     on_run: Callable[[int, Run], None] | None = None,
 ) -> list[Run]:
