@@ -102,7 +102,7 @@ def main() -> int:
     def show(i: int, r: Run) -> None:
         walls[(i, r.name)] = r.wall_s
         print(f"  round {i + 1} {r.name:<36} {r.wall_s:7.2f} s  rc={r.returncode}", flush=True)
-        if r.returncode not in (0, 1, 200, 205):
+        if r.returncode not in (0, 1, 200, 205) or b"Traceback" in r.stderr:  # exit 1 is also a crash
             print(r.stderr.decode(errors="replace")[-2000:], file=sys.stderr)
 
     medians = interleaved(cmds, args.rounds, show)
