@@ -130,6 +130,11 @@ def _staged(args: list[str], quiet: bool) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("mindee-scan: interrupted\n")
         return 130
+    except Exception as exc:  # a bug: as the full command line reports it (exit 2, masked)
+        from scanner.cli.main import report_internal_error
+
+        report_internal_error(exc)
+        return 2
 
 
 # --- install-hook -------------------------------------------------------------------------------
