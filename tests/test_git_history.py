@@ -150,6 +150,40 @@ def test_clean_merge_does_not_take_credit(tmp_path: Path) -> None:
     assert [o.commit for o in f.occurrences] == [side]
 
 
+@pytest.mark.parametrize("parents", [2, 3], ids=["merge", "octopus"])
+def test_a_file_added_by_a_merge_itself_is_credited_to_the_merge(tmp_path: Path, parents: int) -> None:
+    """An 'evil merge' (a clean merge amended with a new file) introduces the key; what the branches
+    bring along stays with their own commits. Also a blob the merge wrote that has gone missing is
+    reported with its path."""
+    repo = init_repo(tmp_path / "r")
+    commit_file(repo, "a.txt", "a\n")
+    for n in range(1, parents):
+        git(repo, "checkout", "-q", "-b", f"side{n}", "main")
+        commit_file(repo, f"side{n}.env", env_line(v2_key()))
+    git(repo, "checkout", "-q", "main")
+    commit_file(repo, "b.txt", "b\n")
+    sides = [f"side{n}" for n in range(1, parents)]
+    git(repo, "merge", "-q", "--no-commit", *sides)
+    key = v2_key()
+    (repo / "merged.env").write_text(env_line(key))
+    (repo / "victim.txt").write_text("written by the merge, then lost\n")
+    git(repo, "add", "merged.env", "victim.txt")
+    git(repo, "commit", "-q", "--no-edit")
+    merge = git(repo, "rev-parse", "HEAD")
+    assert len(git(repo, "rev-parse", "HEAD^@").split()) == parents
+    blob = git(repo, "rev-parse", "HEAD:victim.txt")
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    result = scan(repo)
+    f = only(result, key)
+    assert (f.commit, f.path) == (merge, "merged.env")
+    assert [o.commit for o in f.occurrences] == [merge]
+    for side in sides:
+        side_key = git(repo, "show", f"{side}:{side}.env").split("=", 1)[1].strip()
+        side_finding = only(result, side_key)
+        assert [o.commit for o in side_finding.occurrences] == [git(repo, "rev-parse", side)]
+    assert (f"victim.txt ({blob[:12]})", "missing object") in result.stats.skipped
+
+
 def test_renamed_file_keeps_origin_and_lists_new_path(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "r")
     key = v2_key()

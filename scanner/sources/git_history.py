@@ -436,9 +436,11 @@ class HistoryLog:
     git writes to an unlinked temporary file, not a pipe, so it never waits for a reader; `pause`
     holds it while nothing needs provenance and `cancel` stops it for good. Streamed in git's default
     order (no --reverse or --date-order, which make git hold every commit of a 250,000-commit mirror
-    in memory) and sorted here, for the wanted blobs only. A merge is diffed against its first parent
-    only (one tree diff, not one per parent) and credited only with blobs no ordinary commit
-    introduced: a conflict resolution, not what a clean merge brings along.
+    in memory) and sorted here, for the wanted blobs only. A merge shows only the paths where its
+    result differs from every parent (git's combined diff): a conflict resolution or an edit made in
+    the merge, not what it brings along from a branch. On ansible/ansible (19,000 merges in 245,000
+    commits) diffing merges against their first parent instead took 25 s of CPU, not 16 s, and wrote
+    334 MB, not 134 MB.
     """
 
     def __init__(self, git: Git, revs: Sequence[str], exclude: Sequence[str]) -> None:
@@ -450,7 +452,7 @@ class HistoryLog:
             "--raw",
             "--no-renames",
             "--no-abbrev",
-            "--diff-merges=first-parent",
+            "--diff-merges=combined",
             "--root",
             "-z",
             "--format=%x01%H%x1f%ct%x1f%P%x1f%aN <%aE>%x1f%aI",
@@ -522,9 +524,9 @@ class HistoryLog:
         # git's default order is newest first; stable sort keeps parents before children on equal times.
         raw_found.reverse()
         raw_found.sort(key=lambda item: item[0])
-        # A merge brings along what its branches introduced: credit it only with blobs no ordinary commit
-        # introduced anywhere (a conflict resolution). Several tips make git's order non-topological, so
-        # this is decided on the whole set, not on who came first.
+        # A merge is credited only with blobs no ordinary commit introduced anywhere (content a conflict
+        # resolution wrote that a commit elsewhere also wrote belongs to that commit). Several tips make
+        # git's order non-topological, so this is decided on the whole set, not on who came first.
         plain = {intro.blob for _, merge, intro in raw_found if not merge}
         found = [intro for _, merge, intro in raw_found if not merge or intro.blob not in plain]
         return found, metas, absent
@@ -595,12 +597,13 @@ def _parse_log(
                 tok = tok.lstrip(b"\n")
             first = tok[:1]
             if first == b":":
-                # ":<old mode> <new mode> <old id> <new id> <status>"
+                # ":<old mode> <new mode> <old id> <new id> <status>"; a merge's combined diff has a
+                # colon, a mode and an id per parent: "::<mode1> <mode2> <mode> <id1> <id2> <id> <status>"
                 fields = tok.split(b" ")
                 new_sha = fields[-2]
                 want_path = new_sha if new_sha in wanted and not fields[-1].startswith(b"D") else b""
                 if present is not None and new_sha not in present and new_sha not in absent_seen:
-                    new_mode = fields[1]
+                    new_mode = fields[len(fields) // 2 - 1]
                     if new_mode != b"160000" and new_mode != b"000000" and new_sha != null:
                         absent_seen.add(new_sha)
                         pending_absent = new_sha  # its path is the next token
