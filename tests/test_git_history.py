@@ -623,3 +623,44 @@ def test_chunk_claims_give_each_chunk_once_front_and_back_runs() -> None:
         assert taken == {0: [0, 1, 2], 1: [6, 5, 4, 3]}
         assert claims.take(0) is None and claims.take(1) is None
     assert list(_ChunkClaims(0).claimed([], 0)) == []
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_reaching_refs_matches_a_brute_force_walk_in_any_order(seed: int) -> None:
+    """Refs reaching each target, on random histories listed newest first, shuffled (clock skew), with
+    parents outside the walk, and with a cycle (only grafts make one): the same as walking every ref's
+    ancestors."""
+    import random
+
+    rng = random.Random(seed)
+    commits = [f"c{i:04d}" for i in range(300)]
+    parents = {c: [commits[j] for j in rng.sample(range(i), min(i, rng.choice([0, 1, 1, 1, 2, 3])))]
+               for i, c in enumerate(commits)}  # fmt: skip
+    parents[commits[5]].append("outside")  # a parent the walk never listed
+    order = list(reversed(commits))
+    if seed % 2:
+        rng.shuffle(order)
+    graph = {c: " ".join(parents[c]) for c in order}
+    refs = {f"refs/heads/b{i}": rng.choice(commits) for i in range(20)}
+    refs.update({f"refs/pull/{i}/head": rng.choice(commits) for i in range(10)})
+    targets = rng.sample(commits, 25)
+
+    def ancestors(tip: str) -> set[str]:
+        seen, stack = set(), [tip]
+        while stack:
+            c = stack.pop()
+            if c in graph and c not in seen:
+                seen.add(c)
+                stack.extend(parents[c])
+        return seen
+
+    reach = {name: ancestors(tip) for name, tip in refs.items()}
+    expected = {}
+    for t in targets:
+        named = {n for n in refs if n.startswith("refs/heads/") and t in reach[n]}
+        expected[t] = named or {n for n in refs if t in reach[n]}
+    assert gh.reaching_refs(graph, refs, targets) == expected
+
+    cyclic = dict(graph)
+    cyclic[commits[0]] = commits[-1]  # the root now descends from the newest commit
+    assert set(gh.reaching_refs(cyclic, refs, targets)) == set(targets)  # ends, whatever it decides

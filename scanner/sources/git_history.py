@@ -619,30 +619,47 @@ def reaching_refs(graph: dict[str, str], refs: dict[str, str], targets: Sequence
     """target commit -> refs whose history holds it (branches, tags, remotes, stash; other refs such as
     refs/pull/* only for targets none of those reach), in one pass over the commit graph.
 
-    Each target gets a bit; bits flow from parents to children in topological order, so a ref reaches
-    a target when its tip carries the target's bit. `for-each-ref --contains` per target took 20 s
-    each on a mirror with 60,000 refs and no commit-graph; this is one linear pass.
+    Each target gets a bit; bits flow from parents to children, so a ref reaches a target when its tip
+    carries the target's bit. `for-each-ref --contains` per target took 20 s each on a mirror with
+    60,000 refs and no commit-graph; this is one linear pass (1.45 s with Kahn's algorithm on ansible's
+    245,000 commits and 2,155 targets; 0.7 s in git's order, reversed, as here).
     """
     bit = {t: 1 << i for i, t in enumerate(dict.fromkeys(targets))}
-    children: dict[str, list[str]] = {}
-    pending: dict[str, int] = {}
-    for sha, parents in graph.items():
-        inside = [p for p in parents.split() if p in graph]
-        pending[sha] = len(inside)
-        for p in inside:
-            children.setdefault(p, []).append(sha)
-    mask: dict[str, int] = {}
-    ready = [sha for sha, n in pending.items() if n == 0]
-    while ready:
-        sha = ready.pop()
-        m = mask.get(sha, 0) | bit.get(sha, 0)
-        mask[sha] = m
-        for child in children.get(sha, ()):
-            if m:
-                mask[child] = mask.get(child, 0) | m
-            pending[child] -= 1
-            if pending[child] == 0:
-                ready.append(child)
+    mask: dict[str, int] = {}  # commit -> the targets it descends from (or is)
+    visiting: set[str] = set()
+
+    def settle(start: str) -> None:
+        """Depth first, for a commit whose parent git listed before it (clock skew). A commit met again
+        while its own ancestors are being settled (a cycle, which only grafts can make) counts as 0."""
+        stack = [(start, False)]
+        while stack:
+            sha, parents_done = stack.pop()
+            if parents_done:
+                m = bit.get(sha, 0)
+                for p in graph[sha].split():
+                    m |= mask.get(p, 0)
+                mask[sha] = m
+                continue
+            if sha in mask or sha in visiting:
+                continue
+            visiting.add(sha)
+            stack.append((sha, True))
+            stack.extend((p, False) for p in graph[sha].split() if p in graph and p not in mask)
+
+    # git lists a commit before its parents (newest first): reversed, parents are almost always done.
+    for sha in reversed(graph):
+        m = bit.get(sha, 0)
+        for p in graph[sha].split():
+            parent_mask = mask.get(p)
+            if parent_mask is None:
+                if p in graph:  # not settled yet
+                    break
+                continue  # outside the walk: excluded, or beyond a shallow boundary
+            m |= parent_mask
+        else:
+            mask[sha] = m
+            continue
+        settle(sha)
     index = list(bit)
     out: dict[str, set[str]] = {t: set() for t in bit}
 
