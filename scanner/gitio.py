@@ -81,6 +81,16 @@ LOW_MEMORY_CONFIG: tuple[tuple[str, str], ...] = (
     ("core.packedGitWindowSize", "8m"),
     ("core.deltaBaseCacheLimit", "32m"),
 )
+# The scan's cat-file streams read a run of neighbouring objects each, so a bigger delta-base cache keeps
+# more bases for the deltas that follow. 100,000 blobs and commits of git/git in pack order, CPU and
+# peak RSS: 32m/8m/32m (LOW_MEMORY_CONFIG) 10.8 s and 104 MB; 64m/16m/64m 9.5 s and 154 MB; this
+# 7.9 s and 217 MB; git's defaults 7.4 s and 383 MB. ansible/ansible: 5.2 s against 4.3 s. On a small
+# pack (psf/requests, 40 MB) it makes no difference.
+STREAM_CONFIG: tuple[tuple[str, str], ...] = (
+    ("core.packedGitLimit", "96m"),
+    ("core.packedGitWindowSize", "16m"),
+    ("core.deltaBaseCacheLimit", "96m"),
+)
 # Listing every object's type and size follows each delta to its base, all over the pack: with small
 # windows git spends its time mapping and unmapping them. ansible/ansible (490 MB pack, 1.7M objects):
 # 32m/8m 27.7 s and 248 MB, 176m/16m 5.7 s and 284 MB, 256m/32m 4.5 s and 397 MB, git's defaults

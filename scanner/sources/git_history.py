@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 from typing import Any, NamedTuple
 
-from scanner.gitio import LISTING_CONFIG, LOG_CONFIG, LOG_SAFE, LOW_MEMORY_CONFIG, Git
+from scanner.gitio import LISTING_CONFIG, LOG_CONFIG, LOG_SAFE, LOW_MEMORY_CONFIG, STREAM_CONFIG, Git
 from scanner.record import field, record
 
 _NULL = "0" * 40
@@ -258,9 +258,9 @@ def stream_objects(
         if batched:
             # Buffered output, flushed once a chunk: on a VM every pipe write and wake-up is costly, and
             # git writing object by object cost a third more CPU on both sides (psf/requests).
-            proc = git.popen("cat-file", "--batch-command", "--buffer", config=LOW_MEMORY_CONFIG)
+            proc = git.popen("cat-file", "--batch-command", "--buffer", config=STREAM_CONFIG)
         else:
-            proc = git.popen("cat-file", "--batch", config=LOW_MEMORY_CONFIG)
+            proc = git.popen("cat-file", "--batch", config=STREAM_CONFIG)
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
         _widen_pipe(proc.stdout)
         writer = threading.Thread(target=feed.run, args=(proc.stdin,), daemon=True)
