@@ -173,6 +173,9 @@ class _LogStarter:
             self.log.pause()
 
     def start(self) -> None:
+        """Something needs provenance: run the walk (called again on every poll once it is wanted)."""
+        if self.wanted and self.log is not None:
+            return
         self.wanted = True
         if self.log is None:
             self._open()
