@@ -227,3 +227,42 @@ def test_verifier_connection_refused_is_unknown(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert json.loads(proc.stdout)["findings"][0]["verification"]["verdict"] == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("entry", "module", "function"),
+    [(["git", "."], "scanner.scan_git", "scan_repository"), (["pre-commit"], "scanner.scan_staged", "scan_staged")],
+    ids=["command-line", "lean-hook"],
+)
+def test_an_internal_error_exits_2_with_the_key_masked(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    entry: list[str],
+    module: str,
+    function: str,
+) -> None:
+    """A bug must not look like 'findings' (exit 1) to CI, nor print the scanned bytes it choked on:
+    through click (`git`) and through the hook's lean path, which bypasses click."""
+    import importlib
+
+    from scanner.hookrun import console
+    from tests.gitutil import commit_file, init_repo
+
+    repo = init_repo(tmp_path / "r")
+    commit_file(repo, "a.txt", "a\n")
+    monkeypatch.chdir(repo)
+    key = v2_key()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError(f"could not decode {key!r}")
+
+    monkeypatch.setattr(importlib.import_module(module), function, broken)
+    assert console(entry) == 2
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError" in err and "Traceback" not in err
+    assert key not in err and key[:7] in err
+    monkeypatch.setenv("MINDEE_SCAN_TRACEBACK", "1")
+    assert console(entry) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "in broken" in err and key not in err

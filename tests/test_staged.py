@@ -258,24 +258,3 @@ def test_console_staged_without_options_skips_click(tmp_path: Path) -> None:
         assert lines[-1] == "0 []"
         # `pre-commit` (the framework's hook entry) says nothing on a clean commit; `staged` sums up.
         assert (len(lines) == 1) is quiet, lines
-
-
-def test_the_hook_reports_an_internal_error_as_exit_2_masked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The lean pre-commit path, like the full command line: a bug blocks with exit 2, key masked."""
-    import scanner.scan_staged
-    from scanner.hookrun import console
-
-    repo = init_repo(tmp_path / "r")
-    commit_file(repo, "a.txt", "a\n")
-    key = v2_key()
-
-    def broken(*args: object, **kwargs: object) -> None:
-        raise ValueError(f"bad bytes near {key}")
-
-    monkeypatch.setattr(scanner.scan_staged, "scan_staged", broken)
-    monkeypatch.chdir(repo)
-    assert console(["pre-commit"]) == 2
-    err = capsys.readouterr().err
-    assert "internal error: ValueError" in err and key not in err
