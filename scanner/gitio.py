@@ -170,10 +170,16 @@ class Git:
         out.extend(args)
         return out
 
-    def run(self, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    def run(
+        self,
+        *args: str,
+        input: bytes | None = None,
+        check: bool = True,
+        config: Sequence[tuple[str, str]] = (),
+    ) -> subprocess.CompletedProcess[bytes]:
         try:
             proc = subprocess.run(
-                self.argv(args),
+                self.argv(args, config),
                 input=input,
                 capture_output=True,
                 env=self._env,

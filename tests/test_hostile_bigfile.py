@@ -99,3 +99,38 @@ def test_2gb_sparse_file_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
     assert sorted(f["redacted"] for f in doc["findings"]) == sorted(k[:7] + "…" + k[-3:] for k in (k1, k2))
     assert doc["stats"]["bytes_scanned"] == size
     assert peak_mb < 400, f"peak RSS {peak_mb:.0f} MB"
+
+
+def test_a_huge_staged_file_is_skipped_by_size_without_being_held(tmp_path: Path) -> None:
+    """A 200 MB text file staged beside a small file with a key: the hook reports the key and skips
+    the big file by its size. Neither git's diff of it nor its content ever sits in the hook's memory
+    (measured from a small launcher: a child's peak RSS starts from its parent's)."""
+    import subprocess
+    import sys
+
+    from tests.gitutil import git, init_repo
+
+    repo = init_repo(tmp_path / "r")
+    line = b"plain text of a generated file, nothing secret in it at all\n"
+    with open(repo / "huge.txt", "wb") as fh:
+        for _ in range(200 * 1024 * 1024 // len(line)):
+            fh.write(line)
+    key = v2_key()
+    (repo / "app.env").write_text(f"MINDEE_API_KEY={key}\n")
+    git(repo, "add", "huge.txt", "app.env")
+    launcher = (
+        "import resource, subprocess, sys\n"
+        "proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "print(proc.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)\n"
+        "sys.stderr.write(proc.stdout + proc.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", launcher, *cli_path(), "staged", "--format", "json"],
+        cwd=repo, capture_output=True, text=True,
+    )  # fmt: skip
+    rc, peak_mb = (int(x) for x in proc.stdout.split())
+    doc = json.loads(proc.stderr[proc.stderr.index("{") :])
+    assert rc == 1, proc.stderr[-2000:]
+    assert [f["redacted"] for f in doc["findings"]] == [key[:7] + "…" + key[-3:]]
+    assert any(s["path"] == "huge.txt" and s["reason"].startswith("too large") for s in doc["stats"]["skipped"])
+    assert peak_mb < 120, f"peak RSS {peak_mb} MB for a 200 MB staged file"

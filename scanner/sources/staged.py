@@ -7,7 +7,9 @@ nothing heavy and never GitPython.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from typing import Any
 
 from scanner.gitio import DIFF_SAFE, HOOK_ENV, Git
 from scanner.record import field, record
@@ -64,7 +66,12 @@ def repo_info(git: Git) -> RepoInfo:
 def read_staged(git: Git, info: RepoInfo, max_size: int) -> Staged:
     out = Staged()
     # With no commit yet, `diff --cached` compares the index with the empty tree: every file is added.
-    proc = git.run("diff", "--cached", *DIFF_SAFE, "-U0", "-M", "--full-index", "--ignore-submodules=none")
+    # Files over the size cap are "binary" to diff (no content lines: a 1 GB staged text file would
+    # otherwise be a 1 GB diff held here); they are then skipped by size, unread.
+    proc = git.run(
+        "diff", "--cached", *DIFF_SAFE, "-U0", "-M", "--full-index", "--ignore-submodules=none",
+        config=(("core.bigFileThreshold", str(max_size)),),
+    )  # fmt: skip
     changes = parse_diff(proc.stdout)
     merging = info.merging
     specs: list[tuple[str, str]] = []
@@ -99,24 +106,49 @@ def read_staged(git: Git, info: RepoInfo, max_size: int) -> Staged:
 
 
 def _cat(git: Git, specs: list[tuple[str, str]], max_size: int, out: Staged) -> dict[str, bytes]:
-    """Read several objects (spec, path to report) in one cat-file call; oversized ones skipped by size."""
+    """Read several objects (spec, path to report) in one streamed cat-file call. An oversized one is
+    skipped by its size and read past in 1 MB pieces, never held whole."""
     if not specs:
         return {}
+    import threading
+
     request = "".join(s + "\n" for s, _ in specs).encode("utf-8", "surrogateescape")
-    proc = git.run("cat-file", "--batch", input=request)
-    data = proc.stdout
+    proc = git.popen("cat-file", "--batch", bufsize=1 << 16)
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+
+    def feed(stdin: Any) -> None:  # a thread: many specs fill the pipe while git's answers wait to be read
+        with contextlib.suppress(OSError):
+            stdin.write(request)
+            stdin.close()
+
+    writer = threading.Thread(target=feed, args=(proc.stdin,), daemon=True)
+    writer.start()
     blobs: dict[str, bytes] = {}
-    pos = 0
-    for spec, path in specs:
-        nl = data.index(b"\n", pos)
-        header = data[pos:nl].split()
-        pos = nl + 1
-        if len(header) < 3:  # "<spec> missing": e.g. the file is new in this merge
-            continue
-        size = int(header[2])
-        if size <= max_size:
-            blobs[spec] = data[pos : pos + size]
-        elif path:
-            out.skipped.append((path, f"too large: {size} bytes"))
-        pos += size + 1
+    try:
+        for spec, path in specs:
+            header = proc.stdout.readline().split()
+            if not header:
+                break  # git ended early: its error is below
+            if len(header) < 3:  # "<spec> missing": e.g. the file is new in this merge
+                continue
+            size = int(header[2])
+            if size <= max_size:
+                blobs[spec] = proc.stdout.read(size)
+            else:
+                left = size
+                while left > 0 and (piece := proc.stdout.read(min(left, 1 << 20))):
+                    left -= len(piece)
+                if path:
+                    out.skipped.append((path, f"too large: {size} bytes"))
+            proc.stdout.read(1)  # the newline after the content
+    finally:
+        proc.stdout.close()
+        writer.join()
+        err = proc.stderr.read()
+        proc.stderr.close()
+        proc.wait()
+    if proc.returncode != 0:
+        from scanner.gitio import GitError
+
+        raise GitError(f"git cat-file failed: {err.decode('utf-8', 'replace').strip()[-300:] or proc.returncode}")
     return blobs
