@@ -416,6 +416,7 @@ def _run(
     import multiprocessing
 
     chunks = _chunks(work)
+    fallback = ""
     gh.batch_command_supported(git)  # asked once, before the workers fork
     workers = max(1, min(jobs, len(chunks)))
     ctx = None
@@ -441,13 +442,27 @@ def _run(
                 if found.value:
                     on_found()
 
-            parts = _parallel(ctx, workers, reporter, poll)
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                parts = _parallel(ctx, workers, reporter, poll)
+            except (OSError, BrokenProcessPool) as exc:
+                # Workers could not start (process limits, a sandbox) or one died (killed for memory):
+                # what the others did is dropped, and every chunk is scanned again here, in one process.
+                fallback = f"scan workers failed ({type(exc).__name__}: {exc}): scanned in one process instead"
+                ctx = None
+                _WORKER["claims"] = _ChunkClaims(len(chunks))
+                for counter in counters:
+                    counter[0] = counter[1] = 0
+                parts = [_scan_share(0)] if reporter is None else _serial(reporter)
     finally:
         _WORKER.clear()
         if reporter is not None:
             reporter.show()
             reporter.close()
     merged = _ShareResult(workers=len(parts) if ctx is not None else 1)
+    if fallback:
+        merged.stats.notes.append(fallback)
     for part in parts:
         merged.blob_hits.update(part.blob_hits)
         merged.message_hits.update(part.message_hits)

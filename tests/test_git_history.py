@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 import subprocess
 import time
@@ -405,6 +406,41 @@ def test_parallel_and_serial_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert parallel.stats.extra["jobs"] == 2
     assert secrets_of(serial) == secrets_of(parallel) == set(keys)
     assert [f.to_dict() for f in serial.findings] == [f.to_dict() for f in parallel.findings]
+
+
+@pytest.mark.parametrize("failure", ["cannot-start", "worker-dies"])
+def test_failed_workers_fall_back_to_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str) -> None:
+    """Workers that cannot start (a process limit) or one killed mid-scan (out of memory): the scan is
+    finished in one process, finds the same, and says so."""
+    import concurrent.futures
+
+    monkeypatch.setattr("scanner.scan_git._CHUNK_BYTES", 1)
+    repo = init_repo(tmp_path / "r")
+    keys = [v2_key() for _ in range(6)]
+    for i, key in enumerate(keys):
+        commit_file(repo, f"d{i}/f.env", f"# {'x' * 100}\n" * 50 + env_line(key))
+    expected = [f.to_dict() for f in scan(repo, jobs=1).findings]
+    main_pid = os.getpid()
+    if failure == "cannot-start":
+
+        class NoWorkers:
+            def __init__(self, *args: object, **kwargs: object) -> None:
+                raise OSError(11, "Resource temporarily unavailable")
+
+        monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoWorkers)
+    else:
+        real_stream = gh.stream_objects
+
+        def dying_stream(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+            if os.getpid() != main_pid:
+                os._exit(9)  # a forked worker, as the kernel's OOM killer would leave it: no cleanup
+            return real_stream(*args, **kwargs)
+
+        monkeypatch.setattr(gh, "stream_objects", dying_stream)
+    result = scan(repo, jobs=2)
+    assert [f.to_dict() for f in result.findings] == expected
+    assert result.stats.extra["jobs"] == 1
+    assert any(n.startswith("scan workers failed") and "one process" in n for n in result.stats.notes)
 
 
 def test_stats_record_refs_and_objects(tmp_path: Path) -> None:
