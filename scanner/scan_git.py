@@ -435,7 +435,7 @@ def _run(
         reporter.show()
     try:
         if ctx is None:
-            parts = [_scan_share(0)] if reporter is None else _serial(reporter)
+            parts = _serial(reporter)
         else:
 
             def poll() -> None:
@@ -454,7 +454,7 @@ def _run(
                 _WORKER["claims"] = _ChunkClaims(len(chunks))
                 for counter in counters:
                     counter[0] = counter[1] = 0
-                parts = [_scan_share(0)] if reporter is None else _serial(reporter)
+                parts = _serial(reporter)
     finally:
         _WORKER.clear()
         if reporter is not None:
@@ -472,7 +472,10 @@ def _run(
     return merged
 
 
-def _serial(reporter: _Progress) -> list[_ShareResult]:
+def _serial(reporter: _Progress | None) -> list[_ShareResult]:
+    """Every chunk scanned here, in this process (with the progress line kept fresh on a terminal)."""
+    if reporter is None:
+        return [_scan_share(0)]
     import threading
 
     stop = threading.Event()
