@@ -232,9 +232,9 @@ def compile_regex(
     risk = backtracking_risk(pattern)
     if risk:
         raise _err(source, line, rid, f"{what} has {risk} (catastrophic backtracking risk)")
-    checked = LazyPattern(compiled.pattern)  # `.pattern` stays the user's (Hyperscan gets it as written)
-    checked.compiled()
-    return checked  # type: ignore[return-value]
+    # Checked: from here on it is a rule regex like one read from the cache, `.pattern` as the user wrote
+    # it (Hyperscan gets that) and compiled with its first-byte hint only if a scan needs it.
+    return LazyPattern(compiled.pattern)  # type: ignore[return-value]
 
 
 def _compile_str(pattern: Any, source: str, line: int, rid: str | None, what: str) -> re.Pattern[str]:
