@@ -22,10 +22,11 @@ from harness import (
     KINGFISHER,
     MINDEE_SCAN,
     ROOT,
-    Run,
     check_planted,
+    chosen,
     compile_bytecode,
     interleaved,
+    print_round,
     reset_reports,
     table,
     tree_size,
@@ -89,15 +90,8 @@ def main() -> int:
     print(f"tree {args.tree}: {files} files, {size / 1e6:.1f} MB; {os.cpu_count()} CPUs; {args.rounds} rounds")
     warm_cache(args.tree)
     cmds = commands(args.tree, args.jobs, args.fallback)
-    if args.only:
-        cmds = {k: v for k, v in cmds.items() if k in args.only}
-
-    def show(i: int, r: Run) -> None:
-        print(f"  round {i + 1} {r.name:<36} {r.wall_s:7.2f} s  rc={r.returncode}", flush=True)
-        if r.returncode not in (0, 1, 200, 205) or b"Traceback" in r.stderr:  # exit 1 is also a crash
-            print(r.stderr.decode(errors="replace")[-2000:], file=sys.stderr)
-
-    medians = interleaved(cmds, args.rounds, show)
+    cmds = chosen(cmds, args.only)
+    medians = interleaved(cmds, args.rounds, print_round)
     print()
     print(table(medians, size, "mindee-scan", [n for n in cmds if n != "mindee-scan"]))
     planted_file = args.tree.parent / "planted.json"

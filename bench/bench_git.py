@@ -25,9 +25,11 @@ from harness import (
     ROOT,
     Run,
     check_planted,
+    chosen,
     compile_bytecode,
     interleaved,
     measure,
+    print_round,
     reset_reports,
     table,
 )
@@ -100,15 +102,12 @@ def main() -> int:
     print(f"repo {args.repo}: {commits} commits, {blobs} unique blobs, {size / 1e6:.1f} MB of blob content")
     measure("warm-up", commands(args.repo, None)[FLOOR])  # pack files into the page cache
     cmds = commands(args.repo, args.jobs)
-    if args.only:
-        cmds = {k: v for k, v in cmds.items() if k.split(":")[0] in args.only}
+    cmds = chosen(cmds, args.only)
     walls: dict[tuple[int, str], float] = {}
 
     def show(i: int, r: Run) -> None:
         walls[(i, r.name)] = r.wall_s
-        print(f"  round {i + 1} {r.name:<36} {r.wall_s:7.2f} s  rc={r.returncode}", flush=True)
-        if r.returncode not in (0, 1, 200, 205) or b"Traceback" in r.stderr:  # exit 1 is also a crash
-            print(r.stderr.decode(errors="replace")[-2000:], file=sys.stderr)
+        print_round(i, r)
 
     medians = interleaved(cmds, args.rounds, show)
     print()

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import BETTERLEAKS, GIT_ENV, KINGFISHER, ROOT, Run, measure
+from harness import BETTERLEAKS, GIT_ENV, KINGFISHER, ROOT, Run, chosen, measure
 
 VENV_BIN = ROOT / ".venv" / "bin"
 
@@ -88,8 +88,7 @@ def main() -> int:
             "floor: git diff --cached -U0": ["git", "diff", "--cached", "-U0"],
             "floor: python -c pass": [args.venv / "bin" / "python", "-c", "pass"],
         }
-        if args.only:
-            cmds = {k: v for k, v in cmds.items() if k in args.only}
+        cmds = chosen(cmds, args.only)
         runs: dict[str, list[Run]] = {k: [] for k in cmds}
         for _ in range(args.warmup):
             for name, argv in cmds.items():

@@ -17,11 +17,13 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 # git for the benchmark repositories: no user or system config, a fixed identity.
@@ -132,8 +134,9 @@ def measure(
             peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             done.wait(interval_s)
 
-    thread = threading.Thread(target=sampler, args=((sample_ms or 0) / 1000,), daemon=True)
+    thread = None
     if sample_ms is not None:
+        thread = threading.Thread(target=sampler, args=(sample_ms / 1000,), daemon=True)
         thread.start()
     # communicate() would reap the child and lose its rusage: read the pipes in threads, wait4 here.
     chunks: dict[str, bytes] = {"out": b"", "err": b""}
@@ -156,7 +159,7 @@ def measure(
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     done.set()
-    if sample_ms is not None:
+    if thread is not None:
         thread.join()
     for t in readers:
         t.join()
@@ -202,6 +205,20 @@ def interleaved(
         median.max_rss_mb = max(sampled.max_rss_mb, median.max_rss_mb)
         medians.append(median)
     return medians
+
+
+def chosen(cmds: dict[str, Any], only: Sequence[str] | None) -> dict[str, Any]:
+    """The tools named with --only (a name, or its part before ':', so 'floor' picks the floor); all without."""
+    if not only:
+        return cmds
+    return {k: v for k, v in cmds.items() if k in only or k.split(":")[0] in only}
+
+
+def print_round(i: int, r: Run) -> None:
+    """One timed run as it ends, with the tool's stderr when it failed (exit 1 is also a Python crash)."""
+    print(f"  round {i + 1} {r.name:<36} {r.wall_s:7.2f} s  rc={r.returncode}", flush=True)
+    if r.returncode not in (0, 1, 200, 205) or b"Traceback" in r.stderr:
+        print(r.stderr.decode(errors="replace")[-2000:], file=sys.stderr)
 
 
 def median_wall(runs: list[Run]) -> float:
