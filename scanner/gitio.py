@@ -188,8 +188,12 @@ class Git:
         except FileNotFoundError:
             raise GitError("git is not installed or not on PATH") from None
         if check and proc.returncode != 0:
-            raise GitError(f"git {args[0]} failed in {self.repo}: {_tail(proc.stderr)}")
+            raise self.failure(args[0], proc.stderr)
         return proc
+
+    def failure(self, command: str, stderr: bytes) -> GitError:
+        """The error for a git command that failed here, ending with what git said."""
+        return GitError(f"git {command} failed in {self.repo}: {_tail(stderr)}")
 
     def out(self, *args: str, check: bool = True) -> str:
         """stdout as text (surrogateescape keeps odd bytes in paths round-trippable)."""

@@ -148,7 +148,5 @@ def _cat(git: Git, specs: list[tuple[str, str]], max_size: int, out: Staged) -> 
         proc.stderr.close()
         proc.wait()
     if proc.returncode != 0:
-        from scanner.gitio import GitError
-
-        raise GitError(f"git cat-file failed: {err.decode('utf-8', 'replace').strip()[-300:] or proc.returncode}")
+        raise git.failure("cat-file", err)
     return blobs
