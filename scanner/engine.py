@@ -73,10 +73,13 @@ class FindingBuilder:
             line=match.line,
             column=match.column,
             secret=match.secret,
-            verifier=rule.verifier,
+            verifier=None if match.other_vendor else rule.verifier,
             encoding=match.encoding,
             line_text=line_text(data, match.start),
             line_secrets=tuple(s for s in line_secrets if s != match.secret),
+            confidence=match.confidence,
+            note=match.note,
+            other_vendor=match.other_vendor,
         )
 
     def to_findings(self, matches: list[Match], data: bytes, path: str) -> list[Finding]:

@@ -75,6 +75,12 @@ class Match:
     column: int
     # How the secret was reached when it was not in clear: e.g. "base64", "json-escape".
     encoding: str | None = None
+    # How sure the rule is that this is a live credential of the rule's vendor: "high", "medium" or "low".
+    confidence: str = "high"
+    # Why a human should look twice (an unusual length, a context naming another vendor), shown in reports.
+    note: str = ""
+    # The other vendor the context names (e.g. "Macrodata"): such a key is never sent to Mindee.
+    other_vendor: str | None = None
 
 
 @record(frozen=True, slots=True)
@@ -143,6 +149,14 @@ class Finding:
     verification: Verification = field(default_factory=Verification)
     suppressed_by: str | None = None
     line_secrets: tuple[str, ...] = ()  # other secrets on the same line: snippets mask them too
+    confidence: str = "high"  # see Match.confidence
+    note: str = ""
+    other_vendor: str | None = None  # set when the context says another vendor issued the key: never verified
+
+    @property
+    def may_verify(self) -> bool:
+        """Only a key the detector believes is Mindee's may ever be sent to Mindee."""
+        return bool(self.verifier) and self.other_vendor is None
 
     @property
     def fingerprint(self) -> str:
@@ -189,6 +203,12 @@ class Finding:
         }
         if self.encoding:
             out["encoding"] = self.encoding
+        if self.confidence != "high":
+            out["confidence"] = self.confidence
+        if self.note:
+            out["note"] = self.note
+        if self.other_vendor:
+            out["other_vendor"] = self.other_vendor
         if self.repo is not None:
             out["repo"] = self.repo
         if self.commit is not None or self.occurrences:
