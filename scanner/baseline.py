@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -101,7 +102,7 @@ def parse_baseline(doc: Any, path: str) -> Baseline:
     if not isinstance(doc, dict) or doc.get("tool") != "mindee-scan" or doc.get("kind") != "baseline":
         raise ConfigError(f"{path}: not a mindee-scan baseline (create one with `mindee-scan baseline create`)")
     if doc.get("version") != FORMAT_VERSION:
-        raise ConfigError(f"{path}: unsupported baseline version {doc.get('version')!r} (expected {FORMAT_VERSION})")
+        raise ConfigError(f"{path}: unsupported baseline version (expected {FORMAT_VERSION})")
     entries: dict[tuple[str, str], BaselineEntry] = {}
     for i, raw in enumerate(doc.get("entries") or []):
         if not isinstance(raw, dict):
@@ -115,18 +116,20 @@ def parse_baseline(doc: Any, path: str) -> Baseline:
     return Baseline(entries, scan, str(doc.get("created_at", "")), str(doc.get("updated_at", "")))
 
 
-def read_json(path: str) -> Any:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
-    except FileNotFoundError:
+def read_json(path: str, repo_root: str | None = None) -> Any:
+    """`repo_root`: the baseline is read on that repository's say-so (see scanner.trust)."""
+    from scanner.trust import read_repo_file, read_trusted_file
+
+    if not os.path.lexists(path):
         raise ConfigError(
             f"{path}: baseline not found (create it with `mindee-scan baseline create -o {path}`)"
         ) from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read baseline: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: baseline is not valid JSON: {exc}") from None
+    text = read_repo_file(path, repo_root, "baseline") if repo_root is not None else read_trusted_file(path, "baseline")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        # Line and column only: the decoder's message never quotes the text, and neither do we.
+        raise ConfigError(f"{path}:{exc.lineno}: baseline is not valid JSON ({exc.msg}, column {exc.colno})") from None
 
 
 def load_baseline(path: str) -> Baseline:
@@ -158,16 +161,16 @@ def parse_detect_secrets(doc: dict[str, Any], path: str) -> DetectSecretsBaselin
     hashes: set[tuple[str, str]] = set()
     for filename, items in doc["results"].items():
         if not isinstance(items, list):
-            raise ConfigError(f"{path}: results[{filename!r}] is not a list")
+            raise ConfigError(f"{path}: a results entry is not a list")
         for item in items:
             if isinstance(item, dict) and isinstance(item.get("hashed_secret"), str):
                 hashes.add((str(item.get("filename", filename)), item["hashed_secret"].lower()))
     return DetectSecretsBaseline(frozenset(hashes))
 
 
-def load_any_baseline(path: str) -> Baseline | DetectSecretsBaseline:
+def load_any_baseline(path: str, repo_root: str | None = None) -> Baseline | DetectSecretsBaseline:
     """Our baseline, or a detect-secrets one recognised by its shape."""
-    doc = read_json(path)
+    doc = read_json(path, repo_root)
     if is_detect_secrets(doc):
         return parse_detect_secrets(doc, path)
     return parse_baseline(doc, path)

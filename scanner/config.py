@@ -100,7 +100,7 @@ def parse_config(text: str, source: str) -> Config:
         try:
             regexes.append(re.compile(pattern))
         except re.error as exc:
-            raise ConfigError(f"{where(allow)}: allowlist regex {pattern!r} does not compile: {exc}") from None
+            raise ConfigError(f"{where(allow)}: allowlist regex {len(regexes) + 1} does not compile: {exc}") from None
 
     rules_cfg = data.get("rules") or {}
     if not isinstance(rules_cfg, Mapping):
@@ -138,17 +138,17 @@ def parse_config(text: str, source: str) -> Config:
 
 def load_config(explicit: str | None, root: str | os.PathLike[str] | None) -> Config:
     """`--config FILE` wins; else `.mindee-scan.yaml` at the scan root; else defaults."""
+    from scanner.trust import read_repo_file, read_trusted_file
+
     if explicit:
         path = explicit
         if not os.path.isfile(path):
             raise ConfigError(f"{explicit}: config file not found")
-    elif root is not None and os.path.isfile(os.path.join(root, CONFIG_NAME)):
+        text = read_trusted_file(path, "config")
+    elif root is not None and os.path.lexists(os.path.join(root, CONFIG_NAME)):
         path = os.path.join(root, CONFIG_NAME)
+        # The scanned repository's own file: a regular file inside it, size-capped, never quoted.
+        text = read_repo_file(path, os.fspath(root), "config")
     else:
         return Config()
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc}") from None
     return parse_config(text, path)

@@ -78,7 +78,7 @@ def _lean_finish(result: ScanResult, root: str, config: Config, quiet: bool) -> 
     from scanner.report import RenderOptions, render
 
     baseline, ignore_file = config.suppression_files()
-    if baseline or ignore_file or os.path.isfile(os.path.join(root, ".mindee-scan-ignore")):
+    if baseline or ignore_file or os.path.lexists(os.path.join(root, ".mindee-scan-ignore")):
         from scanner.suppress import apply_suppressions
 
         result = apply_suppressions(result, baseline=baseline, ignore_file=ignore_file, root=root)

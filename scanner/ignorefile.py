@@ -76,16 +76,13 @@ class GitleaksEntry:
         return f"gitleaks-ignore {self.where}"
 
 
-def _read_lines(path: str) -> list[str]:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read().splitlines()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: ignore file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ignore file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: ignore file is not UTF-8 text") from None
+def _read_lines(path: str, repo_root: str | None) -> list[str]:
+    """Through the trust module: a repository's own ignore file must be a regular file inside it."""
+    from scanner.trust import read_repo_file, read_trusted_file
+
+    if repo_root is not None:
+        return read_repo_file(path, repo_root, "ignore file").splitlines()
+    return read_trusted_file(path, "ignore file").splitlines()
 
 
 def parse_ignore(text_lines: list[str], path: str) -> list[IgnoreEntry]:
@@ -95,29 +92,30 @@ def parse_ignore(text_lines: list[str], path: str) -> list[IgnoreEntry]:
         try:
             tokens = shlex.split(raw, comments=True)
         except ValueError as exc:
+            # shlex's words ("No closing quotation") never quote the line
             raise ConfigError(f"{where}: {exc}") from None
         if not tokens:
             continue
         fp = tokens[0]
         if not _FINGERPRINT.match(fp):
             raise ConfigError(
-                f"{where}: {fp!r} is not a fingerprint (expected RULE:HASH as printed in the JSON, SARIF, "
+                f"{where}: the first word is not a fingerprint (expected RULE:HASH as printed in the JSON, SARIF, "
                 "CSV or HTML report, e.g. mindee-api-key:0befacc5946f025702a50bed)"
             )
         fields: dict[str, str] = {}
         for token in tokens[1:]:
             key, sep, value = token.partition("=")
             if not sep or key not in _FIELDS:
-                raise ConfigError(f"{where}: unknown field {token!r} (allowed: reason=, owner=, expires=)")
+                raise ConfigError(f"{where}: unknown field (allowed: reason=, owner=, expires=)")
             fields[key] = value
         if not fields.get("reason", "").strip():
-            raise ConfigError(f'{where}: {fp} needs a reason, e.g. reason="test fixture, key revoked"')
+            raise ConfigError(f'{where}: the entry needs a reason, e.g. reason="test fixture, key revoked"')
         expires = None
         if "expires" in fields:
             try:
                 expires = date.fromisoformat(fields["expires"])
             except ValueError:
-                raise ConfigError(f"{where}: expires={fields['expires']!r} is not a date (YYYY-MM-DD)") from None
+                raise ConfigError(f"{where}: expires= is not a date (YYYY-MM-DD)") from None
         entries.append(IgnoreEntry(fp, fields["reason"].strip(), where, fields.get("owner") or None, expires))
     return entries
 
@@ -131,7 +129,7 @@ def parse_gitleaks(text_lines: list[str], path: str) -> list[GitleaksEntry]:
         where = f"{path}:{n}"
         parts = line.rsplit(":", 2)
         if len(parts) != 3 or not parts[2].isdigit():
-            raise ConfigError(f"{where}: not a gitleaks fingerprint ([commit:]file:rule:line): {line!r}")
+            raise ConfigError(f"{where}: not a gitleaks fingerprint ([commit:]file:rule:line)")
         prefix, rule, line_no = parts
         commit: str | None = None
         head, sep, rest = prefix.partition(":")
@@ -145,8 +143,9 @@ def is_gitleaks_file(path: str) -> bool:
     return os.path.basename(path).endswith(".gitleaksignore")
 
 
-def load_ignore(path: str) -> list[IgnoreEntry] | list[GitleaksEntry]:
-    lines = _read_lines(path)
+def load_ignore(path: str, repo_root: str | None = None) -> list[IgnoreEntry] | list[GitleaksEntry]:
+    """`repo_root`: the file is read on that repository's say-so (see scanner.trust); None: the user named it."""
+    lines = _read_lines(path, repo_root)
     if is_gitleaks_file(path):
         return parse_gitleaks(lines, path)
     return parse_ignore(lines, path)

@@ -25,10 +25,13 @@ def apply_suppressions(
     """Return a result whose findings exclude what the ignore file and the baseline already cover."""
     today = today or date.today()
     ignore_path = ignore_file
+    ignore_root: str | None = None  # set when the file is read on the repository's say-so
     if ignore_path is None and root is not None:
         candidate = os.path.join(root, IGNORE_NAME)
-        ignore_path = candidate if os.path.isfile(candidate) else None
-    entries: list[IgnoreEntry] | list[GitleaksEntry] = load_ignore(ignore_path) if ignore_path else []
+        # lexists: a committed symlink is refused by the trust reader, not followed by isfile()
+        if os.path.lexists(candidate):
+            ignore_path, ignore_root = candidate, root
+    entries: list[IgnoreEntry] | list[GitleaksEntry] = load_ignore(ignore_path, ignore_root) if ignore_path else []
     base = load_any_baseline(baseline) if baseline else None
     base_label = f"baseline {baseline}"
 

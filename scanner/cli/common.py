@@ -120,7 +120,7 @@ def with_config_defaults(opts: OutputOptions, config: Config) -> OutputOptions:
 
 def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> int:
     """Suppress, verify, render and write; return the exit code (never 0 if nothing could be scanned)."""
-    if opts.baseline or opts.ignore_file or (root and os.path.isfile(os.path.join(root, ".mindee-scan-ignore"))):
+    if opts.baseline or opts.ignore_file or (root and os.path.lexists(os.path.join(root, ".mindee-scan-ignore"))):
         from scanner.suppress import apply_suppressions
 
         result = apply_suppressions(result, baseline=opts.baseline, ignore_file=opts.ignore_file, root=root)
