@@ -26,15 +26,19 @@ def run_staged(
     all_lines: bool,
     max_file_size: str | None,
     finish: Callable[[ScanResult, str, Config], int],
+    exclude: tuple[str, ...] = (),
 ) -> int:
     """Scan the index (restricted to FILES when given); FILES with nothing staged are scanned whole."""
     from scanner.config import load_config, parse_size
+    from scanner.record import replace
     from scanner.scan_staged import StagedOptions, scan_staged
     from scanner.sources.staged import repo_info, staged_git
 
     git = staged_git(".")
     info = repo_info(git)
     config = load_config(config_path, info.top)
+    if exclude:
+        config = replace(config, exclude=config.exclude + exclude)
     max_size = parse_size(max_file_size)
     result = scan_staged(git, info, StagedOptions(config=config, all_lines=all_lines, max_file_size=max_size))
     staged_paths = result.stats.extra.pop("staged_paths", [])

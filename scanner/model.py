@@ -53,8 +53,14 @@ def mask_keys(text: str) -> str:
     return _KEY_SHAPES.sub(lambda m: redact(m.group(0)), text)
 
 
-def redact(secret: str) -> str:
-    """Show enough to recognise a key (prefix and tail), never enough to use it."""
+def redact(secret: str, percent: int | None = None) -> str:
+    """Show enough to recognise a key (prefix and tail), never enough to use it.
+
+    `percent` (`--redact PCT`, as gitleaks spells it) hides that share of the key instead, from its end.
+    """
+    if percent is not None:
+        shown = len(secret) * (100 - percent) // 100
+        return secret[:shown] + "…" if shown < len(secret) else secret
     if len(secret) <= 8:
         return "*" * len(secret)
     head = 7 if secret.startswith("md_") else 4
@@ -152,6 +158,7 @@ class Finding:
     confidence: str = "high"  # see Match.confidence
     note: str = ""
     other_vendor: str | None = None  # set when the context says another vendor issued the key: never verified
+    redact_percent: int | None = None  # `--redact PCT`: how much of the key output hides (None: prefix + tail)
 
     @property
     def may_verify(self) -> bool:
@@ -168,7 +175,7 @@ class Finding:
 
     @property
     def redacted(self) -> str:
-        return redact(self.secret)
+        return redact(self.secret, self.redact_percent)
 
     @property
     def is_mindee(self) -> bool:
@@ -182,7 +189,7 @@ class Finding:
         text = self.line_text
         if not show_secret and self.secret:
             for secret in sorted({self.secret, *self.line_secrets}, key=len, reverse=True):
-                text = text.replace(secret, redact(secret))
+                text = text.replace(secret, redact(secret, self.redact_percent))
             text = mask_encoded(text, self.encoding)
         text = text.strip()
         return text if len(text) <= width else text[: width - 1] + "…"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -258,12 +259,33 @@ def _selection(git: Git, options: GitScanOptions, refs: dict[str, str]) -> tuple
     if chosen:
         tip = gh.resolve_commit(git, options.branch or "HEAD")
         if options.since:
-            exclude.append(gh.resolve_commit(git, options.since))
+            exclude.extend(_since(git, options.since, tip))
         return [tip], exclude
     if not refs:
         return [], exclude
     revs = sorted(set(refs.values()) | set(gh.stash_entries(git)))
     return revs, exclude
+
+
+_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"|\d+ (?:second|minute|hour|day|week|month|year)s? ago"
+)
+
+
+def _since(git: Git, since: str, tip: str) -> list[str]:
+    """`--since REV` excludes REV; `--since DATE` excludes the parents of the commits made after DATE that
+    are not themselves after it (or the tip when none is), so exactly what those commits introduce is scanned."""
+    if not _DATE.fullmatch(since) or git.ok("rev-parse", "--verify", "-q", "--end-of-options", f"{since}^{{commit}}"):
+        return [gh.resolve_commit(git, since)]
+    lines = git.out("rev-list", "--parents", f"--since={since}", tip, "--").split("\n")
+    newer: set[str] = set()
+    parents: set[str] = set()
+    for line in filter(None, lines):
+        sha, *rest = line.split()
+        newer.add(sha)
+        parents.update(rest)
+    return sorted(parents - newer) if newer else [tip]
 
 
 def _effective_jobs(requested: int, total_bytes: int) -> int:

@@ -173,6 +173,7 @@ def _filter_options(f: F) -> F:
 def _listing(default_fmt: str) -> Callable[[F], F]:
     def decorate(f: F) -> F:
         f = click.option(
+            "-c",
             "--config",
             "config_path",
             type=click.Path(dir_okay=False),

@@ -42,6 +42,9 @@ class OutputOptions:
     ignore_file: str | None = None
     remediation_file: str | None = None
     hook: str | None = None
+    exit_code: int = 1  # the exit code for findings (`--exit-code N`, `--exit-zero` makes it 0)
+    fail_on: str = "any"  # "live": only verified live (or unverifiable) Mindee keys fail the run
+    redact: int | None = None  # percentage of each key hidden in output; None: prefix and tail shown
 
 
 def output_options(f: F) -> F:
@@ -83,6 +86,29 @@ def output_options(f: F) -> F:
             type=click.Path(dir_okay=False),
             help="Write a `git filter-repo --replace-text` file for the keys found.",
         ),
+        click.option(
+            "--exit-code",
+            "exit_code",
+            type=click.IntRange(0, 125),
+            default=None,
+            metavar="N",
+            help="Exit with N when there are findings (default 1; 2 stays reserved for errors).",
+        ),
+        click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (errors still exit 2)."),
+        click.option(
+            "--fail-on",
+            type=click.Choice(["any", "live"]),
+            default="any",
+            show_default=True,
+            help="`live`: fail only on Mindee keys --verify found live (or could not check); needs --verify.",
+        ),
+        click.option(
+            "--redact",
+            type=click.IntRange(0, 100),
+            default=None,
+            metavar="PCT",
+            help="Hide PCT%% of each key (100: nothing of it shown). Default: its prefix and last 3 characters.",
+        ),
     ]
     for decorator in reversed(decorators):
         f = decorator(f)
@@ -91,6 +117,15 @@ def output_options(f: F) -> F:
 
 def make_output_options(kwargs: dict[str, Any], hook: str | None = None) -> OutputOptions:
     """Pop the shared options out of a command's kwargs into one frozen object."""
+    exit_code, exit_zero = kwargs.pop("exit_code"), kwargs.pop("exit_zero")
+    require(exit_code != 2, "--exit-code 2 would read as an error: pick another code")
+    require(not (exit_zero and exit_code not in (None, 0)), "use either --exit-zero or --exit-code N, not both")
+    fail_on = kwargs.pop("fail_on")
+    verify = kwargs["verify"]
+    require(
+        fail_on != "live" or verify,
+        "--fail-on live needs --verify: only Mindee can say a key is live, and keys are sent only when you ask",
+    )
     return OutputOptions(
         fmt=kwargs.pop("fmt"),
         output=kwargs.pop("output"),
@@ -105,6 +140,9 @@ def make_output_options(kwargs: dict[str, Any], hook: str | None = None) -> Outp
         ignore_file=kwargs.pop("ignore_file"),
         remediation_file=kwargs.pop("remediation_file"),
         hook=hook,
+        exit_code=0 if exit_zero else (1 if exit_code is None else exit_code),
+        fail_on=fail_on,
+        redact=kwargs.pop("redact"),
     )
 
 
@@ -118,6 +156,11 @@ def with_config_defaults(opts: OutputOptions, config: Config) -> OutputOptions:
     return opts
 
 
+def with_excludes(config: Config, globs: tuple[str, ...]) -> Config:
+    """`--exclude GLOB` adds to the config's `exclude:` list (it never replaces it)."""
+    return replace(config, exclude=config.exclude + tuple(globs)) if globs else config
+
+
 def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> int:
     """Suppress, verify, render and write; return the exit code (never 0 if nothing could be scanned)."""
     if opts.baseline or opts.ignore_file or (root and os.path.lexists(os.path.join(root, ".mindee-scan-ignore"))):
@@ -128,6 +171,9 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
         from scanner.verify import verify_result
 
         result = verify_result(result, v2_url=opts.mindee_v2_url, v1_url=opts.mindee_v1_url)
+    if opts.redact is not None:
+        percent = opts.redact
+        result = replace(result, findings=[f.with_changes(redact_percent=percent) for f in result.findings])
     if opts.remediation_file and result.findings:
         from scanner.report.replace_text import write_replace_text
 
@@ -166,7 +212,21 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
             from scanner.cli.main import quiet_broken_pipe
 
             quiet_broken_pipe()
-    return result.exit_code
+    return exit_status(result, opts)
+
+
+def exit_status(result: ScanResult, opts: OutputOptions) -> int:
+    """2 when nothing could be scanned; else the findings code when a finding counts, else 0."""
+    from scanner.errors import ExitCode
+
+    if result.failed:
+        return int(ExitCode.ERROR)
+    if opts.fail_on == "live":
+        # Only Mindee can say a key is dead: a key it could not check counts as live, never as clean.
+        failing = any(f.may_verify and f.verification.verdict != "revoked" for f in result.findings)
+    else:
+        failing = bool(result.findings)
+    return opts.exit_code if failing else int(ExitCode.CLEAN)
 
 
 def write_private(path: str, text: str) -> None:

@@ -8,12 +8,15 @@ from typing import Any
 import click
 
 from scanner.cli.common import (
+    OutputOptions,
     config_option,
     finish,
     jobs_option,
     make_output_options,
     output_options,
+    require,
     with_config_defaults,
+    with_excludes,
 )
 
 
@@ -27,18 +30,19 @@ from scanner.cli.common import (
 @click.option("--no-hyperscan", is_flag=True, hidden=True, help="Use the pure-Python prefilter.")
 @output_options
 def dir_command(paths: tuple[str, ...], config_path: str | None, **kwargs: Any) -> int:
-    """Scan files and folders (default: the current folder), skipping .git/."""
+    """Scan files and folders (default: the current folder), skipping .git/; `-` reads standard input."""
     from scanner.config import load_config, parse_size
     from scanner.record import replace
     from scanner.scan_dir import DirOptions, scan_paths
 
     opts = make_output_options(kwargs)
+    if "-" in paths:
+        return _stdin(paths, config_path, opts, kwargs)
     paths = paths or (".",)
     root = paths[0] if len(paths) == 1 and os.path.isdir(paths[0]) else None
     config = load_config(config_path, root)
     opts = with_config_defaults(opts, config)
-    if kwargs["exclude"]:
-        config = replace(config, exclude=config.exclude + tuple(kwargs["exclude"]))
+    config = with_excludes(config, kwargs["exclude"])
     if kwargs["follow_symlinks"]:
         config = replace(config, follow_symlinks=True)
     max_size = parse_size(kwargs["max_file_size"])
@@ -52,3 +56,19 @@ def dir_command(paths: tuple[str, ...], config_path: str | None, **kwargs: Any) 
         )
     )
     return finish(result, opts, root=root)
+
+
+def _stdin(paths: tuple[str, ...], config_path: str | None, opts: OutputOptions, kwargs: dict[str, Any]) -> int:
+    """`dir -`: the piped text, named `<stdin>` in reports (no config is read unless -c names one)."""
+    import sys
+
+    from scanner.config import load_config, parse_size
+    from scanner.scan_stdin import scan_stdin
+
+    require(paths == ("-",), "`-` (standard input) cannot be combined with other paths")
+    config = load_config(config_path, None)
+    opts = with_config_defaults(opts, config)
+    result = scan_stdin(
+        sys.stdin.buffer, config, parse_size(kwargs["max_file_size"]), use_hyperscan=not kwargs["no_hyperscan"]
+    )
+    return finish(result, opts)

@@ -14,6 +14,7 @@ from scanner.cli.common import (
     make_output_options,
     output_options,
     with_config_defaults,
+    with_excludes,
 )
 
 _NULL_SHA = "0" * 40
@@ -22,7 +23,11 @@ _NULL_SHA = "0" * 40
 @click.command("git")
 @click.argument("repo", default=".", type=click.Path(file_okay=False))
 @config_option
-@click.option("--since", metavar="REV", help="Only what the commits after REV (up to HEAD or --branch) introduce.")
+@click.option(
+    "--since",
+    metavar="REV|DATE",
+    help="Only what the commits after REV, or committed after DATE (2024-05-01, '2 weeks ago'), introduce.",
+)
 @click.option("--range", "rev_range", metavar="A..B", help="Only what the commits in A..B introduce.")
 @click.option("--branch", metavar="NAME", help="Only the history of this branch (or any revision).")
 @click.option(
@@ -33,6 +38,7 @@ _NULL_SHA = "0" * 40
     help="Skip what REV and its ancestors hold (already scanned); repeatable.",
 )
 @jobs_option
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
 @click.option("--max-file-size", metavar="SIZE", help="Skip blobs larger than SIZE (default 10MB); they are listed.")
 @click.option("--no-messages", is_flag=True, help="Do not scan commit messages.")
 @click.option(
@@ -56,7 +62,7 @@ def git_command(repo: str, config_path: str | None, **kwargs: Any) -> int:
     opts = make_output_options(kwargs)
     top, _ = repo_toplevel(repo)
     root = None if kwargs["ignore_repo_config"] else top
-    config = load_config(config_path, root)
+    config = with_excludes(load_config(config_path, root), kwargs["exclude"])
     opts = with_config_defaults(opts, config)
     max_size = parse_size(kwargs["max_file_size"])
     result = scan_repository(
@@ -81,6 +87,7 @@ def git_command(repo: str, config_path: str | None, **kwargs: Any) -> int:
 @click.argument("files", nargs=-1, type=click.Path())
 @config_option
 @click.option("--all-lines", is_flag=True, help="Report every key in a staged file, not only on added lines.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
 @click.option("--max-file-size", metavar="SIZE", help="Skip files larger than SIZE (default 10MB).")
 @output_options
 def staged_command(files: tuple[str, ...], config_path: str | None, **kwargs: Any) -> int:
@@ -98,6 +105,7 @@ def staged_command(files: tuple[str, ...], config_path: str | None, **kwargs: An
         kwargs["all_lines"],
         kwargs["max_file_size"],
         lambda result, root, config: finish(result, with_config_defaults(opts, config), root),
+        exclude=tuple(kwargs["exclude"]),
     )
 
 

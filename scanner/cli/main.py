@@ -23,6 +23,8 @@ COMMANDS: dict[str, str] = {
     "audit": "scanner.cli.audit_cmd:audit_command",
     "findings": "scanner.cli.audit_cmd:findings_group",
     "rules": "scanner.cli.rules_cmd:rules_command",
+    "version": "scanner.cli.misc_cmd:version_command",
+    "completion": "scanner.cli.misc_cmd:completion_command",
 }
 
 _SHORT_HELP: dict[str, str] = {
@@ -36,6 +38,8 @@ _SHORT_HELP: dict[str, str] = {
     "audit": "Audit many repositories into a findings store.",
     "findings": "List, show and triage findings in an audit store.",
     "rules": "List the detection rules.",
+    "version": "Print the versions of mindee-scan, Python and git.",
+    "completion": "Print the shell completion script (bash, zsh, fish).",
 }
 
 

@@ -9,7 +9,7 @@ from scanner.cli.common import config_option
 
 @click.command("rules")
 @config_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_command(config_path: str | None, fmt: str) -> int:
     """List the detection rules (Mindee rules first) after the config's additions and removals."""
     import json

@@ -30,7 +30,7 @@ class SnippetRedactor:
                 secrets = sorted([*secrets, *extra], key=len, reverse=True)
             for secret in secrets:
                 if secret and secret in text:
-                    text = text.replace(secret, redact(secret))
+                    text = text.replace(secret, redact(secret, f.redact_percent))
             text = mask_encoded(text, f.encoding)
         text = text.strip()
         return text if len(text) <= width else text[: width - 1] + "…"
