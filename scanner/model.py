@@ -302,17 +302,23 @@ class ScanResult:
 
     @property
     def failed(self) -> bool:
-        """True when the scan could not look at what it was asked to (never report that as clean)."""
+        """True when the scan could not look at what it was asked to (never report that as clean).
+
+        Any error counts (a damaged repository, a named file that could not be scanned), however much
+        else was scanned: partial coverage must not read as a clean result."""
+        if self.stats.errors:
+            return True
         if self.stats.files_scanned:
             return False
         # Every file was unreadable (permissions, I/O errors): that is not a clean result either.
-        return bool(self.stats.errors) or any(r.startswith("unreadable") for _, r in self.stats.skipped)
+        return any(r.startswith("unreadable") for _, r in self.stats.skipped)
 
     @property
     def exit_code(self) -> int:
-        """2 when nothing could be scanned (never 0 then), 1 with findings, 0 clean."""
+        """1 with findings (also when part failed: the errors are printed), else 2 when something could not
+        be scanned (never 0 then), else 0 clean."""
         from scanner.errors import ExitCode
 
-        if self.failed:
-            return int(ExitCode.ERROR)
-        return int(ExitCode.FINDINGS if self.findings else ExitCode.CLEAN)
+        if self.findings:
+            return int(ExitCode.FINDINGS)
+        return int(ExitCode.ERROR if self.failed else ExitCode.CLEAN)

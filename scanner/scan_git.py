@@ -101,7 +101,8 @@ def _scan_repository(options: GitScanOptions) -> ScanResult:
             store.cancel()
         log.cancel()
         raise
-    if not refs:
+    damaged = bool(stats.errors)
+    if not refs and not damaged:
         scanned = stats.files_scanned or part.commits
         stats.notes.append(
             "no branch, tag or other ref: the objects left in the object store were scanned"
@@ -109,6 +110,7 @@ def _scan_repository(options: GitScanOptions) -> ScanResult:
             else "repository has no commits yet: nothing to scan"
         )
     findings = _provenance(git, options, log, refs, part, unread, stats, known if whole else None)
+    _unread_objects_are_errors(git, stats)
     stats.duration_s = time.perf_counter() - started
     stats.extra.update(
         {
@@ -132,6 +134,17 @@ def _history(git: Git, options: GitScanOptions, stats: ScanStats) -> tuple[dict[
     refs = gh.list_refs(git, broken)
     for ref in broken:
         stats.skip(ref, "broken ref: points to a missing or damaged object")
+    if broken:
+        stats.errors.append(
+            f"{len(broken)} ref(s) point to a missing or damaged object ({', '.join(broken[:3])}"
+            f"{', ...' if len(broken) > 3 else ''}): the repository is damaged and what they hold was not "
+            "scanned; `git fsck` names the damage"
+        )
+    for pack in gh.packs_without_index(git):
+        stats.errors.append(
+            f"pack {pack} has no .idx: git cannot read any object in it, so none was scanned "
+            "(rebuild the index with `git index-pack` on the pack, then scan again)"
+        )
     revs, exclude = _selection(git, options, refs)
     if gh.is_shallow(git):
         stats.notes.append(
@@ -697,6 +710,22 @@ def _provenance(
             )
         )
     return out
+
+
+def _unread_objects_are_errors(git: Git, stats: ScanStats) -> None:
+    """Objects git could not read are a damaged repository, not a clean one: one error names how many.
+
+    A partial clone lacks blobs by design (already said in a note), so its missing objects stay skips.
+    """
+    unreadable = sum(1 for _, r in stats.skipped if r.startswith("unreadable object"))
+    missing = sum(1 for _, r in stats.skipped if r == "missing object")
+    if missing and gh.is_partial_clone(git):
+        missing = 0
+    if unreadable or missing:
+        stats.errors.append(
+            f"{unreadable + missing} object(s) could not be read (missing or damaged, listed as skipped): "
+            "the repository is damaged and they were not scanned; `git fsck` names the damage"
+        )
 
 
 def _reaching(git: Git, graph: dict[str, str], refs: dict[str, str], targets: list[str]) -> dict[str, set[str]]:

@@ -12,6 +12,7 @@ _STATUS_WORDS = {
     "full": "scanned",
     "incremental": "scanned new objects",
     "unchanged": "unchanged, skipped",
+    "empty": "empty (no commits yet), nothing to scan",
     "error": "FAILED",
 }
 

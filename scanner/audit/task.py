@@ -43,7 +43,7 @@ class RepoOutcome:
     key: str
     location: str
     kind: str
-    status: str  # "full", "incremental", "unchanged" or "error"
+    status: str  # "full", "incremental", "unchanged", "empty" (no commits) or "error"
     refs: dict[str, str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     excluded_revs: tuple[str, ...] = ()
@@ -89,6 +89,7 @@ def scan_task(task: RepoTask) -> RepoOutcome:
 def _run(task: RepoTask, outcome: RepoOutcome) -> None:
     from scanner.audit import gitops
     from scanner.config import Config
+    from scanner.errors import SourceError
 
     git_dir = gitops.mirror(task.location, task.cache_dir) if task.kind == "url" else task.location
     outcome.git_dir = git_dir
@@ -98,8 +99,10 @@ def _run(task: RepoTask, outcome: RepoOutcome) -> None:
         outcome.status = "unchanged"
         return
     if not refs:
-        outcome.status = "full"
-        outcome.notes.append("repository has no refs (empty)")
+        # Legitimately empty (no commits yet): said so, never counted as a scan of anything. Damage that
+        # hides every ref (a lost pack index still lists its refs) does not reach here: the scan below fails.
+        outcome.status = "empty"
+        outcome.notes.append("repository has no commits yet: nothing to scan")
         return
     excluded: tuple[str, ...] = ()
     if not task.full and task.known_refs:
@@ -110,7 +113,9 @@ def _run(task: RepoTask, outcome: RepoOutcome) -> None:
     config = task.config or Config()
     result = _scan_repository(git_dir, config, excluded, task.scan_jobs)
     if result.failed:
-        raise RuntimeError("; ".join(result.stats.errors) or "repository could not be scanned")
+        # A repository git cannot fully read is an error: never recorded as scanned (its ref tips are not
+        # stored), so the next audit scans it again instead of skipping it as unchanged.
+        raise SourceError("; ".join(result.stats.errors) or "repository could not be scanned")
     extra = result.stats.extra
     # Record the tips read before the scan (same reading as the next run's comparison), not the scanner's.
     outcome.refs = refs

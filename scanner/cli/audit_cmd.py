@@ -89,7 +89,8 @@ def audit_command(targets: tuple[str, ...], db_path: str | None, **kwargs: Any) 
     TARGETS are repositories (work trees or bare), folders of repositories, files listing paths and
     clone URLs (one a line, `#` comments), or clone URLs (mirrored into the cache). Re-runs are
     incremental: unchanged repositories are skipped, moved ones scanned for new objects only.
-    Exit: 0 no open findings, 1 open findings in the audited repositories, 2 nothing could be scanned.
+    Exit: 0 no open findings, 1 open findings in the audited repositories, 2 any repository could not
+    be scanned (listed; what the others found is in the store).
     """
     from scanner.audit.progress import Progress
     from scanner.audit.runner import AuditOptions, run_audit
@@ -126,9 +127,13 @@ def audit_command(targets: tuple[str, ...], db_path: str | None, **kwargs: Any) 
         f"{summary.objects_scanned} objects scanned; {open_count} open secrets; store: {store.path}",
         err=True,
     )
+    if summary.errors:
+        # Any repository not scanned makes the audit incomplete: exit 2 (never 0 or 1, which read as a
+        # complete answer), with the list, even when the others have findings (those are in the store).
+        click.echo(f"{len(summary.errors)} of {summary.total} repositories could not be scanned:", err=True)
     for key, error in summary.errors:
         click.echo(f"  failed: {key}: {error}", err=True)
-    if summary.errors and len(summary.errors) == summary.total:
+    if summary.errors:
         return int(ExitCode.ERROR)
     return int(ExitCode.FINDINGS if open_count else ExitCode.CLEAN)
 

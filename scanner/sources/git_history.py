@@ -122,6 +122,23 @@ def is_partial_clone(git: Git) -> bool:
     return bool(git.out("config", "--get-regexp", r"^remote\..*\.promisor$", check=False).strip())
 
 
+def packs_without_index(git: Git) -> list[str]:
+    """Pack files whose `.idx` is gone: git silently ignores them, so every object inside is invisible.
+
+    A deleted or never-written index makes a repository look empty or short (refs point at "missing"
+    objects); nothing git prints at listing time says why, so we look for the orphan packs ourselves.
+    """
+    objects = git.out("rev-parse", "--git-path", "objects", check=False).strip()
+    if not objects:
+        return []
+    pack_dir = os.path.join(objects if os.path.isabs(objects) else os.path.join(git.repo, objects), "pack")
+    try:
+        names = set(os.listdir(pack_dir))
+    except OSError:
+        return []
+    return sorted(n for n in names if n.endswith(".pack") and n[: -len(".pack")] + ".idx" not in names)
+
+
 def resolve_commit(git: Git, rev: str) -> str:
     """A user-supplied revision as a commit sha; never lets it be read as an option."""
     from scanner.errors import UsageError
