@@ -152,9 +152,13 @@ class DetectSecretsBaseline:
     hashes: frozenset[tuple[str, str]]  # (filename, sha1 hex)
 
     def contains(self, finding: Finding) -> bool:
-        digest = hashlib.sha1(finding.secret.encode("utf-8", "surrogateescape")).hexdigest()
+        """True when an entry names any file of the finding (suppression removes only those places)."""
         paths = {finding.path, *(o.path for o in finding.occurrences)}
-        return any((p, digest) in self.hashes for p in paths)
+        return any(self.covers(finding, p) for p in paths)
+
+    def covers(self, finding: Finding, path: str) -> bool:
+        digest = hashlib.sha1(finding.secret.encode("utf-8", "surrogateescape")).hexdigest()
+        return (path, digest) in self.hashes
 
 
 def parse_detect_secrets(doc: dict[str, Any], path: str) -> DetectSecretsBaseline:

@@ -82,7 +82,9 @@ def _lean_finish(result: ScanResult, root: str, config: Config, quiet: bool) -> 
     from scanner.report import RenderOptions, render
 
     baseline, ignore_file = config.suppression_files()
-    if baseline or ignore_file or os.path.lexists(os.path.join(root, ".mindee-scan-ignore")):
+    from scanner.ignorefile import root_ignore_files
+
+    if baseline or ignore_file or root_ignore_files(root):
         from scanner.suppress import apply_suppressions
 
         result = apply_suppressions(result, baseline=baseline, ignore_file=ignore_file, root=root)

@@ -17,10 +17,11 @@ import shlex
 from datetime import date
 
 from scanner.errors import ConfigError
-from scanner.model import Finding
+from scanner.model import Finding, Occurrence
 from scanner.record import record
 
 IGNORE_NAME = ".mindee-scan-ignore"
+GITLEAKS_NAME = ".gitleaksignore"
 _FIELDS = {"reason", "owner", "expires"}
 _FINGERPRINT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*):([0-9a-f]{24}|[0-9a-f]{64})$")
 _SHA = re.compile(r"^[0-9a-f]{7,64}$")
@@ -63,17 +64,29 @@ class GitleaksEntry:
     where: str
 
     def matches(self, finding: Finding) -> bool:
-        places = [(finding.commit, finding.path, finding.line)]
-        places.extend((o.commit, o.path, o.line) for o in finding.occurrences)
-        for commit, path, line in places:
-            if path != self.path or line != self.line:
-                continue
-            if self.commit is None or (commit is not None and commit.startswith(self.commit)):
-                return True
-        return False
+        """True when the entry names any place of the finding (suppression removes only that place)."""
+        return any(self.matches_at(finding, place) for place in locations(finding))
+
+    def matches_at(self, finding: Finding, place: Occurrence) -> bool:
+        if place.path != self.path or place.line != self.line:
+            return False
+        return self.commit is None or (place.commit is not None and place.commit.startswith(self.commit))
 
     def label(self) -> str:
         return f"gitleaks-ignore {self.where}"
+
+
+def locations(finding: Finding) -> tuple[Occurrence, ...]:
+    """Every place of a finding: its occurrences (the first is its own place), or just its own place."""
+    own = Occurrence(path=finding.path, line=finding.line, commit=finding.commit, column=finding.column)
+    if any((o.path, o.line, o.commit) == (own.path, own.line, own.commit) for o in finding.occurrences):
+        return finding.occurrences
+    return (own, *finding.occurrences)
+
+
+def root_ignore_files(root: str) -> list[str]:
+    """The ignore files read at the scan root without being named: ours, and gitleaks' (as gitleaks does)."""
+    return [p for p in (os.path.join(root, IGNORE_NAME), os.path.join(root, GITLEAKS_NAME)) if os.path.lexists(p)]
 
 
 def _read_lines(path: str, repo_root: str | None) -> list[str]:

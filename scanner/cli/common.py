@@ -163,7 +163,9 @@ def with_excludes(config: Config, globs: tuple[str, ...]) -> Config:
 
 def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> int:
     """Suppress, verify, render and write; return the exit code (never 0 if nothing could be scanned)."""
-    if opts.baseline or opts.ignore_file or (root and os.path.lexists(os.path.join(root, ".mindee-scan-ignore"))):
+    from scanner.ignorefile import root_ignore_files
+
+    if opts.baseline or opts.ignore_file or (root and root_ignore_files(root)):
         from scanner.suppress import apply_suppressions
 
         result = apply_suppressions(result, baseline=opts.baseline, ignore_file=opts.ignore_file, root=root)
