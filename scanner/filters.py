@@ -26,7 +26,8 @@ _TEMPLATE_MARKERS = ("${", "{{", "}}", "<", ">", "%(", "$(", "***", "…", "..."
 _SAME_CHAR_RUN = re.compile(r"(.)\1{5,}")
 # Searched in lowered bytes (what re.IGNORECASE does for a bytes pattern: ASCII only), only on a line
 # that holds "pragma:" at all.
-_PRAGMA_ALLOW = re.compile(rb"pragma:\s*allowlist[ -]secret")
+# `whitelist` is detect-secrets' spelling before 1.0, still in many code bases.
+_PRAGMA_ALLOW = re.compile(rb"pragma:\s*(?:allowlist|whitelist)[ -]secret")
 _PRAGMA_NEXTLINE_ALLOW = re.compile(rb"pragma:\s*allowlist[ -]nextline[ -]secret")
 _TOKEN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _VOWELS = frozenset("aeiouyAEIOUY")
@@ -199,11 +200,14 @@ def in_url_path(data: bytes, start: int) -> bool:
 
 
 def has_inline_allow(line: bytes, previous_line: bytes = b"") -> bool:
-    """The markers users already know: mindee-scan:allow, gitleaks:allow, pragma: allowlist secret."""
+    """The markers users already know: mindee-scan:allow, gitleaks:allow, trufflehog:ignore, ggignore
+    (ggshield), pragma: allowlist secret and pragma: whitelist secret (detect-secrets)."""
     # Literal finds in a lowered copy: a caseless regex search over a megabyte minified line that holds
     # "allow" somewhere took 70 ms (0.6 s of one worker's 2.4 s on 100,000 objects of ansible/ansible).
     lowered = line.lower()
     if b"mindee-scan:allow" in lowered or b"gitleaks:allow" in lowered:
+        return True
+    if b"trufflehog:ignore" in lowered or b"ggignore" in lowered:
         return True
     if b"pragma:" in lowered and _PRAGMA_ALLOW.search(lowered):
         return True
