@@ -180,6 +180,9 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
         from scanner.report.replace_text import write_replace_text
 
         click.echo(write_replace_text(result, opts.remediation_file), err=True)
+    sink = click.get_current_context(silent=True)
+    if sink is not None and hasattr(sink.obj, "finished"):
+        sink.obj.finished(result, opts)  # a CI wrapper (scanner/ci/) reports from this very result
     from scanner.report import RenderOptions, render
 
     color = opts.color if opts.color is not None else (opts.output is None and opts.fmt == "text" and _stdout_tty())

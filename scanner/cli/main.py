@@ -89,12 +89,16 @@ def cli() -> None:
     """
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Console entry point: one place turns errors, Ctrl-C and broken pipes into exit codes."""
+def main(argv: list[str] | None = None, obj: Any = None) -> int:
+    """Console entry point: one place turns errors, Ctrl-C and broken pipes into exit codes.
+
+    `obj` becomes click's context object: the CI wrappers (scanner/ci/) pass a sink that `finish` fills
+    with what it rendered, so they can annotate and summarise the very result the report shows.
+    """
     from scanner.errors import ExitCode, ScanError
 
     try:
-        result: Any = cli.main(args=argv, prog_name="mindee-scan", standalone_mode=False)
+        result: Any = cli.main(args=argv, prog_name="mindee-scan", standalone_mode=False, obj=obj)
     except ScanError as exc:
         from scanner.model import mask_keys
 
