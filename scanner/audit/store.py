@@ -6,9 +6,11 @@ Only the audit client writes (workers return results), so a single connection su
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -155,26 +157,48 @@ class Store:
 
     @classmethod
     def open(cls, path: str, create: bool = True) -> Store:
-        if not create and not os.path.isfile(path):
+        """Open the store at `path`, creating it (mode 0600) only where nothing exists yet.
+
+        Nothing at `path` is touched (no chmod, no write) until it is known to be ours: a file this call
+        created, or an existing regular file that already is a findings store. `--db /dev/null` or
+        `--db notes.txt` is refused as it is; run as root, the old chmod-first broke /dev/null for all.
+        """
+        created = False
+        if os.path.lexists(path):
+            created = _check_existing(path)
+        elif not create:
             raise ScanError(f"{path}: no findings store here (run `mindee-scan audit --db {path}` first)")
-        parent = os.path.dirname(os.path.abspath(path))
-        os.makedirs(parent, mode=0o700, exist_ok=True)
-        # Create the file 0600 before SQLite does: it holds provenance of secrets (and keys, if asked).
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.close(fd)
-        os.chmod(path, 0o600)
+        else:
+            parent = os.path.dirname(os.path.abspath(path))
+            os.makedirs(parent, mode=0o700, exist_ok=True)
+            # Created 0600 before SQLite writes a byte: it holds provenance of secrets (and keys, if asked).
+            # O_EXCL: a file (or link) that appeared meanwhile is not ours to take over.
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            except FileExistsError:
+                raise ScanError(f"{path}: appeared while the store was being created; run again") from None
+            except OSError as exc:
+                raise ScanError(f"{path}: cannot create the findings store: {exc.strerror or exc}") from None
+            os.close(fd)
+            created = True
         try:
             conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            if not created:
+                _check_schema(conn, path)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.executescript(_SCHEMA)
             conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError as exc:
+            if created:
+                _remove_quietly(path)
             raise ScanError(f"{path}: not a usable findings store: {exc}") from None
-        for suffix in ("-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.chmod(path + suffix, 0o600)
+        # Ours now (created here, or verified to be a store): keep it and SQLite's side files private.
+        for name in (path, path + "-wal", path + "-shm"):
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(os.lstat(name).st_mode):
+                    os.chmod(name, 0o600)
         return cls(conn, path)
 
     def close(self) -> None:
@@ -444,6 +468,53 @@ class Store:
                 q("SELECT s.fingerprint, t.state FROM triage t JOIN secrets s ON s.id = t.secret_id").fetchall()
             ),
         }
+
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _check_existing(path: str) -> bool:
+    """An existing `--db` must be a regular file holding an SQLite database, before anything touches it.
+
+    True for an empty file exactly as `open` creates one (ours, 0600): a run killed before SQLite wrote."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise ScanError(f"{path}: cannot use as a findings store: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ScanError(f"{path}: not a regular file, so not a findings store; choose another --db path")
+    if st.st_size == 0 and stat.S_IMODE(st.st_mode) == 0o600 and st.st_uid == os.geteuid():
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise ScanError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if head != _SQLITE_MAGIC:
+        raise ScanError(
+            f"{path}: exists and is not a mindee-scan findings store (left untouched); choose another --db path"
+        )
+    return False
+
+
+def _check_schema(conn: sqlite3.Connection, path: str) -> None:
+    """An SQLite file of some other program is not ours either: the store has a `meta` schema version."""
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.DatabaseError:
+        row = None
+    if row is None:
+        conn.close()
+        raise ScanError(
+            f"{path}: an SQLite database, but not a mindee-scan findings store (left untouched); "
+            "choose another --db path"
+        )
+
+
+def _remove_quietly(path: str) -> None:
+    for name in (path, path + "-wal", path + "-shm"):
+        with contextlib.suppress(OSError):
+            os.unlink(name)
 
 
 def _like_prefix(prefix: str) -> str:
