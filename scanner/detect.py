@@ -23,6 +23,7 @@ from scanner.model import Match
 from scanner.prefilter import Hits, Prefilter, Trigger, hyperscan_available
 from scanner.record import field, record
 from scanner.rules import Rule
+from scanner.vendor import judge_md_token
 
 # Fragments that `md_` and `mindee` leave in base64 text at each of the three byte alignments, so a
 # Kubernetes secret or a base64 .env blob is decoded only where it can hold something of ours.
@@ -60,6 +61,9 @@ class _Candidate:
     start: int
     end: int
     encoding: str | None = None
+    confidence: str = "high"
+    note: str = ""
+    other_vendor: str | None = None
 
 
 @record
@@ -163,7 +167,11 @@ class Detector:
             return None
         if not self._keep(rule, secret, m.group(0).decode("utf-8", "replace")):
             return None
-        return _Candidate(rule, secret, start, end)
+        cand = _Candidate(rule, secret, start, end)
+        if secret.startswith("md_") and rule.is_mindee:
+            verdict = judge_md_token(secret, data, start)
+            cand.confidence, cand.note, cand.other_vendor = verdict.confidence, verdict.note, verdict.other_vendor
+        return cand
 
     def _keep(self, rule: Rule, secret: str, whole: str) -> bool:
         if rule.entropy is not None and shannon_entropy(secret) < rule.entropy:
@@ -232,7 +240,9 @@ class Detector:
             le = min(len(data), re_ + _DECODE_CONTEXT) if le < 0 else le
             line = data[ls:rs] + decoded + data[re_:le]
             for cand in self._candidates(line, False, depth + 1):
-                out.append(_Candidate(cand.rule, cand.secret, rs, re_, "base64"))
+                out.append(
+                    _Candidate(cand.rule, cand.secret, rs, re_, "base64", cand.confidence, cand.note, cand.other_vendor)
+                )
         return out
 
     # -- location ---------------------------------------------------------------------------------
@@ -258,7 +268,20 @@ class Detector:
                 continue
             seen.add(key)
             column = len(data[ls : c.start].decode("utf-8", "replace")) + 1
-            out.append(Match(c.rule.id, c.secret, c.start, c.end, line_no, column, c.encoding))
+            out.append(
+                Match(
+                    c.rule.id,
+                    c.secret,
+                    c.start,
+                    c.end,
+                    line_no,
+                    column,
+                    c.encoding,
+                    confidence=c.confidence,
+                    note=c.note,
+                    other_vendor=c.other_vendor,
+                )
+            )
         return out
 
 

@@ -246,7 +246,7 @@ def _row(f: Finding, show: bool, redactor: SnippetRedactor) -> str:
         f"{_e(verdict)}</span>{blast}</td>"
         f'<td data-sort="{5 - _SEVERITY_RANK.get(f.severity, 0)}"><span class="sev">{_e(f.severity)}</span></td>'
         f'<td class="rule" data-sort="{_e(f.rule_id)}"><code>{_e(f.rule_id)}</code><br>'
-        f'<span class="small">{_e(f.description)}</span></td>'
+        f'<span class="small">{_e(f.description)}</span>{_confidence(f)}</td>'
         f'<td data-sort="{_e(loc_key)}" class="path">{repo}{_e(where)}'
         f"{enc}{_snippet(f, show, redactor)}</td>"
         f'<td class="key" data-sort="{_e(secret)}"><code>{_e(secret)}</code><br>'
@@ -278,6 +278,14 @@ def _options(values: list[str], all_label: str) -> str:
     return f'<option value="">{_e(all_label)}</option>' + "".join(
         f'<option value="{_e(v)}">{_e(v)}</option>' for v in values
     )
+
+
+def _confidence(f: Finding) -> str:
+    """Confidence below high and the note (an unusual length, another vendor) under the rule name."""
+    if f.confidence == "high" and not f.note:
+        return ""
+    note = f": {_e(f.note)}" if f.note else ""
+    return f'<br><span class="small conf">confidence {_e(f.confidence)}{note}</span>'
 
 
 def _table(result: ScanResult, show: bool) -> str:

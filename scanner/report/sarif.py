@@ -112,6 +112,12 @@ def _result(f: Finding, rule_index: int, redactor: SnippetRedactor) -> dict[str,
     }
     if f.encoding:
         props["encoding"] = f.encoding
+    props["confidence"] = f.confidence
+    if f.note:
+        props["note"] = f.note
+        message += f" Note: {f.note}."
+    if f.other_vendor:
+        props["otherVendor"] = f.other_vendor
     if f.repo is not None:
         props["repository"] = f.repo
     if f.commit is not None or f.occurrences:

@@ -39,6 +39,8 @@ def _finding_block(f: Finding, options: RenderOptions) -> list[str]:
     encoded = f" (inside {f.encoding}-encoded value)" if f.encoding else ""
     head = f"{_c(_location(f), 'bold', options)}  {f.rule_id}  {secret}{tag}{encoded}"
     lines = [head]
+    if f.confidence != "high" or f.note:
+        lines.append(f"    confidence: {f.confidence}" + (f" ({_printable(f.note)})" if f.note else ""))
     if f.commit:
         lines.append(f"    introduced in {f.commit[:12]} by {f.author or '?'} on {f.date or '?'}")
         if f.occurrences and len(f.occurrences) > 1:

@@ -1,0 +1,43 @@
+"""Every report a human or a tool reads says how sure a finding is and why (issue 14 item 4)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+
+import pytest
+
+from scanner.model import Finding, ScanResult, ScanStats
+from scanner.report import RenderOptions, render
+
+NOTE = "the context names Macrodata, not Mindee: probably a Macrodata token (not sent to Mindee)"
+
+
+def _result() -> ScanResult:
+    key = "md_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+    finding = Finding(
+        rule_id="mindee-api-key",
+        description="Mindee API key",
+        severity="critical",
+        path="settings.env",
+        line=1,
+        column=19,
+        secret=key,
+        line_text=f"MACRODATA_API_KEY={key}",
+        confidence="low",
+        note=NOTE,
+        other_vendor="Macrodata",
+    )
+    return ScanResult([finding], ScanStats(files_scanned=1))
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "html"])
+def test_confidence_and_note_are_shown(fmt: str) -> None:
+    out = render(_result(), fmt, RenderOptions())
+    assert "low" in out and NOTE in out
+    if fmt == "sarif":
+        props = json.loads(out)["runs"][0]["results"][0]["properties"]
+        assert (props["confidence"], props["note"], props["otherVendor"]) == ("low", NOTE, "Macrodata")
+    if fmt == "text":
+        assert f"confidence: low ({NOTE})" in out
