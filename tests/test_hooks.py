@@ -177,3 +177,34 @@ def test_pre_push_command_inputs(tmp_path: Path) -> None:
         assert new in proc.stdout and old not in proc.stdout, name
     deletion = run("pre-push", "origin", "url", cwd=repo, input=f"(delete) {zero} refs/heads/x {tip}\n".encode())
     assert deletion.returncode == 0, deletion.stdout + deletion.stderr
+
+
+def test_install_hook_survives_a_moved_virtual_environment(tmp_path: Path) -> None:
+    """The hook records this venv's Python; once it is gone, the hook finds mindee-scan another way
+    (on PATH, then a python3 that imports it) or fails saying what to do, never `exec: ... not found`."""
+    repo = init_repo(tmp_path / "r")
+    commit_file(repo, "a.txt", "a\n")
+    assert run("install-hook", str(repo)).returncode == 0
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    recorded = str(Path(sys.executable).absolute())
+    text = hook.read_text()
+    assert recorded in text
+    hook.write_text(text.replace(recorded, str(tmp_path / "moved-away" / "bin" / "python")))
+    (repo / "k.py").write_text(f"MINDEE_API_KEY = '{v2_key()}'\n")
+    git(repo, "add", "k.py")
+    system_path = "/usr/bin:/bin"
+
+    via_path = sh(repo, "git", "commit", "-m", "k")  # `mindee-scan` of this venv is on PATH (sh puts it first)
+    assert via_path.returncode == 1 and "k.py:1:" in via_path.stdout + via_path.stderr, via_path.stderr
+
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "python3").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')  # imports scanner; no script
+    (shim / "python3").chmod(0o755)
+    via_python = sh(repo, "git", "commit", "-m", "k", env={"PATH": f"{shim}{os.pathsep}{system_path}"})
+    assert via_python.returncode == 1 and "k.py:1:" in via_python.stdout + via_python.stderr, via_python.stderr
+
+    nowhere = sh(repo, "git", "commit", "-m", "k", env={"PATH": system_path})
+    assert nowhere.returncode == 1, nowhere.stdout + nowhere.stderr
+    assert "moved-away" in nowhere.stderr and "install-hook --hook pre-commit --force" in nowhere.stderr
+    assert "not found" not in nowhere.stderr

@@ -18,7 +18,7 @@ from tests.keys import v2_key
 
 # Never on the light paths: network stacks, databases, schema validators, GitPython, Dask.
 HEAVY = (
-    "git",  # GitPython (~150 ms)
+    "git",  # GitPython (not a dependency; 0.3-0.6 s to import): never again on these paths
     "urllib.request",
     "http",
     "http.client",
