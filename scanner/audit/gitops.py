@@ -21,6 +21,18 @@ _CLONE_PROTOCOLS = "file:git:http:https:ssh"
 _CLONE_CONFIG = ("-c", "core.sshCommand=ssh", "-c", "protocol.allow=always")
 
 
+# scheme://user:password@host...: git's own messages drop this part (`transport_anonymize_url`); so do we.
+_USERINFO_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s?#]*@")
+
+
+def without_credentials(text: str) -> str:
+    """`text` with the `user:token@` of every URL in it removed: what may be printed, logged or stored.
+
+    The full URL is used only to talk to the remote; the store, the mirror's config, the cache folder
+    name, reports and messages all get this form."""
+    return _USERINFO_RE.sub(r"\1", text)
+
+
 def _remote_git(cwd: str) -> Git:
     git = Git(cwd)
     git.env["GIT_ALLOW_PROTOCOL"] = _CLONE_PROTOCOLS
@@ -79,6 +91,7 @@ def existing_commits(git_dir: str, revs: list[str]) -> tuple[str, ...]:
 
 def cache_path(url: str, cache_dir: str) -> str:
     """A stable, readable folder name per clone URL (the hash keeps two `repo.git` apart)."""
+    url = without_credentials(url)  # one mirror per repository, whichever token reached it
     tail = re.sub(r"[^A-Za-z0-9._-]+", "_", url.rstrip("/").rsplit("/", 1)[-1])[:60] or "repo"
     digest = hashlib.sha256(url.encode()).hexdigest()[:12]
     return os.path.join(cache_dir, f"{tail}-{digest}")
@@ -96,23 +109,34 @@ def mirror(url: str, cache_dir: str | None) -> str:
     cache_dir = cache_dir or default_cache_dir()
     os.makedirs(cache_dir, mode=0o700, exist_ok=True)
     target = cache_path(url, cache_dir)
+    shown = without_credentials(url)
     if os.path.isdir(target):
         try:
-            _remote_git(target).run(*_CLONE_CONFIG, "fetch", "--prune", "--quiet", "origin")
+            # The URL (with its credentials) on the command line, never in the mirror's config on disk.
+            _remote_git(target).run(*_CLONE_CONFIG, "fetch", "--prune", "--quiet", "--", url, "+refs/*:refs/*")
+            _forget_credentials(target, shown)
         except SourceError as exc:
-            raise SourceError(f"cannot fetch {url}: {git_cause(str(exc), keep_prefix=False)}") from None
+            cause = git_cause(without_credentials(str(exc)), keep_prefix=False)
+            raise SourceError(f"cannot fetch {shown}: {cause}") from None
         return target
     # Clone into a temporary sibling and rename: a killed clone never leaves a half mirror in the cache.
     tmp = tempfile.mkdtemp(prefix=".clone-", dir=cache_dir)
     try:
         _remote_git(cache_dir).run(*_CLONE_CONFIG, "clone", "--mirror", "--quiet", "--no-hardlinks", "--", url, tmp)
+        _forget_credentials(tmp, shown)
         os.replace(tmp, target)
     except SourceError as exc:
-        raise SourceError(f"cannot clone {url}: {git_cause(str(exc), keep_prefix=False)}") from None
+        cause = git_cause(without_credentials(str(exc)), keep_prefix=False)
+        raise SourceError(f"cannot clone {shown}: {cause}") from None
     finally:
         if os.path.isdir(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def _forget_credentials(git_dir: str, shown: str) -> None:
+    """`git clone` writes the URL it was given, token included, into the mirror's config: keep the bare one."""
+    Git(git_dir).run("config", "remote.origin.url", shown)
 
 
 def read_blob(git_dir: str, commit: str, path: str) -> bytes:

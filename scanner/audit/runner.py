@@ -154,12 +154,14 @@ def _drain(executor: Executor, tasks: list[RepoTask]) -> Generator[RepoOutcome, 
 
 
 def _failed(task: RepoTask, exc: Exception) -> RepoOutcome:
+    from scanner.audit.gitops import without_credentials
+
     return RepoOutcome(
-        key=task.key,
-        location=task.location,
+        key=without_credentials(task.key),
+        location=without_credentials(task.location),
         kind=task.kind,
         status="error",
-        error=f"scan crashed: {type(exc).__name__}: {exc}",
+        error=without_credentials(f"scan crashed: {type(exc).__name__}: {exc}"),
         started_at=time.time(),
     )
 

@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Iterable
 
-from scanner.audit.gitops import resolve_git_dir
+from scanner.audit.gitops import resolve_git_dir, without_credentials
 from scanner.record import record
 
 # scheme://... or scp-like user@host:path (what `git clone` accepts as remote).
@@ -53,7 +53,8 @@ def _expand(items: Iterable[str], base: str | None, depth: int) -> Iterable[Targ
         if not item:
             continue
         if is_url(item):
-            yield Target(key=item, location=item, kind="url")
+            # The key is printed and stored: never the `user:token@` part (only `location` clones with it).
+            yield Target(key=without_credentials(item), location=item, kind="url")
             continue
         path = os.path.join(base, item) if base and not os.path.isabs(item) else item
         real = os.path.realpath(path)

@@ -83,6 +83,18 @@ def scan_task(task: RepoTask) -> RepoOutcome:
         # A corrupt repository surfaces from git plumbing in many shapes; report it, keep auditing.
         outcome.status, outcome.error = "error", f"{type(exc).__name__}: {git_cause(str(exc))}"
     outcome.duration_s = time.perf_counter() - t0
+    return _without_credentials(outcome)
+
+
+def _without_credentials(outcome: RepoOutcome) -> RepoOutcome:
+    """What leaves the task is printed and stored: no `user:token@` of a clone URL anywhere in it."""
+    from scanner.audit.gitops import without_credentials
+
+    outcome.key = without_credentials(outcome.key)
+    outcome.location = without_credentials(outcome.location)
+    if outcome.error:
+        outcome.error = without_credentials(outcome.error)
+    outcome.notes = [without_credentials(n) for n in outcome.notes]
     return outcome
 
 
