@@ -132,6 +132,33 @@ class Verification:
 
 
 @record(frozen=True, slots=True)
+class Triage:
+    """A human decision about a secret (audit store): open, revoked, false-positive or accepted-risk."""
+
+    state: str = "open"
+    note: str = ""
+    who: str = ""
+    at: str = ""
+    expires: str | None = None  # YYYY-MM-DD; an accepted risk is open again the day after
+
+    def effective_state(self, today: str | None = None) -> str:
+        """The state that counts today: an accepted risk past its expiry is open again."""
+        if self.state == "accepted-risk" and self.expires:
+            from datetime import date
+
+            if (today or date.today().isoformat()) > self.expires:
+                return "open"
+        return self.state
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"state": self.state, "note": self.note, "who": self.who, "at": self.at}
+        if self.expires:
+            out["expires"] = self.expires
+            out["effective_state"] = self.effective_state()
+        return out
+
+
+@record(frozen=True, slots=True)
 class Finding:
     """A located secret ready for triage and reporting; `secret` is full, renderers redact it."""
 
@@ -159,6 +186,7 @@ class Finding:
     note: str = ""
     other_vendor: str | None = None  # set when the context says another vendor issued the key: never verified
     redact_percent: int | None = None  # `--redact PCT`: how much of the key output hides (None: prefix + tail)
+    triage: Triage | None = None  # set for findings read from an audit store
 
     @property
     def may_verify(self) -> bool:
@@ -180,6 +208,15 @@ class Finding:
     @property
     def is_mindee(self) -> bool:
         return self.rule_id.startswith("mindee-")
+
+    @property
+    def triaged(self) -> str | None:
+        """The triage state that takes the finding out of the urgent list (revoked, false-positive, an
+        unexpired accepted-risk), or None while it is open or was never triaged."""
+        if self.triage is None:
+            return None
+        state = self.triage.effective_state()
+        return None if state == "open" else state
 
     def with_changes(self, **changes: Any) -> Finding:
         return replace(self, **changes)

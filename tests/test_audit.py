@@ -288,7 +288,7 @@ def test_triage_records_who_and_when_and_filters(fleet: Fleet, tmp_path: Path) -
     assert bad.returncode == 2 and "no finding" in bad.stderr
 
     listed = run("findings", "list", "--db", str(db), "--state", "false-positive")
-    assert fp in listed.stdout and listed.stdout.count("\n") == 2  # one row + the count line
+    assert fp in listed.stdout and listed.stdout.count("\n") == 3  # the header, one row, the count line
     opened = run("findings", "list", "--db", str(db), "--state", "open", "--format", "json")
     assert fp not in opened.stdout and len(json.loads(opened.stdout)["findings"]) == len(fleet.keys) - 1
 
@@ -310,7 +310,8 @@ def test_verify_rechecks_open_keys_and_records_live_to_revoked(
     _audit(fleet, db, tmp_path / "cache", jobs=1)  # keys are not stored: the re-check re-reads them from git
     key = fleet.keys["A"]
     fp = _fingerprint(db, key)
-    run("findings", "triage", _fingerprint(db, fleet.keys["D"]), "--db", str(db), "--state", "accepted-risk")
+    accepted = ("--state", "accepted-risk", "--note", "vendor sandbox", "--expires", "2999-12-31")
+    run("findings", "triage", _fingerprint(db, fleet.keys["D"]), "--db", str(db), *accepted)
     mindee.live_v2(key, ["invoices", "receipts"])
 
     args = (

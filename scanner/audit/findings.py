@@ -11,7 +11,7 @@ import sqlite3
 from typing import Any
 
 from scanner.audit.store import Store
-from scanner.model import Finding, Occurrence, ScanResult, ScanStats, Verification
+from scanner.model import Finding, Occurrence, ScanResult, ScanStats, Triage, Verification
 from scanner.record import record
 
 
@@ -22,11 +22,24 @@ class StoredFinding(Finding):
     stored_fingerprint: str = ""
     stored_hash: str = ""
     stored_redacted: str = ""
-    state: str = "open"
-    triage_note: str = ""
-    triage_who: str = ""
-    triage_at: str = ""
     revoked_detected_at: str | None = None
+
+    @property
+    def state(self) -> str:
+        """The triage state that counts today (an accepted risk past its expiry is open again)."""
+        return self.triage.effective_state() if self.triage else "open"
+
+    @property
+    def triage_note(self) -> str:
+        return self.triage.note if self.triage else ""
+
+    @property
+    def triage_who(self) -> str:
+        return self.triage.who if self.triage else ""
+
+    @property
+    def triage_at(self) -> str:
+        return self.triage.at if self.triage else ""
 
     @property
     def fingerprint(self) -> str:
@@ -43,7 +56,7 @@ class StoredFinding(Finding):
     def to_dict(self, show_secret: bool = False) -> dict[str, Any]:
         out = Finding.to_dict(self, show_secret and bool(self.secret))
         out["state"] = self.state
-        out["triage"] = {"state": self.state, "note": self.triage_note, "who": self.triage_who, "at": self.triage_at}
+        out["triage"] = (self.triage or Triage()).to_dict()
         if self.revoked_detected_at:
             out["revoked_detected_at"] = self.revoked_detected_at
         return out
@@ -63,17 +76,19 @@ def load_findings(store: Store, filters: Filters | None = None) -> list[StoredFi
     c = store.conn
     rows = c.execute(
         "SELECT s.id, s.fingerprint, s.rule_id, s.secret_hash, s.redacted, s.description, s.severity, s.verifier,"
-        " s.secret, s.revoked_detected_at, t.state, t.note, t.who, t.at"
+        " s.secret, s.revoked_detected_at, t.state, t.note, t.who, t.at, t.expires"
         " FROM secrets s LEFT JOIN triage t ON t.secret_id = s.id ORDER BY s.fingerprint"
     ).fetchall()
     out: list[StoredFinding] = []
     for row in rows:
-        (sid, fp, rule_id, shash, redacted, desc, severity, verifier, secret, revoked_at, state, note, who, at) = row
+        (sid, fp, rule_id, shash, redacted, desc, severity, verifier, secret, revoked_at, *decided) = row
+        state, note, who, at, expires = decided
+        triage = Triage(state, note or "", who or "", at or "", expires) if state else None
         if filters.fingerprint and fp != filters.fingerprint:
             continue
         if filters.rule and rule_id != filters.rule:
             continue
-        if filters.state and (state or "open") != filters.state:
+        if filters.state and (triage.effective_state() if triage else "open") != filters.state:
             continue
         verification = latest_verification(c, sid)
         if filters.verdict and verification.verdict != filters.verdict:
@@ -119,10 +134,7 @@ def load_findings(store: Store, filters: Filters | None = None) -> list[StoredFi
                 stored_fingerprint=fp,
                 stored_hash=shash,
                 stored_redacted=redacted,
-                state=state or "open",
-                triage_note=note or "",
-                triage_who=who or "",
-                triage_at=at or "",
+                triage=triage,
                 revoked_detected_at=revoked_at,
             )
         )
@@ -175,9 +187,9 @@ def history(store: Store, fingerprint: str) -> dict[str, list[dict[str, Any]]]:
         ).fetchall()
     ]
     triage = [
-        {"state": st, "note": n, "who": w, "at": at}
-        for st, n, w, at in c.execute(
-            "SELECT state, note, who, at FROM triage_history WHERE secret_id = ? ORDER BY id", (sid,)
+        {"state": st, "note": n, "who": w, "at": at, **({"expires": exp} if exp else {})}
+        for st, n, w, at, exp in c.execute(
+            "SELECT state, note, who, at, expires FROM triage_history WHERE secret_id = ? ORDER BY id", (sid,)
         ).fetchall()
     ]
     return {"verifications": verifications, "triage": triage}

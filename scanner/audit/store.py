@@ -122,7 +122,8 @@ CREATE TABLE IF NOT EXISTS triage (
     state TEXT NOT NULL,
     note TEXT NOT NULL DEFAULT '',
     who TEXT NOT NULL,
-    at TEXT NOT NULL
+    at TEXT NOT NULL,
+    expires TEXT                         -- YYYY-MM-DD, accepted-risk only: open again the day after
 );
 CREATE TABLE IF NOT EXISTS triage_history (
     id INTEGER PRIMARY KEY,
@@ -130,7 +131,8 @@ CREATE TABLE IF NOT EXISTS triage_history (
     state TEXT NOT NULL,
     note TEXT NOT NULL DEFAULT '',
     who TEXT NOT NULL,
-    at TEXT NOT NULL
+    at TEXT NOT NULL,
+    expires TEXT
 );
 CREATE INDEX IF NOT EXISTS occurrences_secret ON occurrences(secret_id);
 CREATE INDEX IF NOT EXISTS verifications_secret ON verifications(secret_id, id);
@@ -189,6 +191,7 @@ class Store:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.executescript(_SCHEMA)
+            _add_missing_columns(conn)
             conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError as exc:
             if created:
@@ -393,23 +396,32 @@ class Store:
                 )
         return str(previous)
 
-    def triage(self, fingerprint: str, state: str, note: str, who: str) -> None:
-        if state not in TRIAGE_STATES:
-            raise ScanError(f"unknown triage state {state!r} (choose from {', '.join(TRIAGE_STATES)})")
+    def triage(
+        self, fingerprints: str | list[str], state: str, note: str, who: str, expires: str | None = None
+    ) -> None:
+        """Set the state of one or many secrets in one transaction (all or none).
+
+        An accepted risk needs a note saying why and an expiry date (YYYY-MM-DD, not in the past): the day
+        after it the secret counts as open again. Other states take no expiry."""
+        check_triage(state, note, expires)
+        at = now()
         with self.transaction() as c:
-            self._set_triage(c, self._secret_id(c, fingerprint), state, note, who, now())
+            for fingerprint in [fingerprints] if isinstance(fingerprints, str) else fingerprints:
+                self._set_triage(c, self._secret_id(c, fingerprint), state, note, who, at, expires)
 
     @staticmethod
-    def _set_triage(c: sqlite3.Connection, secret_id: int, state: str, note: str, who: str, at: str) -> None:
+    def _set_triage(
+        c: sqlite3.Connection, secret_id: int, state: str, note: str, who: str, at: str, expires: str | None = None
+    ) -> None:
         c.execute(
-            "INSERT INTO triage(secret_id, state, note, who, at) VALUES (?, ?, ?, ?, ?)"
+            "INSERT INTO triage(secret_id, state, note, who, at, expires) VALUES (?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(secret_id) DO UPDATE SET state = excluded.state, note = excluded.note,"
-            " who = excluded.who, at = excluded.at",
-            (secret_id, state, note, who, at),
+            " who = excluded.who, at = excluded.at, expires = excluded.expires",
+            (secret_id, state, note, who, at, expires),
         )
         c.execute(
-            "INSERT INTO triage_history(secret_id, state, note, who, at) VALUES (?, ?, ?, ?, ?)",
-            (secret_id, state, note, who, at),
+            "INSERT INTO triage_history(secret_id, state, note, who, at, expires) VALUES (?, ?, ?, ?, ?, ?)",
+            (secret_id, state, note, who, at, expires),
         )
 
     def resolve_fingerprint(self, prefix: str) -> str:
@@ -515,6 +527,42 @@ def _remove_quietly(path: str) -> None:
     for name in (path, path + "-wal", path + "-shm"):
         with contextlib.suppress(OSError):
             os.unlink(name)
+
+
+# SQL for "this secret counts as open": never triaged, open, or an accepted risk past its expiry.
+OPEN_SQL = "(COALESCE(t.state, 'open') = 'open' OR (t.state = 'accepted-risk' AND t.expires < date('now')))"
+
+
+def check_triage(state: str, note: str, expires: str | None) -> None:
+    """The rules of a triage decision, checked before anything is written."""
+    from datetime import date
+
+    from scanner.errors import UsageError
+
+    if state not in TRIAGE_STATES:
+        raise UsageError(f"unknown triage state {state!r} (choose from {', '.join(TRIAGE_STATES)})")
+    if state != "accepted-risk":
+        if expires:
+            raise UsageError("--expires applies to accepted-risk only")
+        return
+    if not note.strip():
+        raise UsageError("accepted-risk needs --note saying why the risk is accepted (and by whose decision)")
+    if not expires:
+        raise UsageError("accepted-risk needs --expires YYYY-MM-DD: the day after it, the secret is open again")
+    try:
+        day = date.fromisoformat(expires)
+    except ValueError:
+        raise UsageError(f"--expires {expires!r} is not a date (YYYY-MM-DD)") from None
+    if day.isoformat() != expires or day < date.today():
+        raise UsageError("--expires must be a YYYY-MM-DD date, today or later")
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Stores written by earlier versions lack the triage expiry: add it (NULL: no expiry)."""
+    for table in ("triage", "triage_history"):
+        columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if "expires" not in columns:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN expires TEXT")
 
 
 def _like_prefix(prefix: str) -> str:

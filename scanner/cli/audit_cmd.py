@@ -139,13 +139,14 @@ def audit_command(targets: tuple[str, ...], db_path: str | None, **kwargs: Any) 
 
 
 def _open_in(store: Any, keys: list[str]) -> int:
+    from scanner.audit.store import OPEN_SQL
+
     if not keys:
         return 0
     marks = ",".join("?" * len(keys))
     row = store.conn.execute(
         "SELECT COUNT(DISTINCT x.secret_id) FROM repo_secrets x JOIN repositories r ON r.id = x.repo_id"
-        f" LEFT JOIN triage t ON t.secret_id = x.secret_id WHERE r.key IN ({marks})"
-        " AND COALESCE(t.state, 'open') = 'open'",
+        f" LEFT JOIN triage t ON t.secret_id = x.secret_id WHERE r.key IN ({marks}) AND {OPEN_SQL}",
         keys,
     ).fetchone()
     return int(row[0])
@@ -264,15 +265,23 @@ def _recheck(store: Any, kwargs: dict[str, Any], filters: Any) -> None:
 
 
 def _text_table(findings: list[Any], show_secrets: bool) -> str:
-    lines = []
+    """A header and columns as wide as their widest cell; the last column (where) is left ragged."""
+    from scanner.report.text import printable
+
+    header = ("FINGERPRINT", "STATE", "VERDICT", "KEY", "REPOS", "PLACES", "FIRST SEEN")
+    rows: list[tuple[str, ...]] = []
     for f in findings:
         repos = len({o.repo for o in f.occurrences} | {f.repo})
         shown = f.secret if show_secrets and f.secret else f.redacted
         where = f"{f.repo}: {f.path}:{f.line}" + (f" @ {f.commit[:10]}" if f.commit else "")
-        lines.append(
-            f"{f.fingerprint}  {f.state:<14} {f.verification.verdict:<11} {shown:<16} "
-            f"{repos} repo(s), {len(f.occurrences)} occurrence(s)  first: {where}"
-        )
+        places = str(len(f.occurrences))
+        rows.append((f.fingerprint, f.state, f.verification.verdict, shown, str(repos), places, printable(where)))
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header) - 1)]
+    numeric = {4, 5}
+    lines = []
+    for r in (header, *rows):
+        cells = [(r[i].rjust(w) if i in numeric and r is not header else r[i].ljust(w)) for i, w in enumerate(widths)]
+        lines.append("  ".join([*cells, r[-1]]).rstrip())
     lines.append(f"{len(findings)} secret(s)")
     return "\n".join(lines) + "\n"
 
@@ -322,24 +331,55 @@ def show_command(fingerprint: str, db_path: str | None, fmt: str) -> int:
 
 
 @findings_group.command("triage")
-@click.argument("fingerprint")
+@click.argument("fingerprints", nargs=-1)
 @_db_option
 @click.option("--state", type=click.Choice(_STATES), required=True, help="The new triage state.")
 @click.option("--note", default="", help="Why (ticket, who revoked it, why it is a false positive...).")
+@click.option(
+    "--expires",
+    metavar="YYYY-MM-DD",
+    help="Until when an accepted risk holds (required with accepted-risk); the day after, it is open again.",
+)
 @click.option("--who", help="Who decided (default: the current user).")
-def triage_command(fingerprint: str, db_path: str | None, state: str, note: str, who: str | None) -> int:
-    """Set the triage state of one secret (a unique fingerprint prefix is enough); who and when are recorded."""
+@click.option("--rule", help="Every secret of this rule id (instead of, or narrowing, FINGERPRINTS).")
+@click.option("--repo", help="Every secret in repositories whose key (path or URL) contains this.")
+@click.option(
+    "--verdict",
+    type=click.Choice(["live", "revoked", "unknown", "not-checked"]),
+    help="Every secret whose latest verification verdict is this.",
+)
+@click.option("--from-state", type=click.Choice(_STATES), help="Every secret currently in this triage state.")
+def triage_command(fingerprints: tuple[str, ...], db_path: str | None, **kwargs: Any) -> int:
+    """Set the triage state of secrets: FINGERPRINTS (unique prefixes are enough) and/or every secret a filter
+    selects, all in one transaction; who and when are recorded.
+
+    accepted-risk needs --note and --expires.
+    """
     import getpass
 
-    from scanner.audit.store import Store
+    from scanner.audit.findings import Filters, load_findings
+    from scanner.audit.store import Store, check_triage
+    from scanner.cli.common import require
 
+    state, note, expires = kwargs["state"], kwargs["note"], kwargs["expires"]
+    check_triage(state, note, expires)
+    filters = Filters(repo=kwargs["repo"], rule=kwargs["rule"], verdict=kwargs["verdict"], state=kwargs["from_state"])
+    filtered = any(v is not None for v in (filters.repo, filters.rule, filters.verdict, filters.state))
+    require(bool(fingerprints) or filtered, "name FINGERPRINTS or a filter (--rule, --repo, --verdict, --from-state)")
     store = Store.open(_db(db_path), create=False)
     try:
-        full = store.resolve_fingerprint(fingerprint)
-        store.triage(full, state, note, who or getpass.getuser())
+        chosen = [store.resolve_fingerprint(fp) for fp in fingerprints]
+        if filtered:
+            selected = {f.fingerprint for f in load_findings(store, filters)}
+            chosen = [fp for fp in chosen if fp in selected] if chosen else sorted(selected)
+        chosen = list(dict.fromkeys(chosen))
+        if chosen:
+            store.triage(chosen, state, note, kwargs["who"] or getpass.getuser(), expires)
     finally:
         store.close()
-    click.echo(f"{full}: {state}", err=True)
+    for fp in chosen:
+        click.echo(f"{fp}: {state}" + (f" until {expires}" if expires else ""), err=True)
+    click.echo(f"{len(chosen)} secret(s) set to {state}", err=True)
     return 0
 
 
@@ -350,14 +390,14 @@ def repos_command(db_path: str | None, fmt: str) -> int:
     """Every audited repository: its last scan (status, when, objects, error) and its open secrets."""
     import json
 
-    from scanner.audit.store import Store
+    from scanner.audit.store import OPEN_SQL, Store
 
     store = Store.open(_db(db_path), create=False)
     try:
         rows = store.conn.execute(
             "SELECT r.key, s.status, s.finished_at, s.objects_scanned, s.error,"
             " (SELECT COUNT(*) FROM repo_secrets x LEFT JOIN triage t ON t.secret_id = x.secret_id"
-            "  WHERE x.repo_id = r.id AND COALESCE(t.state, 'open') = 'open')"
+            f"  WHERE x.repo_id = r.id AND {OPEN_SQL})"
             " FROM repositories r JOIN scans s ON s.id = (SELECT MAX(id) FROM scans WHERE repo_id = r.id)"
             " ORDER BY r.key"
         ).fetchall()

@@ -31,6 +31,11 @@ COLUMNS = (
     "encoding",
     "description",
     "remediation",
+    "triage_state",
+    "triage_note",
+    "triage_who",
+    "triage_at",
+    "triage_expires",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -66,6 +71,11 @@ def _row(f: Finding, options: RenderOptions) -> list[str]:
         f.encoding,
         f.description,
         one_line_advice(f),
+        *(
+            (f.triage.effective_state(), f.triage.note, f.triage.who, f.triage.at, f.triage.expires)
+            if f.triage
+            else (None,) * 5
+        ),
     ]
     return [safe_cell(v) for v in values]
 

@@ -19,6 +19,9 @@ from scanner.report import RenderOptions
 from scanner.report.html_assets import CSS, JS
 from scanner.report.remediation import DASHBOARD_URL, one_line_advice, remediation_text
 from scanner.report.snippet import SnippetRedactor
+from scanner.report.triage import CLOSED_RANK
+from scanner.report.triage import label as triage_label
+from scanner.report.triage import status as triage_status
 
 VERDICTS = ("live", "unknown", "not-checked", "revoked")
 _VERDICT_COLORS = {"live": "#c62828", "revoked": "#2e7d32", "unknown": "#b26a00", "not-checked": "#607d8b"}
@@ -63,7 +66,8 @@ def _card(value: object, label: str, cls: str = "", title: str = "") -> str:
 def _summary(result: ScanResult) -> str:
     findings = result.findings
     keys = _unique_keys(findings)
-    verdicts = Counter(f.verification.verdict for f in keys.values())
+    # What a reader acts on: a key a human triaged revoked counts as revoked, whatever was last verified.
+    verdicts = Counter(triage_status(f) for f in keys.values())
     repos = {f.repo for f in findings if f.repo} or ({result.target} if result.target else set())
     dates = [d for d in (_parse_date(f.date) for f in findings) if d is not None]
     oldest = min(dates) if dates else None
@@ -79,6 +83,11 @@ def _summary(result: ScanResult) -> str:
         _card(verdicts.get("live", 0), "live", "live" if verdicts.get("live") else ""),
         _card(verdicts.get("revoked", 0), "revoked"),
         _card(verdicts.get("unknown", 0) + verdicts.get("not-checked", 0), "unknown / not checked"),
+        *(
+            [_card(closed, "false positive / accepted risk", title="triaged in the audit store")]
+            if (closed := verdicts.get("false-positive", 0) + verdicts.get("accepted-risk", 0))
+            else []
+        ),
         _card(len(repos), "repositories" if len(repos) != 1 else "repository", title=", ".join(sorted(repos))),
         oldest_card,
     ]
@@ -211,6 +220,9 @@ def _snippet(f: Finding, show: bool, redactor: SnippetRedactor) -> str:
 
 def _row(f: Finding, show: bool, redactor: SnippetRedactor) -> str:
     verdict = f.verification.verdict
+    status = triage_status(f)
+    decided = triage_label(f)
+    triage = f'<br><span class="small triage" title="{_e(decided)}">triage: {_e(decided)}</span>' if decided else ""
     secret = f.secret if show else f.redacted
     where = f"{f.path}:{f.line}:{f.column}"
     repo = f'<span class="small">{_e(f.repo)}</span><br>' if f.repo else ""
@@ -241,9 +253,9 @@ def _row(f: Finding, show: bool, redactor: SnippetRedactor) -> str:
     if f.verification.model_count is not None:
         blast = f'<br><span class="small">{f.verification.model_count} model(s) reachable</span>'
     return (
-        f'<tr class="finding" data-rule="{_e(f.rule_id)}" data-verdict="{_e(verdict)}">'
-        f'<td data-sort="{_VERDICT_ORDER.get(verdict, 9)}"><span class="badge v-{_e(verdict)}" title="{detail}">'
-        f"{_e(verdict)}</span>{blast}</td>"
+        f'<tr class="finding" data-rule="{_e(f.rule_id)}" data-verdict="{_e(verdict)}" data-triage="{_e(status)}">'
+        f'<td data-sort="{_urgency(f)}"><span class="badge v-{_e(verdict)}" title="{detail}">'
+        f"{_e(verdict)}</span>{blast}{triage}</td>"
         f'<td data-sort="{5 - _SEVERITY_RANK.get(f.severity, 0)}"><span class="sev">{_e(f.severity)}</span></td>'
         f'<td class="rule" data-sort="{_e(f.rule_id)}"><code>{_e(f.rule_id)}</code><br>'
         f'<span class="small">{_e(f.description)}</span>{_confidence(f)}</td>'
@@ -262,8 +274,25 @@ def _row(f: Finding, show: bool, redactor: SnippetRedactor) -> str:
 _VERDICT_ORDER = {v: i for i, v in enumerate(VERDICTS)}
 
 
+def _urgency(f: Finding) -> int:
+    """Live first, then unknown, not checked, revoked; what a human closed in triage comes last."""
+    closed = f.triaged
+    if closed == "revoked":
+        return _VERDICT_ORDER["revoked"]
+    if closed is not None:
+        return len(VERDICTS) + CLOSED_RANK.get(closed, 0)
+    return _VERDICT_ORDER.get(f.verification.verdict, 9)
+
+
 def _action(f: Finding) -> str:
     """The short label of what to do; the full steps open below it."""
+    closed = f.triaged
+    if closed == "false-positive":
+        return "Triaged: false positive"
+    if closed == "accepted-risk":
+        return "Triaged: risk accepted" + (f" until {f.triage.expires}" if f.triage and f.triage.expires else "")
+    if closed == "revoked":
+        return "Revoked: remove from code"
     if not f.is_mindee:
         return "Rotate with its provider"
     verdict = f.verification.verdict
@@ -314,11 +343,11 @@ def _table(result: ScanResult, show: bool) -> str:
         )
     )
     head += '<th scope="col">Remediation</th>'
-    # Most urgent first: live keys, then unknown, then by severity and oldest exposure.
+    # Most urgent first: live keys, then unknown, then by severity and oldest exposure; closed triage last.
     ordered = sorted(
         findings,
         key=lambda f: (
-            _VERDICT_ORDER.get(f.verification.verdict, 9),
+            _urgency(f),
             -_SEVERITY_RANK.get(f.severity, 0),
             f.date or "9999",
         ),
@@ -368,7 +397,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         if show
         else ""
     )
-    live = sum(1 for f in _unique_keys(result.findings).values() if f.verification.verdict == "live")
+    live = sum(1 for f in _unique_keys(result.findings).values() if triage_status(f) == "live")
     urgent = (
         f'<p class="warn" role="alert"><strong>{live} live key(s).</strong> Revoke them now in the '
         f'<a href="{_e(DASHBOARD_URL)}" rel="noreferrer noopener">Mindee dashboard</a>: '

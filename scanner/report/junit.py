@@ -12,6 +12,7 @@ from scanner.model import Finding, ScanResult
 from scanner.report import RenderOptions
 from scanner.report.remediation import remediation_text
 from scanner.report.snippet import SnippetRedactor
+from scanner.report.triage import label as triage_label
 
 # Characters XML 1.0 cannot carry at all, even escaped (a file name can hold them).
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -35,6 +36,9 @@ def _details(f: Finding, options: RenderOptions, redactor: SnippetRedactor) -> s
         f"fingerprint: {f.fingerprint}",
         f"verification: {f.verification.verdict}" + (f" ({f.verification.detail})" if f.verification.detail else ""),
     ]
+    decided = triage_label(f)
+    if decided:
+        lines.append(f"triage: {decided}")
     if f.encoding:
         lines.append(f"encoding: {f.encoding}")
     snippet = redactor.snippet(f, options.show_secrets)
@@ -53,14 +57,17 @@ def render(result: ScanResult, options: RenderOptions) -> str:
     findings = result.findings
     errors = result.stats.errors
     redactor = SnippetRedactor(result)
+    # A secret a human closed (revoked, false positive, accepted risk until its expiry) is skipped, not failed.
+    closed = sum(1 for f in findings if f.triaged)
+    failures = len(findings) - closed
     suite = ET.Element(
         "testsuite",
         {
             "name": f"mindee-scan {result.source}".strip(),
             "tests": str(max(1, len(findings)) + len(errors)),
-            "failures": str(len(findings)),
+            "failures": str(failures),
             "errors": str(len(errors)),
-            "skipped": "0",
+            "skipped": str(closed),
             "time": f"{result.stats.duration_s:.3f}",
         },
     )
@@ -69,7 +76,10 @@ def render(result: ScanResult, options: RenderOptions) -> str:
             suite, "testcase", {"classname": _clean(f"mindee-scan.{f.rule_id}"), "name": _clean(_location(f))}
         )
         message = f"{f.description}: {f.secret if options.show_secrets else f.redacted}"
-        failure = ET.SubElement(case, "failure", {"message": _clean(message), "type": _clean(f.rule_id)})
+        if f.triaged:
+            message = f"triaged {f.triaged}: {message}"
+        attrs = {"message": _clean(message)} if f.triaged else {"message": _clean(message), "type": _clean(f.rule_id)}
+        failure = ET.SubElement(case, "skipped" if f.triaged else "failure", attrs)
         failure.text = _clean(_details(f, options, redactor))
     if not findings:
         ET.SubElement(suite, "testcase", {"classname": "mindee-scan", "name": _clean(f"no secrets in {result.target}")})
@@ -85,7 +95,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         {
             "name": "mindee-scan",
             "tests": suite.get("tests", "0"),
-            "failures": str(len(findings)),
+            "failures": str(failures),
             "errors": str(len(errors)),
         },
     )

@@ -16,6 +16,7 @@ from scanner.model import Finding, ScanResult
 from scanner.report import RenderOptions
 from scanner.report.remediation import DASHBOARD_URL, HISTORY_NOTE, ROTATION_STEPS, remediation_text
 from scanner.report.snippet import SnippetRedactor
+from scanner.report.triage import sarif_suppression
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/mindee/mindee-scan"
@@ -147,6 +148,11 @@ def _result(f: Finding, rule_index: int, redactor: SnippetRedactor) -> dict[str,
         "partialFingerprints": {FINGERPRINT_KEY: partial_fingerprint(f)},
         "properties": props,
     }
+    if f.triage is not None:
+        props["triage"] = f.triage.to_dict()
+        suppression = sarif_suppression(f)
+        if suppression is not None:
+            result["suppressions"] = [suppression]
     if f.occurrences and len(f.occurrences) > 1:
         related = []
         for i, o in enumerate(f.occurrences[:50]):

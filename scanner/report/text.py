@@ -5,6 +5,7 @@ from __future__ import annotations
 from scanner.model import Finding, ScanResult
 from scanner.report import RenderOptions
 from scanner.report.remediation import DASHBOARD_URL, one_line_advice, remediation_lines
+from scanner.report.triage import label as triage_label
 
 _COLORS = {"red": "\x1b[31m", "yellow": "\x1b[33m", "bold": "\x1b[1m", "dim": "\x1b[2m", "reset": "\x1b[0m"}
 
@@ -17,8 +18,12 @@ def _c(text: str, color: str, options: RenderOptions) -> str:
 _CONTROL = {i: f"\\x{i:02x}" for i in (*range(32), 127, *range(0x80, 0xA0))} | {9: "\\t", 10: "\\n", 13: "\\r"}
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
+    """Control characters shown escaped: a file name never forges a line or drives the terminal."""
     return text.translate(_CONTROL)
+
+
+_printable = printable
 
 
 def _location(f: Finding) -> str:
@@ -54,6 +59,9 @@ def _finding_block(f: Finding, options: RenderOptions) -> list[str]:
         lines.append(f"    blast radius: {f.verification.model_count} model(s) reachable: {names}{more}")
     if f.verification.verdict == "unknown" and f.verification.detail:
         lines.append(f"    verification: unknown ({f.verification.detail})")
+    decided = triage_label(f)
+    if decided:
+        lines.append(f"    triage: {printable(decided)}")
     lines.append("    " + _c(one_line_advice(f), "yellow", options))
     lines.append("    " + _c(f"fingerprint: {f.fingerprint}", "dim", options))
     return lines
