@@ -109,6 +109,22 @@ class Occurrence:
 
 
 @record(frozen=True, slots=True)
+class ModelInfo:
+    """One model a live v2 key reaches (Mindee's search/models): what a security team needs to size a leak."""
+
+    id: str
+    name: str
+    model_type: str = ""
+
+    def label(self) -> str:
+        kind = f"{self.model_type}, " if self.model_type else ""
+        return f"{self.name or '(unnamed)'} ({kind}{self.id})" if self.id else self.name
+
+    def to_dict(self) -> dict[str, str]:
+        return {"id": self.id, "name": self.name, "model_type": self.model_type}
+
+
+@record(frozen=True, slots=True)
 class Verification:
     """What Mindee said about a key: live, revoked, unknown or not-checked."""
 
@@ -116,8 +132,9 @@ class Verification:
     detail: str = ""
     checked_at: str | None = None
     status_code: int | None = None
-    models: tuple[str, ...] = ()
-    model_count: int | None = None
+    models: tuple[str, ...] = ()  # model names (kept for the store and older readers)
+    model_count: int | None = None  # Mindee's pagination.total_items
+    model_details: tuple[ModelInfo, ...] = ()  # name, model_type and id of each model read (bounded)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"verdict": self.verdict, "detail": self.detail}
@@ -128,6 +145,8 @@ class Verification:
         if self.model_count is not None:
             out["model_count"] = self.model_count
             out["models"] = list(self.models)
+            if self.model_details:
+                out["model_details"] = [m.to_dict() for m in self.model_details]
         return out
 
 

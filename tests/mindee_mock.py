@@ -2,11 +2,14 @@
 
 It checks every request's method, path and Authorization form; anything else is recorded as a violation.
 Each key answers from a script of replies (the last one repeats); unknown keys get 401 like Mindee.
+The bodies are Mindee's own, as its public SDK test data holds them (mindee/client-lib-test-data:
+v1/errors/*.json, v2/errors/*.json, v2/search/models.json); docs/verification.md cites each one.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -16,7 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 V2_PATH = "/v2/search/models"
-V1_PATH = "/v1/products/mindee/invoices/v4/documents/queue/00000000-0000-0000-0000-000000000000"
+V1_QUEUE = "/v1/products/mindee/invoices/v4/documents/queue/"
+_V1_PROBE = re.compile(
+    re.escape(V1_QUEUE) + r"(?P<job>[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})"
+)
 
 
 @dataclass
@@ -40,25 +46,62 @@ class Recorded:
     def authorization(self) -> str | None:
         return self.headers.get("authorization")
 
+    @property
+    def route(self) -> str:
+        """The path without its query; a v1 probe's random job id as `<job>`."""
+        path = self.path.split("?", 1)[0]
+        return V1_QUEUE + "<job>" if _V1_PROBE.fullmatch(path) else path
 
-def models_body(names: list[str]) -> dict[str, Any]:
-    """A plausible v2 search answer: models plus pagination."""
-    models = [{"id": str(uuid.uuid4()), "name": n, "model_type": "extraction"} for n in names]
-    pagination = {"page": 1, "per_page": 50, "total_items": len(names), "total_pages": 1}
-    return {"models": models, "pagination": pagination}
+    @property
+    def query(self) -> dict[str, str]:
+        from urllib.parse import parse_qsl
+
+        return dict(parse_qsl(self.path.split("?", 1)[1])) if "?" in self.path else {}
 
 
-UNAUTHORIZED = Reply(401, {"status": 401, "title": "Unauthorized", "detail": "Invalid API key"})
-V1_NOT_FOUND = Reply(
-    404,
-    {
+def model(name: str, model_type: str = "extraction") -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()), "name": name, "model_type": model_type, "webhooks": []}
+
+
+def models_body(names: list[str], page: int = 1, per_page: int = 50) -> dict[str, Any]:
+    """Mindee's v2 search answer (shape of client-lib-test-data v2/search/models.json): one page of models."""
+    models = [model(n) for n in names]
+    return models_page(models, page, per_page)
+
+
+def models_page(models: list[dict[str, Any]], page: int = 1, per_page: int = 50) -> dict[str, Any]:
+    pages = max(1, -(-len(models) // per_page))
+    pagination = {
+        "per_page": per_page,
+        "page": page,
+        "total_items": len(models),
+        "total_pages": pages,
+        "total_items_unfiltered": None,
+    }
+    return {"models": models[(page - 1) * per_page : page * per_page], "pagination": pagination}
+
+
+def v2_problem(status: int, code: str, title: str, detail: str) -> dict[str, Any]:
+    """Mindee v2's error body (RFC 9457), as in client-lib-test-data v2/errors/error_401_invalid_api_key.json."""
+    return {"status": status, "detail": detail, "title": title, "code": code, "errors": []}
+
+
+def v1_error(status: int, code: str, message: str, details: str, url: str = "") -> dict[str, Any]:
+    """Mindee v1's error envelope, as in client-lib-test-data v1/errors/error_401_invalid_token.json."""
+    return {
         "api_request": {
+            "error": {"code": code, "details": details, "message": message},
+            "resources": [],
             "status": "failure",
-            "status_code": 404,
-            "error": {"code": "NotFound", "message": "Job not found"},
+            "status_code": status,
+            "url": url,
         }
-    },
-)
+    }
+
+
+UNAUTHORIZED = Reply(401, v2_problem(401, "401-001", "Invalid API key", "The provided API key is invalid."))
+V1_UNAUTHORIZED = Reply(401, v1_error(401, "Unauthorized", "Authorization required", "Invalid token provided"))
+V1_NOT_FOUND = Reply(404, v1_error(404, "NotFound", "Job not found", "No job matches this id"))
 
 
 class MindeeMock:
@@ -74,6 +117,8 @@ class MindeeMock:
         self._inflight = 0
         self._lock = threading.Lock()
         self._scripts: dict[tuple[str, str], list[Reply]] = {}
+        self._catalogues: dict[str, list[dict[str, Any]]] = {}
+        self._per_page = 50  # a catalogue's page size when the request does not say
         self._stop = threading.Event()
         self._server: ThreadingHTTPServer | None = None
 
@@ -86,21 +131,34 @@ class MindeeMock:
     def live_v2(self, key: str, models: list[str]) -> None:
         self.script("v2", key, Reply(200, models_body(models)))
 
+    def live_v2_catalogue(self, key: str, models: list[dict[str, Any]], per_page: int = 50) -> None:
+        """A live key whose organisation has `models`, served page by page as `?page=N&per_page=M` asks."""
+        with self._lock:
+            self._catalogues[key] = models
+            self._scripts.pop(("v2", key), None)
+            self._per_page = per_page
+
     def live_v1(self, key: str) -> None:
         self.script("v1", key, V1_NOT_FOUND)
 
     def delete(self, api: str, key: str) -> None:
-        """The user deleted the key in the dashboard: from now on it answers 401."""
-        self.script(api, key, UNAUTHORIZED)
+        """The user deleted the key in the dashboard: from now on it answers Mindee's own 401."""
+        self.script(api, key, UNAUTHORIZED if api == "v2" else V1_UNAUTHORIZED)
 
     def requests_for(self, key: str) -> list[Recorded]:
         return [r for r in self.requests if r.authorization and key in r.authorization]
 
-    def _next_reply(self, api: str, key: str) -> Reply:
+    def _next_reply(self, api: str, key: str, query: dict[str, str] | None = None) -> Reply:
         with self._lock:
+            catalogue = self._catalogues.get(key) if api == "v2" else None
+            if catalogue is not None:
+                query = query or {}
+                page = int(query.get("page", "1"))
+                per_page = int(query.get("per_page", str(self._per_page)))
+                return Reply(200, models_page(catalogue, page, per_page))
             script = self._scripts.get((api, key))
             if not script:
-                return UNAUTHORIZED
+                return UNAUTHORIZED if api == "v2" else V1_UNAUTHORIZED
             return script.pop(0) if len(script) > 1 else script[0]
 
     # --- lifecycle ---------------------------------------------------------------------------------------
@@ -194,15 +252,17 @@ class MindeeMock:
         if rec.method != "GET":
             self.violations.append(f"{self.name}: method {rec.method} {rec.path}")
             return Reply(405, {"detail": "method not allowed"})
-        if rec.path == V2_PATH:
+        if rec.route == V2_PATH:
             if not auth or auth.startswith(("Token ", "Bearer ")):
                 self.violations.append(f"{self.name}: v2 Authorization must be the raw key")
                 return UNAUTHORIZED
-            return self._next_reply("v2", auth)
-        if rec.path == V1_PATH:
+            if set(rec.query) - {"page", "per_page"}:
+                self.violations.append(f"{self.name}: unexpected query {rec.path}")
+            return self._next_reply("v2", auth, rec.query)
+        if rec.route == V1_QUEUE + "<job>":
             if not auth.startswith("Token ") or len(auth.split(" ")) != 2:
                 self.violations.append(f"{self.name}: v1 Authorization must be 'Token <key>'")
-                return UNAUTHORIZED
+                return V1_UNAUTHORIZED
             return self._next_reply("v1", auth[len("Token ") :])
         self.violations.append(f"{self.name}: unexpected path {rec.path}")
         return Reply(404, b"<html>not found</html>", {"Content-Type": "text/html"})

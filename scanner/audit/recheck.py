@@ -11,6 +11,7 @@ from scanner.audit.gitops import commit_message, read_blob
 from scanner.audit.store import Store
 from scanner.engine import FindingBuilder
 from scanner.errors import SourceError
+from scanner.model import Finding, Verification
 from scanner.record import record
 
 
@@ -34,28 +35,46 @@ def recheck_open(
     base = filters or Filters()
     # A deleted Mindee key never comes back: once seen revoked it is not sent again.
     found = load_findings(store, replace(base, state="open"))
-    candidates = [f for f in found if f.verifier and f.verification.verdict != "revoked"]
+    # The store records verifier=None for a key whose context names another vendor: never sent to Mindee.
+    candidates = [f for f in found if f.may_verify and f.verification.verdict != "revoked"]
     builder = FindingBuilder(build_detector(load_config(config_path, None)))
     keys: list[tuple[StoredFinding, str]] = []
     missing: list[str] = []
     for finding in candidates:
-        secret = finding.secret or _recover(store, builder, finding)
-        if secret is None:
+        if finding.secret:
+            keys.append((finding, finding.secret))
+            continue
+        recovered = _recover(store, builder, finding)
+        if recovered is None:
             missing.append(finding.fingerprint)
-        else:
-            keys.append((finding, secret))
+        elif recovered.may_verify:  # re-read today, its context may now name another vendor
+            keys.append((finding, recovered.secret))
     verdicts = verify_keys([(secret, f.verifier or "") for f, secret in keys], v2_url, v1_url)
     out: list[Recheck] = []
     for finding, _secret in keys:
         verification = verdicts.get(finding.secret_hash)
         if verification is None:
             continue
+        verification = closing_safe(verification)
         previous = store.record_verification(finding.fingerprint, verification, "recheck")
         out.append(Recheck(finding.fingerprint, previous, verification.verdict, verification.detail))
     return out, missing
 
 
-def _recover(store: Store, builder: FindingBuilder, finding: StoredFinding) -> str | None:
+def closing_safe(verification: Verification) -> Verification:
+    """A "revoked" verdict closes a key in the store (live -> revoked): only Mindee's own 401 may do that.
+
+    The verifier already gives "revoked" for nothing else; this keeps the store's promise even if a
+    future verdict path forgets (a 403 or a proxy's answer closed live keys before).
+    """
+    if verification.verdict == "revoked" and verification.status_code != 401:
+        from scanner.record import replace
+
+        return replace(verification, verdict="unknown", detail=f"not closed: {verification.detail}")
+    return verification
+
+
+def _recover(store: Store, builder: FindingBuilder, finding: StoredFinding) -> Finding | None:
     """Find the clear key again at one of its recorded locations; None if no location still has it."""
     git_dirs = dict(store.conn.execute("SELECT key, git_dir FROM repositories").fetchall())
     for occ in finding.occurrences:
@@ -66,7 +85,7 @@ def _recover(store: Store, builder: FindingBuilder, finding: StoredFinding) -> s
             found, _binary = builder.from_bytes(raw, occ.path)
             for candidate in found:
                 if candidate.secret_hash == finding.secret_hash:
-                    return candidate.secret
+                    return candidate
     return None
 
 

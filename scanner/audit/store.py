@@ -390,7 +390,7 @@ class Store:
                     c,
                     secret_id,
                     "revoked",
-                    "Mindee answered 401/403 on re-check: key deleted",
+                    "Mindee answered 401 on re-check: key deleted",
                     "mindee-scan --verify",
                     at,
                 )

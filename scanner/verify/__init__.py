@@ -7,11 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from scanner.model import ScanResult, Verification
+from scanner.model import Finding, ScanResult, Verification
 from scanner.verify.checker import Verifier, VerifyConfig
 from scanner.verify.mindee import VERIFIERS
 
-__all__ = ["Verifier", "VerifyConfig", "verify_keys", "verify_result"]
+__all__ = ["Verifier", "VerifyConfig", "may_send", "verify_keys", "verify_result"]
+
+
+def may_send(finding: Finding) -> bool:
+    """Only a key the detector attributes to Mindee goes to Mindee: never one whose context names another vendor."""
+    return finding.may_verify and finding.verifier in VERIFIERS
 
 
 def verify_keys(
@@ -21,6 +26,8 @@ def verify_keys(
     verifier: Verifier | None = None,
 ) -> dict[str, Verification]:
     """(secret, verifier name) pairs -> {secret_hash: Verification}; each distinct key is sent once.
+
+    Callers pass only keys that may be sent (see `may_send`): the pairs carry no context to judge by.
 
     Pass the same `verifier` to several calls to share its cache and rate limit across them.
     """
@@ -34,15 +41,18 @@ def verify_result(
 ) -> ScanResult:
     """Return `result` with every Mindee finding's verdict filled in; other findings stay not-checked."""
     checker = verifier or Verifier.from_urls(v2_url, v1_url)
-    pairs = [(f.secret, f.verifier) for f in result.findings if f.verifier in VERIFIERS]
+    pairs = [(f.secret, f.verifier) for f in result.findings if may_send(f)]
     verdicts = checker.verify_many((s, v) for s, v in pairs if v is not None)
     findings = []
     for f in result.findings:
-        if f.verifier in VERIFIERS:
+        if may_send(f) and f.verifier is not None:
             verdict = verdicts[(f.secret_hash, f.verifier)]
+        elif f.other_vendor:
+            verdict = Verification("not-checked", f"its context names {f.other_vendor}: never sent to Mindee")
         else:
             verdict = Verification("not-checked", "no verifier for this rule")
         findings.append(f.with_changes(verification=verdict))
+    result.stats.notes.extend(n for n in checker.warnings if n not in result.stats.notes)
     result.findings = findings
     counts: dict[str, int] = {}  # per distinct key, like keys_checked
     for verdict in verdicts.values():

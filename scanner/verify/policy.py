@@ -86,8 +86,60 @@ def parse_base_url(url: str, what: str) -> BaseURL:
     )
 
 
+# Mindee's own SDKs disagree on what their base-URL variables hold; a value copied from one of them into
+# ours must not silently send the probe to the wrong route (a wrong route can answer a JSON 404).
+V1_SDK_VARIABLES = (
+    "Mindee's SDKs differ here: the Java SDK's MINDEE_API_URL includes /v1 (https://api.mindee.net/v1), "
+    "the Python SDK's MINDEE_BASE_URL does not (https://api.mindee.net), and the Node.js SDK's MINDEE_API_HOST "
+    "is a host name only (api.mindee.net)"
+)
+V2_SDK_VARIABLES = (
+    "Mindee's SDKs differ here: the Java SDK's MINDEE_V2_API_URL includes /v2 (https://api-v2.mindee.net/v2), "
+    "the Python SDK's MINDEE_V2_BASE_URL does not (https://api-v2.mindee.net), and the Node.js SDK's "
+    "MINDEE_V2_API_HOST is a host name only (api-v2.mindee.net)"
+)
+
+
+def check_v1_base(base: BaseURL, what: str) -> None:
+    """The v1 probe path is appended to the base: the base must end in /v1, like Mindee's own."""
+    if not base.path.endswith("/v1"):
+        raise UsageError(
+            f"{what} {str(base)!r} must end in /v1 (e.g. {DEFAULT_V1_URL}): mindee-scan appends "
+            f"/products/... to it. {V1_SDK_VARIABLES}."
+        )
+
+
+def check_v2_base(base: BaseURL, what: str) -> None:
+    """The v2 path (/v2/search/models) is appended to the base: a base ending in /v2 would double it."""
+    if base.path.endswith("/v2"):
+        raise UsageError(
+            f"{what} {str(base)!r} must not end in /v2 (e.g. {DEFAULT_V2_URL}): mindee-scan appends "
+            f"/v2/search/models to it. {V2_SDK_VARIABLES}."
+        )
+
+
+def base_warnings(v2: BaseURL, v1: BaseURL) -> tuple[str, ...]:
+    """What a user should know about a base URL that is allowed but unusual (a gateway's path prefix)."""
+    out: list[str] = []
+    if v2.path:
+        out.append(
+            f"the Mindee v2 base URL carries a path ({v2.path}): keys go to {v2.url('/v2/search/models')}; "
+            f"Mindee's own API has none ({DEFAULT_V2_URL}). {V2_SDK_VARIABLES}."
+        )
+    if v1.path != "/v1":
+        out.append(
+            f"the Mindee v1 base URL has a path prefix before /v1 ({v1.path}): keys go under {v1}; "
+            f"Mindee's own API is {DEFAULT_V1_URL}."
+        )
+    return tuple(out)
+
+
 def resolve_bases(v2_url: str | None, v1_url: str | None) -> tuple[BaseURL, BaseURL]:
-    """Explicit value, else the environment variable, else Mindee's public API."""
+    """Explicit value, else the environment variable, else Mindee's public API; refuses a base that misroutes."""
     v2 = v2_url or os.environ.get(V2_ENV) or DEFAULT_V2_URL
     v1 = v1_url or os.environ.get(V1_ENV) or DEFAULT_V1_URL
-    return parse_base_url(v2, "--mindee-v2-url"), parse_base_url(v1, "--mindee-v1-url")
+    v2_what, v1_what = f"--mindee-v2-url/{V2_ENV}", f"--mindee-v1-url/{V1_ENV}"
+    v2_base, v1_base = parse_base_url(v2, v2_what), parse_base_url(v1, v1_what)
+    check_v2_base(v2_base, v2_what)
+    check_v1_base(v1_base, v1_what)
+    return v2_base, v1_base
