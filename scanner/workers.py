@@ -10,13 +10,87 @@ from typing import Any
 def quiet_worker(niceness: int = 0) -> None:
     """Pool initializer: a terminal's Ctrl-C reaches the whole process group; only the parent acts on it.
 
-    `niceness` lowers the worker's priority (and its children's) where the system allows it."""
+    `niceness` lowers the worker's priority (and its children's) where the system allows it. The worker
+    also dies with its parent (`die_with_parent`)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(os.getppid())
     if niceness and hasattr(os, "nice"):
         with contextlib.suppress(OSError):
             os.nice(niceness)
+
+
+# How often a worker checks that its parent is still there when the kernel cannot tell it (not Linux).
+_PARENT_POLL_S = 0.5
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Pool initializer: a worker never outlives the process that started it.
+
+    A pool's workers wait for work on a pipe their parent writes to; with the parent SIGKILLed they
+    waited forever (an `audit -j 2` killed by a CI timeout left both workers and their git processes
+    behind). On Linux the kernel sends the worker SIGTERM when its parent dies (PR_SET_PDEATHSIG); a
+    thread that polls the parent's pid covers other systems and a parent that died before the call.
+    Either way the worker kills the git processes it started, then exits.
+    """
+    import signal
+    import threading
+
+    signal.signal(signal.SIGTERM, _end_worker)
+    _set_parent_death_signal(signal.SIGTERM)
+    if os.getppid() != parent_pid:  # the parent died before the kernel was asked to tell us
+        _end_worker()
+    watch = threading.Thread(target=_watch_parent, args=(parent_pid,), name="parent-watch", daemon=True)
+    watch.start()
+
+
+def _set_parent_death_signal(signum: int) -> None:
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signum, 0, 0, 0)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    import time
+
+    while os.getppid() == parent_pid:
+        time.sleep(_PARENT_POLL_S)
+    _end_worker()
+
+
+def _end_worker(*_: Any) -> None:
+    """Kill this worker's own child processes (git), then exit at once (no cleanup that could block)."""
+    import signal
+
+    for pid in _children():
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    os._exit(143)
+
+
+def _children() -> list[int]:
+    """Pids of this process's children (Linux /proc; elsewhere none are known)."""
+    me = os.getpid()
+    out: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{me}/task")
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            with open(f"/proc/{me}/task/{task}/children") as fh:
+                out.extend(int(p) for p in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return out
 
 
 def stop_pool(pool: Any) -> None:

@@ -21,6 +21,8 @@ from scanner.model import Finding
 from scanner.record import field, record, replace
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from scanner.verify import Verifier
 
 
@@ -122,14 +124,12 @@ def _outcomes(executor: Executor | None, tasks: list[RepoTask], workers: int) ->
     lost = yield from _drain(executor, tasks)
     if not lost:
         return
-    from concurrent.futures import ProcessPoolExecutor
-
     # A worker process died (killed, out of memory) and broke the pool for every repository queued on it.
     # Retry those on a fresh pool, then one process each, so only the repository that kills its worker fails.
-    with ProcessPoolExecutor(max_workers=min(workers, len(lost))) as pool:
+    with _local_pool(min(workers, len(lost))) as pool:
         lost = yield from _drain(pool, lost)
     for task in lost:
-        with ProcessPoolExecutor(max_workers=1) as pool:
+        with _local_pool(1) as pool:
             gone = yield from _drain(pool, [task])
         for task in gone:
             yield _failed(task, RuntimeError("the worker process died scanning it (killed, or out of memory?)"))
@@ -176,10 +176,18 @@ def _executor(options: AuditOptions) -> Iterator[tuple[Executor | None, str, int
     if jobs <= 1 or len(options.targets) <= 1:
         yield None, "serial", 1
         return
+    with _local_pool(min(jobs, len(options.targets))) as pool:
+        yield pool, "local pool", min(jobs, len(options.targets))
+
+
+def _local_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes that die with this one: a SIGKILLed audit leaves no worker (nor its git) behind."""
+    import os
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=min(jobs, len(options.targets))) as pool:
-        yield pool, "local pool", min(jobs, len(options.targets))
+    from scanner.workers import die_with_parent
+
+    return ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),))
 
 
 @contextmanager
