@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FORMAT_CHOICES = ["text", "json", "jsonl", "sarif", "html", "junit", "csv"]
+FORMAT_CHOICES = ["text", "json", "jsonl", "sarif", "html", "junit", "csv", "gitlab"]
 
 
 @record(frozen=True)

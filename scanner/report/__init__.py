@@ -15,6 +15,7 @@ FORMATS: dict[str, str] = {
     "html": "scanner.report.html",
     "junit": "scanner.report.junit",
     "csv": "scanner.report.csv_report",
+    "gitlab": "scanner.report.gitlab",  # gl-secret-detection-report.json
 }
 
 
