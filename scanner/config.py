@@ -37,6 +37,12 @@ class Config:
     baseline: str | None = None
     ignore_file: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Who wrote it (scanner.trust): "team" for --config, "repository" for the scanned root's own file.
+    origin: str = "default"
+    # The scanned repository whose own files may be read (its .mindee-scan-ignore, what its config
+    # names); None with --config or --ignore-repo-config, and when no single repository is scanned.
+    repo_root: str | None = None
+    refused: tuple[str, ...] = ()  # what the repository's config asked for and was not granted
 
     def suppression_files(self) -> tuple[str | None, str | None]:
         """`baseline:` and `ignore_file:` as paths; relative ones are taken from the config file's folder,
@@ -137,18 +143,22 @@ def parse_config(text: str, source: str) -> Config:
 
 
 def load_config(explicit: str | None, root: str | os.PathLike[str] | None) -> Config:
-    """`--config FILE` wins; else `.mindee-scan.yaml` at the scan root; else defaults."""
-    from scanner.trust import read_repo_file, read_trusted_file
+    """`--config FILE` (the team's) is the whole configuration: the repository's own files are not read.
+    Else `.mindee-scan.yaml` at the scan root `root`, within what scanner.trust lets a repository do.
+    `root` None (--ignore-repo-config, several paths, stdin): no file of the scanned code is read."""
+    from scanner.record import replace
+    from scanner.trust import read_repo_file, read_trusted_file, restrict_repository_config
 
     if explicit:
-        path = explicit
-        if not os.path.isfile(path):
+        if not os.path.isfile(explicit):
             raise ConfigError(f"{explicit}: config file not found")
-        text = read_trusted_file(path, "config")
-    elif root is not None and os.path.lexists(os.path.join(root, CONFIG_NAME)):
-        path = os.path.join(root, CONFIG_NAME)
-        # The scanned repository's own file: a regular file inside it, size-capped, never quoted.
-        text = read_repo_file(path, os.fspath(root), "config")
-    else:
+        return replace(parse_config(read_trusted_file(explicit, "config"), explicit), origin="team")
+    if root is None:
         return Config()
-    return parse_config(text, path)
+    repo_root = os.fspath(root)
+    path = os.path.join(repo_root, CONFIG_NAME)
+    if not os.path.lexists(path):
+        return Config(repo_root=repo_root)
+    # The scanned repository's own file: a regular file inside it, size-capped, never quoted.
+    config = parse_config(read_repo_file(path, repo_root, "config"), path)
+    return restrict_repository_config(config, repo_root)

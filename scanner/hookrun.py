@@ -27,8 +27,11 @@ def run_staged(
     max_file_size: str | None,
     finish: Callable[[ScanResult, str, Config], int],
     exclude: tuple[str, ...] = (),
+    ignore_repo_config: bool = False,
 ) -> int:
-    """Scan the index (restricted to FILES when given); FILES with nothing staged are scanned whole."""
+    """Scan the index (restricted to FILES when given); FILES with nothing staged are scanned whole.
+
+    `ignore_repo_config`: read none of the repository's own files (scanner.trust)."""
     from scanner.config import load_config, parse_size
     from scanner.record import replace
     from scanner.scan_staged import StagedOptions, scan_staged
@@ -36,7 +39,7 @@ def run_staged(
 
     git = staged_git(".")
     info = repo_info(git)
-    config = load_config(config_path, info.top)
+    config = load_config(config_path, None if ignore_repo_config else info.top)
     if exclude:
         config = replace(config, exclude=config.exclude + exclude)
     max_size = parse_size(max_file_size)
@@ -80,14 +83,10 @@ def _rel(path: str, top: str) -> str:
 def _lean_finish(result: ScanResult, root: str, config: Config, quiet: bool) -> int:
     """Suppress, render text with the hook's advice, exit code: `common.finish` without click."""
     from scanner.report import RenderOptions, render
+    from scanner.trust import suppress_and_annotate
 
     baseline, ignore_file = config.suppression_files()
-    from scanner.ignorefile import root_ignore_files
-
-    if baseline or ignore_file or root_ignore_files(root):
-        from scanner.suppress import apply_suppressions
-
-        result = apply_suppressions(result, baseline=baseline, ignore_file=ignore_file, root=root)
+    result = suppress_and_annotate(result, config, baseline, ignore_file)
     color = sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
     text = render(result, "text", RenderOptions(color=color, quiet=quiet, hook="pre-commit"))
     if text:

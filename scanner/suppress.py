@@ -32,13 +32,18 @@ def apply_suppressions(
     ignore_file: str | None,
     root: str | None,
     today: date | None = None,
+    repo_named: tuple[str, ...] = (),
 ) -> ScanResult:
-    """Return a result whose findings exclude what the ignore files and the baseline already cover."""
+    """Return a result whose findings exclude what the ignore files and the baseline already cover.
+
+    `root`: the scanned repository, whose own ignore files are read (None: they are not; see
+    scanner.trust). Those and the files in `repo_named` are read on the repository's say-so, through
+    scanner.trust.read_repo_file: regular files inside `root`, size-capped."""
     today = today or date.today()
     entries: list[IgnoreEntry | GitleaksEntry] = []
     named = os.path.realpath(ignore_file) if ignore_file else None
     if ignore_file is not None:
-        entries.extend(load_ignore(ignore_file))
+        entries.extend(load_ignore(ignore_file, root if ignore_file in repo_named else None))
     if root is not None:
         for candidate in root_ignore_files(root):
             if ignore_file is not None and not is_gitleaks_file(candidate):
@@ -47,7 +52,8 @@ def apply_suppressions(
                 continue
             # read on the repository's say-so: a committed symlink is refused by the trust reader
             entries.extend(load_ignore(candidate, root))
-    base = load_any_baseline(baseline) if baseline else None
+    base_root = root if baseline is not None and baseline in repo_named else None
+    base = load_any_baseline(baseline, base_root) if baseline else None
     base_label = f"baseline {baseline}"
 
     active: list[IgnoreEntry] = []

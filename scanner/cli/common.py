@@ -40,6 +40,7 @@ class OutputOptions:
     mindee_v1_url: str | None = None
     baseline: str | None = None
     ignore_file: str | None = None
+    config: Config | None = None  # the scan's config: what the scanned repository's files may read (trust)
     remediation_file: str | None = None
     hook: str | None = None
     exit_code: int = 1  # the exit code for findings (`--exit-code N`, `--exit-zero` makes it 0)
@@ -153,7 +154,7 @@ def with_config_defaults(opts: OutputOptions, config: Config) -> OutputOptions:
         opts = replace(opts, baseline=baseline)
     if opts.ignore_file is None and ignore_file:
         opts = replace(opts, ignore_file=ignore_file)
-    return opts
+    return replace(opts, config=config)
 
 
 def with_excludes(config: Config, globs: tuple[str, ...]) -> Config:
@@ -162,13 +163,12 @@ def with_excludes(config: Config, globs: tuple[str, ...]) -> Config:
 
 
 def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> int:
-    """Suppress, verify, render and write; return the exit code (never 0 if nothing could be scanned)."""
-    from scanner.ignorefile import root_ignore_files
+    """Suppress, verify, render and write; return the exit code (never 0 if nothing could be scanned).
 
-    if opts.baseline or opts.ignore_file or (root and root_ignore_files(root)):
-        from scanner.suppress import apply_suppressions
+    `root` is not used: which repository's own files may suppress is the config's to say (scanner.trust)."""
+    from scanner.trust import suppress_and_annotate
 
-        result = apply_suppressions(result, baseline=opts.baseline, ignore_file=opts.ignore_file, root=root)
+    result = suppress_and_annotate(result, opts.config, opts.baseline, opts.ignore_file)
     if opts.verify:
         from scanner.verify import verify_result
 
@@ -262,6 +262,16 @@ def config_option(f: F) -> F:
         "config_path",
         type=click.Path(dir_okay=False),
         help="Config file (default: .mindee-scan.yaml at the scan root).",
+    )(f)
+
+
+def repo_config_option(f: F) -> F:
+    """`--ignore-repo-config`: the same on every command that scans a repository (see scanner.trust)."""
+    return click.option(
+        "--ignore-repo-config",
+        is_flag=True,
+        help="Read none of the scanned repository's own files (.mindee-scan.yaml, .mindee-scan-ignore): "
+        "for untrusted code. --config FILE implies it.",
     )(f)
 
 

@@ -14,6 +14,7 @@ from scanner.cli.common import (
     jobs_option,
     make_output_options,
     output_options,
+    repo_config_option,
     require,
     with_config_defaults,
     with_excludes,
@@ -27,6 +28,7 @@ from scanner.cli.common import (
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
 @click.option("--max-file-size", metavar="SIZE", help="Skip files larger than SIZE (default 10MB).")
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links (loops are detected).")
+@repo_config_option
 @click.option("--no-hyperscan", is_flag=True, hidden=True, help="Use the pure-Python prefilter.")
 @output_options
 def dir_command(paths: tuple[str, ...], config_path: str | None, **kwargs: Any) -> int:
@@ -40,7 +42,7 @@ def dir_command(paths: tuple[str, ...], config_path: str | None, **kwargs: Any) 
         return _stdin(paths, config_path, opts, kwargs)
     paths = paths or (".",)
     root = paths[0] if len(paths) == 1 and os.path.isdir(paths[0]) else None
-    config = load_config(config_path, root)
+    config = load_config(config_path, None if kwargs["ignore_repo_config"] else root)
     opts = with_config_defaults(opts, config)
     config = with_excludes(config, kwargs["exclude"])
     if kwargs["follow_symlinks"]:

@@ -13,6 +13,7 @@ from scanner.cli.common import (
     jobs_option,
     make_output_options,
     output_options,
+    repo_config_option,
     with_config_defaults,
     with_excludes,
 )
@@ -41,11 +42,7 @@ _NULL_SHA = "0" * 40
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
 @click.option("--max-file-size", metavar="SIZE", help="Skip blobs larger than SIZE (default 10MB); they are listed.")
 @click.option("--no-messages", is_flag=True, help="Do not scan commit messages.")
-@click.option(
-    "--ignore-repo-config",
-    is_flag=True,
-    help="Do not read .mindee-scan.yaml from the scanned repository (untrusted repositories).",
-)
+@repo_config_option
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when stderr is a TTY).")
 @click.option("--no-hyperscan", is_flag=True, hidden=True)
 @output_options
@@ -89,6 +86,7 @@ def git_command(repo: str, config_path: str | None, **kwargs: Any) -> int:
 @click.option("--all-lines", is_flag=True, help="Report every key in a staged file, not only on added lines.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
 @click.option("--max-file-size", metavar="SIZE", help="Skip files larger than SIZE (default 10MB).")
+@repo_config_option
 @output_options
 def staged_command(files: tuple[str, ...], config_path: str | None, **kwargs: Any) -> int:
     """Scan what is staged for the next commit (the index, or $GIT_INDEX_FILE).
@@ -106,6 +104,7 @@ def staged_command(files: tuple[str, ...], config_path: str | None, **kwargs: An
         kwargs["max_file_size"],
         lambda result, root, config: finish(result, with_config_defaults(opts, config), root),
         exclude=tuple(kwargs["exclude"]),
+        ignore_repo_config=kwargs["ignore_repo_config"],
     )
 
 
@@ -113,6 +112,7 @@ def staged_command(files: tuple[str, ...], config_path: str | None, **kwargs: An
 @click.argument("remote", required=False)
 @click.argument("url", required=False)
 @config_option
+@repo_config_option
 @output_options
 def pre_push_command(remote: str | None, url: str | None, config_path: str | None, **kwargs: Any) -> int:
     """Scan the commits about to be pushed (git's pre-push stdin, or PRE_COMMIT_FROM_REF/TO_REF).
@@ -129,7 +129,7 @@ def pre_push_command(remote: str | None, url: str | None, config_path: str | Non
     top, _ = repo_toplevel(".")
     git = Git(top)
     updates = _push_updates(os.environ, None if _env_refs(os.environ) else sys.stdin)
-    config = load_config(config_path, top)
+    config = load_config(config_path, None if kwargs["ignore_repo_config"] else top)
     opts = with_config_defaults(opts, config)
     include: list[str] = []
     exclude: list[str] = []

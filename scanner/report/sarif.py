@@ -211,6 +211,8 @@ def document(result: ScanResult) -> dict[str, Any]:
             "bytesScanned": stats.bytes_scanned,
             "skipped": len(stats.skipped),
             "suppressed": len(result.suppressed),
+            # what the scanned repository's own files narrowed (scanner.trust); absent when nothing
+            **({"repositoryConfig": stats.extra["repository_config"]} if "repository_config" in stats.extra else {}),
         },
     }
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}

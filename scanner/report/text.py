@@ -81,6 +81,8 @@ def summary_line(result: ScanResult) -> str:
         parts.append("skipped " + ", ".join(f"{n} {reason}" for reason, n in by_reason.items()))
     if result.suppressed:
         parts.append(f"{len(result.suppressed)} suppressed (baseline/ignore)")
+    if "repository_config" in s.extra:
+        parts.append("narrowed by the scanned repository's own config (see notes)")
     verification = s.extra.get("verification")
     if isinstance(verification, dict):
         verdicts = ", ".join(f"{n} {v}" for v, n in verification.get("verdicts", {}).items())
