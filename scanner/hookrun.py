@@ -64,7 +64,7 @@ def _restrict(
     cwd = os.getcwd()
     os.chdir(top)
     try:
-        whole = scan_paths(DirOptions(paths=tuple(rest), config=config, max_file_size=max_size))
+        whole = scan_paths(DirOptions(paths=tuple(rest), config=config, max_file_size=max_size, named_by_user=False))
     finally:
         os.chdir(cwd)
     result.findings.extend(whole.findings)

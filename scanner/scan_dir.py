@@ -39,6 +39,9 @@ class DirOptions:
     jobs: int = 0  # 0: automatic
     max_file_size: int | None = None
     use_hyperscan: bool = True
+    # The user named `paths` (the `dir` command): one that could not be scanned is an error. False when
+    # a tool names them (pre-commit --all-files): skipped files stay skips there, as in a staged scan.
+    named_by_user: bool = True
 
 
 def scan_paths(options: DirOptions) -> ScanResult:
@@ -71,6 +74,8 @@ def scan_paths(options: DirOptions) -> ScanResult:
         findings.extend(_scan_items(builder, [*head, *items], max_size, stats))
     else:
         findings.extend(_scan_parallel(builder, head, items, max_size, stats, jobs))
+    if options.named_by_user:
+        _account_for_targets(options.paths, stats)
     stats.duration_s = time.perf_counter() - started
     stats.extra["engine"] = builder.detector.engine
     stats.extra["jobs"] = jobs
@@ -78,6 +83,41 @@ def scan_paths(options: DirOptions) -> ScanResult:
     result = ScanResult(findings=findings, stats=stats, target=target, source="dir")
     result.sort()
     return result
+
+
+# Skips the user's own config asked for: not a failure to scan what was named.
+_CHOSEN_SKIPS = ("excluded", "allowlisted path")
+
+
+def _account_for_targets(paths: tuple[str, ...], stats: ScanStats) -> None:
+    """Never "scanned 0 file(s)", exit 0, for something the user named and the scan could not read.
+
+    A file named on the command line that was skipped (too large, a FIFO, a device, a link to one,
+    unreadable) is an error (exit 2). So is a scan that read nothing at all while it skipped files for
+    reasons other than the config's exclusions. An empty folder is not a failure: it is "nothing to
+    scan", said in a note (exit 0), like a repository with no commits.
+    """
+    named = {}
+    for p in paths:
+        if not os.path.isdir(p):
+            named[p] = p  # a special file is skipped under the name given
+            named.setdefault(os.path.basename(p), p)  # a regular file under its base name
+    for rel, reason in stats.skipped:
+        if rel in named and reason not in _CHOSEN_SKIPS:
+            stats.errors.append(f"{named[rel]}: named on the command line but not scanned: {reason}")
+    if stats.files_scanned or stats.errors:
+        return
+    unscanned = [(rel, reason) for rel, reason in stats.skipped if reason not in _CHOSEN_SKIPS]
+    where = ", ".join(paths)
+    if unscanned:
+        reasons = sorted({reason.split(":", 1)[0] for _, reason in unscanned})
+        stats.errors.append(
+            f"nothing was scanned in {where}: {len(unscanned)} file(s) skipped ({', '.join(reasons)}; `-v` lists them)"
+        )
+    elif stats.skipped:
+        stats.notes.append(f"nothing to scan: every file in {where} is excluded or allowlisted by the config")
+    else:
+        stats.notes.append(f"nothing to scan: {where} holds no files")
 
 
 def _kept(items: Iterable[FileItem], allow_paths: PathMatcher, stats: ScanStats) -> Iterator[FileItem]:
