@@ -62,8 +62,14 @@ def test_page_is_self_contained_with_a_strict_csp() -> None:
     assert "default-src 'none'" in policy and "connect-src 'none'" in policy and "'unsafe-inline'" not in policy
     # No reference that a browser would fetch: no src=, no stylesheet link, no url(), no @import.
     assert not re.search(r"\ssrc=|<link\b|url\(|@import", page.replace(_escaped(HOSTILE_NAME), ""))
-    # The only outbound link is the dashboard the user must go to; it is never loaded on its own.
-    assert set(re.findall(r'href="([^"]+)"', page)) == {"https://app.mindee.com/settings?tab=api-keys"}
+    # The only outbound links are Mindee's pages the user must go to (the md_ key dashboard, Insights for
+    # a live md_ key's usage); they are never loaded on their own.
+    assert set(re.findall(r'href="([^"]+)"', page)) <= {
+        "https://app.mindee.com/settings?tab=api-keys",
+        "https://app.mindee.com/insights",
+        "https://platform.mindee.com",
+    }
+    assert "https://app.mindee.com/settings?tab=api-keys" in re.findall(r'href="([^"]+)"', page)
 
 
 def _escaped(text: str) -> str:

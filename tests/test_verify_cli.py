@@ -208,7 +208,7 @@ def test_verify_command_from_env_revoked_and_legacy(mindee: MindeeMock) -> None:
     mindee.delete("v2", dead)
     mindee.live_v1(legacy)
     urls = ("--mindee-v2-url", mindee.v2_url, "--mindee-v1-url", mindee.v1_url)
-    proc = run("verify", "--from-env", "LEAKED", *urls, env={**NO_PROXY_ENV, "LEAKED": dead})
+    proc = run("verify", "--from-env", "LEAKED_MINDEE_KEY", *urls, env={**NO_PROXY_ENV, "LEAKED_MINDEE_KEY": dead})
     assert proc.returncode == 0, proc.stderr
     assert "revoked" in proc.stdout
     proc = run("verify", "--from-env", "LEAKED", *urls, env={**NO_PROXY_ENV, "LEAKED": legacy})

@@ -156,3 +156,63 @@ def test_write_replace_text_is_private(tmp_path: Path) -> None:
     assert target.read_text() == f"{key}==>REMOVED-MINDEE-KEY\n"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert "never replaces revocation" in warning and key not in warning
+
+
+V1_LIVE = Verification("live", "Mindee v1 accepted the key (authenticated; probe job not found: 404)", None, 404)
+
+
+def _v1(secret: str, verification: Verification = V1_LIVE) -> Finding:
+    return finding(secret, verification, rule_id="mindee-legacy-api-key", verifier="mindee-v1")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "sarif", "html", "junit", "csv"])
+def test_every_report_sends_each_key_type_to_its_own_dashboard(fmt: str) -> None:
+    """md_ keys are managed at app.mindee.com, legacy hex keys on the legacy platform: never the other one."""
+    from scanner.model import ModelInfo
+
+    live_v2 = Verification(
+        "live", "ok", None, 200, ("Invoices",), 1, (ModelInfo("7f1c-uuid", "Invoices", "extraction"),)
+    )
+    only_v1 = render(ScanResult([_v1(v1_key())], ScanStats()), fmt, RenderOptions())
+    assert "platform.mindee.com" in only_v1
+    assert "settings?tab=api-keys" not in only_v1.replace("&amp;", "&") or fmt == "html"  # html footer names both
+    only_v2 = render(ScanResult([finding(v2_key(), live_v2)], ScanStats()), fmt, RenderOptions())
+    assert "app.mindee.com/settings?tab=api-keys" in only_v2.replace("&amp;", "&")
+    if fmt in ("text", "json", "jsonl", "sarif", "html", "junit"):
+        assert "app.mindee.com/insights" in only_v2  # a live md_ key: check its usage before and after rotation
+    if fmt not in ("html",):
+        assert "platform.mindee.com" not in only_v2
+
+
+def test_key_plan_and_advice_by_key_type() -> None:
+    from scanner.model import ModelInfo
+
+    details = tuple(ModelInfo(f"id-{i}", f"Model {i}", "extraction") for i in range(12))
+    live_v2 = Verification("live", "ok", None, 200, tuple(m.name for m in details), 57, details)
+    result = ScanResult([finding(v2_key(), live_v2), _v1(v1_key())], ScanStats())
+    plans = {p.kind: p.to_dict() for p in key_plans(result)}
+    assert plans["v2"]["dashboard"] == "https://app.mindee.com/settings?tab=api-keys"
+    assert plans["v2"]["usage"].startswith("Check this key's usage in Insights (https://app.mindee.com/insights")
+    assert plans["v2"]["model_details"][0] == {"id": "id-0", "name": "Model 0", "model_type": "extraction"}
+    assert plans["v1"]["dashboard"] == "https://platform.mindee.com" and "usage" not in plans["v1"]
+    assert "left menu" in plans["v1"]["steps"][0]
+    text = "\n".join(remediation_lines(result))
+    assert "Model 0 (extraction, id-0)" in text and "… and 47 more" in text  # 10 shown of Mindee's total 57
+    assert "Dashboard: https://platform.mindee.com" in text and "Insights" in text
+
+
+def test_a_key_naming_another_vendor_gets_no_mindee_dashboard() -> None:
+    key = v2_key()
+    f = finding(key, NOT_CHECKED, verifier=None, other_vendor="Macrodata")
+    text = remediation_text(f)
+    assert "Macrodata" in text and "mindee.com" not in text
+    assert (
+        json.loads(render(ScanResult([f], ScanStats()), "json", RenderOptions()))["findings"][0]["remediation"][
+            "action"
+        ]
+        == "rotate"
+    )
+
+
+def test_revoked_advice_no_longer_mentions_403() -> None:
+    assert "401/403" not in remediation_text(finding(v2_key(), REVOKED))

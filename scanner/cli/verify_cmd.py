@@ -42,10 +42,14 @@ def verify_command(refused: tuple[str, ...], from_env: str | None, fmt: str, **k
         raise UsageError(
             "this does not look like a Mindee API key (expected md_ + 32 or 43 characters, or 32 lowercase hex)"
         )
+    if from_env and verifier_name == "mindee-v2":
+        _refuse_other_vendor(from_env, secret)
 
     from scanner.verify import Verifier
 
     verifier = Verifier.from_urls(kwargs["mindee_v2_url"], kwargs["mindee_v1_url"])
+    for warning in verifier.warnings:
+        click.echo(f"note: {warning}", err=True)
     verification = verifier.verify(secret, verifier_name)
     base = verifier.v2 if verifier_name == "mindee-v2" else verifier.v1
     if fmt == "json":
@@ -53,6 +57,19 @@ def verify_command(refused: tuple[str, ...], from_env: str | None, fmt: str, **k
     else:
         click.echo(_text(secret, verification, str(base)))
     return {"live": 1, "revoked": 0}.get(verification.verdict, 2)
+
+
+def _refuse_other_vendor(name: str, secret: str) -> None:
+    """`--from-env MACRODATA_API_KEY`: the variable's name is the key's context, judged as a scan would judge it."""
+    from scanner.vendor import judge_md_token
+
+    line = f"{name}={secret}".encode()
+    vendor = judge_md_token(secret, line, len(name) + 1).other_vendor
+    if vendor:
+        raise UsageError(
+            f"the variable name {name} says this md_ key belongs to {vendor}, not Mindee: it was not sent to "
+            f"Mindee. If it is a Mindee key, pipe it on stdin instead (`printenv {name} | mindee-scan verify`)."
+        )
 
 
 def classify(secret: str) -> str | None:
@@ -89,21 +106,30 @@ def _one_key(raw: str) -> str:
 
 def _text(secret: str, v: Any, base: str) -> str:
     from scanner.model import redact
-    from scanner.report.remediation import DASHBOARD_URL, RECHECK_HINT, ROTATION_STEPS
+    from scanner.report.remediation import (
+        INSIGHTS_ADVICE,
+        RECHECK_HINT,
+        dashboard_for,
+        model_labels,
+        rotation_steps,
+    )
 
+    kind = "v2" if secret.startswith("md_") else "v1"
     head = f"{redact(secret)}: {v.verdict.upper() if v.verdict == 'live' else v.verdict} ({v.detail})"
     lines = [head, f"checked against {base}" + (f" at {v.checked_at}" if v.checked_at else "")]
     if v.verdict == "live":
         if v.model_count is not None:
-            names = ", ".join(v.models[:10]) + ("…" if v.model_count > 10 else "")
-            lines.append(f"blast radius: {v.model_count} model(s) reachable" + (f": {names}" if names else ""))
-        lines.append(f"!!! REVOKE NOW: {DASHBOARD_URL}")
-        lines.extend(f"  {i}. {step}" for i, step in enumerate(ROTATION_STEPS, 1))
+            lines.append(f"blast radius: {v.model_count} model(s) reachable" + (":" if v.model_count else ""))
+            lines.extend(f"  - {label}" for label in model_labels(v.models, v.model_details, v.model_count))
+        lines.append(f"!!! REVOKE NOW: {dashboard_for(kind)}")
+        lines.extend(f"  {i}. {step}" for i, step in enumerate(rotation_steps(kind), 1))
+        if kind == "v2":
+            lines.append(INSIGHTS_ADVICE)
         lines.append(RECHECK_HINT)
     elif v.verdict == "revoked":
         lines.append("The key no longer works. Remove it from code and history; no action on the key itself.")
     else:
-        lines.append(f"Could not tell. Treat the key as compromised and rotate it at {DASHBOARD_URL}.")
+        lines.append(f"Could not tell. Treat the key as compromised and rotate it at {dashboard_for(kind)}.")
     return "\n".join(lines)
 
 
@@ -111,19 +137,23 @@ def _json(secret: str, verifier_name: str, v: Any, base: str) -> str:
     import json
 
     from scanner.model import redact, secret_hash
-    from scanner.report.remediation import DASHBOARD_URL, ROTATION_STEPS
+    from scanner.report.remediation import INSIGHTS_ADVICE, dashboard_for, rotation_steps
 
+    kind = verifier_name[-2:]
     doc: dict[str, Any] = {
         "key": redact(secret),
         "secret_hash": secret_hash(secret),
         "verifier": verifier_name,
+        "key_type": kind,
         "base_url": base,
         "verification": v.to_dict(),
     }
     if v.verdict != "revoked":
         doc["remediation"] = {
             "action": "revoke-now" if v.verdict == "live" else "rotate",
-            "dashboard": DASHBOARD_URL,
-            "steps": list(ROTATION_STEPS),
+            "dashboard": dashboard_for(kind),
+            "steps": list(rotation_steps(kind)),
         }
+        if kind == "v2" and v.verdict == "live":
+            doc["remediation"]["usage"] = INSIGHTS_ADVICE
     return json.dumps(doc, indent=2, ensure_ascii=False)

@@ -17,7 +17,7 @@ from scanner import __version__
 from scanner.model import Finding, ScanResult
 from scanner.report import RenderOptions
 from scanner.report.html_assets import CSS, JS
-from scanner.report.remediation import DASHBOARD_URL, one_line_advice, remediation_text
+from scanner.report.remediation import INSIGHTS_URL, dashboard_for, key_kind, one_line_advice, remediation_text
 from scanner.report.snippet import SnippetRedactor
 from scanner.report.triage import CLOSED_RANK
 from scanner.report.triage import label as triage_label
@@ -61,6 +61,15 @@ def _unique_keys(findings: list[Finding]) -> dict[str, Finding]:
 def _card(value: object, label: str, cls: str = "", title: str = "") -> str:
     t = f' title="{_e(title)}"' if title else ""
     return f'<div class="card {cls}"{t}><div class="n">{_e(value)}</div><div class="l">{_e(label)}</div></div>'
+
+
+def _dashboard_links(findings: list[Finding]) -> str:
+    """One link per kind of key among `findings`: md_ keys and legacy keys live on different dashboards."""
+    kinds = sorted({k for k in map(key_kind, findings) if k is not None}, key=lambda k: k != "v2") or ["v2"]
+    names = {"v2": "Mindee dashboard (md_ keys)", "v1": "legacy Mindee platform (legacy keys, API keys menu)"}
+    return " and the ".join(
+        f'<a href="{_e(dashboard_for(k))}" rel="noreferrer noopener">{_e(names[k])}</a>' for k in kinds
+    )
 
 
 def _summary(result: ScanResult) -> str:
@@ -397,11 +406,19 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         if show
         else ""
     )
-    live = sum(1 for f in _unique_keys(result.findings).values() if triage_status(f) == "live")
+    live_keys = [f for f in _unique_keys(result.findings).values() if triage_status(f) == "live"]
+    live = len(live_keys)
     urgent = (
         f'<p class="warn" role="alert"><strong>{live} live key(s).</strong> Revoke them now in the '
-        f'<a href="{_e(DASHBOARD_URL)}" rel="noreferrer noopener">Mindee dashboard</a>: '
-        "create a new key, deploy it, delete the leaked one.</p>"
+        + _dashboard_links(live_keys)
+        + ": create a new key, deploy it, delete the leaked one."
+        + (
+            f' For md_ keys, check their usage in <a href="{_e(INSIGHTS_URL)}" rel="noreferrer noopener">'
+            "Insights</a> (filter by API key) before and after the rotation."
+            if any(key_kind(f) == "v2" for f in live_keys)
+            else ""
+        )
+        + "</p>"
         if live
         else ""
     )
@@ -420,6 +437,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         f"{warn}{urgent}{_summary(result)}</header>"
         f"<main>{_charts(result)}<h2>Findings</h2>{_table(result, show)}{_notes(result)}</main>"
         "<footer>Mindee API keys never expire: a leaked key stays usable until it is deleted in the dashboard "
-        f"({_e(DASHBOARD_URL)}). Deleting it from the code or history does not revoke it.</footer>"
+        f"(md_ keys: {_e(dashboard_for('v2'))}; legacy keys: {_e(dashboard_for('v1'))}, API keys in the left menu). "
+        "Deleting it from the code or history does not revoke it.</footer>"
         f"<script>{JS}</script></body></html>\n"
     )

@@ -8,15 +8,61 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.model import Finding, ScanResult
+from scanner.model import Finding, ModelInfo, ScanResult
 from scanner.record import record
 
-DASHBOARD_URL = "https://app.mindee.com/settings?tab=api-keys"
-ROTATION_STEPS = (
-    "Create a new API key in the Mindee dashboard (Settings → API Keys).",
+# Where each kind of Mindee key is managed (docs/verification.md cites Mindee's docs for each).
+V2_DASHBOARD_URL = "https://app.mindee.com/settings?tab=api-keys"  # md_ keys: app.mindee.com, Settings → API Keys
+V1_DASHBOARD_URL = "https://platform.mindee.com"  # legacy 32-hex keys: the legacy platform, API keys in the left menu
+INSIGHTS_URL = "https://app.mindee.com/insights"  # v2 usage, filterable by API key
+DASHBOARD_URL = V2_DASHBOARD_URL  # v2 keys only: pick with dashboard_for() wherever the key is known
+V2_ROTATION_STEPS = (
+    f"Create a new API key at {V2_DASHBOARD_URL} (app.mindee.com: Settings → API Keys).",
     "Deploy the new key everywhere the old one is used (secret manager, CI variables, servers).",
-    "Delete the old key in the dashboard: Mindee keys never expire, only deletion stops them.",
+    "Delete the old key there: Mindee keys never expire, only deletion stops them.",
 )
+V1_ROTATION_STEPS = (
+    f"Create a new API key on Mindee's legacy platform, {V1_DASHBOARD_URL} (API keys, in the left menu).",
+    "Deploy the new key everywhere the old one is used (secret manager, CI variables, servers).",
+    "Delete the old key there: Mindee keys never expire, only deletion stops them.",
+)
+ROTATION_STEPS = V2_ROTATION_STEPS  # v2 keys only: pick with rotation_steps() wherever the key is known
+INSIGHTS_ADVICE = (
+    f"Check this key's usage in Insights ({INSIGHTS_URL}, filter by API key) for calls you did not make, "
+    "before and after the rotation."
+)
+
+
+def key_kind(finding: Finding, rule_only: bool = False) -> str | None:
+    """ "v2" (md_ key), "v1" (legacy hex key) or None (not a Mindee key, or one whose context names another vendor).
+
+    `rule_only` judges by the rule alone (SARIF rule help, shared by every finding of the rule).
+    """
+    if not finding.is_mindee or (finding.other_vendor and not rule_only):
+        return None
+    if finding.verifier in ("mindee-v2", "mindee-v1"):
+        return finding.verifier[-2:]
+    return "v2" if finding.redacted.startswith("md_") else "v1"
+
+
+def dashboard_for(kind: str | None) -> str:
+    return V1_DASHBOARD_URL if kind == "v1" else V2_DASHBOARD_URL
+
+
+def rotation_steps(kind: str | None) -> tuple[str, ...]:
+    return V1_ROTATION_STEPS if kind == "v1" else V2_ROTATION_STEPS
+
+
+def dashboards_line(findings: list[Finding]) -> str:
+    """Where to revoke, for the kinds of Mindee keys among `findings` (a summary line names each one once)."""
+    kinds = {key_kind(f) for f in findings} - {None}
+    if kinds == {"v1"}:
+        return f"legacy keys at {V1_DASHBOARD_URL} (API keys, left menu)"
+    if kinds == {"v1", "v2"}:
+        return f"md_ keys at {V2_DASHBOARD_URL}, legacy keys at {V1_DASHBOARD_URL} (API keys, left menu)"
+    return V2_DASHBOARD_URL
+
+
 HISTORY_NOTE = (
     "Deleting the file or line does not remove the key from git history: anyone with a clone still has it. "
     "Revoke the key; rewriting history (git filter-repo --replace-text) only limits further spread."
@@ -31,15 +77,20 @@ RECHECK_HINT = "After deleting the key, run the same scan with --verify again: i
 def one_line_advice(finding: Finding) -> str:
     """The single line of advice printed under a finding in text output."""
     verdict = finding.verification.verdict
-    if finding.is_mindee:
-        if verdict == "live":
-            return f"LIVE KEY: revoke it now at {DASHBOARD_URL} (create a new key, deploy it, delete this one)."
-        if verdict == "revoked":
-            return "Key is revoked (Mindee answered 401/403): remove it from the code; no further action on the key."
+    kind = key_kind(finding)
+    if finding.is_mindee and finding.other_vendor:
         return (
-            f"Treat as compromised: rotate at {DASHBOARD_URL} (new key, deploy, delete old), "
-            "then remove it from the code."
+            f"Its context names {finding.other_vendor}: rotate it with {finding.other_vendor} if it is theirs, "
+            "then remove it from the code (not sent to Mindee)."
         )
+    if kind is not None:
+        where = dashboard_for(kind)
+        if verdict == "live":
+            usage = f"; check its usage in Insights ({INSIGHTS_URL})" if kind == "v2" else ""
+            return f"LIVE KEY: revoke it now at {where} (create a new key, deploy it, delete this one){usage}."
+        if verdict == "revoked":
+            return "Key is revoked (Mindee answered 401): remove it from the code; no further action on the key."
+        return f"Treat as compromised: rotate at {where} (new key, deploy, delete old), then remove it from the code."
     return "Rotate this credential with its provider, then remove it from the code."
 
 
@@ -87,10 +138,14 @@ def finding_remediation(finding: Finding) -> dict[str, Any]:
         "action": _action(finding),
         "advice": one_line_advice(finding),
     }
-    if finding.is_mindee:
-        out["dashboard"] = DASHBOARD_URL
+    kind = key_kind(finding)
+    if kind is not None:
+        out["key_type"] = kind
+        out["dashboard"] = dashboard_for(kind)
         if verdict != "revoked":
-            out["steps"] = list(ROTATION_STEPS)
+            out["steps"] = list(rotation_steps(kind))
+        if kind == "v2" and verdict == "live":
+            out["usage"] = INSIGHTS_ADVICE
     if in_history(finding):
         out["in_history"] = True
         out["pushed"] = is_pushed(finding)
@@ -100,7 +155,7 @@ def finding_remediation(finding: Finding) -> dict[str, Any]:
 
 def _action(finding: Finding) -> str:
     verdict = finding.verification.verdict
-    if not finding.is_mindee:
+    if key_kind(finding) is None:
         return "rotate"
     if verdict == "live":
         return "revoke-now"
@@ -113,17 +168,33 @@ def remediation_text(finding: Finding) -> str:
     """The full remediation for reports that have room for it (SARIF help, HTML details)."""
     lines = [one_line_advice(finding)]
     v = finding.verification
-    if finding.is_mindee and v.verdict == "live" and v.model_count is not None:
+    kind = key_kind(finding)
+    if kind is not None and v.verdict == "live" and v.model_count is not None:
         lines.append(f"Blast radius: {v.model_count} model(s) of the organisation reachable with this key.")
-    if finding.is_mindee and v.verdict != "revoked":
-        lines.append(f"Dashboard: {DASHBOARD_URL}")
-        lines.extend(f"{i}. {step}" for i, step in enumerate(ROTATION_STEPS, 1))
+        lines.extend(f"  - {label}" for label in model_labels(v.models, v.model_details, v.model_count))
+    if kind is not None and v.verdict != "revoked":
+        lines.append(f"Dashboard: {dashboard_for(kind)}")
+        lines.extend(f"{i}. {step}" for i, step in enumerate(rotation_steps(kind), 1))
+        if kind == "v2" and v.verdict == "live":
+            lines.append(INSIGHTS_ADVICE)
     if in_history(finding):
         pushed = is_pushed(finding)
         if pushed:
             lines.append("The key is in pushed history (" + ", ".join(pushed_refs(finding)) + ").")
         lines.append(HISTORY_NOTE)
     return "\n".join(lines)
+
+
+def model_labels(
+    names: tuple[str, ...], details: tuple[ModelInfo, ...], count: int | None, limit: int = 10
+) -> list[str]:
+    """Up to `limit` models as "name (model_type, id)", then how many more."""
+    labels = [m.label() for m in details] if details else list(names)
+    shown = labels[:limit]
+    more = (count if count is not None else len(labels)) - len(shown)
+    if more > 0:
+        shown.append(f"… and {more} more")
+    return shown
 
 
 @record(frozen=True)
@@ -142,10 +213,12 @@ class KeyPlan:
     pushed_refs: tuple[str, ...]
     model_count: int | None
     models: tuple[str, ...]
+    kind: str | None = None  # "v1", "v2", None: see key_kind()
+    model_details: tuple[ModelInfo, ...] = ()
 
     @property
     def action(self) -> str:
-        if not self.is_mindee:
+        if self.kind is None:
             return "rotate"
         return {"live": "revoke-now", "revoked": "remove-from-code"}.get(self.verdict, "rotate")
 
@@ -162,13 +235,18 @@ class KeyPlan:
         }
         if self.pushed_refs:
             out["pushed_refs"] = list(self.pushed_refs)
-        if self.is_mindee:
-            out["dashboard"] = DASHBOARD_URL
+        if self.kind is not None:
+            out["key_type"] = self.kind
+            out["dashboard"] = dashboard_for(self.kind)
             if self.verdict != "revoked":
-                out["steps"] = list(ROTATION_STEPS)
+                out["steps"] = list(rotation_steps(self.kind))
+            if self.kind == "v2" and self.verdict == "live":
+                out["usage"] = INSIGHTS_ADVICE
         if self.model_count is not None:
             out["model_count"] = self.model_count
             out["models"] = list(self.models)
+            if self.model_details:
+                out["model_details"] = [m.to_dict() for m in self.model_details]
         if self.in_history:
             out["history_note"] = HISTORY_NOTE
         return out
@@ -206,6 +284,8 @@ def key_plans(result: ScanResult) -> list[KeyPlan]:
                 pushed_refs=tuple(refs),
                 model_count=v.model_count,
                 models=v.models,
+                kind=next((k for k in map(key_kind, findings) if k is not None), None),
+                model_details=v.model_details,
             )
         )
     order = {"live": 0, "unknown": 1, "not-checked": 2, "revoked": 3}
@@ -221,18 +301,20 @@ def remediation_plan(result: ScanResult) -> list[dict[str, Any]]:
 def remediation_lines(result: ScanResult) -> list[str]:
     """The loud block for text output: live keys first, each with where it is and the safe order to rotate."""
     plans = key_plans(result)
-    live = [p for p in plans if p.is_mindee and p.verdict == "live"]
+    live = [p for p in plans if p.kind is not None and p.verdict == "live"]
     lines: list[str] = []
     for p in live:
         lines.append("")
         lines.append(f"!!! REVOKE NOW: Mindee key {p.redacted} is LIVE: anyone who has it can use your account.")
         if p.model_count is not None:
-            names = ", ".join(p.models[:10]) + ("…" if p.model_count > 10 else "")
             lines.append(
-                f"    It reaches {p.model_count} model(s) of your organisation" + (f": {names}" if names else ".")
+                f"    It reaches {p.model_count} model(s) of your organisation" + (":" if p.model_count else ".")
             )
-        lines.append(f"    Dashboard: {DASHBOARD_URL}")
-        lines.extend(f"    {i}. {step}" for i, step in enumerate(ROTATION_STEPS, 1))
+            lines.extend(f"      - {label}" for label in model_labels(p.models, p.model_details, p.model_count))
+        lines.append(f"    Dashboard: {dashboard_for(p.kind)}")
+        lines.extend(f"    {i}. {step}" for i, step in enumerate(rotation_steps(p.kind), 1))
+        if p.kind == "v2":
+            lines.append("    " + INSIGHTS_ADVICE)
         lines.append(f"    Found in {len(p.places)} place(s):")
         lines.extend(f"      - {where}" for where in p.places)
         if p.pushed:

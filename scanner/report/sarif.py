@@ -14,7 +14,7 @@ from urllib.parse import quote
 from scanner import __version__
 from scanner.model import Finding, ScanResult
 from scanner.report import RenderOptions
-from scanner.report.remediation import DASHBOARD_URL, HISTORY_NOTE, ROTATION_STEPS, remediation_text
+from scanner.report.remediation import HISTORY_NOTE, dashboard_for, key_kind, remediation_text, rotation_steps
 from scanner.report.snippet import SnippetRedactor
 from scanner.report.triage import sarif_suppression
 
@@ -30,15 +30,17 @@ _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": 
 
 def _rule_help(f: Finding) -> tuple[str, str]:
     """Rule-level help (text, markdown): how to revoke, and why deleting the line is not enough."""
-    if f.is_mindee:
-        steps = "\n".join(f"{i}. {s}" for i, s in enumerate(ROTATION_STEPS, 1))
+    kind = key_kind(f, rule_only=True)
+    if kind is not None:
+        steps = "\n".join(f"{i}. {s}" for i, s in enumerate(rotation_steps(kind), 1))
+        where = dashboard_for(kind)
         text = (
             f"{f.description}.\n\nMindee API keys never expire: treat a leaked key as compromised and revoke it "
-            f"at {DASHBOARD_URL}\n{steps}\n\n{HISTORY_NOTE}"
+            f"at {where}\n{steps}\n\n{HISTORY_NOTE}"
         )
         md = (
             f"**{f.description}.**\n\nMindee API keys never expire: treat a leaked key as compromised and "
-            f"revoke it in the [Mindee dashboard]({DASHBOARD_URL}).\n\n{steps}\n\n{HISTORY_NOTE}\n\n"
+            f"revoke it in the [Mindee dashboard]({where}).\n\n{steps}\n\n{HISTORY_NOTE}\n\n"
             "If this is not a real key, add `mindee-scan:allow` on its line, or add its fingerprint with a "
             "reason to `.mindee-scan-ignore`."
         )
@@ -65,7 +67,7 @@ def _rule(f: Finding) -> dict[str, Any]:
             "text": f"{f.description}: a credential committed to source code or history ({f.severity} severity)."
         },
         "help": {"text": text, "markdown": md},
-        "helpUri": DASHBOARD_URL if f.is_mindee else INFO_URI,
+        "helpUri": dashboard_for(key_kind(f, rule_only=True)) if f.is_mindee else INFO_URI,
         "defaultConfiguration": {"level": _LEVELS.get(f.severity, "warning")},
         "properties": {
             "tags": tags,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scanner.model import Finding, ScanResult
 from scanner.report import RenderOptions
-from scanner.report.remediation import DASHBOARD_URL, one_line_advice, remediation_lines
+from scanner.report.remediation import dashboards_line, one_line_advice, remediation_lines
 from scanner.report.triage import label as triage_label
 
 _COLORS = {"red": "\x1b[31m", "yellow": "\x1b[33m", "bold": "\x1b[1m", "dim": "\x1b[2m", "reset": "\x1b[0m"}
@@ -100,7 +100,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         lines.append("")
         lines.append(
             _c(f"{len(findings)} finding(s), {mindee} Mindee key(s).", "red", options)
-            + f" Keys never expire: revoke at {DASHBOARD_URL}."
+            + f" Keys never expire: revoke {dashboards_line(findings)}."
         )
         for extra in remediation_lines(result):
             lines.append(_c(extra, "red", options) if extra.startswith("!!!") else extra)
@@ -131,6 +131,6 @@ def _hook_help(hook: str, findings: list[Finding]) -> list[str]:
         ),
         "  2. If it is not a real key, mark it: add `# mindee-scan:allow` on its line, or add its fingerprint "
         "to .mindee-scan-ignore with a reason.",
-        f"  3. If this key was ever pushed or shared, revoke it now: {DASHBOARD_URL} "
+        f"  3. If this key was ever pushed or shared, revoke it now: {dashboards_line(findings)} "
         "(create a new key, deploy it, delete the old one).",
     ]
