@@ -206,6 +206,7 @@ class Finding:
     other_vendor: str | None = None  # set when the context says another vendor issued the key: never verified
     redact_percent: int | None = None  # `--redact PCT`: how much of the key output hides (None: prefix + tail)
     triage: Triage | None = None  # set for findings read from an audit store
+    staged: bool = False  # on a line the next commit adds (staged scan): not in any commit yet
 
     @property
     def may_verify(self) -> bool:

@@ -555,7 +555,7 @@ _WORKER_NICENESS = 10
 
 
 class _Progress:
-    """objects/total and MB/s on stderr, rewritten in place; only ever used on a terminal."""
+    """objects/total and MiB/s on stderr, rewritten in place; only ever used on a terminal."""
 
     def __init__(self, total: int, total_bytes: int, counters: list[Any]) -> None:
         self.total = total
@@ -570,7 +570,7 @@ class _Progress:
         elapsed = max(time.perf_counter() - self.started, 1e-6)
         rate = done / elapsed / (1024 * 1024)
         pct = 100.0 * done / self.total_bytes if self.total_bytes else 100.0
-        sys.stderr.write(f"\rscanning objects: {objects}/{self.total} ({pct:.0f}%), {rate:.1f} MB/s ")
+        sys.stderr.write(f"\rscanning objects: {objects}/{self.total} ({pct:.0f}%), {rate:.1f} MiB/s ")
         sys.stderr.flush()
         self.shown = True
 

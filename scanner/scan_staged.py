@@ -51,9 +51,11 @@ def scan_staged(git: Git, info: Any, options: StagedOptions) -> ScanResult:
         stats.bytes_scanned += len(item.data)
         stats.binary_files += int(binary)
         for f in found:
-            if not options.all_lines and not _added_by_commit(f, item, binary or item.change.binary):
-                continue
-            findings.append(f)
+            added = _added_by_commit(f, item, binary or item.change.binary)
+            if added:
+                findings.append(f.with_changes(staged=True))
+            elif options.all_lines:
+                findings.append(f)
     stats.duration_s = time.perf_counter() - started
     stats.extra["files_staged"] = len(staged.files)
     stats.extra["staged_paths"] = sorted(staged.paths)

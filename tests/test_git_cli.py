@@ -48,7 +48,7 @@ def test_text_report_and_progress_only_on_request(tmp_path: Path) -> None:
     assert "a.env:1:16" in proc.stdout and "introduced in" in proc.stdout
     assert proc.stderr == ""  # not a terminal: no progress line
     forced = run("git", str(repo), "--progress")
-    assert "scanning objects: " in forced.stderr and "MB/s" in forced.stderr
+    assert "scanning objects: " in forced.stderr and "MiB/s" in forced.stderr
 
 
 def test_exit_codes(tmp_path: Path) -> None:

@@ -94,11 +94,15 @@ def test_local_only_history_and_folder_scans() -> None:
 
 
 def test_history_note_without_verification() -> None:
-    f = history_finding(v2_key(), ("refs/heads/main",), Verification())
+    f = history_finding(v2_key(), ("refs/heads/main", "refs/remotes/origin/main"), Verification())
     lines = remediation_lines(ScanResult([f], ScanStats()))
     assert HISTORY_NOTE in lines
     assert "REVOKE NOW" not in "\n".join(lines)
     assert HISTORY_NOTE in remediation_text(f)
+    # Commits never pushed can still be rewritten: no "anyone with a clone has it" warning for them.
+    local = history_finding(v2_key(), ("refs/heads/main",), Verification())
+    assert HISTORY_NOTE not in remediation_lines(ScanResult([local], ScanStats()))
+    assert HISTORY_NOTE not in remediation_text(local)
 
 
 def test_revoked_key_needs_no_rotation_steps() -> None:

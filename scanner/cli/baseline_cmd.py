@@ -36,12 +36,15 @@ def baseline_group() -> None:
 def create_command(output: str | None, scan: tuple[str, ...]) -> int:
     """Scan, then write every finding as a baseline entry.
 
-    SCAN is a scan command and its arguments (default: `dir .`), e.g. `git .`.
+    SCAN is a scan command and its arguments (default: `dir .`), e.g. `git .`. `-o FILE` may come before
+    or after it.
     """
     from scanner.baseline import DEFAULT_BASELINE, Baseline, entries_from_report, now_iso
-    from scanner.cli.common import write_private
+    from scanner.cli.common import require, write_private
 
-    path = output or DEFAULT_BASELINE
+    scan, late = _take_output(scan)
+    require(not (output and late and output != late), "give the baseline file once (-o FILE)")
+    path = output or late or DEFAULT_BASELINE
     args = _scan_args(scan)
     doc = _run_scan(args)
     stamp = now_iso()
@@ -102,6 +105,28 @@ def update_command(baseline_path: str | None, add_new: bool, scan: tuple[str, ..
         lines.append(f"new: {e.fingerprint} in {', '.join(e.paths[:3])}")
     click.echo("\n".join(lines))
     return 0
+
+
+def _take_output(scan: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+    """`baseline create git . -o x.json` means the baseline file, as before the scan command: a scan's own
+    report is never written by `baseline create`, so `-o`/`--output` after SCAN is taken out of it."""
+    args = list(scan)
+    output: str | None = None
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in ("-o", "--output") and i + 1 < len(args):
+            output = args[i + 1]
+            del args[i : i + 2]
+        elif arg.startswith("--output="):
+            output = arg.split("=", 1)[1]
+            del args[i]
+        elif arg.startswith("-o") and len(arg) > 2 and not arg.startswith("--"):
+            output = arg[2:]
+            del args[i]
+        else:
+            i += 1
+    return tuple(args), output
 
 
 def _scan_args(scan: tuple[str, ...]) -> tuple[str, ...]:

@@ -217,6 +217,13 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
             from scanner.cli.main import quiet_broken_pipe
 
             quiet_broken_pipe()
+    if opts.output or opts.fmt != "text":
+        # A live key must reach a human even when the report goes to a file or a pipe: the REVOKE block on stderr.
+        from scanner.report.remediation import revoke_lines
+
+        block = revoke_lines(result)
+        if block:
+            click.echo("\n".join(block).strip("\n"), err=True)
     return exit_status(result, opts)
 
 

@@ -432,7 +432,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         f"<style>{CSS}</style></head><body>"
         f"<header><h1>mindee-scan report</h1>"
         f'<div class="meta">{_e(result.source)} scan of <strong>{_e(result.target or "?")}</strong> · '
-        f"{_e(scanned)}, {mb:.1f} MB in {stats.duration_s:.2f}s · generated {_e(generated)} · "
+        f"{_e(scanned)}, {mb:.1f} MiB in {stats.duration_s:.2f}s · generated {_e(generated)} · "
         f"mindee-scan {_e(__version__)} · keys are {'shown in full' if show else 'redacted'}</div>"
         f"{warn}{urgent}{_summary(result)}</header>"
         f"<main>{_charts(result)}<h2>Findings</h2>{_table(result, show)}{_notes(result)}</main>"

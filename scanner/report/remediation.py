@@ -72,11 +72,21 @@ REPLACE_TEXT_WARNING = (
     "old commits. Revoke the key first; the file holds the keys in full, delete it when done."
 )
 RECHECK_HINT = "After deleting the key, run the same scan with --verify again: it should show the key as revoked."
+LOCAL_HISTORY_NOTE = (
+    "The key is in local commits only (no remote-tracking branch has them): rewrite those commits before "
+    "pushing (git commit --amend, git rebase -i, or git filter-repo --replace-text) so it never leaves this clone."
+)
+STAGED_ADVICE = (
+    "Staged, not committed yet: remove it before committing (read it from an environment variable or a "
+    "secret manager), then `git add` the file again. Rotate it only if it was already committed, pushed or shared."
+)
 
 
 def one_line_advice(finding: Finding) -> str:
     """The single line of advice printed under a finding in text output."""
     verdict = finding.verification.verdict
+    if finding.staged and verdict != "live":
+        return STAGED_ADVICE
     kind = key_kind(finding)
     if finding.is_mindee and finding.other_vendor:
         return (
@@ -142,19 +152,26 @@ def finding_remediation(finding: Finding) -> dict[str, Any]:
     if kind is not None:
         out["key_type"] = kind
         out["dashboard"] = dashboard_for(kind)
-        if verdict != "revoked":
+        if verdict != "revoked" and not (finding.staged and verdict != "live"):
             out["steps"] = list(rotation_steps(kind))
         if kind == "v2" and verdict == "live":
             out["usage"] = INSIGHTS_ADVICE
     if in_history(finding):
         out["in_history"] = True
         out["pushed"] = is_pushed(finding)
-        out["history_note"] = HISTORY_NOTE
+        out["history_note"] = history_note(is_pushed(finding))
     return out
+
+
+def history_note(pushed: bool | None) -> str:
+    """Commits never pushed can still be rewritten before anyone has them; pushed (or unknown) ones cannot."""
+    return LOCAL_HISTORY_NOTE if pushed is False else HISTORY_NOTE
 
 
 def _action(finding: Finding) -> str:
     verdict = finding.verification.verdict
+    if finding.staged and verdict != "live":
+        return "remove-before-commit"
     if key_kind(finding) is None:
         return "rotate"
     if verdict == "live":
@@ -173,7 +190,10 @@ def remediation_text(finding: Finding) -> str:
         lines.append(f"Blast radius: {v.model_count} model(s) of the organisation reachable with this key.")
         lines.extend(f"  - {label}" for label in model_labels(v.models, v.model_details, v.model_count))
     if kind is not None and v.verdict != "revoked":
-        lines.append(f"Dashboard: {dashboard_for(kind)}")
+        if finding.staged and v.verdict != "live":
+            lines.append(f"If it was already committed, pushed or shared, rotate it: {dashboard_for(kind)}")
+        else:
+            lines.append(f"Dashboard: {dashboard_for(kind)}")
         lines.extend(f"{i}. {step}" for i, step in enumerate(rotation_steps(kind), 1))
         if kind == "v2" and v.verdict == "live":
             lines.append(INSIGHTS_ADVICE)
@@ -181,7 +201,7 @@ def remediation_text(finding: Finding) -> str:
         pushed = is_pushed(finding)
         if pushed:
             lines.append("The key is in pushed history (" + ", ".join(pushed_refs(finding)) + ").")
-        lines.append(HISTORY_NOTE)
+        lines.append(history_note(pushed))
     return "\n".join(lines)
 
 
@@ -215,9 +235,12 @@ class KeyPlan:
     models: tuple[str, ...]
     kind: str | None = None  # "v1", "v2", None: see key_kind()
     model_details: tuple[ModelInfo, ...] = ()
+    staged: bool = False  # every place is a line the next commit adds
 
     @property
     def action(self) -> str:
+        if self.staged and self.verdict != "live":
+            return "remove-before-commit"
         if self.kind is None:
             return "rotate"
         return {"live": "revoke-now", "revoked": "remove-from-code"}.get(self.verdict, "rotate")
@@ -238,7 +261,7 @@ class KeyPlan:
         if self.kind is not None:
             out["key_type"] = self.kind
             out["dashboard"] = dashboard_for(self.kind)
-            if self.verdict != "revoked":
+            if self.verdict != "revoked" and self.action != "remove-before-commit":
                 out["steps"] = list(rotation_steps(self.kind))
             if self.kind == "v2" and self.verdict == "live":
                 out["usage"] = INSIGHTS_ADVICE
@@ -248,7 +271,7 @@ class KeyPlan:
             if self.model_details:
                 out["model_details"] = [m.to_dict() for m in self.model_details]
         if self.in_history:
-            out["history_note"] = HISTORY_NOTE
+            out["history_note"] = history_note(self.pushed)
         return out
 
 
@@ -286,6 +309,7 @@ def key_plans(result: ScanResult) -> list[KeyPlan]:
                 models=v.models,
                 kind=next((k for k in map(key_kind, findings) if k is not None), None),
                 model_details=v.model_details,
+                staged=all(f.staged for f in findings),
             )
         )
     order = {"live": 0, "unknown": 1, "not-checked": 2, "revoked": 3}
@@ -322,13 +346,21 @@ def remediation_lines(result: ScanResult) -> list[str]:
         elif p.pushed is False:
             lines.append("    It is in local history only (not on any remote-tracking branch).")
         if p.in_history:
-            lines.append("    " + HISTORY_NOTE)
+            lines.append("    " + history_note(p.pushed))
     if live:
         lines.append("    " + RECHECK_HINT)
     elif any(p.in_history for p in plans):
         lines.append("")
-        lines.append(HISTORY_NOTE)
+        # The warning that history keeps the key is for pushed (or unknown) commits; unpushed ones can be fixed.
+        pushed = [p.pushed for p in plans if p.in_history]
+        lines.append(history_note(False if all(x is False for x in pushed) else None))
     return lines
+
+
+def revoke_lines(result: ScanResult) -> list[str]:
+    """The REVOKE NOW block alone (live Mindee keys), for stderr when the report goes to a file."""
+    lines = remediation_lines(result)
+    return lines if any(line.startswith("!!!") for line in lines) else []
 
 
 def summary_counts(result: ScanResult) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """`--remediation-file`: a `git filter-repo --replace-text` file that blanks every key found.
 
-One `<secret>==>REMOVED-MINDEE-KEY` line per distinct key (other credentials: `==>REMOVED-SECRET`).
+One `<secret>==>REMOVED-MINDEE-KEY` line per distinct key (other credentials: `==>REMOVED-SECRET`); a key
+found inside a base64 value also gets lines for its encoded forms (see `base64_cores`).
 The file holds keys in full, so it is written 0600; rewriting history never replaces revocation.
 """
 
@@ -32,10 +33,37 @@ def replace_text_lines(result: ScanResult) -> tuple[list[str], list[str]]:
         if "\n" in secret or "\r" in secret or "==>" in secret:
             skipped.append(f.redacted)
             continue
-        if secret.startswith(_PATTERN_PREFIXES):
-            secret = "literal:" + secret
-        lines.append(f"{secret}==>{MINDEE_REPLACEMENT if f.is_mindee else OTHER_REPLACEMENT}")
+        replacement = MINDEE_REPLACEMENT if f.is_mindee else OTHER_REPLACEMENT
+        forms = [secret]
+        if f.encoding == "base64":
+            # Found inside a base64 value: the history holds the encoded form, which the plain key never matches.
+            forms.extend(form for form in base64_cores(secret) if form not in forms)
+        for form in forms:
+            if form.startswith(_PATTERN_PREFIXES):
+                form = "literal:" + form
+            lines.append(f"{form}==>{replacement}")
     return lines, skipped
+
+
+def base64_cores(secret: str) -> list[str]:
+    """The text every base64 encoding of a value holding `secret` contains, for each of the three byte
+    alignments the secret can sit at (standard and URL-safe alphabets): the groups made of the secret's
+    bytes only. Replacing any one of them breaks the encoded key."""
+    import base64
+
+    data = secret.encode("utf-8", "surrogateescape")
+    out: list[str] = []
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + data)
+        first = -(-offset // 3)  # the first 3-byte group holding no padding byte
+        last = (offset + len(data)) // 3  # the groups before it are whole
+        if last - first < 2:
+            continue  # too short to be specific
+        core = encoded[4 * first : 4 * last].decode("ascii")
+        for form in (core, core.replace("+", "-").replace("/", "_")):
+            if form not in out:
+                out.append(form)
+    return out
 
 
 def write_replace_text(result: ScanResult, path: str) -> str:

@@ -71,9 +71,9 @@ def summary_line(result: ScanResult) -> str:
     """What was scanned and skipped, in one line (also printed when a report goes to a file)."""
     s = result.stats
     mb = s.bytes_scanned / (1024 * 1024)
-    parts = [f"scanned {s.files_scanned} file(s), {mb:.1f} MB in {s.duration_s:.2f}s"]
+    parts = [f"scanned {s.files_scanned} file(s), {mb:.1f} MiB in {s.duration_s:.2f}s"]
     if "objects_scanned" in s.extra:
-        parts = [f"scanned {s.extra['objects_scanned']} object(s), {mb:.1f} MB in {s.duration_s:.2f}s"]
+        parts = [f"scanned {s.extra['objects_scanned']} object(s), {mb:.1f} MiB in {s.duration_s:.2f}s"]
     if s.binary_files:
         parts.append(f"{s.binary_files} binary (scanned for prefixed keys only)")
     by_reason = s.skipped_by_reason()
