@@ -101,12 +101,21 @@ def parse_config(text: str, source: str) -> Config:
     unknown = set(allow) - _ALLOW_KEYS
     if unknown:
         raise ConfigError(f"{where(allow)}: unknown allowlist key(s): {', '.join(sorted(map(str, unknown)))}")
-    regexes = []
+    from scanner.regex_safety import backtracking_risk
+
+    regexes: list[re.Pattern[str]] = []
     for pattern in _strings(allow.get("regexes"), where(allow), "allowlist.regexes"):
         try:
-            regexes.append(re.compile(pattern))
+            compiled = re.compile(pattern)
         except re.error as exc:
             raise ConfigError(f"{where(allow)}: allowlist regex {len(regexes) + 1} does not compile: {exc}") from None
+        # Each candidate secret meets every allowlist regex: `^(\w+)+!` would hang the scan on one line.
+        risk = backtracking_risk(pattern)
+        if risk:
+            raise ConfigError(
+                f"{where(allow)}: allowlist regex {len(regexes) + 1} has {risk} (catastrophic backtracking risk)"
+            )
+        regexes.append(compiled)
 
     rules_cfg = data.get("rules") or {}
     if not isinstance(rules_cfg, Mapping):

@@ -7,6 +7,9 @@ misses) for the two classic exponential shapes:
 - an unbounded repeat inside another repeat (`(a+)+`, `((ab)*)+`, `(a{1,})+`);
 - an unbounded repeat over alternatives that can start with the same character (`(a|aa)+`).
 
+Used on every regex a rule file or a config brings: rule regexes, rule allowlist regexes and the
+config's `allowlist.regexes` (issue 13: `^(\\w+)+!` in an allowlist hung the scan).
+
 Possessive repeats and atomic groups cannot backtrack into themselves and are accepted.
 Polynomial shapes (adjacent `\\s*\\s*`) are not caught here; the detector's small windows bound them,
 and docs/hardening.md asks rule authors to use possessive quantifiers.

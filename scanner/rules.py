@@ -241,9 +241,16 @@ def _compile_str(pattern: Any, source: str, line: int, rid: str | None, what: st
     if not isinstance(pattern, str) or not pattern:
         raise _err(source, line, rid, f"{what} must be a non-empty string")
     try:
-        return re.compile(pattern)
+        compiled = re.compile(pattern)
     except re.error as exc:
         raise _err(source, line, rid, f"{what} does not compile: {exc}") from None
+    # An allowlist regex runs on every candidate a rule finds: checked like the rule's own regex.
+    from scanner.regex_safety import backtracking_risk
+
+    risk = backtracking_risk(pattern)
+    if risk:
+        raise _err(source, line, rid, f"{what} has {risk} (catastrophic backtracking risk)")
+    return compiled
 
 
 def parse_rule(raw: Any, source: str, check_risk: bool = True) -> Rule:
