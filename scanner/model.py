@@ -372,10 +372,10 @@ class ScanResult:
 
     @property
     def exit_code(self) -> int:
-        """1 with findings (also when part failed: the errors are printed), else 2 when something could not
-        be scanned (never 0 then), else 0 clean."""
+        """2 when something could not be scanned (never 0 then, nor 1: findings of a partial scan are
+        printed but are not the whole answer), 1 with findings, 0 clean."""
         from scanner.errors import ExitCode
 
-        if self.findings:
-            return int(ExitCode.FINDINGS)
-        return int(ExitCode.ERROR if self.failed else ExitCode.CLEAN)
+        if self.failed:
+            return int(ExitCode.ERROR)
+        return int(ExitCode.FINDINGS if self.findings else ExitCode.CLEAN)

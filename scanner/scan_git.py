@@ -62,9 +62,11 @@ class _ShareResult:
 
     blob_hits: dict[str, list[Finding]] = field(default_factory=dict)
     message_hits: dict[str, tuple[list[Finding], gh.CommitMeta]] = field(default_factory=dict)
+    tag_hits: dict[str, tuple[list[Finding], gh.TagMeta]] = field(default_factory=dict)
     unread: list[tuple[gh.GitObject, str]] = field(default_factory=list)  # blobs not scanned, and why
     stats: ScanStats = field(default_factory=ScanStats)
     commits: int = 0
+    tags: int = 0  # annotated tag messages read
     workers: int = 1
 
 
@@ -91,9 +93,10 @@ def _scan_repository(options: GitScanOptions) -> ScanResult:
     try:
         # A whole-history scan needs no refs to read the object store, but reading them costs nothing
         # while git lists it (read while the workers scanned, they competed with them for the cores).
-        refs, log.revs, log.exclude = _history(git, options, stats)
+        refs, log.revs, log.exclude, tag_objects = _history(git, options, stats)
         log.early()
-        listing = store.read() if store is not None else gh.list_objects(git, log.revs, log.exclude)
+        # Annotated tags carry messages: a walk from the peeled tips never meets them, so name them too.
+        listing = store.read() if store is not None else gh.list_objects(git, log.revs + tag_objects, log.exclude)
         store = None
         part, unread, known, engine = _scan_listing(git, options, listing, stats, log)
     except BaseException:
@@ -117,9 +120,10 @@ def _scan_repository(options: GitScanOptions) -> ScanResult:
             "engine": engine,
             "jobs": part.workers,
             "refs": {k: v for k, v in sorted(refs.items())},
-            "objects_scanned": stats.files_scanned + part.commits,
+            "objects_scanned": stats.files_scanned + part.commits + part.tags,
             "blobs_scanned": stats.files_scanned,
             "commits_scanned": part.commits,
+            "tags_scanned": part.tags,
             "shallow": any(n.startswith("shallow clone") for n in stats.notes),
         }
     )
@@ -128,10 +132,14 @@ def _scan_repository(options: GitScanOptions) -> ScanResult:
     return result
 
 
-def _history(git: Git, options: GitScanOptions, stats: ScanStats) -> tuple[dict[str, str], list[str], list[str]]:
-    """The refs, the commits to scan (include, exclude), and notes on what this clone lacks."""
+def _history(
+    git: Git, options: GitScanOptions, stats: ScanStats
+) -> tuple[dict[str, str], list[str], list[str], list[str]]:
+    """The refs, the commits to scan (include, exclude), the annotated tag objects whose messages to scan
+    (every tag's, unless the scan is limited to a branch or range), and notes on what this clone lacks."""
     broken: list[str] = []
-    refs = gh.list_refs(git, broken)
+    tags: dict[str, str] = {}
+    refs = gh.list_refs(git, broken, tags)
     for ref in broken:
         stats.skip(ref, "broken ref: points to a missing or damaged object")
     if broken:
@@ -156,7 +164,8 @@ def _history(git: Git, options: GitScanOptions, stats: ScanStats) -> tuple[dict[
             "partial clone: blobs that were never downloaded are not scanned (mindee-scan never fetches); "
             "clone without --filter for a full audit"
         )
-    return refs, revs, exclude
+    limited = options.since or options.range or options.branch or options.revs
+    return refs, revs, exclude, [] if limited else sorted(set(tags.values()))
 
 
 class _LogStarter:
@@ -224,8 +233,8 @@ def _scan_listing(
     known: set[str] = set()
     total_bytes = 0
     for obj in listing.objects:  # one pass: a big mirror lists half a million objects
-        if obj.kind == "commit":
-            log.commits += 1
+        if obj.kind == "commit" or obj.kind == "tag":
+            log.commits += obj.kind == "commit"
             if not options.scan_messages:
                 continue
         else:
@@ -378,13 +387,18 @@ def _scan_share(index: int) -> _ShareResult:
             out.unread.append((obj, reason))  # reported with a path once provenance knows it
             found_flag.value = 1
         else:
-            stats.skip(f"commit {obj.sha[:12]}", reason)
+            stats.skip(f"{obj.kind} {obj.sha[:12]}", reason)
 
     def scan_one(obj: gh.GitObject, text: bytes, data: bytes) -> None:
         if obj.kind == "commit":
             found, _ = builder.from_bytes(text, gh.MESSAGE_PATH)
             if found:
                 out.message_hits[obj.sha] = (found, gh.commit_meta(data))
+            return
+        if obj.kind == "tag":
+            found, _ = builder.from_bytes(text, gh.TAG_MESSAGE_PATH)
+            if found:
+                out.tag_hits[obj.sha] = (found, gh.tag_meta(data))
             return
         found, binary = builder.from_bytes(text, obj.path)
         if binary:
@@ -412,9 +426,12 @@ def _scan_share(index: int) -> _ShareResult:
         done_bytes += len(data)
         if done_objects & 63 == 0:
             counter[0], counter[1] = done_objects, done_bytes
-        if obj.kind == "commit":
-            out.commits += 1
-            text = gh.commit_message(data)
+        if obj.kind == "commit" or obj.kind == "tag":
+            if obj.kind == "commit":
+                out.commits += 1
+            else:
+                out.tags += 1
+            text = gh.commit_message(data)  # a tag's headers end at the first blank line too
             if not text:
                 continue
         else:
@@ -501,9 +518,11 @@ def _run(
     for part in parts:
         merged.blob_hits.update(part.blob_hits)
         merged.message_hits.update(part.message_hits)
+        merged.tag_hits.update(part.tag_hits)
         merged.unread.extend(part.unread)
         merged.stats.merge(part.stats)
         merged.commits += part.commits
+        merged.tags += part.tags
     return merged
 
 
@@ -601,6 +620,7 @@ class _Place:
     finding: Finding
     author: str | None = None
     date: str | None = None
+    refs: tuple[str, ...] = ()  # refs known to hold it without a walk (an annotated tag's own ref)
 
 
 def _provenance(
@@ -678,11 +698,17 @@ def _provenance(
     for commit, (found, meta) in part.message_hits.items():
         for f in found:
             add(_Place(commit, gh.MESSAGE_PATH, f, meta.author, meta.date))
+    for _sha, (found, tag) in part.tag_hits.items():
+        # Placed at the commit it tags (a tag of a tree or another tag has none); reached by its own ref.
+        tagged = tag.target if tag.target_type == "commit" else None
+        own = (f"refs/tags/{tag.name}",) if tag.name and f"refs/tags/{tag.name}" in refs else ()
+        for f in found:
+            add(_Place(tagged, gh.TAG_MESSAGE_PATH, f, tag.tagger, tag.date, own))
 
     skip_paths = PathMatcher(options.config.allow_paths + options.config.exclude)
     kept_places: list[tuple[tuple[str, str], list[_Place]]] = []
     for key in order:
-        kept = [p for p in places[key] if p.path == gh.MESSAGE_PATH or not skip_paths.matches(p.path)]
+        kept = [p for p in places[key] if p.path in _MESSAGES or not skip_paths.matches(p.path)]
         if kept:
             kept_places.append((key, kept))
     targets = [p.commit for _, kept in kept_places for p in kept if p.commit]
@@ -695,7 +721,7 @@ def _provenance(
                 Occurrence(path=p.path, line=p.finding.line, commit=p.commit, column=p.finding.column) for p in kept
             )
         )
-        reach: set[str] = set()
+        reach: set[str] = {r for p in kept for r in p.refs}
         for commit in dict.fromkeys(p.commit for p in kept if p.commit):
             reach.update(reach_of.get(commit, ()))
         out.append(
@@ -726,6 +752,9 @@ def _unread_objects_are_errors(git: Git, stats: ScanStats) -> None:
             f"{unreadable + missing} object(s) could not be read (missing or damaged, listed as skipped): "
             "the repository is damaged and they were not scanned; `git fsck` names the damage"
         )
+
+
+_MESSAGES = (gh.MESSAGE_PATH, gh.TAG_MESSAGE_PATH)  # not files: path allowlists and excludes do not apply
 
 
 def _reaching(git: Git, graph: dict[str, str], refs: dict[str, str], targets: list[str]) -> dict[str, set[str]]:
