@@ -5,6 +5,7 @@ Every source (files, git blobs, staged changes) goes through `FindingBuilder.fro
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
@@ -63,8 +64,17 @@ class FindingBuilder:
         prepared = prepare(raw)
         return self.detector.scan(prepared.data, binary=prepared.binary), prepared.data, prepared.binary
 
-    def to_finding(self, match: Match, data: bytes, path: str, line_secrets: tuple[str, ...] = ()) -> Finding:
+    def to_finding(
+        self,
+        match: Match,
+        data: bytes,
+        path: str,
+        line_secrets: tuple[str, ...] = (),
+        context: tuple[str, tuple[tuple[int, int, str], ...]] | None = None,
+    ) -> Finding:
+        """`context`: the snippet text and the spans of every secret in it (see `snippet_context`)."""
         rule = self._rules[match.rule_id]
+        text, spans = context if context is not None else snippet_context(data, match, [match])
         return Finding(
             rule_id=rule.id,
             description=rule.description,
@@ -75,19 +85,36 @@ class FindingBuilder:
             secret=match.secret,
             verifier=None if match.other_vendor else rule.verifier,
             encoding=match.encoding,
-            line_text=line_text(data, match.start),
+            line_text=text,
             line_secrets=tuple(s for s in line_secrets if s != match.secret),
+            line_spans=spans,
             confidence=match.confidence,
             note=match.note,
             other_vendor=match.other_vendor,
         )
 
     def to_findings(self, matches: list[Match], data: bytes, path: str) -> list[Finding]:
-        """Findings for one blob; each knows the other secrets on its line, so no snippet shows them."""
-        by_line: dict[int, tuple[str, ...]] = {}
-        for m in matches:
-            by_line[m.line] = (*by_line.get(m.line, ()), m.secret)
-        return [self.to_finding(m, data, path, by_line[m.line]) for m in matches]
+        """Findings for one blob; each snippet knows where every secret in it sits, so none shows them.
+
+        Linear in the matches: a finding's snippet is a bounded window of its line, and the matches it
+        holds are found by one sweep over matches sorted by position (16,000 keys on one line walked
+        every other key of the line once per key: quadratic).
+        """
+        ordered = sorted(matches, key=lambda m: m.start)
+        out: list[Finding] = []
+        active: list[Match] = []
+        nxt = 0
+        bounds = _LineBounds(data)
+        for m in ordered:
+            ws, we = bounds.window(m.start)
+            while nxt < len(ordered) and ordered[nxt].start < we:
+                active.append(ordered[nxt])
+                nxt += 1
+            active = [a for a in active if a.end > ws or a is m]
+            context = _window_text(data, ws, we, active)
+            others = tuple(dict.fromkeys(a.secret for a in active if a.secret != m.secret and not a.encoding))
+            out.append(self.to_finding(m, data, path, others, context))
+        return out
 
     def needing_scan(self, raws: Sequence[bytes]) -> list[int]:
         """Indexes of the `raws` that `from_bytes` could find something in, from one prefilter pass over
@@ -129,13 +156,66 @@ class FindingBuilder:
 
 def line_text(data: bytes, offset: int) -> str:
     """The line holding `offset`, cut to a window around it on minified files."""
-    ls = data.rfind(b"\n", 0, offset) + 1
-    le = data.find(b"\n", offset)
-    le = len(data) if le < 0 else le
-    if le - ls > _MAX_LINE_TEXT:
-        ls = max(ls, offset - _MAX_LINE_TEXT // 2)
-        le = min(le, offset + _MAX_LINE_TEXT // 2)
-    text = data[ls:le]
-    if b"\x00" in text:
-        text = text.replace(b"\x00", b"")
-    return text.decode("utf-8", "replace").rstrip("\r")
+    ws, we = _LineBounds(data).window(offset)
+    return _window_text(data, ws, we, [])[0]
+
+
+def snippet_context(
+    data: bytes, match: Match, matches: Sequence[Match]
+) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+    """The text around `match` and the spans (in characters of that text) of each of `matches` inside it."""
+    ws, we = _LineBounds(data).window(match.start)
+    return _window_text(data, ws, we, [m for m in matches if m.start < we and m.end > ws])
+
+
+class _LineBounds:
+    """Line bounds for offsets visited in increasing order, each byte of the data looked at about once."""
+
+    __slots__ = ("_data", "_le", "_ls")
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._ls = self._le = -1
+
+    def window(self, offset: int) -> tuple[int, int]:
+        """The line holding `offset`, cut to `_MAX_LINE_TEXT` bytes around it on a long line."""
+        data = self._data
+        if not (self._ls <= offset <= self._le):
+            floor = self._le if 0 <= self._le <= offset else 0
+            self._ls = data.rfind(b"\n", floor, offset) + 1
+            le = data.find(b"\n", offset)
+            self._le = len(data) if le < 0 else le
+        ls, le = self._ls, self._le
+        if le - ls > _MAX_LINE_TEXT:
+            ls = max(ls, offset - _MAX_LINE_TEXT // 2)
+            le = min(le, offset + _MAX_LINE_TEXT // 2)
+        return ls, le
+
+
+def _window_text(
+    data: bytes, ws: int, we: int, matches: Sequence[Match]
+) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+    """Decode `data[ws:we]` piece by piece between match edges, so each match's byte span maps to characters."""
+    cuts = sorted({ws, we, *(min(max(p, ws), we) for m in matches for p in (m.start, m.end))})
+    chars: dict[int, int] = {ws: 0}
+    parts: list[str] = []
+    size = 0
+    for a, b in itertools.pairwise(cuts):
+        piece = data[a:b]
+        if b"\x00" in piece:
+            piece = piece.replace(b"\x00", b"")
+        text = piece.decode("utf-8", "replace")
+        parts.append(text)
+        size += len(text)
+        chars[b] = size
+    text = "".join(parts).rstrip("\r")
+    spans = tuple(
+        sorted(
+            {
+                (chars[max(m.start, ws)], min(chars[min(m.end, we)], len(text)), m.encoding or "")
+                for m in matches
+                if m.end > ws and m.start < we
+            }
+        )
+    )
+    return text, tuple(s for s in spans if s[0] < s[1])

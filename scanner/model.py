@@ -6,6 +6,7 @@ Sources, the detector, the verifier and the renderers never import each other; t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from scanner.record import field, record, replace
@@ -67,6 +68,74 @@ def redact(secret: str, percent: int | None = None) -> str:
     if len(secret) < 20:
         head = min(head, 3)
     return f"{secret[:head]}…{secret[-3:]}"
+
+
+def find_spans(text: str, secret: str) -> Iterator[tuple[int, int, str]]:
+    """Every place `secret` appears in `text`, as clear spans."""
+    if not secret:
+        return
+    at = text.find(secret)
+    while at >= 0:
+        yield (at, at + len(secret), "")
+        at = text.find(secret, at + 1)
+
+
+_B64_SHAPE = re.compile(r"[A-Za-z0-9+/_\-]{20,}")
+
+
+def key_shape_spans(text: str) -> list[tuple[int, int, str]]:
+    """Spans of key-shaped text in clear and of base64 values that decode to one: the snippet's safety net
+    for secrets the detector did not report (a legacy key beside an `md_` key, a key encoded next to one)."""
+    import binascii
+
+    spans = [(m.start(), m.end(), "") for m in _KEY_SHAPES.finditer(text)]
+    clear = {start for start, _, _ in spans}
+    for m in _B64_SHAPE.finditer(text):
+        run = m.group(0)
+        if m.start() in clear or run.lower() == run or run.upper() == run:
+            continue  # base64 of text mixes cases; hex digests and names in one case are not decoded
+        run = run.translate(_URLSAFE)
+        for skip in range(4):  # the value may be cut at any point of its 4-character groups
+            body = run[skip:]
+            if len(body) % 4 == 1:
+                body = body[:-1]
+            body += "=" * (-len(body) % 4)
+            try:
+                decoded = binascii.a2b_base64(body).decode("latin-1")
+            except (binascii.Error, ValueError):
+                continue
+            if _KEY_SHAPES.search(decoded):
+                spans.append((m.start(), m.end(), "base64"))
+                break
+    return spans
+
+
+_URLSAFE = str.maketrans("-_", "+/")
+
+
+def mask_spans(text: str, spans: Iterable[tuple[int, int, str]], percent: int | None = None) -> str:
+    """Replace each span (merged where they overlap) by its redacted form, in one pass over the text."""
+    merged: list[list[Any]] = []
+    for start, end, encoding in sorted(spans):
+        start, end = max(0, start), min(len(text), end)
+        if start >= end:
+            continue
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            last[1] = max(last[1], end)
+            last[2] = last[2] or encoding
+        else:
+            merged.append([start, end, encoding])
+    if not merged:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for start, end, encoding in merged:
+        parts.append(text[pos:start])
+        parts.append(f"<{encoding} value redacted>" if encoding else redact(text[start:end], percent))
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 @record(frozen=True, slots=True)
@@ -200,7 +269,10 @@ class Finding:
     repo: str | None = None
     verification: Verification = field(default_factory=Verification)
     suppressed_by: str | None = None
-    line_secrets: tuple[str, ...] = ()  # other secrets on the same line: snippets mask them too
+    line_secrets: tuple[str, ...] = ()  # other secrets in `line_text`: snippets mask them too
+    # (start, end, encoding or "") in characters of `line_text`: where each secret the detector found in
+    # that text sits (for a decoded key, its encoded value). Snippets mask by these spans.
+    line_spans: tuple[tuple[int, int, str], ...] = ()
     confidence: str = "high"  # see Match.confidence
     note: str = ""
     other_vendor: str | None = None  # set when the context says another vendor issued the key: never verified
@@ -241,17 +313,23 @@ class Finding:
     def with_changes(self, **changes: Any) -> Finding:
         return replace(self, **changes)
 
-    def snippet(self, show_secret: bool = False, width: int = 160) -> str:
-        """The line around the secret, with it and every other secret on the line redacted unless asked."""
+    def snippet(self, show_secret: bool = False, width: int = 160, known: Iterable[tuple[int, int, str]] = ()) -> str:
+        """The line around the secret, with it and every other secret on the line redacted unless asked.
+
+        `known`: more spans to mask (secrets a report found elsewhere at the same path).
+        """
         text = self.line_text
-        if not show_secret and self.secret:
-            for secret in sorted({self.secret, *self.line_secrets}, key=len, reverse=True):
-                text = text.replace(secret, redact(secret, self.redact_percent))
+        if not show_secret and text:
+            spans = [*self.line_spans, *known]
+            for secret in {self.secret, *self.line_secrets}:
+                spans.extend(find_spans(text, secret))
+            text = mask_spans(text, [*spans, *key_shape_spans(text)], self.redact_percent)
             text = mask_encoded(text, self.encoding)
         text = text.strip()
         return text if len(text) <= width else text[: width - 1] + "…"
 
-    def to_dict(self, show_secret: bool = False) -> dict[str, Any]:
+    def to_dict(self, show_secret: bool = False, snippet: str | None = None) -> dict[str, Any]:
+        """`snippet`: the text a report already redacted (see report/snippet.py), else `self.snippet`."""
         out: dict[str, Any] = {
             "rule_id": self.rule_id,
             "description": self.description,
@@ -263,7 +341,7 @@ class Finding:
             "redacted": self.redacted,
             "fingerprint": self.fingerprint,
             "secret_hash": self.secret_hash,
-            "snippet": self.snippet(show_secret),
+            "snippet": self.snippet(show_secret) if snippet is None else snippet,
         }
         if self.encoding:
             out["encoding"] = self.encoding

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,10 @@ def test_two_keys_on_one_line_stay_redacted(tmp_path: Path, fmt: str) -> None:
 
 
 def test_redactor_masks_every_known_secret_on_the_line() -> None:
-    k1, k2, k3 = v2_key(), v2_key(), v2_key()
-    line = f'a = "{k1}"; b = "{k2}"; c = "{k3}"'
+    k1, k2 = v2_key(), v2_key()
+    k3 = "pw" + secrets.token_hex(9)  # not shaped like a key: only the redactor's index can know it
+    unknown = "pw" + secrets.token_hex(9)
+    line = f'a = "{k1}"; b = "{k2}"; c = "{k3}"; d = "{unknown}"'
     findings = [
         Finding(
             rule_id="mindee-api-key",
@@ -40,7 +43,8 @@ def test_redactor_masks_every_known_secret_on_the_line() -> None:
     ]
     suppressed = [findings[1].with_changes(secret=k3, suppressed_by="baseline b.json")]
     redactor = SnippetRedactor(ScanResult([findings[0]], ScanStats(), suppressed=suppressed))
-    text = redactor.snippet(findings[0])
+    text = redactor.snippet(findings[0], width=1000)
     assert k1 not in text and k3 not in text
-    assert k2 in text  # k2 is not a finding of this result: nothing can know it is a key
-    assert redactor.snippet(findings[0], show_secrets=True) == line
+    assert k2 not in text  # shaped like a Mindee key: masked though no finding of this result names it
+    assert unknown in text  # neither found nor key-shaped: nothing can know it is a secret
+    assert redactor.snippet(findings[0], show_secrets=True, width=1000) == line

@@ -53,8 +53,8 @@ class StoredFinding(Finding):
     def redacted(self) -> str:
         return self.stored_redacted
 
-    def to_dict(self, show_secret: bool = False) -> dict[str, Any]:
-        out = Finding.to_dict(self, show_secret and bool(self.secret))
+    def to_dict(self, show_secret: bool = False, snippet: str | None = None) -> dict[str, Any]:
+        out = Finding.to_dict(self, show_secret and bool(self.secret), snippet)
         out["state"] = self.state
         out["triage"] = (self.triage or Triage()).to_dict()
         if self.revoked_detected_at:

@@ -16,9 +16,8 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         json.dumps(
             {
                 "type": "finding",
-                **f.to_dict(options.show_secrets),
                 # every key found on the line is masked, not only this finding's own
-                "snippet": redactor.snippet(f, options.show_secrets),
+                **f.to_dict(options.show_secrets, snippet=redactor.snippet(f, options.show_secrets)),
                 "remediation": finding_remediation(f),
             },
             ensure_ascii=False,

@@ -130,15 +130,12 @@ def is_pushed(finding: Finding) -> bool | None:
 def places(finding: Finding) -> list[str]:
     """Every place the key was seen, as `[repo: ]path:line[ @commit]`."""
     prefix = f"{finding.repo}: " if finding.repo else ""
-    seen: list[str] = []
     first = f"{prefix}{finding.path}:{finding.line}" + (f" @{finding.commit[:12]}" if finding.commit else "")
-    seen.append(first)
+    seen: dict[str, None] = {first: None}  # ordered and deduplicated in linear time
     for o in finding.occurrences:
         repo = f"{o.repo}: " if o.repo else prefix
-        where = f"{repo}{o.path}:{o.line}" + (f" @{o.commit[:12]}" if o.commit else "")
-        if where not in seen:
-            seen.append(where)
-    return seen
+        seen[f"{repo}{o.path}:{o.line}" + (f" @{o.commit[:12]}" if o.commit else "")] = None
+    return list(seen)
 
 
 def finding_remediation(finding: Finding) -> dict[str, Any]:
@@ -284,11 +281,11 @@ def key_plans(result: ScanResult) -> list[KeyPlan]:
     for key_hash, findings in groups.items():
         first = findings[0]
         verified = next((f for f in findings if f.verification.verdict != "not-checked"), first)
-        where: list[str] = []
-        refs: list[str] = []
+        where: dict[str, None] = {}  # ordered sets: one key found 30,000 times was quadratic here
+        refs: dict[str, None] = {}
         for f in findings:
-            where.extend(p for p in places(f) if p not in where)
-            refs.extend(r for r in pushed_refs(f) if r not in refs)
+            where.update(dict.fromkeys(places(f)))
+            refs.update(dict.fromkeys(pushed_refs(f)))
         history = any(in_history(f) for f in findings)
         pushed_flags = [is_pushed(f) for f in findings]
         pushed = True if any(pushed_flags) else (False if False in pushed_flags else None)
