@@ -220,3 +220,20 @@ def test_a_key_naming_another_vendor_gets_no_mindee_dashboard() -> None:
 
 def test_revoked_advice_no_longer_mentions_403() -> None:
     assert "401/403" not in remediation_text(finding(v2_key(), REVOKED))
+
+
+def test_docs_state_the_limits_and_dashboards_as_built() -> None:
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    doc = (root / "docs" / "verification.md").read_text(encoding="utf-8")
+    for text in (readme, doc):
+        assert "far below" not in text
+        assert "https://platform.mindee.com" in text and "https://app.mindee.com/settings?tab=api-keys" in text
+        assert "https://app.mindee.com/insights" in text
+        assert "75" in text and "1,200" in text
+    from scanner.verify import VerifyConfig
+
+    config = VerifyConfig()
+    assert config.burst + 60 * config.rate_v1 <= 75 / 2  # v1: under half of Mindee's 75 a minute
+    assert config.burst + 60 * config.rate <= 1200 / 8
+    assert f"at most {config.burst + int(60 * config.rate_v1)} requests in any minute" in " ".join(doc.split())

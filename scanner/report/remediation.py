@@ -17,12 +17,12 @@ V1_DASHBOARD_URL = "https://platform.mindee.com"  # legacy 32-hex keys: the lega
 INSIGHTS_URL = "https://app.mindee.com/insights"  # v2 usage, filterable by API key
 DASHBOARD_URL = V2_DASHBOARD_URL  # v2 keys only: pick with dashboard_for() wherever the key is known
 V2_ROTATION_STEPS = (
-    f"Create a new API key at {V2_DASHBOARD_URL} (app.mindee.com: Settings → API Keys).",
+    "Create a new API key on app.mindee.com (Settings → API Keys).",
     "Deploy the new key everywhere the old one is used (secret manager, CI variables, servers).",
     "Delete the old key there: Mindee keys never expire, only deletion stops them.",
 )
 V1_ROTATION_STEPS = (
-    f"Create a new API key on Mindee's legacy platform, {V1_DASHBOARD_URL} (API keys, in the left menu).",
+    "Create a new API key on Mindee's legacy platform, platform.mindee.com (API keys, in the left menu).",
     "Deploy the new key everywhere the old one is used (secret manager, CI variables, servers).",
     "Delete the old key there: Mindee keys never expire, only deletion stops them.",
 )
@@ -57,10 +57,10 @@ def dashboards_line(findings: list[Finding]) -> str:
     """Where to revoke, for the kinds of Mindee keys among `findings` (a summary line names each one once)."""
     kinds = {key_kind(f) for f in findings} - {None}
     if kinds == {"v1"}:
-        return f"legacy keys at {V1_DASHBOARD_URL} (API keys, left menu)"
+        return f"at {V1_DASHBOARD_URL} (legacy keys: API keys, left menu)"
     if kinds == {"v1", "v2"}:
         return f"md_ keys at {V2_DASHBOARD_URL}, legacy keys at {V1_DASHBOARD_URL} (API keys, left menu)"
-    return V2_DASHBOARD_URL
+    return f"at {V2_DASHBOARD_URL}"
 
 
 HISTORY_NOTE = (

@@ -131,6 +131,6 @@ def _hook_help(hook: str, findings: list[Finding]) -> list[str]:
         ),
         "  2. If it is not a real key, mark it: add `# mindee-scan:allow` on its line, or add its fingerprint "
         "to .mindee-scan-ignore with a reason.",
-        f"  3. If this key was ever pushed or shared, revoke it now: {dashboards_line(findings)} "
+        f"  3. If this key was ever pushed or shared, revoke it now {dashboards_line(findings)} "
         "(create a new key, deploy it, delete the old one).",
     ]
