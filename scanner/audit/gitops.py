@@ -11,9 +11,13 @@ import os
 import re
 import shutil
 import tempfile
+from typing import TYPE_CHECKING
 
 from scanner.errors import SourceError
 from scanner.gitio import Git
+
+if TYPE_CHECKING:
+    from scanner.audit.orgs import CloneAuth
 
 # Clones are the one place an audit talks to a remote: plain transports only (never `ext::`, which runs
 # a program), ssh as the user's own ssh, and nothing else from gitio's lock-down relaxed.
@@ -103,7 +107,24 @@ def default_cache_dir() -> str:
     return os.path.join(base, "mindee-scan", "mirrors")
 
 
-def mirror(url: str, cache_dir: str | None) -> str:
+def _authorised(git: Git, url: str, auth: CloneAuth | None) -> Git:
+    """A forge token reaches git as an HTTP header scoped to the forge's origin, through git's environment
+    (GIT_CONFIG_COUNT): never on its command line (`ps`), in the URL, or in the mirror's config."""
+    if auth is None or not url.startswith(auth.origin):
+        return git
+    header = auth.header(os.environ)
+    if header is not None:
+        git.env.update(
+            {
+                "GIT_CONFIG_COUNT": "1",
+                "GIT_CONFIG_KEY_0": f"http.{auth.origin}.extraHeader",
+                "GIT_CONFIG_VALUE_0": header,
+            }
+        )
+    return git
+
+
+def mirror(url: str, cache_dir: str | None, auth: CloneAuth | None = None) -> str:
     """Mirror-clone `url` (bare, every ref) into the cache, or fetch it if already there; return its path."""
     # Resolved where the clone happens: a Dask worker's home is not the client's.
     cache_dir = cache_dir or default_cache_dir()
@@ -113,7 +134,9 @@ def mirror(url: str, cache_dir: str | None) -> str:
     if os.path.isdir(target):
         try:
             # The URL (with its credentials) on the command line, never in the mirror's config on disk.
-            _remote_git(target).run(*_CLONE_CONFIG, "fetch", "--prune", "--quiet", "--", url, "+refs/*:refs/*")
+            _authorised(_remote_git(target), url, auth).run(
+                *_CLONE_CONFIG, "fetch", "--prune", "--quiet", "--", url, "+refs/*:refs/*"
+            )
             _forget_credentials(target, shown)
         except SourceError as exc:
             cause = git_cause(without_credentials(str(exc)), keep_prefix=False)
@@ -122,7 +145,9 @@ def mirror(url: str, cache_dir: str | None) -> str:
     # Clone into a temporary sibling and rename: a killed clone never leaves a half mirror in the cache.
     tmp = tempfile.mkdtemp(prefix=".clone-", dir=cache_dir)
     try:
-        _remote_git(cache_dir).run(*_CLONE_CONFIG, "clone", "--mirror", "--quiet", "--no-hardlinks", "--", url, tmp)
+        _authorised(_remote_git(cache_dir), url, auth).run(
+            *_CLONE_CONFIG, "clone", "--mirror", "--quiet", "--no-hardlinks", "--", url, tmp
+        )
         _forget_credentials(tmp, shown)
         os.replace(tmp, target)
     except SourceError as exc:

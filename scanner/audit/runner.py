@@ -82,6 +82,7 @@ def run_audit(
             full=options.full,
             error=t.error,
             head_paths=store.head_paths(t.key),
+            auth=t.auth,
         )
         for t in options.targets
     ]

@@ -9,9 +9,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from scanner.audit.gitops import resolve_git_dir, without_credentials
 from scanner.record import record
+
+if TYPE_CHECKING:
+    from scanner.audit.orgs import CloneAuth, OrgQuery
 
 # scheme://... or scp-like user@host:path (what `git clone` accepts as remote).
 _URL_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://|[\w.-]+@[\w.-]+:)")
@@ -25,6 +29,7 @@ class Target:
     location: str  # the work tree or bare repository for local repositories, the URL for clones
     kind: str  # "path" or "url"
     error: str | None = None
+    auth: CloneAuth | None = None  # repositories listed by a forge's API: where the clone finds its token
 
     @property
     def name(self) -> str:
@@ -44,6 +49,20 @@ def resolve(items: Iterable[str], base: str | None = None) -> list[Target]:
         if target.key not in seen:
             seen.add(target.key)
             out.append(target)
+    return out
+
+
+def from_forges(query: OrgQuery, targets: list[Target]) -> list[Target]:
+    """`targets` plus every repository the forges list (each once); a listing failure stops the audit
+    before any scan, as a bad config does: an audit that silently missed an organisation is not clean."""
+    from scanner.audit.orgs import org_targets
+
+    seen = {t.key for t in targets}
+    out = list(targets)
+    for url, auth in org_targets(query):
+        if url not in seen:
+            seen.add(url)
+            out.append(Target(key=url, location=url, kind="url", auth=auth))
     return out
 
 

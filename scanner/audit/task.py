@@ -15,6 +15,7 @@ from scanner.model import Finding
 from scanner.record import field, record
 
 if TYPE_CHECKING:
+    from scanner.audit.orgs import CloneAuth
     from scanner.config import Config
     from scanner.model import ScanResult
 
@@ -34,6 +35,7 @@ class RepoTask:
     # (secret hash, path) of keys recorded as present at HEAD: an incremental scan re-checks them.
     head_paths: tuple[tuple[str, str], ...] = ()
     scan_jobs: int = 0  # processes inside one repository scan: 1 when the pool already uses every core
+    auth: CloneAuth | None = None  # where a clone finds its token (the token itself never travels in a task)
 
 
 @record
@@ -103,7 +105,7 @@ def _run(task: RepoTask, outcome: RepoOutcome) -> None:
     from scanner.config import Config
     from scanner.errors import SourceError
 
-    git_dir = gitops.mirror(task.location, task.cache_dir) if task.kind == "url" else task.location
+    git_dir = gitops.mirror(task.location, task.cache_dir, task.auth) if task.kind == "url" else task.location
     outcome.git_dir = git_dir
     refs = gitops.list_refs(git_dir)
     outcome.refs = refs

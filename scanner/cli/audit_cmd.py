@@ -37,8 +37,32 @@ def _db(db_path: str | None) -> str:
 
 
 @click.command("audit")
-@click.argument("targets", nargs=-1, required=True)
+@click.argument("targets", nargs=-1)
 @_db_option
+@click.option(
+    "--github-org",
+    "github_orgs",
+    multiple=True,
+    metavar="ORG",
+    help="Every repository of this GitHub organisation (or user); token from $GITHUB_TOKEN or $GH_TOKEN.",
+)
+@click.option(
+    "--gitlab-group",
+    "gitlab_groups",
+    multiple=True,
+    metavar="GROUP",
+    help="Every project of this GitLab group and its subgroups; token from $GITLAB_TOKEN.",
+)
+@click.option(
+    "--github-api",
+    default="https://api.github.com",
+    show_default=True,
+    metavar="URL",
+    help="GitHub API (GitHub Enterprise: https://HOST/api/v3).",
+)
+@click.option("--gitlab-url", default="https://gitlab.com", show_default=True, metavar="URL", help="GitLab instance.")
+@click.option("--no-forks", is_flag=True, help="Skip forks among the listed repositories.")
+@click.option("--no-archived", is_flag=True, help="Skip archived repositories among the listed ones.")
 @click.option(
     "-j",
     "--jobs",
@@ -87,18 +111,39 @@ def audit_command(targets: tuple[str, ...], db_path: str | None, **kwargs: Any) 
     """Audit many repositories into a findings store.
 
     TARGETS are repositories (work trees or bare), folders of repositories, files listing paths and
-    clone URLs (one a line, `#` comments), or clone URLs (mirrored into the cache). Re-runs are
+    clone URLs (one a line, `#` comments), or clone URLs (mirrored into the cache); --github-org and
+    --gitlab-group add every repository the forge's API lists (the token is read from the environment,
+    never from the command line, and reaches git only as a header). Re-runs are
     incremental: unchanged repositories are skipped, moved ones scanned for new objects only.
     Exit: 0 no open findings, 1 open findings in the audited repositories, 2 any repository could not
     be scanned (listed; what the others found is in the store).
     """
+    from scanner.audit.orgs import OrgQuery
     from scanner.audit.progress import Progress
     from scanner.audit.runner import AuditOptions, run_audit
     from scanner.audit.store import Store
-    from scanner.audit.targets import resolve
+    from scanner.audit.targets import from_forges, resolve
+    from scanner.cli.common import require
     from scanner.errors import ExitCode
 
+    require(
+        bool(targets or kwargs["github_orgs"] or kwargs["gitlab_groups"]),
+        "name TARGETS, --github-org ORG or --gitlab-group GROUP",
+    )
     resolved = resolve(targets)
+    if kwargs["github_orgs"] or kwargs["gitlab_groups"]:
+        query = OrgQuery(
+            github_orgs=tuple(kwargs["github_orgs"]),
+            gitlab_groups=tuple(kwargs["gitlab_groups"]),
+            github_api=kwargs["github_api"],
+            gitlab_url=kwargs["gitlab_url"],
+            forks=not kwargs["no_forks"],
+            archived=not kwargs["no_archived"],
+        )
+        named = len(resolved)
+        resolved = from_forges(query, resolved)
+        listed = len(resolved) - named
+        click.echo(f"mindee-scan audit: {listed} repositories listed by the forge API(s)", err=True)
     options = AuditOptions(
         targets=tuple(resolved),
         cache_dir=kwargs["cache_dir"],
