@@ -36,7 +36,11 @@ _ABBREVIATIONS = frozenset(
     (  # noqa: SIM905 - a word list reads better as prose
         "html xml pdf css scss sql url csv cmd std src dst msg ctx pkg jpg png svg gif http https rgb dpi pwd "
         "ssh tcp udp dns utf md nbr cnt lst btn nxt prv txt ttl pct qty sdk cli jwt ocr cfg mgr srv dlg wnd "
-        "bg fg px rx tx ms fn xhr dom rtl ltr thm nvm npm htm"
+        "bg fg px rx tx ms fn xhr dom rtl ltr thm nvm npm htm "
+        # Acronyms of type and module names (PKCS7PrivateKeyTypes, JWKSClient, TLSConfig, SFTPKeyStore).
+        "pkcs jwk jwks jwt pgp gpg tls ssl crl csr hsm kms sts ssm rds gcp sns sqs fs js py rb dll bin tmp vm "
+        "gpu ssd hdd nfs smb ftp sftp scp smtp krb ntlm rpc grpc xsd xslt yml tsv crc ssh2 pkcs7 pkcs8 pkcs12 "
+        "hmac rsa dsa ecdsa aes des sha md5 x509"
     ).split()
 )
 # Letter pairs of English words, from the identifiers and prose of the CPython standard library
@@ -133,7 +137,10 @@ def looks_like_identifier(body: str) -> bool:
     if len(tokens) > max(2, len(body) // 3 + 2):
         return False
     digits = [t for t in tokens if t.isdigit()]
-    if len(digits) > 6 or any(len(t) > 4 for t in digits) or 4 * sum(map(len, digits)) > len(body):
+    # One long number is a name's (Ed25519PrivateKey, Sha256Digest); random bodies have many short ones.
+    if len(digits) > 6 or any(len(t) > 4 for t in digits[1:]) or any(len(t) > 6 for t in digits):
+        return False
+    if 4 * sum(map(len, digits)) > len(body):
         return False
     rare = 0
     for i, tok in enumerate(tokens):
@@ -143,10 +150,12 @@ def looks_like_identifier(body: str) -> bool:
         if low not in _ABBREVIATIONS:
             rare += sum(low[j : j + 2] not in _COMMON_BIGRAMS for j in range(len(low) - 1))
         if len(tok) == 1:
-            # A lone letter is a word only as a version tag (V2, X11) or `a`.
+            # A lone letter is a word only as a version tag (V2, X11), `a`, or the capital that
+            # starts a camel-case acronym word (OAuth1Server, EBook, IPhone).
             # A name cut to key length may end in one letter of its next word (...MarkdownC).
             following = tokens[i + 1] if i + 1 < len(tokens) else "0"
-            if not (following.isdigit() or tok in "aAI"):
+            camel = tok.isupper() and len(following) >= 3 and following[0].isupper() and following[1:].islower()
+            if not (following.isdigit() or tok in "aAI" or camel):
                 return False
             continue
         if tok.isupper() and len(tok) > 5:
@@ -204,6 +213,23 @@ def _reads_as_words(body: str) -> bool:
     return digit_runs == 0 and n_letters > 0 and vowels >= 0.3 * n_letters
 
 
+# Values published as examples (RFC 6749/5849/7009/7636 examples, AWS documentation keys) and digests
+# of the empty string: they fill documentation, docstrings and test suites, and protect nothing.
+KNOWN_EXAMPLE_SECRETS = frozenset(
+    (  # noqa: SIM905
+        "2YotnFZFEjr1zCsicMWpAA tGzv3JOkF0XG5Qx2TlKWIA SplxlOBeZQQYbYS6WxSbIA 8xLOxBtZp8 "
+        "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM "
+        "45ghiukldjahdnhzdauz ad180jjd733klru7 hh5s93j4hdidpola nnch734d00sl2jdk pfkkdhi9sl3r4s00 "
+        "kd94hf93k423kf44 hdk48Djdsa dh893hdasih9 lsdkfol23w54jlksdef qwe089234lkjsdf "
+        "dpf43f3p2l4k3l03 0685bd9184jfhq22 kkk9d7dh3k39sjv7 j49sk3j29djd 4572616e48616d6d65724c61686176 "
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY "
+        "AKIAIOSFODNN7EXAMPLE AKIAI44QH8DHBEXAMPLE "
+        "d41d8cd98f00b204e9800998ecf8427e da39a3ee5e6b4b0d3255bfef95601890afd80709 "
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    ).split()
+)
+
+
 def is_generic_secret(value: str) -> bool:
     """A value assigned to `password`/`token`/`secret` that reads as generated, not as code or prose.
 
@@ -212,6 +238,8 @@ def is_generic_secret(value: str) -> bool:
     not a dotted path or a name made of words.
     """
     if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
+        return False
+    if value in KNOWN_EXAMPLE_SECRETS:
         return False
     if _UUID.fullmatch(value):
         return False
