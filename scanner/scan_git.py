@@ -621,6 +621,7 @@ class _Place:
     author: str | None = None
     date: str | None = None
     refs: tuple[str, ...] = ()  # refs known to hold it without a walk (an annotated tag's own ref)
+    note: str = ""  # said on the finding (how an object outside every ref's history is still reached)
 
 
 def _provenance(
@@ -678,20 +679,16 @@ def _provenance(
             for f in part.blob_hits[intro.blob]:
                 add(_Place(intro.commit, intro.path, f, meta.author if meta else None, meta.date if meta else None))
         limited = bool(log.exclude) or options.branch is not None or bool(options.revs)
-        dangling = 0
         for sha, found in part.blob_hits.items():
             if sha in head_blobs:
                 at_head.update((f.rule_id, f.secret) for f in found)
-            if sha not in introduced and not limited:
-                # In the object store but in no ref's history: dangling (amended, reset, dropped stash).
-                dangling += 1
-                for f in found:
-                    add(_Place(None, f"blob {sha}", f))
-        if dangling:
-            stats.notes.append(
-                f"{dangling} blob(s) with findings are in no ref's history (dangling objects of this clone; "
-                "`git reflog expire --expire=now --all && git gc --prune=now` removes them)"
-            )
+        outside = [sha for sha in part.blob_hits if sha not in introduced and not limited]
+        if outside:
+            # In the object store but in no commit's history from the refs: say what still reaches it
+            # (a ref naming the blob or a tree holding it, a reflog entry), or that nothing does.
+            for spot in _locate_outside(git, refs, outside, stats):
+                for f in part.blob_hits[spot.blob]:
+                    add(_Place(spot.commit, spot.path, f, spot.author, spot.date, spot.refs, spot.note))
     for obj, reason in unread:
         where = paths.get(obj.sha)
         stats.skip(f"{where} ({obj.sha[:12]})" if where else f"blob {obj.sha}", reason)
@@ -724,8 +721,10 @@ def _provenance(
         reach: set[str] = {r for p in kept for r in p.refs}
         for commit in dict.fromkeys(p.commit for p in kept if p.commit):
             reach.update(reach_of.get(commit, ()))
+        notes = [n for n in dict.fromkeys([first.finding.note, *(p.note for p in kept if p is first)]) if n]
         out.append(
             first.finding.with_changes(
+                note="; ".join(notes),
                 path=first.path,
                 commit=first.commit,
                 author=first.author,
@@ -752,6 +751,88 @@ def _unread_objects_are_errors(git: Git, stats: ScanStats) -> None:
             f"{unreadable + missing} object(s) could not be read (missing or damaged, listed as skipped): "
             "the repository is damaged and they were not scanned; `git fsck` names the damage"
         )
+
+
+@record(frozen=True)
+class _Outside:
+    """Where a blob outside every ref's commit history is found: by a ref, in a reflog, or nowhere."""
+
+    blob: str
+    path: str
+    commit: str | None = None
+    refs: tuple[str, ...] = ()
+    note: str = ""
+    author: str | None = None
+    date: str | None = None
+
+
+_REVOKE_FIRST = (
+    "revoke the key first: pruning the object (`git gc --prune`) only destroys the evidence in this clone, "
+    "while every other clone, fork and pull-request ref keeps it"
+)
+
+
+def _locate_outside(git: Git, refs: dict[str, str], blobs: list[str], stats: ScanStats) -> list[_Outside]:
+    """Name what reaches each blob no commit of the refs' histories holds (a tag or other ref pointing at the
+    blob itself or at a tree holding it; a reflog entry), else call it unreachable, and advise revocation
+    before anything that deletes it. Runs only for blobs with findings, so its few git calls are rare."""
+    out: list[_Outside] = []
+    todo = set(blobs)
+    by_ref = {name: sha for name, sha in refs.items() if name != "HEAD"}
+    for name, sha in sorted(by_ref.items()):
+        if sha in todo:
+            out.append(_Outside(sha, f"blob {sha}", refs=(name,), note=f"the ref {name} points at this blob itself"))
+            todo.discard(sha)
+    if todo:
+        for name, tree in _tree_refs(git, by_ref):
+            for path, sha in gh.tree_blobs(git, tree):
+                if sha in todo:
+                    out.append(_Outside(sha, path, refs=(name,), note=f"in the tree the ref {name} points at"))
+                    todo.discard(sha)
+    if todo:
+        intros, metas = _reflog_introductions(git, refs, todo)
+        reflog_note = f"reachable only from a reflog entry (an amended, reset or deleted branch); {_REVOKE_FIRST}"
+        for intro in intros:
+            if intro.blob in todo:
+                meta = metas.get(intro.commit)
+                author, date = (meta.author, meta.date) if meta else (None, None)
+                out.append(_Outside(intro.blob, intro.path, intro.commit, (), reflog_note, author, date))
+                todo.discard(intro.blob)
+    for sha in blobs:
+        if sha in todo:
+            out.append(_Outside(sha, f"blob {sha}", note="unreachable: no ref or reflog reaches it; " + _REVOKE_FIRST))
+    unreachable = len(todo)
+    in_reflog = sum(1 for o in out if o.commit and not o.refs)
+    if unreachable or in_reflog:
+        stats.notes.append(
+            f"{unreachable + in_reflog} blob(s) with findings are in no ref's history ({in_reflog} only in "
+            f"reflogs, {unreachable} unreachable from any ref or reflog); {_REVOKE_FIRST}"
+        )
+    return out
+
+
+def _tree_refs(git: Git, refs: dict[str, str]) -> list[tuple[str, str]]:
+    """(ref, tree) for refs that point at a tree (peeled), not a commit: one batch query of every ref's type."""
+    shas = sorted(set(refs.values()))
+    query = "".join(f"{sha}\n" for sha in shas).encode()
+    answer = git.run("cat-file", "--batch-check=%(objectname) %(objecttype)", input=query, check=False)
+    trees = {
+        line.split(" ")[0] for line in answer.stdout.decode("ascii", "replace").splitlines() if line.endswith(" tree")
+    }
+    return [(name, sha) for name, sha in sorted(refs.items()) if sha in trees]
+
+
+def _reflog_introductions(
+    git: Git, refs: dict[str, str], blobs: set[str]
+) -> tuple[list[gh.Introduction], dict[str, gh.CommitMeta]]:
+    """Where `blobs` entered the history of commits only reflogs still name (amended, reset, deleted)."""
+    proc = git.run("rev-list", "--reflog", "--no-walk=unsorted", check=False)
+    commits = sorted(set(proc.stdout.decode("ascii", "replace").split()))
+    if proc.returncode != 0 or not commits:
+        return [], {}
+    walk = gh.HistoryLog(git, commits, sorted(set(refs.values())))
+    intros, metas, _absent = walk.introductions(blobs)
+    return intros, metas
 
 
 _MESSAGES = (gh.MESSAGE_PATH, gh.TAG_MESSAGE_PATH)  # not files: path allowlists and excludes do not apply

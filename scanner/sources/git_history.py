@@ -749,6 +749,18 @@ def blobs_at(git: Git, commit: str) -> tuple[set[str], list[tuple[str, str]]]:
     return blobs, links
 
 
+def tree_blobs(git: Git, tree: str) -> list[tuple[str, str]]:
+    """(path, blob id) of every blob under `tree` (a ref may point at a tree rather than a commit)."""
+    proc = git.run("ls-tree", "-r", "-z", "--full-tree", tree, check=False)
+    out: list[tuple[str, str]] = []
+    for entry in proc.stdout.split(b"\0") if proc.returncode == 0 else []:
+        meta, _, path = entry.partition(b"\t")
+        parts = meta.decode("ascii", "replace").split(" ")
+        if len(parts) == 3 and parts[1] == "blob":
+            out.append((path.decode("utf-8", "surrogateescape"), parts[2]))
+    return out
+
+
 NAMED_REFS = ("refs/heads/", "refs/tags/", "refs/remotes/", "refs/stash")
 
 
