@@ -96,3 +96,15 @@ def test_summary_sizes_say_mib(tmp_path: Path, capsys: pytest.CaptureFixture[str
     (tmp_path / "big.txt").write_bytes(b"a" * (3 * 1024 * 1024 // 2))  # 1.5 MiB, 1.6 MB
     assert main(["dir", str(tmp_path)]) == 0
     assert "1.5 MiB in" in capsys.readouterr().out
+
+
+def test_audit_findings_never_read_as_unpushed() -> None:
+    """A mirror's branches are the remote's: an audit finding gets the history warning, not 'rewrite before pushing'."""
+    from scanner.model import Finding, ScanResult, ScanStats
+    from scanner.report.remediation import is_pushed, remediation_lines
+
+    f = Finding("mindee-api-key", "Mindee API key", "critical", "a.env", 1, 16, v2_key(), verifier="mindee-v2",
+                commit="a" * 40, refs=("refs/heads/main",), repo="https://git.example.com/acme/api.git")  # fmt: skip
+    assert is_pushed(f) is None
+    assert HISTORY_NOTE in remediation_lines(ScanResult([f], ScanStats()))
+    assert is_pushed(f.with_changes(repo=None)) is False

@@ -119,12 +119,16 @@ def pushed_refs(finding: Finding) -> list[str]:
 
 
 def is_pushed(finding: Finding) -> bool | None:
-    """True/False when refs are known, None when the source cannot tell (a folder scan)."""
+    """True/False when refs are known, None when the source cannot tell (a folder scan).
+
+    An audit finding (`repo` set) is never "not pushed": an audit reads mirror clones, whose branches
+    are the remote's own branches, so the absence of remote-tracking refs says nothing there."""
     if not in_history(finding):
         return None
     if not finding.refs:
         return None
-    return bool(pushed_refs(finding))
+    pushed = bool(pushed_refs(finding))
+    return None if finding.repo is not None and not pushed else pushed
 
 
 def places(finding: Finding) -> list[str]:
