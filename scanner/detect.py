@@ -6,10 +6,20 @@ rule's Python regex then runs only in small windows around those hits.
 
 from __future__ import annotations
 
-import binascii
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
+from scanner.decoders import (
+    Budget,
+    Fresh,
+    Segment,
+    base64_segments,
+    concat_segments,
+    decoder_triggers,
+    json_escape_segments,
+    regions,
+    utf16_segments,
+)
 from scanner.errors import ConfigError
 from scanner.filters import (
     has_inline_allow,
@@ -25,25 +35,8 @@ from scanner.record import field, record
 from scanner.rules import Rule
 from scanner.vendor import judge_md_token
 
-# Fragments that `md_` and `mindee` leave in base64 text at each of the three byte alignments, so a
-# Kubernetes secret or a base64 .env blob is decoded only where it can hold something of ours.
-_BASE64_FRAGMENTS = (
-    b"bWRf", b"1kX", b"tZF",
-    b"bWluZGVl", b"1pbmRlZ", b"taW5kZW",
-    b"TUlOREVF", b"1JTkRFR", b"NSU5ERU",
-    b"TWluZGVl", b"NaW5kZW",
-)  # fmt: skip
-_B64_RUN = re.compile(rb"[A-Za-z0-9+/_-]{24,}+={0,2}")  # see _MIN_LINE_B64
-_PRINTABLE = bytes(b for b in range(256) if 32 <= b < 127 or b in (9, 10, 13))
-_URLSAFE_TO_STD = bytes.maketrans(b"-_", b"+/")
-_MAX_DECODE_DEPTH = 3
-_MAX_DECODED_BLOB = 1 << 20
+_MAX_DECODE_DEPTH = 3  # base64 inside base64 inside base64 (or inside a JSON escape, ...)
 _DECODE_CONTEXT = 4096  # bytes of the line kept on each side of a decoded value
-_B64_BODY = re.compile(rb"[A-Za-z0-9+/_-]*")
-_B64_PAD = re.compile(rb"={0,2}")
-# Greedy `.*` then one non-base64 byte: matching from a floor to a hit ends just after the last
-# separator before the hit (backtracking from the hit, in C), which is where the run starts.
-_LAST_NON_B64 = re.compile(rb"(?s).*[^A-Za-z0-9+/_-]")
 
 
 @record(frozen=True, slots=True)
@@ -85,7 +78,7 @@ class Detector:
                 # Without Hyperscan the pattern still confirms each keyword hit (see Trigger.pattern).
                 confirm = rule.hyperscan.encode() if rule.hyperscan else None
                 triggers.extend(Trigger(rule.id, literal=k.encode(), pattern=confirm) for k in rule.keywords)
-        triggers.extend(Trigger("base64", literal=f, case_sensitive=True) for f in _BASE64_FRAGMENTS)
+        triggers.extend(decoder_triggers(k for r in self.rules if r.binary for k in r.keywords))
         # A rule's `context` (the file must also mention Mindee somewhere) is answered by the same
         # Hyperscan pass where its patterns allow: a Python search of the whole file per rule was a
         # tenth of a history scan's detection time.
@@ -120,12 +113,19 @@ class Detector:
 
     def scan(self, data: bytes, binary: bool = False) -> list[Match]:
         """All matches in `data`, located by line and column (1-based), best rule first on overlaps."""
-        candidates = self._candidates(data, binary, depth=0)
+        candidates = self._candidates(data, binary, 0, None, Budget(len(data)), frozenset())
         return self._locate(data, candidates) if candidates else []
 
     # -- candidates -------------------------------------------------------------------------------
 
-    def _candidates(self, data: bytes, binary: bool, depth: int) -> list[_Candidate]:
+    def _candidates(
+        self, data: bytes, binary: bool, depth: int, fresh: Fresh | None, budget: Budget, inherited: frozenset[str]
+    ) -> list[_Candidate]:
+        """Matches of every rule in `data`, then of the values decoders read in clear.
+
+        Below the top (`fresh` set), `data` is a region with decoded values spliced in: only windows
+        that reach a decoded value are searched, and only values inside one are decoded again.
+        """
         hits = self._prefilter.scan(data)
         if not hits:
             return []
@@ -135,10 +135,12 @@ class Detector:
             spans = hits.get(rule.id)
             if not spans or (binary and rule.id not in self._binary_rules):
                 continue
-            if rule.context and not self._in_context(rule, data, hits):
+            if rule.context and rule.id not in inherited and not self._in_context(rule, data, hits):
                 continue
             before, after = rule.window
             for ws, we in _merge_windows(spans, before, after, len(data)):
+                if fresh is not None and not fresh.touches(ws, we):
+                    continue  # clear text the level above already searched
                 got = False
                 for m in rule.regex.finditer(data, ws, we):
                     cand = self._accept(rule, m, data)
@@ -147,9 +149,8 @@ class Detector:
                         got = True
                 if not got and not binary and rule.decode_line:
                     missed_windows.append((ws, we))
-        if not binary and depth < _MAX_DECODE_DEPTH:
-            b64_spans = hits.get("base64", [])
-            found.extend(self._decode_base64(data, b64_spans, missed_windows, depth))
+        if depth < _MAX_DECODE_DEPTH:
+            found.extend(self._decoded(data, binary, hits, missed_windows, depth, fresh, budget, inherited))
         return _drop_overlaps(found, self._order)
 
     def _in_context(self, rule: Rule, data: bytes, hits: Hits) -> bool:
@@ -193,55 +194,52 @@ class Detector:
 
     # -- decoders ---------------------------------------------------------------------------------
 
-    def _decode_base64(
+    def _decoded(
         self,
         data: bytes,
-        fragment_spans: Iterable[tuple[int, int]],
-        missed_windows: Iterable[tuple[int, int]],
+        binary: bool,
+        hits: Hits,
+        missed_windows: list[tuple[int, int]],
         depth: int,
+        fresh: Fresh | None,
+        budget: Budget,
+        inherited: frozenset[str],
     ) -> list[_Candidate]:
-        """Decode base64 values that can hold a key and scan their line with the value decoded.
+        """Read encoded values in clear inside their line and scan that again; matches point at the encoded value.
 
-        Substituting the decoded text into its line keeps the context a legacy key needs
-        (`MINDEE_API_KEY: <base64>` in a Kubernetes secret). Matches are reported at the encoded value.
+        Every value of a line is decoded into one region scanned once (a line of n base64 runs was
+        scanned once per run, each time with the other runs decoded again below it: n^4). Substituting
+        into the line keeps the context a legacy key needs (`MINDEE_API_KEY: <base64>` in a Kubernetes
+        secret). A line where a rule's keyword was found but its regex was not has its values decoded too.
         """
-        # Hits are visited in order and a hit inside a run already found is skipped, so a long base64
-        # line full of fragments (`bWRf` * 2,000,000) costs one pass, not one pass per hit.
-        runs: dict[tuple[int, int], None] = {}
-        covered = 0
-        for s, _ in sorted(fragment_spans):
-            if s < covered:
-                continue
-            start, end = _b64_run_bounds(data, s, covered)
-            covered = end
-            if 16 <= end - start <= _MAX_DECODED_BLOB:
-                runs[(start, end)] = None
-        # Many windows on one long (minified) line share it: each line is searched once, in order.
-        lines_done = 0
-        for ws, we in sorted(missed_windows):
-            if we <= lines_done:
-                continue
-            line_start = max(lines_done, data.rfind(b"\n", lines_done, ws) + 1)
-            line_end = data.find(b"\n", we)
-            line_end = len(data) if line_end < 0 else line_end
-            lines_done = line_end
-            for m in _B64_RUN.finditer(data, line_start, line_end):
-                if _MIN_LINE_B64 <= m.end() - m.start() <= _MAX_DECODED_BLOB and _mixed_case(m.group()):
-                    runs[m.span()] = None
+        segments: list[Segment] = []
+        if binary:
+            if "utf16" in hits:
+                segments = utf16_segments(data, hits["utf16"], fresh, budget)
+            context, gap = 0, 64  # binaries have no lines: the decoded strings are the region
+        else:
+            lines = _lines_of(data, missed_windows)
+            segments = base64_segments(data, hits.get("base64", ()), lines, fresh, budget)
+            escapes = [*hits.get("json-escape", ()), *hits.get("json-escape-md", ())]
+            if escapes or lines:
+                segments += json_escape_segments(data, escapes, lines, fresh, budget)
+            if "concat" in hits or lines:
+                segments += concat_segments(data, hits.get("concat", ()), lines, fresh, budget)
+            context, gap = _DECODE_CONTEXT, 1024
+        if not segments:
+            return []
+        # A value decoded from a file that talks to Mindee keeps that context (a header rule's `Token <hex>`).
+        here = inherited | {
+            r.id for r in self.rules if r.context and r.id not in inherited and self._in_context(r, data, hits)
+        }
         out: list[_Candidate] = []
-        for rs, re_ in runs:
-            decoded = _b64decode_text(data[rs:re_])
-            if decoded is None:
-                continue
-            # The decoded value is scanned inside its line (legacy keys need `MINDEE_API_KEY:` before
-            # it), cut to a bounded window so a 50 MB minified line is not copied once per value.
-            ls = max(data.rfind(b"\n", 0, rs) + 1, rs - _DECODE_CONTEXT)
-            le = data.find(b"\n", re_, re_ + _DECODE_CONTEXT)
-            le = min(len(data), re_ + _DECODE_CONTEXT) if le < 0 else le
-            line = data[ls:rs] + decoded + data[re_:le]
-            for cand in self._candidates(line, False, depth + 1):
+        for region in regions(data, segments, context, gap):
+            for cand in self._candidates(region.text, binary, depth + 1, region.fresh, budget, here):
+                start, end, encoding = region.locate(cand.start, cand.end)
                 out.append(
-                    _Candidate(cand.rule, cand.secret, rs, re_, "base64", cand.confidence, cand.note, cand.other_vendor)
+                    _Candidate(
+                        cand.rule, cand.secret, start, end, encoding, cand.confidence, cand.note, cand.other_vendor
+                    )
                 )
         return out
 
@@ -257,7 +255,7 @@ class Detector:
         ls = le = -1  # bounds of the current line; -1: none yet
         allowed = False
         col_pos = col = 0  # characters from `ls` up to `col_pos`
-        seen: set[tuple[str, str, int]] = set()
+        seen: set[tuple[str, str, int, str | None]] = set()
         for c in candidates:
             if c.start > le or ls < 0:
                 line_no += data.count(b"\n", pos, c.start)
@@ -272,7 +270,7 @@ class Detector:
             pos = c.start
             if allowed:
                 continue
-            key = (c.rule.id, c.secret, line_no)
+            key = (c.rule.id, c.secret, line_no, c.encoding)
             if key in seen:
                 continue
             seen.add(key)
@@ -319,11 +317,26 @@ def _merge_windows(spans: list[tuple[int, int]], before: int, after: int, size: 
     return merged
 
 
+def _lines_of(data: bytes, windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The lines holding `windows`, each once (many windows on one minified line share it)."""
+    out: list[tuple[int, int]] = []
+    done = 0
+    for ws, we in sorted(windows):
+        if we <= done:
+            continue
+        start = max(done, data.rfind(b"\n", done, ws) + 1)
+        end = data.find(b"\n", we)
+        done = len(data) if end < 0 else end
+        out.append((start, done))
+    return out
+
+
 def _drop_overlaps(cands: list[_Candidate], order: dict[str, int]) -> list[_Candidate]:
     """Where two rules claim the same bytes, the earlier rule (Mindee first) wins.
 
     A value decoded from base64 and the same encoded text seen by another rule (`generic-secret`
-    on `MINDEE_V2_API_KEY: bWRf...` in a Kubernetes secret) are one secret, reported once.
+    on `MINDEE_V2_API_KEY: bWRf...` in a Kubernetes secret) are one secret, reported once. Two keys
+    decoded from one value (a base64 `.env` blob) share its span and are both kept.
     """
     if len(cands) < 2:
         return cands
@@ -337,7 +350,7 @@ def _drop_overlaps(cands: list[_Candidate], order: dict[str, int]) -> list[_Cand
         if any(
             c.start < k.end
             and k.start < c.end
-            and (c.secret in k.secret or k.secret in c.secret or "base64" in (c.encoding, k.encoding))
+            and (c.secret in k.secret or k.secret in c.secret or (c.encoding is None) != (k.encoding is None))
             for b in span
             for k in buckets.get(b, ())
         ):
@@ -346,46 +359,3 @@ def _drop_overlaps(cands: list[_Candidate], order: dict[str, int]) -> list[_Cand
         for b in span:
             buckets.setdefault(b, []).append(c)
     return kept
-
-
-# A run found only because a rule's keyword sits on its line must decode to at least a 16-character
-# secret (24 base64 characters) and mix cases like encoded text: long snake_case identifiers are not
-# worth a decode (they were 90% of the decode attempts in a history scan of psf/requests).
-_MIN_LINE_B64 = 24
-
-
-def _mixed_case(run: bytes) -> bool:
-    return run.lower() != run and run.upper() != run
-
-
-def _b64_run_bounds(data: bytes, pos: int, floor: int) -> tuple[int, int]:
-    """The base64 run around `pos` (not before `floor`), found by C-speed regex scans in both directions."""
-    back = _LAST_NON_B64.match(data, floor, pos)
-    start = back.end() if back else floor
-    fwd = _B64_BODY.match(data, pos)
-    end = fwd.end() if fwd else pos
-    pad = _B64_PAD.match(data, end)
-    return start, pad.end() if pad else end
-
-
-def _b64decode_text(blob: bytes) -> bytes | None:
-    """Decode standard or URL-safe base64 into mostly printable text, or None."""
-    blob = blob.rstrip(b"=")
-    if len(blob) % 4 == 1:
-        blob = blob[:-1]
-    padded = blob + b"=" * (-len(blob) % 4)
-    # The run holds only base64 alphabet characters (see _B64_RUN), so binascii directly is what
-    # b64decode(validate=True) / urlsafe_b64decode compute, without their per-call regex and copies.
-    try:
-        if b"-" in blob or b"_" in blob:
-            decoded = binascii.a2b_base64(padded.translate(_URLSAFE_TO_STD))
-        else:
-            decoded = binascii.a2b_base64(padded)
-    except (binascii.Error, ValueError):
-        return None
-    if not decoded:
-        return None
-    printable = len(decoded) - len(decoded.translate(None, _PRINTABLE))  # C speed: this runs per base64 run
-    if printable < 0.85 * len(decoded):
-        return None
-    return decoded
