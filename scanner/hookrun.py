@@ -130,7 +130,9 @@ def _staged(args: list[str], quiet: bool) -> int:
         from scanner.model import mask_keys
 
         # As the full command line does: git's words and config values never carry a key into a log.
-        sys.stderr.write(f"mindee-scan: error: {mask_keys(str(exc))}\n")
+        from scanner.trust import printable
+
+        sys.stderr.write(printable(f"mindee-scan: error: {mask_keys(str(exc))}") + "\n")
         return int(exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("mindee-scan: interrupted\n")

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 import click
 
+from scanner.trust import printable, printable_lines
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 _REPORT_FORMATS = ["text", "json", "jsonl", "sarif", "html", "junit", "csv"]
@@ -177,7 +179,7 @@ def audit_command(targets: tuple[str, ...], db_path: str | None, **kwargs: Any) 
         # complete answer), with the list, even when the others have findings (those are in the store).
         click.echo(f"{len(summary.errors)} of {summary.total} repositories could not be scanned:", err=True)
     for key, error in summary.errors:
-        click.echo(f"  failed: {key}: {error}", err=True)
+        click.echo(printable(f"  failed: {key}: {error}"), err=True)
     if summary.errors:
         return int(ExitCode.ERROR)
     return int(ExitCode.FINDINGS if open_count else ExitCode.CLEAN)
@@ -311,8 +313,6 @@ def _recheck(store: Any, kwargs: dict[str, Any], filters: Any) -> None:
 
 def _text_table(findings: list[Any], show_secrets: bool) -> str:
     """A header and columns as wide as their widest cell; the last column (where) is left ragged."""
-    from scanner.report.text import printable
-
     header = ("FINGERPRINT", "STATE", "VERDICT", "KEY", "REPOS", "PLACES", "FIRST SEEN")
     rows: list[tuple[str, ...]] = []
     for f in findings:
@@ -320,7 +320,8 @@ def _text_table(findings: list[Any], show_secrets: bool) -> str:
         shown = f.secret if show_secrets and f.secret else f.redacted
         where = f"{f.repo}: {f.path}:{f.line}" + (f" @ {f.commit[:10]}" if f.commit else "")
         places = str(len(f.occurrences))
-        rows.append((f.fingerprint, f.state, f.verification.verdict, shown, str(repos), places, printable(where)))
+        row = (f.fingerprint, f.state, f.verification.verdict, shown, str(repos), places, where)
+        rows.append(tuple(printable(str(c)) for c in row))
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header) - 1)]
     numeric = {4, 5}
     lines = []
@@ -371,7 +372,8 @@ def show_command(fingerprint: str, db_path: str | None, fmt: str) -> int:
         "  triage history:",
         *(f"    {t['at']} {t['state']} by {t['who']}: {t['note']}" for t in past["triage"]),
     ]
-    click.echo("\n".join(out))
+    # names, paths, refs and triage notes come from scanned repositories and their users: inert here
+    click.echo(printable_lines(out))
     return 0
 
 
@@ -455,7 +457,9 @@ def repos_command(db_path: str | None, fmt: str) -> int:
         return 0
     for r in repos:
         tail = f"  {r['error']}" if r["error"] else ""
-        click.echo(f"{r['last_status']:<11} {r['last_scan_at']}  {r['open_secrets']:>3} open  {r['repo']}{tail}")
+        click.echo(
+            printable(f"{r['last_status']:<11} {r['last_scan_at']}  {r['open_secrets']:>3} open  {r['repo']}{tail}")
+        )
     failed = sum(1 for r in repos if r["last_status"] == "error")
     click.echo(f"{len(repos)} repositories, {failed} failed at their last scan")
     return 0

@@ -103,7 +103,9 @@ def update_command(baseline_path: str | None, add_new: bool, scan: tuple[str, ..
         lines.append("new findings are not baselined: fix them, or rerun with --add-new to accept them")
     for e in new:
         lines.append(f"new: {e.fingerprint} in {', '.join(e.paths[:3])}")
-    click.echo("\n".join(lines))
+    from scanner.trust import printable_lines
+
+    click.echo(printable_lines(lines))  # paths come from the scanned code
     return 0
 
 
@@ -154,5 +156,7 @@ def _run_scan(args: tuple[str, ...]) -> dict[str, Any]:
         with open(report, encoding="utf-8") as fh:
             doc: dict[str, Any] = json.load(fh)
     for err in doc.get("stats", {}).get("errors", []):
-        click.echo(f"error: {err}", err=True)
+        from scanner.trust import printable
+
+        click.echo(printable(f"error: {err}"), err=True)
     return doc

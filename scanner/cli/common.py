@@ -223,7 +223,9 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
 
         block = revoke_lines(result)
         if block:
-            click.echo("\n".join(block).strip("\n"), err=True)
+            from scanner.trust import printable_lines
+
+            click.echo(printable_lines(block).strip("\n"), err=True)
     return exit_status(result, opts)
 
 

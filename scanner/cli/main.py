@@ -103,7 +103,10 @@ def main(argv: list[str] | None = None, obj: Any = None) -> int:
         from scanner.model import mask_keys
 
         # Error messages quote config values and git's words; neither may carry a key into CI logs.
-        _safe_echo(f"mindee-scan: error: {mask_keys(str(exc))}")
+        from scanner.trust import printable
+
+        # ...nor may a path or git's words drive the terminal.
+        _safe_echo(printable(f"mindee-scan: error: {mask_keys(str(exc))}"))
         return int(exc.exit_code)
     except click.exceptions.Abort:
         _safe_echo("mindee-scan: interrupted")

@@ -6,21 +6,15 @@ from scanner.model import Finding, ScanResult
 from scanner.report import RenderOptions
 from scanner.report.remediation import dashboards_line, one_line_advice, remediation_lines
 from scanner.report.triage import label as triage_label
+from scanner.trust import printable
 
 _COLORS = {"red": "\x1b[31m", "yellow": "\x1b[33m", "bold": "\x1b[1m", "dim": "\x1b[2m", "reset": "\x1b[0m"}
 
 
 def _c(text: str, color: str, options: RenderOptions) -> str:
+    """Colour around inert text: the only escape sequences in a text report are these."""
+    text = printable(text)
     return f"{_COLORS[color]}{text}{_COLORS['reset']}" if options.color else text
-
-
-# A file name is untrusted input: a newline would forge a report line, an ESC would drive the terminal.
-_CONTROL = {i: f"\\x{i:02x}" for i in (*range(32), 127, *range(0x80, 0xA0))} | {9: "\\t", 10: "\\n", 13: "\\r"}
-
-
-def printable(text: str) -> str:
-    """Control characters shown escaped: a file name never forges a line or drives the terminal."""
-    return text.translate(_CONTROL)
 
 
 _printable = printable
@@ -42,12 +36,13 @@ def _finding_block(f: Finding, options: RenderOptions) -> list[str]:
         if verdict == "live":
             tag = _c(tag, "red", options)
     encoded = f" (inside {f.encoding}-encoded value)" if f.encoding else ""
-    head = f"{_c(_location(f), 'bold', options)}  {f.rule_id}  {secret}{tag}{encoded}"
+    head = f"{_c(_location(f), 'bold', options)}  {printable(f'{f.rule_id}  {secret}')}{tag}{printable(encoded)}"
     lines = [head]
     if f.confidence != "high" or f.note:
-        lines.append(f"    confidence: {f.confidence}" + (f" ({_printable(f.note)})" if f.note else ""))
+        lines.append(printable(f"    confidence: {f.confidence}" + (f" ({f.note})" if f.note else "")))
     if f.commit:
-        lines.append(f"    introduced in {f.commit[:12]} by {f.author or '?'} on {f.date or '?'}")
+        # author and date come from the scanned history: never raw on a terminal
+        lines.append(printable(f"    introduced in {f.commit[:12]} by {f.author or '?'} on {f.date or '?'}"))
         if f.occurrences and len(f.occurrences) > 1:
             lines.append(
                 f"    {len(f.occurrences)} occurrences in history"
@@ -56,9 +51,9 @@ def _finding_block(f: Finding, options: RenderOptions) -> list[str]:
     if f.verification.verdict == "live" and f.verification.model_count is not None:
         names = ", ".join(f.verification.models[:5])
         more = "…" if f.verification.model_count > 5 else ""
-        lines.append(f"    blast radius: {f.verification.model_count} model(s) reachable: {names}{more}")
+        lines.append(printable(f"    blast radius: {f.verification.model_count} model(s) reachable: {names}{more}"))
     if f.verification.verdict == "unknown" and f.verification.detail:
-        lines.append(f"    verification: unknown ({f.verification.detail})")
+        lines.append(printable(f"    verification: unknown ({f.verification.detail})"))
     decided = triage_label(f)
     if decided:
         lines.append(f"    triage: {printable(decided)}")
@@ -87,7 +82,7 @@ def summary_line(result: ScanResult) -> str:
     if isinstance(verification, dict):
         verdicts = ", ".join(f"{n} {v}" for v, n in verification.get("verdicts", {}).items())
         parts.append(f"verified {verification.get('keys_checked', 0)} key(s)" + (f": {verdicts}" if verdicts else ""))
-    return "; ".join(parts)
+    return printable("; ".join(parts))
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
@@ -102,12 +97,12 @@ def render(result: ScanResult, options: RenderOptions) -> str:
             _c(f"{len(findings)} finding(s), {mindee} Mindee key(s).", "red", options)
             + f" Keys never expire: revoke {dashboards_line(findings)}."
         )
-        for extra in remediation_lines(result):
-            lines.append(_c(extra, "red", options) if extra.startswith("!!!") else extra)
+        for extra in remediation_lines(result):  # the REVOKE block names places and refs: inert too
+            lines.append(_c(extra, "red", options) if extra.startswith("!!!") else printable(extra))
         if options.hook:
             lines.extend(_hook_help(options.hook, findings))
     for note in result.stats.notes:
-        lines.append(f"note: {note}")
+        lines.append(printable(f"note: {note}"))
     for err in result.stats.errors:
         lines.append(f"error: {_printable(err)}")
     if options.verbose:
