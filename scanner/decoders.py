@@ -57,10 +57,11 @@ _ESCAPE_REACH = 320  # bytes after a hit a fully escaped key (46 characters of 6
 # One join between two string literals of one statement: the closing quote, an operator (`+` in
 # JS/Java/C#/Python/Ruby/Kotlin/Dart, `.` in PHP, `..` in Lua, `&` in VB, `||` in SQL, `\` before a
 # continued line, or nothing: Python's implicit concatenation), at most one line break, the opening
-# quote. Letters or digits on both sides: the join sits inside a value, not between arguments.
+# quote (after C#'s `@`/`$` or Python's `f`/`r`/`b`). Letters or digits on both sides: the join sits
+# inside a value, not between arguments.
 _JOIN = re.compile(
     rb"[\"'`](?<=[A-Za-z0-9_\-][\"'`])[ \t]*+(?:(?:\+|\.\.?|&|\|\||\\)[ \t]*+)?"
-    rb"(?:\r?\n[ \t]*+(?:(?:\+|\.\.?|&|\|\|)[ \t]*+)?)?[\"'`](?=[A-Za-z0-9_\-])"
+    rb"(?:\r?\n[ \t]*+(?:(?:\+|\.\.?|&|\|\|)[ \t]*+)?)?(?:[@$]|[bfruBFRU]{1,2})?[\"'`](?=[A-Za-z0-9_\-])"
 )
 _TOKEN_BODY = re.compile(rb"[A-Za-z0-9_\-]{0,64}+")
 _MAX_JOINS = 16
@@ -132,9 +133,8 @@ def decoder_triggers(binary_keywords: Iterable[str]) -> list[Trigger]:
     triggers += [Trigger("json-escape", literal=e) for e in (rb"\u005f", rb"\u006d", rb"\u0064", rb"\u004d")]
     triggers.append(Trigger("json-escape-md", literal=b"md_", pattern=rb"md_[A-Za-z0-9_\-]{0,45}\\u00[2-7][0-9A-Fa-f]"))
     # `md_` and part of a body, a closing quote and what can join it to the next literal.
-    triggers.append(
-        Trigger("concat", literal=b"md_", pattern=rb"md_[A-Za-z0-9_\-]{0,45}[\"'`][ \t]{0,4}(?:[+.&|\\\r\n]|[\"'`])")
-    )
+    joined = rb"md_[A-Za-z0-9_\-]{0,45}[\"'`][ \t]{0,4}(?:[+.&|\\\r\n]|[@$bfruBFRU]?[\"'`])"
+    triggers.append(Trigger("concat", literal=b"md_", pattern=joined))
     # Prefixed keys stored as UTF-16LE inside binaries (.NET string heaps, resources).
     for keyword in sorted(set(binary_keywords)):
         wide = keyword.encode("ascii", "ignore").lower()

@@ -71,6 +71,16 @@ def test_each_base64_run_is_decoded_once(detector: Detector, monkeypatch: pytest
     assert sum(decoded) <= len(data)
 
 
+def test_decoding_stops_at_the_scan_budget(detector: Detector, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The budget (a constant times the input) is what bounds decoding even if a decoder misbehaved."""
+    key = detectable(v2_key)
+    data = f"k: {_b64(key)}\n".encode()
+    assert [m.secret for m in detector.scan(data)] == [key]
+    monkeypatch.setattr(scanner.decoders, "_BUDGET_FACTOR", 0)
+    monkeypatch.setattr(scanner.decoders, "_BUDGET_FLOOR", len(_b64(key)) // 2)
+    assert detector.scan(data) == []
+
+
 @pytest.mark.timeout(30)
 def test_nested_base64_bomb_is_bounded_by_what_it_decodes_to(detector: Detector) -> None:
     """A Mindee-named value whose base64 decodes to a line of 2,000 runs: each inner run decoded once."""
