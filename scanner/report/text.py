@@ -101,8 +101,11 @@ def render(result: ScanResult, options: RenderOptions) -> str:
             lines.append(_c(extra, "red", options) if extra.startswith("!!!") else printable(extra))
         if options.hook:
             lines.extend(_hook_help(options.hook, findings))
-    for note in result.stats.notes:
-        lines.append(printable(f"note: {note}"))
+    # -q prints nothing when nothing is found: a pre-commit hook stays silent on a clean commit even in a
+    # repository whose own config narrows the scan (its notes are in every report that is asked for).
+    if findings or not options.quiet or result.stats.errors:
+        for note in result.stats.notes:
+            lines.append(printable(f"note: {note}"))
     for err in result.stats.errors:
         lines.append(f"error: {_printable(err)}")
     if options.verbose:

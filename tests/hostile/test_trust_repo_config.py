@@ -176,3 +176,16 @@ def test_team_config_wins_over_the_repository_ignore_file(tmp_path: Path) -> Non
     proc = run("dir", str(tree), "--config", str(team), "--format", "json")
     assert proc.returncode == 1, proc.stderr  # neither the repository's config nor its ignore file applied
     assert json.loads(proc.stdout)["suppressed"] == 0
+
+
+@pytest.mark.timeout(120)
+def test_quiet_hook_stays_silent_on_a_clean_commit_with_a_repository_config(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    commit_file(repo, ".mindee-scan.yaml", "exclude: [vendor]\n")
+    (repo / "app.py").write_text("print('hello')\n")
+    git(repo, "add", "app.py")
+    proc = run("pre-commit", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    # without -q the narrowing is listed
+    assert "excludes path(s) vendor" in run("staged", cwd=repo).stdout
