@@ -359,6 +359,7 @@ def show_command(fingerprint: str, db_path: str | None, fmt: str) -> int:
         f"{finding.fingerprint}  {finding.rule_id}  {finding.redacted}",
         f"  state: {finding.state}"
         + (f" ({finding.triage_note})" if finding.triage_note else "")
+        + (f" until {finding.triage.expires}" if finding.triage and finding.triage.expires else "")
         + f" by {finding.triage_who} at {finding.triage_at}",
         f"  verdict: {finding.verification.verdict}"
         + (f" at {finding.verification.checked_at}" if finding.verification.checked_at else ""),
