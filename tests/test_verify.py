@@ -591,3 +591,9 @@ def test_a_failing_later_page_keeps_the_live_verdict(mindee: MindeeMock) -> None
     assert (v.verdict, v.model_count, len(v.model_details)) == ("live", 4, 2)
     assert "models list incomplete (page 2: answer 500 is not a models list)" in v.detail
     assert len(mindee.requests) == 2 + FAST.max_retries_5xx  # the page's 5xx was retried like any other
+
+
+def test_pages_follow_the_total_when_total_pages_is_missing() -> None:
+    body = b'{"models": [{"id": "a", "name": "A"}], "pagination": {"per_page": 1, "total_items": 3}}'
+    page = parse_models_page(load_json(body))
+    assert page is not None and (page.total, page.total_pages) == (3, 3)

@@ -89,10 +89,14 @@ def test_only_mindees_401_closes_a_live_key(store: tuple[Store, str, str], minde
     mindee.script("v2", v2, Reply(200, {"models": []}))
     mindee.script("v1", v1, V1_NOT_FOUND)
     recheck_open(db, mindee.v2_url, mindee.v1_url)
+    mindee.script("v2", v2, Reply(403, b"<html>Blocked by WAF</html>", HTML))  # a proxy in between: unknown
+    mindee.script("v1", v1, Reply(403, b"<html>Blocked by WAF</html>", HTML))
+    recheck_open(db, mindee.v2_url, mindee.v1_url)
     mindee.script("v2", v2, UNAUTHORIZED)  # Mindee's own 401: the key was deleted in the dashboard
     mindee.script("v1", v1, V1_UNAUTHORIZED)
     checks, _ = recheck_open(db, mindee.v2_url, mindee.v1_url)
-    assert {(c.previous, c.verdict) for c in checks} == {("live", "revoked")}
+    # Judged against the last verdict that said something (live), not the proxy's unknown in between.
+    assert {(c.previous, c.verdict) for c in checks} == {("unknown", "revoked")}
     assert _state(db, v2) == ("revoked", "revoked")
     assert _state(db, v1) == ("revoked", "revoked")
     row = db.conn.execute("SELECT note FROM triage WHERE state = 'revoked'").fetchall()

@@ -379,7 +379,14 @@ class Store:
             " context) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (secret_id, v.verdict, v.detail, v.status_code, v.model_count, json.dumps(list(v.models)), at, context),
         )
-        if previous == "live" and v.verdict == "revoked":
+        # A key seen live, then unknown (a proxy's page, a timeout), then revoked by Mindee's 401 was deleted:
+        # the transition is judged against the last verdict that said something about the key.
+        known = c.execute(
+            "SELECT verdict FROM verifications WHERE secret_id = ? AND verdict IN ('live', 'revoked')"
+            " ORDER BY id DESC LIMIT 1 OFFSET 1",
+            (secret_id,),
+        ).fetchone()
+        if v.verdict == "revoked" and known is not None and known[0] == "live":
             c.execute(
                 "UPDATE secrets SET revoked_detected_at = ? WHERE id = ? AND revoked_detected_at IS NULL",
                 (at, secret_id),

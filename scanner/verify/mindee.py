@@ -232,9 +232,11 @@ def parse_models_page(doc: Any) -> ModelsPage | None:
     total = _count(pagination.get("total_items"))
     if total is not None and total < len(doc["models"]):
         total = None  # a self-contradicting answer: count what was listed
-    per_page = _count(pagination.get("per_page")) or DEFAULT_PER_PAGE
+    per_page = min(_count(pagination.get("per_page")) or DEFAULT_PER_PAGE, 1000)
     total_pages = _count(pagination.get("total_pages")) or 1
-    return ModelsPage(models, total, _count(pagination.get("page")) or 1, min(per_page, 1000), total_pages)
+    if total is not None:  # total_pages missing or short: the total says how many pages there are
+        total_pages = max(total_pages, -(-total // per_page))
+    return ModelsPage(models, total, _count(pagination.get("page")) or 1, per_page, total_pages)
 
 
 def _count(value: Any) -> int | None:
