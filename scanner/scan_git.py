@@ -120,7 +120,7 @@ def _scan_repository(options: GitScanOptions) -> ScanResult:
             "engine": engine,
             "jobs": part.workers,
             "refs": {k: v for k, v in sorted(refs.items())},
-            "objects_scanned": stats.files_scanned + part.commits + part.tags,
+            "objects_scanned": stats.files_scanned + part.commits,  # tag messages: tags_scanned
             "blobs_scanned": stats.files_scanned,
             "commits_scanned": part.commits,
             "tags_scanned": part.tags,
