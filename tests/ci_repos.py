@@ -45,11 +45,11 @@ def _tracking(ref: str) -> str:
 
 
 def objects(repo: Path, *revs: str) -> int:
-    """Blobs and commits `rev-list --objects REVS` reaches: what a scan of that selection must read."""
+    """Blobs, commits and annotated tags `rev-list --objects REVS` reaches: what a scan of them must read."""
     listed = git(repo, "rev-list", "--objects", *revs).split("\n")
     shas = "\n".join(line.split(" ", 1)[0] for line in listed if line.strip()) + "\n"
     out = subprocess.run(
         ["git", "-C", str(repo), "cat-file", "--batch-check=%(objecttype)"],
         input=shas.encode(), capture_output=True, check=True,
     ).stdout.decode().split()  # fmt: skip
-    return sum(1 for kind in out if kind in ("blob", "commit"))
+    return sum(1 for kind in out if kind in ("blob", "commit", "tag"))

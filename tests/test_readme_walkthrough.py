@@ -262,3 +262,17 @@ def test_docs_workflows_parse_and_pair_sarif_with_a_full_scan() -> None:
     for w in workflows:
         checkout_step = next(iter(w["jobs"].values()))["steps"][0]
         assert checkout_step["with"]["fetch-depth"] == 0
+
+
+def test_pip_install_from_the_repository_url_pinned_to_a_commit(clone: tuple[Path, str], tmp_path: Path) -> None:
+    """The README's install without a checkout (`git+URL@<commit sha>`, what pipx runs too)."""
+    fresh, sha = clone
+    pinned = re.search(r"`(git\+https://github\.com/mindee/mindee-scan)@<commit sha>`", README)
+    assert pinned, "the README shows how to pin the URL install to a commit"
+    spec = pinned.group(1).replace(f"git+{URL}", f"git+file://{fresh}") + f"@{sha}"
+    venv = tmp_path / "venv"
+    made = sh(f'python3 -m venv "{venv}" && "{venv}/bin/python" -m pip install -q "{spec}"', tmp_path)
+    assert made.returncode == 0, made.stdout[-2000:] + made.stderr[-2000:]
+    (tmp_path / "a.txt").write_text("nothing\n")
+    scanned = sh(f'"{venv}/bin/mindee-scan" dir a.txt', tmp_path)
+    assert scanned.returncode == 0 and "scanned 1 file" in scanned.stdout + scanned.stderr, scanned.stderr
