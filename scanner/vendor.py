@@ -35,7 +35,12 @@ _GENERIC = frozenset(
         "platform account org organisation organization team project workspace cloud integration "
         "integrations provider vendor external internal next public react vite expo nuxt gatsby "
         "value values data var variable string const static final let val set get with new "
-        "header headers http https request url endpoint base id x md k s"
+        "header headers http https request url endpoint base id x md k s "
+        # What a Mindee user calls the service that reads their documents.
+        "extractor extractors scanner scan scanning reader reading processor processing analyzer analysis "
+        "ai ml vision parse pdf expense expenses bill bills billing finance accounting kyc identity passport "
+        "id card cards form forms ingest ingestion pipeline worker workers job jobs queue automation "
+        "intelligence recognition text capture smart auto my app apps cli sdk bot"
     ).split()
 )
 
