@@ -40,7 +40,11 @@ _GENERIC = frozenset(
         "extractor extractors scanner scan scanning reader reading processor processing analyzer analysis "
         "ai ml vision parse pdf expense expenses bill bills billing finance accounting kyc identity passport "
         "id card cards form forms ingest ingestion pipeline worker workers job jobs queue automation "
-        "intelligence recognition text capture smart auto my app apps cli sdk bot"
+        "intelligence recognition text capture smart auto my app apps cli sdk bot "
+        # Structure words of YAML/JSON configs a key sits under (k8s, Helm, CI inputs, frameworks).
+        "spec metadata annotations labels parameters params properties inputs input defaults common "
+        "vars stringdata args arguments extra extras steps containers container spring django rails "
+        "laravel symfony dotnet node python java ruby php deploy deployment release chart helm values"
     ).split()
 )
 

@@ -87,3 +87,10 @@ def test_generic_and_mindee_names_keep_a_key_mindee_s(detector: Detector, name: 
 )
 def test_lowercase_bodies_that_are_words_hashes_or_patterns_are_not_keys(detector: Detector, body: str) -> None:
     assert detector.scan(f'MINDEE_V2_API_KEY = "md_{body}"\n'.encode()) == []
+
+
+@pytest.mark.parametrize("section", ["spec", "stringData", "with", "ocr", "receipts-service", "env"])
+def test_a_config_section_that_names_no_vendor_keeps_a_key_mindee_s(detector: Detector, section: str) -> None:
+    key = _key(LOWER, 32)
+    (match,) = detector.scan(f"{section}:\n  api-key: {key}\n".encode())
+    assert match.other_vendor is None and match.confidence == "high"
