@@ -270,7 +270,8 @@ def config_option(f: F) -> F:
         "--config",
         "config_path",
         type=click.Path(dir_okay=False),
-        help="Config file (default: .mindee-scan.yaml at the scan root).",
+        help="Your config file; it replaces the scanned repository's own .mindee-scan.yaml and ignore files "
+        "(default: those, at the scan root).",
     )(f)
 
 
