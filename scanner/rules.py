@@ -120,7 +120,9 @@ def load_yaml(text: str, source: str) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or "cannot be parsed"
+        # PyYAML quotes the offending text ('!tag', a character): a message names the line, never the bytes
+        problem = re.sub(r"'[^'\n]*'|\"[^\"\n]*\"", "…", problem.splitlines()[0] if problem else "")
         raise ConfigError(f"{where}: invalid YAML: {problem}") from None
 
 

@@ -82,3 +82,13 @@ def test_config_symlink_outside_the_repository_is_refused(tmp_path: Path) -> Non
     assert proc.returncode == 2
     assert "outside the scanned repository" in proc.stderr
     assert CANARY not in proc.stderr + proc.stdout
+
+
+@pytest.mark.timeout(60)
+def test_yaml_error_does_not_quote_the_config(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("nothing\n")
+    (tmp_path / ".mindee-scan.yaml").write_text(f"exclude: !{CANARY} [a]\n")
+    proc = run("dir", str(tmp_path))
+    assert proc.returncode == 2
+    assert ".mindee-scan.yaml:1: invalid YAML" in proc.stderr
+    assert CANARY not in proc.stderr + proc.stdout
