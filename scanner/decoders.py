@@ -61,7 +61,7 @@ _ESCAPE_REACH = 320  # bytes after a hit a fully escaped key (46 characters of 6
 # inside a value, not between arguments.
 _JOIN = re.compile(
     rb"[\"'`](?<=[A-Za-z0-9_\-][\"'`])[ \t]*+(?:(?:\+|\.\.?|&|\|\||\\)[ \t]*+)?"
-    rb"(?:\r?\n[ \t]*+(?:(?:\+|\.\.?|&|\|\|)[ \t]*+)?)?(?:[@$]|[bfruBFRU]{1,2})?[\"'`](?=[A-Za-z0-9_\-])"
+    rb"(?:\r?\n[ \t]*+(?:(?:\+|\.\.?|&|\|\|)[ \t]*+)?)?(?:[@\$]|[bfruBFRU]{1,2})?[\"'`](?=[A-Za-z0-9_\-])"
 )
 _TOKEN_BODY = re.compile(rb"[A-Za-z0-9_\-]{0,64}+")
 _MAX_JOINS = 16
@@ -133,7 +133,7 @@ def decoder_triggers(binary_keywords: Iterable[str]) -> list[Trigger]:
     triggers += [Trigger("json-escape", literal=e) for e in (rb"\u005f", rb"\u006d", rb"\u0064", rb"\u004d")]
     triggers.append(Trigger("json-escape-md", literal=b"md_", pattern=rb"md_[A-Za-z0-9_\-]{0,45}\\u00[2-7][0-9A-Fa-f]"))
     # `md_` and part of a body, a closing quote and what can join it to the next literal.
-    joined = rb"md_[A-Za-z0-9_\-]{0,45}[\"'`][ \t]{0,4}(?:[+.&|\\\r\n]|[@$bfruBFRU]?[\"'`])"
+    joined = rb"md_[A-Za-z0-9_\-]{0,45}[\"'`][ \t]{0,4}(?:[+.&|\\\r\n]|[@\$bfruBFRU]?[\"'`])"
     triggers.append(Trigger("concat", literal=b"md_", pattern=joined))
     # Prefixed keys stored as UTF-16LE inside binaries (.NET string heaps, resources).
     for keyword in sorted(set(binary_keywords)):
