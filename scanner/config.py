@@ -15,7 +15,9 @@ from scanner.record import field, record
 from scanner.rules import Rule, line_of, load_yaml, parse_rule
 
 CONFIG_NAME = ".mindee-scan.yaml"
-DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+# Large files and blobs are streamed through the detector in bounded windows (memory stays constant):
+# the cap is for what is too big to be anything but data (disk images, videos), not for big text.
+DEFAULT_MAX_FILE_SIZE = 1024 * 1024 * 1024
 
 _TOP_KEYS = {"exclude", "allowlist", "rules", "max_file_size", "follow_symlinks", "baseline", "ignore_file"}
 _ALLOW_KEYS = {"paths", "regexes", "stopwords"}

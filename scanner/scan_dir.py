@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from scanner.config import Config
-from scanner.engine import FindingBuilder, build_detector
+from scanner.engine import FindingBuilder, build_detector, note_stream
 from scanner.errors import SourceError
 from scanner.model import Finding, ScanResult, ScanStats
 from scanner.pathmatch import PathMatcher
@@ -170,41 +170,21 @@ def _scan_items(builder: FindingBuilder, items: Iterable[FileItem], max_size: in
 
 
 def _scan_streamed(builder: FindingBuilder, item: FileItem, max_size: int, stats: ScanStats) -> list[Finding]:
-    """A file too big to load (a raised --max-file-size) is scanned in pieces; lines stay file-absolute."""
-    out: list[Finding] = []
-    line_base = 0  # newlines in the file before the piece
-    col_base = 0  # characters from the start of the piece's first line to the piece (cut inside a line)
-    prev: tuple[int, bytes] | None = None
-    scanned_to = 0
-    binary_any = False
+    """A file too big to scan whole is read in pieces and scanned in bounded windows; lines stay file-absolute."""
     try:
-        for offset, data, overlap in read_chunks(item, max_size):
-            if prev is not None:
-                delta = offset - prev[0]
-                line_base += prev[1].count(b"\n", 0, delta)
-                last_nl = prev[1].rfind(b"\n", 0, delta)
-                text = prev[1][last_nl + 1 : delta].decode("utf-8", "replace")
-                col_base = len(text) if last_nl >= 0 else col_base + len(text)
-            matches, text_bytes, binary = builder.scan_raw(data)
-            binary_any = binary_any or binary
-            limit = len(text_bytes) - overlap if overlap and len(text_bytes) == len(data) else None
-            kept = [m for m in matches if limit is None or m.start < limit]  # others recur in the next piece
-            for f in builder.to_findings(kept, text_bytes, item.rel):
-                column = f.column + (col_base if f.line == 1 else 0)
-                out.append(f.with_changes(line=f.line + line_base, column=column))
-            prev = (offset, data)
-            scanned_to = offset + len(data)
+        scan = builder.scan_stream(read_chunks(item, max_size), item.rel)
     except TooLarge as exc:
         stats.skip(item.rel, str(exc))
         return []
     except OSError as exc:
         stats.skip(item.rel, f"unreadable: {exc.strerror or exc}")
         return []
+    note_stream(scan, item.rel, stats)
     stats.files_scanned += 1
-    stats.bytes_scanned += scanned_to
-    if binary_any:
+    stats.bytes_scanned += scan.size
+    if scan.binary:
         stats.binary_files += 1
-    return out
+    return scan.findings
 
 
 # --- parallel path: workers are forked after the detector is built, so they inherit it compiled ---

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from scanner.config import Config
-from scanner.engine import FindingBuilder, build_detector
+from scanner.engine import STREAM_WINDOW, FindingBuilder, build_detector, note_stream
 from scanner.errors import UsageError
 from scanner.gitio import Git, repo_toplevel
 from scanner.model import Finding, Occurrence, ScanResult, ScanStats
@@ -421,8 +421,19 @@ def _scan_share(index: int) -> _ShareResult:
 
     done_objects = 0
     done_bytes = 0
-    for obj, data in gh.stream_objects(git, share, on_error):
+    for obj, data in gh.stream_objects(git, share, on_error, stream_over=STREAM_WINDOW):
         done_objects += 1
+        if isinstance(data, gh.BlobPieces):  # a big blob: scanned in bounded windows as it is read
+            done_bytes += data.size
+            scan = builder.scan_stream(data, obj.path)
+            note_stream(scan, obj.path, stats)
+            stats.files_scanned += 1
+            stats.bytes_scanned += scan.size
+            stats.binary_files += int(scan.binary)
+            if scan.findings:
+                out.blob_hits[obj.sha] = scan.findings
+                found_flag.value = 1
+            continue
         done_bytes += len(data)
         if done_objects & 63 == 0:
             counter[0], counter[1] = done_objects, done_bytes

@@ -270,12 +270,38 @@ def _send_revs(proc: Any, revs: Sequence[str], exclude: Sequence[str]) -> None:
         pass  # git died; its stderr says why
 
 
+class BlobPieces:
+    """A big blob's bytes, read from cat-file's output in pieces while it is scanned (never held whole).
+
+    Iterate it once, before the next object; whatever is not read is skipped by `stream_objects`.
+    """
+
+    def __init__(self, out: Any, size: int, piece: int = 1 << 20) -> None:
+        self._out = out
+        self.size = size
+        self.left = size
+        self._piece = piece
+
+    def __iter__(self) -> Iterator[bytes]:
+        while self.left > 0:
+            data = self._out.read(min(self.left, self._piece))
+            if not data:
+                return  # git died mid-object: `stream_objects` sees `left` and resumes
+            self.left -= len(data)
+            yield data
+
+    def drain(self) -> None:
+        for _ in self:
+            pass
+
+
 def stream_objects(
     git: Git,
     chunks: Iterable[Sequence[GitObject]],
     on_error: Callable[[GitObject, str], None],
     lookahead: int = 2,
-) -> Iterator[tuple[GitObject, bytes]]:
+    stream_over: int | None = None,
+) -> Iterator[tuple[GitObject, bytes | BlobPieces]]:
     """(object, bytes) for each object of each chunk, from one `cat-file` process.
 
     A chunk is taken from `chunks` only when fewer than `lookahead` chunks are waiting to be read, so
@@ -283,6 +309,8 @@ def stream_objects(
     fixed shares left one core idle for a sixth of a scan: inflating costs differ by chunk).
     A missing object is reported and skipped. If git dies on a corrupt object, that object is
     reported and a fresh process resumes with the next one, so one bad object never ends the scan.
+    A blob over `stream_over` bytes comes as `BlobPieces`, read while it is scanned (memory stays
+    bounded whatever the blob's size).
     """
     source = iter(chunks)
     leftover: list[GitObject] = []
@@ -321,6 +349,16 @@ def stream_objects(
                     on_error(obj, "missing object")
                     continue
                 size = int(parts[2])
+                if stream_over is not None and size > stream_over and obj.kind == "blob":
+                    pieces = BlobPieces(out, size)
+                    yield obj, pieces
+                    pieces.drain()
+                    if pieces.left:  # git died while streaming this object
+                        queue.appendleft((obj, False))
+                        failed = True
+                        break
+                    out.read(1)
+                    continue
                 data = out.read(size)
                 if len(data) < size:  # git died while streaming this object
                     queue.appendleft((obj, False))
