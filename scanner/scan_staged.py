@@ -38,7 +38,7 @@ def scan_staged(git: Git, info: Any, options: StagedOptions) -> ScanResult:
     for path, reason in staged.skipped:
         stats.skip(path, reason)
     skip_paths = PathMatcher(config.allow_paths + config.exclude)
-    builder = FindingBuilder(build_detector(config, options.use_hyperscan)) if staged.files else None
+    builder = FindingBuilder(build_detector(config, options.use_hyperscan)) if staged.files or staged.big else None
     findings: list[Finding] = []
     for item in staged.files:
         path = item.change.path
@@ -56,12 +56,45 @@ def scan_staged(git: Git, info: Any, options: StagedOptions) -> ScanResult:
                 findings.append(f.with_changes(staged=True))
             elif options.all_lines:
                 findings.append(f)
+    for change in staged.big:
+        path = change.path
+        if skip_paths.matches(path):
+            stats.skip(path, "allowlisted path")
+            continue
+        assert builder is not None
+        findings.extend(_scan_big(git, change, info, builder, options.all_lines, stats))
     stats.duration_s = time.perf_counter() - started
-    stats.extra["files_staged"] = len(staged.files)
+    stats.extra["files_staged"] = len(staged.files) + len(staged.big)
     stats.extra["staged_paths"] = sorted(staged.paths)
     result = ScanResult(findings=findings, stats=stats, target=info.top, source="staged")
     result.sort()
     return result
+
+
+def _scan_big(
+    git: Git, change: Any, info: Any, builder: FindingBuilder, all_lines: bool, stats: ScanStats
+) -> list[Finding]:
+    """A staged file over STREAM_OVER, streamed in bounded windows. Git's diff has no lines for it, so a
+    key is new when the previous version (and the other side of a merge) does not hold it."""
+    from scanner.engine import note_stream
+    from scanner.sources.staged import blob_holds, blob_pieces
+
+    scan = builder.scan_stream(blob_pieces(git, change.new_sha), change.path)
+    note_stream(scan, change.path, stats)
+    stats.files_scanned += 1
+    stats.bytes_scanned += scan.size
+    stats.binary_files += int(scan.binary)
+    if all_lines or not scan.findings:
+        return scan.findings
+    needles = {f.secret.encode("utf-8", "surrogateescape") for f in scan.findings}
+    seen: set[bytes] = set()
+    if change.old_sha:
+        seen |= blob_holds(git, change.old_sha, needles)
+    if info.merging:
+        seen |= blob_holds(git, f"MERGE_HEAD:{change.path}", needles)
+    return [
+        f.with_changes(staged=True) for f in scan.findings if f.secret.encode("utf-8", "surrogateescape") not in seen
+    ]
 
 
 def _added_by_commit(f: Finding, item: Any, binary: bool) -> bool:

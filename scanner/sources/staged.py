@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from typing import Any
 
-from scanner.gitio import DIFF_SAFE, HOOK_ENV, Git
+from scanner.gitio import DIFF_SAFE, HOOK_ENV, Git, GitError
 from scanner.record import field, record
 from scanner.sources.diffparse import FileChange, parse_diff
 
@@ -31,6 +32,13 @@ class Staged:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     paths: set[str] = field(default_factory=set)  # every path the index changes, scanned or not
+    # Files over STREAM_OVER: not read here, streamed through the detector by `blob_pieces` (bounded memory).
+    big: list[FileChange] = field(default_factory=list)
+
+
+# Blobs over this are streamed when scanned, never held whole; git's diff treats them as binary (no
+# content lines), so whether a key is new is told by the previous version, as for binary files.
+STREAM_OVER = 2 * 1024 * 1024
 
 
 def staged_git(repo: str = ".") -> Git:
@@ -70,7 +78,7 @@ def read_staged(git: Git, info: RepoInfo, max_size: int) -> Staged:
     # otherwise be a 1 GB diff held here); they are then skipped by size, unread.
     proc = git.run(
         "diff", "--cached", *DIFF_SAFE, "-U0", "-M", "--full-index", "--ignore-submodules=none",
-        config=(("core.bigFileThreshold", str(max_size)),),
+        config=(("core.bigFileThreshold", str(min(max_size, STREAM_OVER))),),
     )  # fmt: skip
     changes = parse_diff(proc.stdout)
     merging = info.merging
@@ -92,10 +100,13 @@ def read_staged(git: Git, info: RepoInfo, max_size: int) -> Staged:
             specs.append((ch.old_sha, ""))
         if merging:
             specs.append((f"MERGE_HEAD:{ch.path}", ""))
-    blobs = _cat(git, specs, max_size, out)
+    big: set[str] = set()
+    blobs = _cat(git, specs, max_size, out, big)
     for ch in wanted:
         data = blobs.get(ch.new_sha or "")
         if data is None:
+            if ch.new_sha in big:
+                out.big.append(ch)
             continue
         old = blobs.get(ch.old_sha) if ch.binary and ch.old_sha else None
         other = blobs.get(f"MERGE_HEAD:{ch.path}") if merging else None
@@ -105,9 +116,10 @@ def read_staged(git: Git, info: RepoInfo, max_size: int) -> Staged:
     return out
 
 
-def _cat(git: Git, specs: list[tuple[str, str]], max_size: int, out: Staged) -> dict[str, bytes]:
+def _cat(git: Git, specs: list[tuple[str, str]], max_size: int, out: Staged, big: set[str]) -> dict[str, bytes]:
     """Read several objects (spec, path to report) in one streamed cat-file call. An oversized one is
-    skipped by its size and read past in 1 MB pieces, never held whole."""
+    skipped by its size, a big one (over STREAM_OVER) is named in `big`; both are read past in 1 MB
+    pieces, never held whole."""
     if not specs:
         return {}
     import threading
@@ -132,13 +144,15 @@ def _cat(git: Git, specs: list[tuple[str, str]], max_size: int, out: Staged) -> 
             if len(header) < 3:  # "<spec> missing": e.g. the file is new in this merge
                 continue
             size = int(header[2])
-            if size <= max_size:
+            if size <= min(max_size, STREAM_OVER):
                 blobs[spec] = proc.stdout.read(size)
             else:
                 left = size
                 while left > 0 and (piece := proc.stdout.read(min(left, 1 << 20))):
                     left -= len(piece)
-                if path:
+                if size <= max_size:
+                    big.add(spec)
+                elif path:
                     out.skipped.append((path, f"too large: {size} bytes"))
             proc.stdout.read(1)  # the newline after the content
     finally:
@@ -150,3 +164,34 @@ def _cat(git: Git, specs: list[tuple[str, str]], max_size: int, out: Staged) -> 
     if proc.returncode != 0:
         raise git.failure("cat-file", err)
     return blobs
+
+
+def blob_pieces(git: Git, spec: str, piece: int = 1 << 20) -> Iterator[bytes]:
+    """A blob's bytes in pieces from `git cat-file blob`, for a streamed scan (never held whole)."""
+    proc = git.popen("cat-file", "blob", spec, bufsize=1 << 16)
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        while data := proc.stdout.read(piece):
+            yield data
+    finally:
+        proc.stdout.close()
+        err = proc.stderr.read()
+        proc.stderr.close()
+        proc.wait()
+    if proc.returncode != 0:
+        raise git.failure("cat-file", err)
+
+
+def blob_holds(git: Git, spec: str, needles: set[bytes]) -> set[bytes]:
+    """Which of `needles` a (big) blob holds, read in pieces; a missing blob holds none."""
+    if not needles:
+        return set()
+    keep = max(len(n) for n in needles) - 1
+    found: set[bytes] = set()
+    tail = b""
+    with contextlib.suppress(GitError):  # a missing version (the other side of a merge) holds nothing
+        for data in blob_pieces(git, spec):
+            window = tail + data
+            found.update(n for n in needles - found if n in window)
+            tail = window[-keep:] if keep else b""
+    return found

@@ -149,3 +149,23 @@ def test_63mb_single_line_md_blob_in_bounded_memory(tmp_path: Path) -> None:
     assert [f["redacted"] for f in doc["findings"]] == [key[:7] + "…" + key[-3:]]
     assert doc["stats"]["bytes_scanned"] == len(blob)
     assert peak_mb < 300, f"peak RSS {peak_mb} MB for a 63 MB blob"
+
+
+@pytest.mark.slow
+def test_big_staged_file_reports_only_the_key_the_commit_adds(tmp_path: Path) -> None:
+    """A 12 MB staged CSV: the key already committed is not new; the one this commit adds is reported."""
+    from tests.cli import run
+    from tests.gitutil import git
+
+    old_key, new_key = detectable(v2_key), detectable(v2_key)
+    data = _big_csv(old_key)
+    repo = init_repo(tmp_path / "r")
+    commit_file(repo, "export.csv", data, "add export")
+    (repo / "export.csv").write_bytes(data + f"2025-01-01,MINDEE_API_KEY,{new_key}\n".encode())
+    git(repo, "add", "export.csv")
+    proc = run("staged", "--format", "json", cwd=repo)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    doc = json.loads(proc.stdout)
+    assert [(f["redacted"], f["line"]) for f in doc["findings"]] == [
+        (new_key[:7] + "…" + new_key[-3:], data.count(b"\n") + 1)
+    ]
