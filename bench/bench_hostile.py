@@ -1,0 +1,108 @@
+"""Time and peak memory of `mindee-scan` on hostile inputs, each at two sizes, to show linear growth.
+
+Rows (issue 13): the base64 run bomb at n = 100, 1,000 and 10,000 runs; 16,000 findings on one line;
+15,000 and 30,000 findings in one file rendered to JSON and SARIF; a single-line file of 15 and 60 MB.
+Each input is generated under bench/work/hostile (synthetic keys from `secrets`, never real ones) and
+scanned by the real CLI (`dir FILE`), measured by bench/harness.py (wall, CPU, peak RSS of the process).
+`ratio` is time (or memory) at the larger size over the smaller: linear growth keeps the time ratio
+near the size ratio; quadratic growth would square it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import string
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import MINDEE_SCAN, ROOT, Run, measure
+
+WORK = ROOT / "bench" / "work" / "hostile"
+_ALNUM = string.ascii_letters + string.digits
+
+
+def _md_key() -> str:
+    while True:
+        body = "".join(secrets.choice(_ALNUM) for _ in range(32))
+        if any(c.isupper() for c in body) and any(c.islower() for c in body):
+            return "md_" + body
+
+
+def b64_bomb(n: int) -> bytes:
+    return (("bWRf" * 6 + " ") * n + "\n").encode()
+
+
+def findings_on_a_line(n: int) -> bytes:
+    return (" ".join(f"MINDEE_API_KEY={secrets.token_hex(16)[:31]}" for _ in range(n)) + "\n").encode()
+
+
+def findings_in_a_file(n: int) -> bytes:
+    return "".join(f"k{i} = '{_md_key()}'\n" for i in range(n)).encode()
+
+
+def single_line(size: int) -> bytes:
+    """One line of words, numbers and base64-looking runs, with a key every 64 KB: no newline at all."""
+    words = [
+        "".join(secrets.choice(string.ascii_lowercase) for _ in range(secrets.randbelow(9) + 2)) for _ in range(512)
+    ]
+    parts: list[str] = []
+    length = 0
+    while length < size:
+        piece = " ".join(secrets.choice(words) for _ in range(8000))
+        piece += f" MINDEE_V2_API_KEY={_md_key()} "
+        parts.append(piece)
+        length += len(piece)
+    return "".join(parts)[:size].encode()
+
+
+ROWS: list[tuple[str, Callable[[int], bytes], list[int], str, str]] = [
+    # (name, generator, sizes, unit, format)
+    ("base64 run bomb", b64_bomb, [100, 1_000, 10_000], "runs", "json"),
+    ("findings on one line", findings_on_a_line, [4_000, 16_000], "keys", "json"),
+    ("findings in one file", findings_in_a_file, [15_000, 30_000], "keys", "json"),
+    ("findings in one file", findings_in_a_file, [15_000, 30_000], "keys", "sarif"),
+    ("single-line file", single_line, [15 * 1024 * 1024, 60 * 1024 * 1024], "bytes", "json"),
+]
+
+
+def _label(n: int, unit: str) -> str:
+    return f"{n // (1024 * 1024)} MB" if unit == "bytes" else f"{n:,} {unit}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", help="run only rows whose name contains this")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True, mode=0o700)
+    print(f"{'input':<34} {'format':<6} {'size':>12} {'wall s':>8} {'cpu s':>8} {'max RSS MB':>11} {'ratio':>14}")
+    for name, make, sizes, unit, fmt in ROWS:
+        if args.only and not any(o in name for o in args.only):
+            continue
+        previous: tuple[int, Run] | None = None
+        for n in sizes:
+            path = WORK / f"{make.__name__}-{n}.txt"
+            if not path.exists():
+                path.write_bytes(make(n))
+            run = measure(name, [MINDEE_SCAN, "dir", path, "--format", fmt], sample_ms=None)
+            if run.returncode not in (0, 1):
+                print(f"{name}: exit {run.returncode}: {run.stderr.decode(errors='replace')[-500:]}")
+                return 2
+            ratio = ""
+            if previous is not None:
+                pn, prun = previous
+                ratio = f"x{n / pn:g}: t x{run.wall_s / max(prun.wall_s, 1e-9):.1f}"
+            print(
+                f"{name:<34} {fmt:<6} {_label(n, unit):>12} {run.wall_s:8.2f} {run.cpu_s:8.2f} "
+                f"{run.max_rss_mb:11.0f} {ratio:>14}",
+                flush=True,
+            )
+            previous = (n, run)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
