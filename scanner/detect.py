@@ -111,6 +111,13 @@ class Detector:
         """Every prefilter hit in `data`; with none, `scan` finds nothing there."""
         return [span for spans in self._prefilter.scan(data).values() for span in spans]
 
+    def contexts_in(self, data: bytes, wanted: set[str]) -> set[str]:
+        """Which of the `wanted` rules' file-level `context` `data` holds: one prefilter pass where
+        Hyperscan answers the context (a Python search of a 2 MB window per rule took a second)."""
+        rules = [r for r in self.rules if r.id in wanted and r.context]
+        hits = self._prefilter.scan(data) if any(r.id in self._prefilter_context for r in rules) else {}
+        return {r.id for r in rules if self._in_context(r, data, hits)}
+
     def scan(self, data: bytes, binary: bool = False) -> list[Match]:
         """All matches in `data`, located by line and column (1-based), best rule first on overlaps."""
         candidates = self._candidates(data, binary, 0, None, Budget(len(data)), frozenset())

@@ -329,9 +329,9 @@ class _StreamScanner:
     def _window(
         self, data: bytes, ws: int, own: int, own_end: int, lines: int, col: int, binary: bool, out: StreamScan
     ) -> None:
-        for rid, rule in self.context_rules.items():
-            if rid not in self.context_seen and any(c.search(data) for c in rule.context):
-                self.context_seen.add(rid)
+        unseen = self.context_rules.keys() - self.context_seen
+        if unseen:
+            self.context_seen |= self.builder.detector.contexts_in(data, set(unseen))
         matches = self.detector.scan(data, binary=binary)
         if not matches:
             return
