@@ -26,7 +26,7 @@ from scanner.cli.common import (
 @config_option
 @jobs_option
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
-@click.option("--max-file-size", metavar="SIZE", help="Skip files larger than SIZE (default 1GiB; big files are streamed in bounded memory).")
+@click.option("--max-file-size", metavar="SIZE", help="Skip files larger than SIZE (default 1GiB).")
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links (loops are detected).")
 @repo_config_option
 @click.option("--no-hyperscan", is_flag=True, hidden=True, help="Use the pure-Python prefilter.")

@@ -40,7 +40,7 @@ _NULL_SHA = "0" * 40
 )
 @jobs_option
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
-@click.option("--max-file-size", metavar="SIZE", help="Skip blobs larger than SIZE (default 1GiB; big blobs are streamed in bounded memory); they are listed.")
+@click.option("--max-file-size", metavar="SIZE", help="Skip blobs larger than SIZE (default 1GiB); they are listed.")
 @click.option("--no-messages", is_flag=True, help="Do not scan commit messages.")
 @repo_config_option
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when stderr is a TTY).")
@@ -85,7 +85,7 @@ def git_command(repo: str, config_path: str | None, **kwargs: Any) -> int:
 @config_option
 @click.option("--all-lines", is_flag=True, help="Report every key in a staged file, not only on added lines.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
-@click.option("--max-file-size", metavar="SIZE", help="Skip files larger than SIZE (default 1GiB; big files are streamed in bounded memory).")
+@click.option("--max-file-size", metavar="SIZE", help="Skip files larger than SIZE (default 1GiB).")
 @repo_config_option
 @output_options
 def staged_command(files: tuple[str, ...], config_path: str | None, **kwargs: Any) -> int:
