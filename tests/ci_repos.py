@@ -44,12 +44,12 @@ def _tracking(ref: str) -> str:
     return ref
 
 
-def objects(repo: Path, *revs: str) -> int:
-    """Blobs, commits and annotated tags `rev-list --objects REVS` reaches: what a scan of them must read."""
+def objects(repo: Path, *revs: str, kinds: tuple[str, ...] = ("blob", "commit")) -> int:
+    """Blobs and commits (or `kinds`) `rev-list --objects REVS` reaches: what a scan of them must read."""
     listed = git(repo, "rev-list", "--objects", *revs).split("\n")
     shas = "\n".join(line.split(" ", 1)[0] for line in listed if line.strip()) + "\n"
     out = subprocess.run(
         ["git", "-C", str(repo), "cat-file", "--batch-check=%(objecttype)"],
         input=shas.encode(), capture_output=True, check=True,
     ).stdout.decode().split()  # fmt: skip
-    return sum(1 for kind in out if kind in ("blob", "commit", "tag"))
+    return sum(1 for kind in out if kind in kinds)

@@ -56,7 +56,7 @@ def run_action(
 ) -> Run:
     """The step's own `run:` line with the variables GitHub sets (inputs arrive as the step maps them)."""
     step = scan_step()
-    assert set(step["env"]) == {"INPUT_SCAN", "INPUT_ARGS"}
+    assert set(step["env"]) == {"MS_VENV", "INPUT_SCAN", "INPUT_ARGS"}
     work = tmp_path / f"gh-{len(list(tmp_path.glob('gh-*')))}"
     work.mkdir()
     (work / "event.json").write_text(json.dumps(payload))

@@ -174,18 +174,22 @@ def test_github_action_install_and_scan_steps(clone: tuple[Path, str], tmp_path:
     assert "setup-python" not in json.dumps(action), "the caller's Python stays as it was"
     runner_temp = tmp_path / "runner-temp"
     runner_temp.mkdir()
-    github_env = tmp_path / "github-env"
+    github_env, step_output = tmp_path / "github-env", tmp_path / "install-output"
     env = {
         "MS_ACTION_PATH": str(fresh),
         "MS_PYTHON": "python3",
         "RUNNER_TEMP": str(runner_temp),
         "GITHUB_ENV": str(github_env),
+        "GITHUB_PATH": str(tmp_path / "github-path"),
+        "GITHUB_OUTPUT": str(step_output),
     }
     installed = sh(install["run"], tmp_path, env)
     assert installed.returncode == 0, installed.stdout + installed.stderr
-    exported = dict(line.split("=", 1) for line in github_env.read_text().splitlines())
-    assert list(exported) == ["MS_VENV"] and exported["MS_VENV"].startswith(str(runner_temp))
-    frozen = sh(f'"{exported["MS_VENV"]}/bin/python" -m pip list --format=freeze', tmp_path).stdout
+    assert not github_env.exists() and not (tmp_path / "github-path").exists(), "later steps see no change"
+    venv = dict(line.split("=", 1) for line in step_output.read_text().splitlines())["venv"]
+    assert venv.startswith(str(runner_temp)) and scan["env"]["MS_VENV"] == "${{ steps.install.outputs.venv }}"
+    exported = {"MS_VENV": venv}
+    frozen = sh(f'"{venv}/bin/python" -m pip list --format=freeze', tmp_path).stdout
     for pin in (ROOT / "ci" / "constraints.txt").read_text().splitlines():
         if pin and not pin.startswith("#"):
             assert pin.lower() in frozen.lower(), f"{pin} is pinned"
