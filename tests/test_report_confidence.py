@@ -41,3 +41,14 @@ def test_confidence_and_note_are_shown(fmt: str) -> None:
         assert (props["confidence"], props["note"], props["otherVendor"]) == ("low", NOTE, "Macrodata")
     if fmt == "text":
         assert f"confidence: low ({NOTE})" in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_a_note_on_a_sure_finding_is_not_labelled_with_its_confidence(fmt: str) -> None:
+    """A provenance note (what reaches an unreachable blob) is not a doubt: no 'confidence: high' label."""
+    result = _result()
+    note = "reached only by refs/pull/7/head"
+    result.findings[0] = result.findings[0].with_changes(confidence="high", note=note, other_vendor=None)
+    out = render(result, fmt, RenderOptions())
+    assert note in out
+    assert "confidence" not in out.lower().replace("confidence-", "")

@@ -322,6 +322,8 @@ def _confidence(f: Finding) -> str:
     """Confidence below high and the note (an unusual length, another vendor) under the rule name."""
     if f.confidence == "high" and not f.note:
         return ""
+    if f.confidence == "high":
+        return f'<br><span class="small conf">{_e(f.note)}</span>'
     note = f": {_e(f.note)}" if f.note else ""
     return f'<br><span class="small conf">confidence {_e(f.confidence)}{note}</span>'
 

@@ -38,8 +38,10 @@ def _finding_block(f: Finding, options: RenderOptions) -> list[str]:
     encoded = f" (inside {f.encoding}-encoded value)" if f.encoding else ""
     head = f"{_c(_location(f), 'bold', options)}  {printable(f'{f.rule_id}  {secret}')}{tag}{printable(encoded)}"
     lines = [head]
-    if f.confidence != "high" or f.note:
+    if f.confidence != "high":
         lines.append(printable(f"    confidence: {f.confidence}" + (f" ({f.note})" if f.note else "")))
+    elif f.note:
+        lines.append(printable(f"    note: {f.note}"))
     if f.commit:
         # author and date come from the scanned history: never raw on a terminal
         lines.append(printable(f"    introduced in {f.commit[:12]} by {f.author or '?'} on {f.date or '?'}"))
