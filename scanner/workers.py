@@ -67,18 +67,30 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 def _end_worker(*_: Any) -> None:
-    """Kill this worker's own child processes (git), then exit at once (no cleanup that could block)."""
+    """Kill every process this worker started (git and the helpers git starts, `git remote-http`), then
+    exit at once (no cleanup that could block). The whole tree is listed before any kill: a killed git's
+    own children are reparented to init and could no longer be found."""
     import signal
 
-    for pid in _children():
+    for pid in _descendants():
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
     os._exit(143)
 
 
-def _children() -> list[int]:
-    """Pids of this process's children (Linux /proc; elsewhere none are known)."""
-    me = os.getpid()
+def _descendants() -> list[int]:
+    """Pids of this process's children, their children and so on (Linux /proc; elsewhere none are known)."""
+    out: list[int] = []
+    todo = _children(os.getpid())
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(_children(pid))
+    return out
+
+
+def _children(me: int) -> list[int]:
+    """Pids of the children of process `me`."""
     out: list[int] = []
     try:
         tasks = os.listdir(f"/proc/{me}/task")
