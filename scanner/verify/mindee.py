@@ -91,29 +91,16 @@ def _interpret_v2(status: int, doc: Any, content_type: str | None) -> Interpreta
             page.total_pages,
             page.per_page,
         )
-    problem = v2_problem(doc, status)
-    if status == 401:
-        if problem is None:
-            return _not_mindee(api, status, doc, content_type)
-        return Interpretation("revoked", f"{api} rejected the key (401 {problem}): deleted or never valid")
-    if status in (402, 403):
-        if problem is None:
-            return _not_mindee(api, status, doc, content_type)
-        return Interpretation("live", f"{api} authenticated the key but restricts it ({status} {problem}); {_STILL}")
-    return _other(api, status, doc, content_type)
+    judged = _auth_answer(api, status, v2_problem(doc, status), doc, content_type)
+    return judged or _other(api, status, doc, content_type)
 
 
 def _interpret_v1(status: int, doc: Any, content_type: str | None) -> Interpretation:
     api = "Mindee v1"
     error = v1_error(doc, status)
-    if status == 401:
-        if error is None:
-            return _not_mindee(api, status, doc, content_type)
-        return Interpretation("revoked", f"{api} rejected the key (401 {error}): deleted or never valid")
-    if status in (402, 403):
-        if error is None:
-            return _not_mindee(api, status, doc, content_type)
-        return Interpretation("live", f"{api} authenticated the key but restricts it ({status} {error}); {_STILL}")
+    judged = _auth_answer(api, status, error, doc, content_type)
+    if judged is not None:
+        return judged
     if status == 404:
         if error is None:
             return Interpretation(
@@ -128,6 +115,19 @@ def _interpret_v1(status: int, doc: Any, content_type: str | None) -> Interpreta
 
 
 _STILL = "the key still authenticates: revoke it"
+
+
+def _auth_answer(
+    api: str, status: int, mindee_error: str | None, doc: Any, content_type: str | None
+) -> Interpretation | None:
+    """401/402/403, the same for both APIs: judged only when the body is Mindee's own error (`mindee_error`)."""
+    if status not in (401, 402, 403):
+        return None
+    if mindee_error is None:
+        return _not_mindee(api, status, doc, content_type)
+    if status == 401:
+        return Interpretation("revoked", f"{api} rejected the key (401 {mindee_error}): deleted or never valid")
+    return Interpretation("live", f"{api} authenticated the key but restricts it ({status} {mindee_error}); {_STILL}")
 
 
 def _not_mindee(api: str, status: int, doc: Any, content_type: str | None) -> Interpretation:
