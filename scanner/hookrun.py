@@ -127,12 +127,9 @@ def _staged(args: list[str], quiet: bool) -> int:
             args[1:], None, False, None, lambda result, root, config: _lean_finish(result, root, config, quiet)
         )
     except ScanError as exc:
-        from scanner.model import mask_keys
+        from scanner.trust import error_message
 
-        # As the full command line does: git's words and config values never carry a key into a log.
-        from scanner.trust import printable
-
-        sys.stderr.write(printable(f"mindee-scan: error: {mask_keys(str(exc))}") + "\n")
+        sys.stderr.write(f"mindee-scan: error: {error_message(exc)}\n")  # as the full command line says it
         return int(exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("mindee-scan: interrupted\n")

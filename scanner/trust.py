@@ -279,3 +279,11 @@ def printable(text: str) -> str:
 def printable_lines(lines: list[str]) -> str:
     """Lines joined by newlines, each made inert: only our own newlines separate lines."""
     return "\n".join(printable(line) for line in lines)
+
+
+def error_message(exc: BaseException) -> str:
+    """What a user is shown of an error: its message quotes config values, paths and git's words, so any
+    key in it is masked and no character in it can drive a terminal or forge a CI log command."""
+    from scanner.model import mask_keys
+
+    return printable(mask_keys(str(exc)))

@@ -73,9 +73,9 @@ def main(env: Mapping[str, str] | None = None) -> int:
         args = split_args(env.get("INPUT_ARGS", ""))
         chosen = plan(repo, event_of(env, (env.get("INPUT_SCAN") or "changes").strip()))
     except ScanError as exc:
-        from scanner.model import mask_keys
+        from scanner.trust import error_message
 
-        message = mask_keys(str(exc))
+        message = error_message(exc)
         print(f"::error title=mindee-scan::{_data(message)}", flush=True)
         print(f"mindee-scan: error: {message}", file=sys.stderr, flush=True)
         _outputs(env, {"findings": "0", "live": "0", "report": "", "objects-scanned": "0", "exit-code": "2"})

@@ -43,9 +43,9 @@ def main(env: Mapping[str, str] | None = None) -> int:
         args = split_args(env.get("MINDEE_SCAN_ARGS", ""))
         chosen = plan(".", event_of(env, (env.get("MINDEE_SCAN") or "changes").strip()))
     except ScanError as exc:
-        from scanner.model import mask_keys
+        from scanner.trust import error_message
 
-        print(f"mindee-scan: error: {mask_keys(str(exc))}", file=sys.stderr, flush=True)
+        print(f"mindee-scan: error: {error_message(exc)}", file=sys.stderr, flush=True)
         return int(ExitCode.ERROR)
     if chosen.empty:
         print(f"mindee-scan: nothing to scan: {chosen.what}", flush=True)

@@ -100,13 +100,9 @@ def main(argv: list[str] | None = None, obj: Any = None) -> int:
     try:
         result: Any = cli.main(args=argv, prog_name="mindee-scan", standalone_mode=False, obj=obj)
     except ScanError as exc:
-        from scanner.model import mask_keys
+        from scanner.trust import error_message
 
-        # Error messages quote config values and git's words; neither may carry a key into CI logs.
-        from scanner.trust import printable
-
-        # ...nor may a path or git's words drive the terminal.
-        _safe_echo(printable(f"mindee-scan: error: {mask_keys(str(exc))}"))
+        _safe_echo(f"mindee-scan: error: {error_message(exc)}")
         return int(exc.exit_code)
     except click.exceptions.Abort:
         _safe_echo("mindee-scan: interrupted")
