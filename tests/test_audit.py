@@ -457,7 +457,7 @@ def test_audit_help_stays_light() -> None:
     code = (
         "import sys; from scanner.cli.main import main; main(['audit', '--help']);"
         "main(['findings', 'list', '--help']);"
-        "print(sorted(m for m in ('distributed', 'dask', 'sqlite3', 'scanner.scan_git', 'scanner.verify')"
+        "print(sorted(m for m in ('distributed', 'dask', 'sqlite3', 'scanner.app.history', 'scanner.verify')"
         " if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

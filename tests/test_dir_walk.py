@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from scanner.app.dir import DirOptions, scan_paths
 from scanner.config import Config
 from scanner.engine import build_detector
 from scanner.model import ScanStats
 from scanner.pathmatch import PathMatcher
-from scanner.scan_dir import DirOptions, scan_paths
 from scanner.sources.files import FileItem, TooLarge, read_file, walk
 from tests.keys import v2_key
 

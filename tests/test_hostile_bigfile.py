@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import scanner.sources.files as files
+from scanner.app.dir import DirOptions, scan_paths
 from scanner.config import Config
-from scanner.scan_dir import DirOptions, scan_paths
 from tests.cli import cli_path
 from tests.keys import detectable, v1_key, v2_key
 
@@ -65,7 +65,7 @@ def test_file_growing_past_the_cap_while_streamed(tmp_path: Path, monkeypatch: p
                 fh.write(b"y" * 4096)
             yield piece
 
-    monkeypatch.setattr("scanner.scan_dir.read_chunks", growing)
+    monkeypatch.setattr("scanner.app.dir.read_chunks", growing)
     result = scan_paths(DirOptions(paths=(str(path),), config=Config(), max_file_size=20_000))
     assert dict(result.stats.skipped)["big.log"].startswith("too large: grew past")
     assert result.stats.files_scanned == 0

@@ -248,7 +248,7 @@ def test_leading_dash_path_after_double_dash(tmp_path: Path) -> None:
 
 def test_files_that_vanish_grow_or_shrink_after_the_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The walk streams into the reader; change each file between the two and check every outcome."""
-    import scanner.scan_dir as scan_dir
+    import scanner.app.dir as scan_dir
     from scanner.config import Config
 
     key = v2_key()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from scanner.app.staged import StagedOptions, scan_staged
 from scanner.model import ScanResult
-from scanner.scan_staged import StagedOptions, scan_staged
 from scanner.sources.diffparse import parse_diff, unquote
 from scanner.sources.staged import repo_info, staged_git
 from tests.cli import run

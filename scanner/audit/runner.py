@@ -55,7 +55,7 @@ class AuditSummary:
 
 
 def default_jobs() -> int:
-    from scanner.workers import usable_cpus
+    from scanner.app.pool import usable_cpus
 
     return usable_cpus()
 
@@ -186,7 +186,7 @@ def _local_pool(workers: int) -> ProcessPoolExecutor:
     import os
     from concurrent.futures import ProcessPoolExecutor
 
-    from scanner.workers import die_with_parent
+    from scanner.app.pool import die_with_parent
 
     return ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),))
 

@@ -33,9 +33,9 @@ from scanner.cli.common import (
 @output_options
 def dir_command(paths: tuple[str, ...], config_path: str | None, **kwargs: Any) -> int:
     """Scan files and folders (default: the current folder), skipping .git/; `-` reads standard input."""
+    from scanner.app.dir import DirOptions, scan_paths
     from scanner.config import load_config, parse_size
     from scanner.record import replace
-    from scanner.scan_dir import DirOptions, scan_paths
 
     opts = make_output_options(kwargs)
     if "-" in paths:
@@ -64,8 +64,8 @@ def _stdin(paths: tuple[str, ...], config_path: str | None, opts: OutputOptions,
     """`dir -`: the piped text, named `<stdin>` in reports (no config is read unless -c names one)."""
     import sys
 
+    from scanner.app.stdin import scan_stdin
     from scanner.config import load_config, parse_size
-    from scanner.scan_stdin import scan_stdin
 
     require(paths == ("-",), "`-` (standard input) cannot be combined with other paths")
     config = load_config(config_path, None)

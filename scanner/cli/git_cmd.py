@@ -1,4 +1,4 @@
-"""`mindee-scan git`, `staged`, `pre-push` and `install-hook`: thin wrappers over scanner.scan_git."""
+"""`mindee-scan git`, `staged`, `pre-push` and `install-hook`: thin wrappers over scanner.app.history."""
 
 from __future__ import annotations
 
@@ -52,9 +52,9 @@ def git_command(repo: str, config_path: str | None, **kwargs: Any) -> int:
     Each unique blob is read once; each finding says which commit introduced it, who and when,
     every other place it appears, whether it is still at HEAD and which refs reach it.
     """
+    from scanner.app.history import GitScanOptions, scan_repository
     from scanner.config import load_config, parse_size
     from scanner.gitio import repo_toplevel
-    from scanner.scan_git import GitScanOptions, scan_repository
 
     opts = make_output_options(kwargs)
     top, _ = repo_toplevel(repo)
@@ -94,7 +94,7 @@ def staged_command(files: tuple[str, ...], config_path: str | None, **kwargs: An
     Only keys on lines the commit adds are reported. FILES (as the pre-commit framework passes them)
     limit the scan; a FILE with nothing staged, as in `pre-commit run --all-files`, is scanned whole.
     """
-    from scanner.hookrun import run_staged
+    from scanner.app.staged import run_staged
 
     opts = make_output_options(kwargs, hook="pre-commit")
     return run_staged(
@@ -121,9 +121,9 @@ def pre_push_command(remote: str | None, url: str | None, config_path: str | Non
     """
     import sys
 
+    from scanner.app.history import GitScanOptions, scan_repository
     from scanner.config import load_config
     from scanner.gitio import Git, repo_toplevel
-    from scanner.scan_git import GitScanOptions, scan_repository
 
     opts = make_output_options(kwargs, hook="pre-push")
     top, _ = repo_toplevel(".")
@@ -197,7 +197,7 @@ def _remote_tips(git: Any, remote: str | None) -> list[str]:
 @click.argument("repo", default=".", type=click.Path(file_okay=False))
 def install_hook_command(hook_type: str, force: bool, repo: str) -> int:
     """Install mindee-scan as a plain git hook (for users without the pre-commit framework)."""
-    from scanner.hookrun import install_hook
+    from scanner.app.hooks import install_hook
 
     path = install_hook(repo, hook_type, force)
     click.echo(f"installed {hook_type} hook: {path}")

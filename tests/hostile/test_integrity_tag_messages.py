@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.scan_git import GitScanOptions, scan_repository
+from scanner.app.history import GitScanOptions, scan_repository
 from tests.cli import run
 from tests.gitutil import commit_file, git, init_repo
 from tests.keys import detectable, v2_key

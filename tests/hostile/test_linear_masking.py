@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from scanner.app.dir import DirOptions, scan_paths
 from scanner.config import Config
 from scanner.engine import FindingBuilder, build_detector
 from scanner.model import Finding, ScanResult, ScanStats
 from scanner.report import FORMATS, RenderOptions, render
-from scanner.scan_dir import DirOptions, scan_paths
 from tests.keys import detectable, v1_key, v2_key
 
 pytestmark = pytest.mark.timeout(120)

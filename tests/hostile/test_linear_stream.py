@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from scanner.app.dir import DirOptions, scan_paths
+from scanner.app.history import GitScanOptions, scan_repository
 from scanner.config import Config
 from scanner.engine import FindingBuilder, build_detector
-from scanner.scan_dir import DirOptions, scan_paths
-from scanner.scan_git import GitScanOptions, scan_repository
 from tests.cli import cli_path
 from tests.gitutil import commit_file, init_repo
 from tests.keys import detectable, v1_key, v2_key

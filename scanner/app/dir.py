@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from scanner.app.pool import usable_cpus
 from scanner.config import Config
 from scanner.engine import FindingBuilder, build_detector, note_stream
 from scanner.errors import SourceError
@@ -19,7 +20,6 @@ from scanner.model import Finding, ScanResult, ScanStats
 from scanner.pathmatch import PathMatcher
 from scanner.record import record
 from scanner.sources.files import FileItem, StreamIt, TooLarge, read_chunks, read_file, walk
-from scanner.workers import usable_cpus
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -226,7 +226,7 @@ def _scan_parallel(
     from concurrent.futures.process import BrokenProcessPool
     from itertools import chain
 
-    from scanner.workers import quiet_worker, stop_pool
+    from scanner.app.pool import quiet_worker, stop_pool
 
     global _WORKER_BUILDER
     items = chain(head, rest)

@@ -6,7 +6,9 @@ hook's cost: every module and record class here is paid on each commit).
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from scanner.config import Config
@@ -106,3 +108,62 @@ def _added_by_commit(f: Finding, item: Any, binary: bool) -> bool:
     if binary:
         return item.old_data is None or secret not in item.old_data
     return f.line in item.change.added
+
+
+def run_staged(
+    files: Sequence[str],
+    config_path: str | None,
+    all_lines: bool,
+    max_file_size: str | None,
+    finish: Callable[[ScanResult, str, Config], int],
+    exclude: tuple[str, ...] = (),
+    ignore_repo_config: bool = False,
+) -> int:
+    """Scan the index (restricted to FILES when given); FILES with nothing staged are scanned whole.
+
+    `ignore_repo_config`: read none of the repository's own files (scanner.trust)."""
+    from scanner.config import load_config, parse_size
+    from scanner.record import replace
+    from scanner.sources.staged import repo_info, staged_git
+
+    git = staged_git(".")
+    info = repo_info(git)
+    config = load_config(config_path, None if ignore_repo_config else info.top)
+    if exclude:
+        config = replace(config, exclude=config.exclude + exclude)
+    max_size = parse_size(max_file_size)
+    result = scan_staged(git, info, StagedOptions(config=config, all_lines=all_lines, max_file_size=max_size))
+    staged_paths = result.stats.extra.pop("staged_paths", [])
+    if files:
+        result = _restrict(result, files, set(staged_paths), info.top, config, max_size)
+    return finish(result, info.top, config)
+
+
+def _restrict(
+    result: ScanResult, files: Sequence[str], staged_paths: set[str], top: str, config: Config, max_size: int | None
+) -> ScanResult:
+    """Keep findings in FILES; scan whole any FILE that has nothing staged (`pre-commit run --all-files`)."""
+    from scanner.app.dir import DirOptions, scan_paths
+
+    wanted = {_rel(f, top) for f in files}
+    result.findings = [f for f in result.findings if f.path in wanted]
+    rest = sorted(p for p in wanted - staged_paths if os.path.isfile(os.path.join(top, p)))
+    if not rest:
+        return result
+    cwd = os.getcwd()
+    os.chdir(top)
+    try:
+        whole = scan_paths(DirOptions(paths=tuple(rest), config=config, max_file_size=max_size, named_by_user=False))
+    finally:
+        os.chdir(cwd)
+    result.findings.extend(whole.findings)
+    result.stats.merge(whole.stats)
+    result.stats.notes.append(f"{len(rest)} file(s) with nothing staged were scanned whole (working tree)")
+    result.sort()
+    return result
+
+
+def _rel(path: str, top: str) -> str:
+    full = os.path.abspath(path)
+    rel = os.path.relpath(full, top)
+    return rel.replace(os.sep, "/")

@@ -313,7 +313,7 @@ def _since(git: Git, since: str, tip: str) -> list[str]:
 def _effective_jobs(requested: int, total_bytes: int) -> int:
     if requested == 1 or (requested == 0 and total_bytes < _PARALLEL_MIN_BYTES):
         return 1
-    from scanner.workers import usable_cpus
+    from scanner.app.pool import usable_cpus
 
     return max(1, requested or usable_cpus())
 
@@ -556,7 +556,7 @@ def _serial(reporter: _Progress | None) -> list[_ShareResult]:
 def _parallel(ctx: Any, workers: int, reporter: _Progress | None, poll: Callable[[], None]) -> list[_ShareResult]:
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
-    from scanner.workers import quiet_worker, stop_pool
+    from scanner.app.pool import quiet_worker, stop_pool
 
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=quiet_worker, initargs=(_WORKER_NICENESS,)
