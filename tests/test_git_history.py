@@ -355,7 +355,7 @@ def test_corrupt_object_is_reported_and_the_scan_goes_on(
 ) -> None:
     """One object per chunk or every object in one chunk; git's buffered `--batch-command` mode (which
     loses a chunk's output when git dies) or plain `--batch`: the bad object is named, nothing else."""
-    monkeypatch.setattr("scanner.app.history._CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr("scanner.app.objectscan._CHUNK_BYTES", chunk_bytes)
     monkeypatch.setitem(gh._BATCH_COMMAND, "ok", batched)
     repo = init_repo(tmp_path / "r")
     commit_file(repo, "victim.txt", "content that will be corrupted " * 200)
@@ -396,7 +396,7 @@ def test_allowlisted_paths_are_dropped_from_history(tmp_path: Path) -> None:
 
 
 def test_parallel_and_serial_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("scanner.app.history._CHUNK_BYTES", 1)  # deal every object out in turn
+    monkeypatch.setattr("scanner.app.objectscan._CHUNK_BYTES", 1)  # deal every object out in turn
     repo = init_repo(tmp_path / "r")
     keys = [v2_key() for _ in range(6)]
     for i, key in enumerate(keys):
@@ -414,7 +414,7 @@ def test_failed_workers_fall_back_to_one_process(tmp_path: Path, monkeypatch: py
     finished in one process, finds the same, and says so."""
     import concurrent.futures
 
-    monkeypatch.setattr("scanner.app.history._CHUNK_BYTES", 1)
+    monkeypatch.setattr("scanner.app.objectscan._CHUNK_BYTES", 1)
     repo = init_repo(tmp_path / "r")
     keys = [v2_key() for _ in range(6)]
     for i, key in enumerate(keys):
@@ -588,7 +588,7 @@ def test_a_walk_started_early_and_held_gives_the_provenance_of_one_started_late(
     updates = "".join(f"create refs/tags/t{i} {tips[i % len(tips)]}\n" for i in range(3000))
     subprocess.run(["git", "-C", str(repo), "update-ref", "--stdin"], input=updates.encode(), check=True)
     early = scan(repo, jobs=2)
-    monkeypatch.setattr("scanner.app.history._LogStarter.early", lambda self: None)
+    monkeypatch.setattr("scanner.app.provenance.LogStarter.early", lambda self: None)
     late = scan(repo, jobs=2)
     assert [f.to_dict() for f in early.findings] == [f.to_dict() for f in late.findings]
     found = only(early, key)  # (which place is "first" among same-second commits is git's order's call)
@@ -647,7 +647,7 @@ def test_chunk_claims_give_each_chunk_once_front_and_back_runs() -> None:
     """Two workers read runs of neighbouring chunks from opposite ends and meet in between."""
     import multiprocessing
 
-    from scanner.app.history import _ChunkClaims
+    from scanner.app.objectscan import _ChunkClaims
 
     for ctx in (None, multiprocessing.get_context("fork")):
         claims = _ChunkClaims(7, ctx)
