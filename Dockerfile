@@ -7,7 +7,7 @@
 # `--user` runs as the owner of the mounted repository: git refuses a repository owned by someone else
 # ("dubious ownership"). Without it the scanner runs as the image's own unprivileged user (uid 10001).
 # The base image is pinned to a patch release; pin its digest too (python:3.12.8-slim-bookworm@sha256:...)
-# where your registry policy asks for it. tests/test_dockerfile.py checks these properties.
+# where your registry policy asks for it. tests/integration/test_dockerfile.py checks these properties.
 
 FROM python:3.12.8-slim-bookworm AS build
 WORKDIR /build

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gitutil import HERMETIC_ENV
+from tests.testing.gitutil import HERMETIC_ENV
 
 
 @pytest.fixture(autouse=True)

@@ -18,8 +18,8 @@ import scanner.decoders
 from scanner.config import Config
 from scanner.detect import Detector
 from scanner.engine import FindingBuilder, build_detector
-from tests.cli import run_json
-from tests.keys import detectable, v1_key, v2_key
+from tests.testing.cli import run_json
+from tests.testing.keys import detectable, v1_key, v2_key
 
 _RUN = "bWRfbWRfbWRfbWRfbWRfbWRf "  # base64 of `md_md_md_md_md_md_`, then a space
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import cli_path
+from tests.testing.cli import cli_path
 
 pytestmark = [
     pytest.mark.timeout(120),

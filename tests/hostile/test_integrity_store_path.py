@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run
-from tests.gitutil import commit_file, init_repo
+from tests.testing.cli import run
+from tests.testing.gitutil import commit_file, init_repo
 
 pytestmark = pytest.mark.timeout(120)
 

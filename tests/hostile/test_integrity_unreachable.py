@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.cli import run
-from tests.gitutil import commit_file, git, init_repo
-from tests.keys import detectable, v2_key
+from tests.testing.cli import run
+from tests.testing.gitutil import commit_file, git, init_repo
+from tests.testing.keys import detectable, v2_key
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -17,7 +17,7 @@ from scanner.config import Config
 from scanner.engine import FindingBuilder, build_detector
 from scanner.model import Finding, ScanResult, ScanStats
 from scanner.report import FORMATS, RenderOptions, render
-from tests.keys import v2_key
+from tests.testing.keys import v2_key
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.slow]
 

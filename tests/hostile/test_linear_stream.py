@@ -18,9 +18,9 @@ from scanner.app.dir import DirOptions, scan_paths
 from scanner.app.history import GitScanOptions, scan_repository
 from scanner.config import Config
 from scanner.engine import FindingBuilder, build_detector
-from tests.cli import cli_path
-from tests.gitutil import commit_file, init_repo
-from tests.keys import detectable, v1_key, v2_key
+from tests.testing.cli import cli_path
+from tests.testing.gitutil import commit_file, init_repo
+from tests.testing.keys import detectable, v1_key, v2_key
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -154,8 +154,8 @@ def test_63mb_single_line_md_blob_in_bounded_memory(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_big_staged_file_reports_only_the_key_the_commit_adds(tmp_path: Path) -> None:
     """A 12 MB staged CSV: the key already committed is not new; the one this commit adds is reported."""
-    from tests.cli import run
-    from tests.gitutil import git
+    from tests.testing.cli import run
+    from tests.testing.gitutil import git
 
     old_key, new_key = detectable(v2_key), detectable(v2_key)
     data = _big_csv(old_key)

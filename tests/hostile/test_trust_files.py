@@ -13,8 +13,8 @@ import pytest
 
 from scanner.errors import ConfigError
 from scanner.trust import read_repo_file
-from tests.cli import run
-from tests.gitutil import commit_file, git, init_repo
+from tests.testing.cli import run
+from tests.testing.gitutil import commit_file, git, init_repo
 
 CANARY = "CANARY_TOKEN_f00dfacecafe1234"
 

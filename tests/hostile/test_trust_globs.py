@@ -16,7 +16,7 @@ import pytest
 from scanner.config import parse_config
 from scanner.errors import ConfigError
 from scanner.pathmatch import PathMatcher
-from tests.cli import run
+from tests.testing.cli import run
 
 
 @pytest.mark.timeout(10)

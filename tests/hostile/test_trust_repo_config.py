@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from scanner.config import load_config
-from tests.cli import run
-from tests.gitutil import commit_file, git, init_repo
-from tests.keys import v2_key
-from tests.mindee_mock import MindeeMock, serve_mindee
+from tests.testing.cli import run
+from tests.testing.gitutil import commit_file, git, init_repo
+from tests.testing.keys import v2_key
+from tests.testing.mindee_mock import MindeeMock, serve_mindee
 
 NO_PROXY_ENV = {"HTTP_PROXY": "", "HTTPS_PROXY": "", "http_proxy": "", "https_proxy": "", "ALL_PROXY": ""}
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run
-from tests.gitutil import commit_file, git, init_repo
-from tests.keys import v2_key
+from tests.testing.cli import run
+from tests.testing.gitutil import commit_file, git, init_repo
+from tests.testing.keys import v2_key
 
 OSC52 = "\x1b]52;c;ZXZpbA==\x07"
 CLEAR = "\x1b[2J"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run
-from tests.keys import v2_key
-from tests.mindee_mock import MindeeMock, Reply, serve_mindee
+from tests.testing.cli import run
+from tests.testing.keys import v2_key
+from tests.testing.mindee_mock import MindeeMock, Reply, serve_mindee
 
 NO_PROXY_ENV = {"HTTP_PROXY": "", "HTTPS_PROXY": "", "http_proxy": "", "https_proxy": "", "ALL_PROXY": ""}
 

@@ -7,7 +7,7 @@ fresh keys made by `secrets`, and returns the truth: which values are Mindee key
 reported, and which are look-alikes that must not be claimed as Mindee's.
 
 This corpus is data, not a generator: the shapes come from the files, not from the rule authors'
-code (tests/corpus.py is that other, generated corpus).
+code (tests/testing/corpus.py is that other, generated corpus).
 """
 
 from __future__ import annotations

@@ -1,0 +1,127 @@
+"""Start-up stays light: `--help`, a small `dir` scan and the pre-commit entry import no heavy module.
+
+Each case runs the real entry point in a fresh interpreter and lists `sys.modules` at exit, the way
+click's own test_light_imports does. A heavy import creeping into these paths costs every hook run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.testing.gitutil import HERMETIC_ENV
+from tests.testing.keys import v2_key
+
+# Never on the light paths: network stacks, databases, schema validators, GitPython, Dask.
+HEAVY = (
+    "git",  # GitPython (not a dependency; 0.3-0.6 s to import): never again on these paths
+    "urllib.request",
+    "http",
+    "http.client",
+    "ssl",
+    "email",
+    "sqlite3",
+    "jsonschema",
+    "dask",
+    "requests",
+    "xml.dom",
+    "hypothesis",
+)
+# Only when work is big enough to pay for workers.
+POOL = ("multiprocessing", "concurrent.futures")
+
+_DRIVER = """
+import json, runpy, sys
+out, argv = sys.argv[1], sys.argv[2:]
+sys.argv = argv
+code = 0
+try:
+    if argv[0] == "-m":
+        sys.argv = argv[1:]
+        runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
+    else:
+        from scanner.cli.main import main
+        code = main(argv[1:])
+except SystemExit as exc:
+    code = exc.code
+with open(out, "w") as fh:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, fh)
+"""
+
+
+def _modules(
+    tmp_path: Path, *argv: str, cwd: Path | None = None, cache: Path | None = None, no_cache: bool = False
+) -> tuple[int, set[str]]:
+    out = tmp_path / "modules.json"
+    env = {**HERMETIC_ENV, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home")}
+    env["MINDEE_SCAN_CACHE_DIR"] = str(cache or tmp_path / "cache")
+    if no_cache:
+        env["MINDEE_SCAN_NO_CACHE"] = "1"
+    proc = subprocess.run(
+        [sys.executable, "-c", _DRIVER, str(out), *argv],
+        cwd=cwd or tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.exists(), proc.stderr
+    doc = json.loads(out.read_text())
+    return int(doc["code"] or 0), set(doc["modules"])
+
+
+def _heavy(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
+
+
+def test_help_imports_no_command_and_nothing_heavy(tmp_path: Path) -> None:
+    code, modules = _modules(tmp_path, "mindee-scan", "--help")
+    assert code == 0
+    assert _heavy(modules, (*HEAVY, *POOL, "yaml", "hyperscan")) == []
+    assert not any(m.startswith("scanner.cli.") and m not in ("scanner.cli.main",) for m in modules)
+    assert "scanner.detect" not in modules
+
+
+@pytest.fixture()
+def small_tree(tmp_path: Path) -> Path:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "settings.py").write_text(f"MINDEE_V2_API_KEY = '{v2_key()}'\n")
+    (tree / "README.md").write_text("nothing to see\n")
+    return tree
+
+
+def test_small_dir_scan_is_serial_and_light(tmp_path: Path, small_tree: Path) -> None:
+    cache = tmp_path / "cache"
+    code, modules = _modules(tmp_path, "mindee-scan", "dir", str(small_tree), cache=cache)
+    assert code == 1, "the planted key must be found"
+    assert _heavy(modules, (*HEAVY, *POOL)) == []
+    assert "scanner.verify" not in modules
+    # Second run: rules and the Hyperscan database come from the cache, so PyYAML is not even imported.
+    assert any(cache.iterdir()), "the first run fills the cache"
+    code, modules = _modules(tmp_path, "mindee-scan", "dir", str(small_tree), cache=cache)
+    assert code == 1
+    assert _heavy(modules, (*HEAVY, *POOL, "yaml")) == []
+    # Without the cache the rules are parsed from YAML: proof that the check above can see an import.
+    code, modules = _modules(tmp_path, "mindee-scan", "dir", str(small_tree), no_cache=True)
+    assert code == 1
+    assert "yaml" in modules
+
+
+def test_pre_commit_entry_is_light(tmp_path: Path) -> None:
+    from tests.testing.gitutil import git
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "a.py").write_text("x = 1\n")
+    git(repo, "add", "a.py")
+    cache = tmp_path / "cache"
+    for _ in range(2):  # the second run is the warm one a developer sees on every commit
+        code, modules = _modules(tmp_path, "-m", "scanner.hookrun", "pre-commit", "a.py", cwd=repo, cache=cache)
+    assert code == 0
+    assert _heavy(modules, (*HEAVY, *POOL, "yaml", "click")) == []

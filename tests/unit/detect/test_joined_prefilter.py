@@ -1,0 +1,76 @@
+"""One prefilter pass over many small texts joined by newlines: it must flag every text in which a
+scan of that text alone finds something, whatever the engine, and list binary or UTF-16 data as is."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from scanner.config import Config
+from scanner.engine import FindingBuilder, build_detector
+from scanner.prefilter import Prefilter, Trigger, _edge_sensitive, hyperscan_available
+from tests.testing.corpus import build_corpus
+from tests.testing.keys import v1_key, v2_key
+
+ENGINES = [False, *([True] if hyperscan_available() else [])]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "sensitive"),
+    [
+        (rb"md_[A-Za-z0-9]{32}", False),
+        (rb"(?i)(?m:^[ \t]*from[ \t]+mindee)", False),  # any line's start: a separator is a line start
+        (rb"client[^\n]{0,60}[a-f0-9]{32}", False),
+        (rb"price \$[0-9]+", False),  # an escaped dollar is a character, not the end
+        (rb"^md_", True),
+        (rb"md_[a-z]+$", True),
+        (rb"\Amd_", True),
+        (rb"md_\Z", True),
+        (rb"key(?=[=:])", True),
+        (rb"(?<![a-z])md_", True),
+        (rb"\\$", True),  # an escaped backslash, then the end
+    ],
+)
+def test_patterns_that_look_at_the_edges_of_the_data_are_recognised(pattern: bytes, sensitive: bool) -> None:
+    assert _edge_sensitive(pattern) is sensitive
+
+
+def test_an_anchored_trigger_makes_the_prefilter_scan_texts_one_by_one() -> None:
+    assert Prefilter([Trigger("a", pattern=rb"md_[a-z]{4}")], use_hyperscan=False).joinable
+    assert not Prefilter([Trigger("a", pattern=rb"^md_[a-z]{4}")], use_hyperscan=False).joinable
+
+
+@pytest.mark.parametrize("hyperscan", ENGINES)
+def test_the_joined_pass_flags_every_text_a_lone_scan_finds_something_in(tmp_path: Path, hyperscan: bool) -> None:
+    builder = FindingBuilder(build_detector(Config(), use_hyperscan=hyperscan))
+    assert builder.detector.joinable
+    corpus_root = tmp_path / "corpus"
+    build_corpus(corpus_root, seed=7, copies=1)
+    texts = [p.read_bytes() for p in sorted(corpus_root.rglob("*")) if p.is_file() and p.stat().st_size < 32768]
+    texts += [
+        f"Fix login\n\nMINDEE_API_KEY={v2_key()}\n".encode(),
+        f"mindee client('{v1_key()}')".encode(),  # a legacy key with its context in the same short text
+        "\ufeffMINDEE_API_KEY=md_".encode("utf-16-le") + v2_key()[3:].encode("utf-16-le"),
+        b"\x89PNG\r\n\x1a\n\x00\x00" + v2_key().encode(),
+        b"",
+        b"no secrets here\n",
+    ]
+    random.Random(3).shuffle(texts)
+    for size in (1, 7, len(texts)):
+        for start in range(0, len(texts), size):
+            batch = texts[start : start + size]
+            flagged = set(builder.needing_scan(batch))
+            for i, text in enumerate(batch):
+                found, binary = builder.from_bytes(text, "x.txt")
+                if found or binary or text[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                    assert i in flagged, (size, text[:80])
+    # and it does prune: most corpus files hold nothing
+    assert len(builder.needing_scan(texts)) < len(texts)
+
+
+def test_a_text_without_hits_is_not_flagged_even_beside_one_with_hits() -> None:
+    builder = FindingBuilder(build_detector(Config()))
+    texts = [b"just a commit message\n", f"MINDEE_API_KEY={v2_key()}\n".encode(), b"another one\n"]
+    assert builder.needing_scan(texts) == [1]
