@@ -219,6 +219,10 @@ class Verification:
         return out
 
 
+# Every triage state, once: the store checks against it and the CLI offers it.
+TRIAGE_STATES = ("open", "revoked", "false-positive", "accepted-risk")
+
+
 @record(frozen=True, slots=True)
 class Triage:
     """A human decision about a secret (audit store): open, revoked, false-positive or accepted-risk."""

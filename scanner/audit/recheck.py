@@ -76,9 +76,9 @@ def closing_safe(verification: Verification) -> Verification:
 
 def _recover(store: Store, builder: FindingBuilder, finding: StoredFinding) -> Finding | None:
     """Find the clear key again at one of its recorded locations; None if no location still has it."""
-    git_dirs = dict(store.conn.execute("SELECT key, git_dir FROM repositories").fetchall())
+    git_dirs = store.git_dirs()
     for occ in finding.occurrences:
-        git_dir = git_dirs.get(occ.repo)
+        git_dir = git_dirs.get(occ.repo) if occ.repo else None
         if not git_dir or not occ.commit:
             continue
         for raw in _contents(git_dir, occ.commit, occ.path):

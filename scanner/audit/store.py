@@ -18,10 +18,9 @@ from typing import Any
 
 from scanner.audit.task import RepoOutcome
 from scanner.errors import ScanError
-from scanner.model import Finding, Verification
+from scanner.model import TRIAGE_STATES, Finding, Verification
 
 SCHEMA_VERSION = 1
-TRIAGE_STATES = ("open", "revoked", "false-positive", "accepted-risk")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -452,6 +451,35 @@ class Store:
         if row is None:
             raise ScanError(f"no finding with fingerprint {fingerprint!r} in {self.path}")
         return int(row[0])
+
+    # -- what the CLI reads back ----------------------------------------------------------------------
+
+    def open_secrets_in(self, keys: list[str]) -> int:
+        """Distinct secrets still open (untriaged, or an expired accepted risk) in these repositories."""
+        if not keys:
+            return 0
+        marks = ",".join("?" * len(keys))
+        row = self.conn.execute(
+            "SELECT COUNT(DISTINCT x.secret_id) FROM repo_secrets x JOIN repositories r ON r.id = x.repo_id"
+            f" LEFT JOIN triage t ON t.secret_id = x.secret_id WHERE r.key IN ({marks}) AND {OPEN_SQL}",
+            keys,
+        ).fetchone()
+        return int(row[0])
+
+    def repository_rows(self) -> list[tuple[Any, ...]]:
+        """(key, last status, last scan end, objects scanned, error, open secrets) per repository, by key."""
+        rows: list[tuple[Any, ...]] = self.conn.execute(
+            "SELECT r.key, s.status, s.finished_at, s.objects_scanned, s.error,"
+            " (SELECT COUNT(*) FROM repo_secrets x LEFT JOIN triage t ON t.secret_id = x.secret_id"
+            f"  WHERE x.repo_id = r.id AND {OPEN_SQL})"
+            " FROM repositories r JOIN scans s ON s.id = (SELECT MAX(id) FROM scans WHERE repo_id = r.id)"
+            " ORDER BY r.key"
+        ).fetchall()
+        return rows
+
+    def git_dirs(self) -> dict[str, str | None]:
+        """Repository key -> where its objects live (the mirror cache for clone URLs)."""
+        return dict(self.conn.execute("SELECT key, git_dir FROM repositories").fetchall())
 
     # -- a comparable picture of the whole store (tests, local pool vs Dask) --------------------------
 

@@ -8,12 +8,11 @@ from typing import Any, TypeVar
 
 import click
 
+from scanner.model import TRIAGE_STATES
+from scanner.report import FORMATS
 from scanner.trust import printable, printable_lines
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-_REPORT_FORMATS = ["text", "json", "jsonl", "sarif", "html", "junit", "csv"]
-_STATES = ["open", "revoked", "false-positive", "accepted-risk"]
 
 
 def _db_option(f: F) -> F:
@@ -165,7 +164,7 @@ def audit_command(targets: tuple[str, ...], db_path: str | None, **kwargs: Any) 
     try:
         summary = run_audit(options, store, on_start=progress.start, on_outcome=progress.update)
         progress.finish()
-        open_count = _open_in(store, [t.key for t in resolved])
+        open_count = store.open_secrets_in([t.key for t in resolved])
     finally:
         store.close()
     counts = ", ".join(f"{n} {status}" for status, n in sorted(summary.by_status.items()))
@@ -185,20 +184,6 @@ def audit_command(targets: tuple[str, ...], db_path: str | None, **kwargs: Any) 
     return int(ExitCode.FINDINGS if open_count else ExitCode.CLEAN)
 
 
-def _open_in(store: Any, keys: list[str]) -> int:
-    from scanner.audit.store import OPEN_SQL
-
-    if not keys:
-        return 0
-    marks = ",".join("?" * len(keys))
-    row = store.conn.execute(
-        "SELECT COUNT(DISTINCT x.secret_id) FROM repo_secrets x JOIN repositories r ON r.id = x.repo_id"
-        f" LEFT JOIN triage t ON t.secret_id = x.secret_id WHERE r.key IN ({marks}) AND {OPEN_SQL}",
-        keys,
-    ).fetchone()
-    return int(row[0])
-
-
 def _stderr_tty() -> bool:
     try:
         return sys.stderr.isatty()
@@ -212,7 +197,7 @@ def findings_group() -> None:
 
 
 def _filter_options(f: F) -> F:
-    f = click.option("--state", type=click.Choice(_STATES), help="Only findings in this triage state.")(f)
+    f = click.option("--state", type=click.Choice(TRIAGE_STATES), help="Only findings in this triage state.")(f)
     f = click.option(
         "--verdict",
         type=click.Choice(["live", "revoked", "unknown", "not-checked"]),
@@ -244,7 +229,7 @@ def _listing(default_fmt: str) -> Callable[[F], F]:
             "-f",
             "--format",
             "fmt",
-            type=click.Choice(_REPORT_FORMATS),
+            type=click.Choice(list(FORMATS)),
             default=default_fmt,
             show_default=True,
             help="Output format (text: one line per finding).",
@@ -271,8 +256,8 @@ def report_command(**kwargs: Any) -> int:
 def _render_store(kwargs: dict[str, Any], compact: bool) -> int:
     from scanner.audit.findings import Filters, store_result
     from scanner.audit.store import Store
-    from scanner.cli.common import write_private
     from scanner.report import RenderOptions, render
+    from scanner.report.writer import write_private
 
     filters = Filters(repo=kwargs["repo"], rule=kwargs["rule"], verdict=kwargs["verdict"], state=kwargs["state"])
     store = Store.open(_db(kwargs["db_path"]), create=False)
@@ -381,7 +366,7 @@ def show_command(fingerprint: str, db_path: str | None, fmt: str) -> int:
 @findings_group.command("triage")
 @click.argument("fingerprints", nargs=-1)
 @_db_option
-@click.option("--state", type=click.Choice(_STATES), required=True, help="The new triage state.")
+@click.option("--state", type=click.Choice(TRIAGE_STATES), required=True, help="The new triage state.")
 @click.option("--note", default="", help="Why (ticket, who revoked it, why it is a false positive...).")
 @click.option(
     "--expires",
@@ -396,7 +381,7 @@ def show_command(fingerprint: str, db_path: str | None, fmt: str) -> int:
     type=click.Choice(["live", "revoked", "unknown", "not-checked"]),
     help="Every secret whose latest verification verdict is this.",
 )
-@click.option("--from-state", type=click.Choice(_STATES), help="Every secret currently in this triage state.")
+@click.option("--from-state", type=click.Choice(TRIAGE_STATES), help="Every secret currently in this triage state.")
 def triage_command(fingerprints: tuple[str, ...], db_path: str | None, **kwargs: Any) -> int:
     """Set the triage state of secrets: FINGERPRINTS (unique prefixes are enough) and/or every secret a filter
     selects, all in one transaction; who and when are recorded.
@@ -438,17 +423,11 @@ def repos_command(db_path: str | None, fmt: str) -> int:
     """Every audited repository: its last scan (status, when, objects, error) and its open secrets."""
     import json
 
-    from scanner.audit.store import OPEN_SQL, Store
+    from scanner.audit.store import Store
 
     store = Store.open(_db(db_path), create=False)
     try:
-        rows = store.conn.execute(
-            "SELECT r.key, s.status, s.finished_at, s.objects_scanned, s.error,"
-            " (SELECT COUNT(*) FROM repo_secrets x LEFT JOIN triage t ON t.secret_id = x.secret_id"
-            f"  WHERE x.repo_id = r.id AND {OPEN_SQL})"
-            " FROM repositories r JOIN scans s ON s.id = (SELECT MAX(id) FROM scans WHERE repo_id = r.id)"
-            " ORDER BY r.key"
-        ).fetchall()
+        rows = store.repository_rows()
     finally:
         store.close()
     keys = ("repo", "last_status", "last_scan_at", "objects_scanned", "error", "open_secrets")

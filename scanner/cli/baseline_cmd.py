@@ -40,7 +40,8 @@ def create_command(output: str | None, scan: tuple[str, ...]) -> int:
     or after it.
     """
     from scanner.baseline import DEFAULT_BASELINE, Baseline, entries_from_report, now_iso
-    from scanner.cli.common import require, write_private
+    from scanner.cli.common import require
+    from scanner.report.writer import write_private
 
     scan, late = _take_output(scan)
     require(not (output and late and output != late), "give the baseline file once (-o FILE)")
@@ -74,7 +75,7 @@ def update_command(baseline_path: str | None, add_new: bool, scan: tuple[str, ..
     SCAN defaults to the scan command recorded in the baseline, else `dir .`.
     """
     from scanner.baseline import DEFAULT_BASELINE, entries_from_report, load_baseline, now_iso
-    from scanner.cli.common import write_private
+    from scanner.report.writer import write_private
 
     path = baseline_path or DEFAULT_BASELINE
     baseline = load_baseline(path)

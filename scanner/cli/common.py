@@ -6,23 +6,23 @@ source -> detection -> findings -> (suppression) -> (verification) -> report: th
 from __future__ import annotations
 
 import os
-import stat
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from scanner.errors import ScanError, UsageError
+from scanner.errors import UsageError
 from scanner.model import ScanResult
 from scanner.record import record, replace
+from scanner.report import FORMATS
 
 if TYPE_CHECKING:
     from scanner.config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FORMAT_CHOICES = ["text", "json", "jsonl", "sarif", "html", "junit", "csv", "gitlab"]
+FORMAT_CHOICES = list(FORMATS)
 
 
 @record(frozen=True)
@@ -198,6 +198,8 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
         ),
     )
     if opts.output:
+        from scanner.report.writer import write_private
+
         write_private(opts.output, text)
         if opts.fmt != "text" and not opts.quiet:
             # The report went to a file: CI logs still get one line saying what it holds.
@@ -241,20 +243,6 @@ def exit_status(result: ScanResult, opts: OutputOptions) -> int:
     else:
         failing = bool(result.findings)
     return opts.exit_code if failing else int(ExitCode.CLEAN)
-
-
-def write_private(path: str, text: str) -> None:
-    """Reports can hold provenance of secrets: write them 0600, and fail clearly (exit 2) if we cannot."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            # An existing report is made private too; `--output /dev/null` (or a FIFO) is left alone:
-            # chmod 0600 on /dev/null as root breaks the machine for every other user.
-            if stat.S_ISREG(os.fstat(fd).st_mode):
-                os.fchmod(fd, 0o600)
-            fh.write(text)
-    except OSError as exc:
-        raise ScanError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _stdout_tty() -> bool:

@@ -7,12 +7,9 @@ The file holds keys in full, so it is written 0600; rewriting history never repl
 
 from __future__ import annotations
 
-import os
-import stat
-
-from scanner.errors import ScanError
 from scanner.model import ScanResult
 from scanner.report.remediation import REPLACE_TEXT_WARNING
+from scanner.report.writer import write_private
 
 MINDEE_REPLACEMENT = "REMOVED-MINDEE-KEY"
 OTHER_REPLACEMENT = "REMOVED-SECRET"
@@ -69,16 +66,7 @@ def base64_cores(secret: str) -> list[str]:
 def write_replace_text(result: ScanResult, path: str) -> str:
     """Write the file (0600) and return the warning the CLI must print with it."""
     lines, skipped = replace_text_lines(result)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            # An existing report is made private too; `--output /dev/null` (or a FIFO) is left alone:
-            # chmod 0600 on /dev/null as root breaks the machine for every other user.
-            if stat.S_ISREG(os.fstat(fd).st_mode):
-                os.fchmod(fd, 0o600)
-            fh.write("".join(line + "\n" for line in lines))
-    except OSError as exc:
-        raise ScanError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_private(path, "".join(line + "\n" for line in lines))
     message = [
         f"wrote {len(lines)} replacement(s) to {path} (mode 0600) for: git filter-repo --replace-text {path}",
         f"WARNING: {REPLACE_TEXT_WARNING}",

@@ -8,6 +8,7 @@ import io
 import json
 import re
 import sqlite3
+import stat
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -132,3 +133,18 @@ def test_findings_list_has_a_header_and_aligned_columns(
         starts |= {len(r) - len(r[header.index(column) :].lstrip()) if r[header.index(column) - 1] == " " else -1
                    for r in rows}  # fmt: skip
         assert starts == {header.index(column)}, column
+
+
+def test_a_store_reports_in_every_format_a_scan_does(store: tuple[str, dict[str, str]], tmp_path: Path) -> None:
+    """The report formats are listed once (scanner.report.FORMATS): `findings report` offered every one but
+    GitLab's, which its own list had missed."""
+    from scanner.report import FORMATS
+
+    db, fps = store
+    assert "gitlab" in FORMATS
+    for fmt in FORMATS:
+        text = _report(db, fmt, tmp_path)
+        assert text, fmt
+    doc = json.loads(_report(db, "gitlab", tmp_path))
+    assert len(doc["vulnerabilities"]) == len(fps)
+    assert stat.S_IMODE((tmp_path / "report.gitlab").stat().st_mode) == 0o600

@@ -1,0 +1,22 @@
+"""The one way a report (or any file holding findings) reaches disk: mode 0600, errors as ScanError."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from scanner.errors import ScanError
+
+
+def write_private(path: str, text: str) -> None:
+    """Reports can hold provenance of secrets: write them 0600, and fail clearly (exit 2) if we cannot."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            # An existing report is made private too; `--output /dev/null` (or a FIFO) is left alone:
+            # chmod 0600 on /dev/null as root breaks the machine for every other user.
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                os.fchmod(fd, 0o600)
+            fh.write(text)
+    except OSError as exc:
+        raise ScanError(f"cannot write {path}: {exc.strerror or exc}") from None
