@@ -5,6 +5,15 @@
 
 Prints wall, CPU (user+sys incl. children), peak RSS and MB/s per tool, ratios of mindee-scan against
 each peer, and which planted keys each tool reported (a tool that misses its own kind of key fails).
+
+Issue 18's rows, one run each: the 300 MB tree, and the git/git HEAD tree (an export of the mirror's
+HEAD, without .git: `git -C /work/.mirror/git+git/repo archive HEAD | tar -x -C bench/work/gitgit-head`):
+
+    .venv/bin/python bench/bench_dir.py --rounds 5
+    .venv/bin/python bench/bench_dir.py --rounds 5 --tree bench/work/gitgit-head
+
+Targets (issue 18): >= 6x faster than both peers (per-round ratios printed, wall and CPU), <= 150 MB
+(the whole process tree's sampled PSS, workers included).
 """
 
 from __future__ import annotations
@@ -26,7 +35,10 @@ from harness import (
     chosen,
     compile_bytecode,
     interleaved,
+    per_round,
     print_round,
+    pss_breakdown,
+    ratio_line,
     reset_reports,
     table,
     tree_size,
@@ -94,8 +106,18 @@ def main() -> int:
     medians = interleaved(cmds, args.rounds, print_round)
     print()
     print(table(medians, size, "mindee-scan", [n for n in cmds if n != "mindee-scan"]))
-    planted_file = args.tree.parent / "planted.json"
-    if planted_file.exists():
+    ours = next((r for r in medians if r.name == "mindee-scan"), None)
+    if ours:
+        print()
+        for peer in ("betterleaks", "kingfisher", "floor: cat every file"):
+            target = "" if peer.startswith("floor") else "target >= 6"
+            print(ratio_line(f"{peer} / mindee-scan, wall", per_round(medians, peer, "mindee-scan"), target))
+            print(ratio_line(f"{peer} / mindee-scan, CPU ", per_round(medians, peer, "mindee-scan", "cpus")))
+        print(f"mindee-scan memory (target <= 150 MB): process tree {ours.tree_pss_mb:.0f} MB PSS"
+              f" ({ours.tree_rss_mb:.0f} MB summed RSS), largest process {ours.max_rss_mb:.0f} MB RSS;"
+              f" at the peak: {pss_breakdown(ours)}")  # fmt: skip
+    planted_file = args.tree.parent / "planted.json"  # make_tree.py's keys, in its tree only
+    if planted_file.exists() and args.tree.resolve() == (ROOT / "bench" / "work" / "tree").resolve():
         print()
         print("\n".join(check_planted(json.loads(planted_file.read_text()), REPORTS, OUT)))
     if args.json:

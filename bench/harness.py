@@ -79,8 +79,32 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _tree_memory(pid: int) -> tuple[int, int]:
-    """(summed RSS, summed PSS) of `pid` and its descendants, in bytes."""
+def _comm(pid: int) -> str:
+    """A short name for a process of the tree: git's subcommand, or the program's name."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            argv = [a.decode(errors="replace") for a in fh.read().split(b"\0") if a]
+    except OSError:
+        return "?"
+    if not argv:
+        return "?"
+    prog = os.path.basename(argv[0])
+    if prog.startswith("python") and len(argv) > 1 and not argv[1].startswith("-"):
+        prog = os.path.basename(argv[1])  # a console script: forked workers share its command line
+    if prog == "git":
+        words = [a for a in argv[1:] if not a.startswith("-") and "=" not in a]
+        # `git -c k=v -C dir cat-file ...`: the first bare word after the options is the subcommand.
+        sub = next((w for w in words if w in _GIT_SUBCOMMANDS), words[0] if words else "")
+        return f"git {sub}"
+    return prog
+
+
+_GIT_SUBCOMMANDS = {"cat-file", "log", "rev-list", "diff-tree", "show-ref", "for-each-ref", "diff", "ls-tree"}
+
+
+def _tree_memory(pid: int, by_process: list[tuple[str, int]] | None = None) -> tuple[int, int]:
+    """(summed RSS, summed PSS) of `pid` and its descendants, in bytes; with `by_process`, each
+    process's (name, PSS) is appended to it too."""
     rss = pss = 0
     stack = [pid]
     while stack:
@@ -94,7 +118,10 @@ def _tree_memory(pid: int) -> tuple[int, int]:
             with open(f"/proc/{p}/smaps_rollup") as fh:
                 for line in fh:
                     if line.startswith("Pss:"):
-                        pss += int(line.split()[1]) * 1024
+                        one = int(line.split()[1]) * 1024
+                        pss += one
+                        if by_process is not None:
+                            by_process.append((_comm(p), one))
                         break
         except (OSError, IndexError, ValueError):
             pass
@@ -125,13 +152,17 @@ def measure(
         stderr=out_target,
     )
     peak = peak_pss = 0
+    at_peak: list[tuple[str, int]] = []
     done = threading.Event()
 
     def sampler(interval_s: float) -> None:
-        nonlocal peak, peak_pss
+        nonlocal peak, peak_pss, at_peak
         while not done.is_set():
-            rss, pss = _tree_memory(proc.pid)
-            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
+            parts: list[tuple[str, int]] = []
+            rss, pss = _tree_memory(proc.pid, parts)
+            peak = max(peak, rss)
+            if pss > peak_pss:
+                peak_pss, at_peak = pss, parts
             done.wait(interval_s)
 
     thread = None
@@ -173,6 +204,7 @@ def measure(
         returncode=proc.returncode,
         stdout=chunks["out"],
         stderr=chunks["err"],
+        extra={"pss_at_peak": [(n, round(b / 1e6, 1)) for n, b in sorted(at_peak, key=lambda x: -x[1])]},
     )
 
 
@@ -186,6 +218,7 @@ def interleaved(
     cmds: Mapping[str, Sequence[str | os.PathLike[str]]],
     rounds: int,
     on_run: Callable[[int, Run], None] | None = None,
+    sample: bool = True,
 ) -> list[Run]:
     """The median-wall run of each tool over `rounds` interleaved, unsampled rounds (background noise hits
     every tool alike), with the process tree's peak memory from one more run per tool, sampled."""
@@ -199,12 +232,51 @@ def interleaved(
     medians: list[Run] = []
     for name, argv in cmds.items():
         median = best_of(runs[name])
-        sampled = measure(name, argv)
+        sampled = measure(name, argv) if sample else median
         median.tree_rss_mb = max(sampled.tree_rss_mb, median.tree_rss_mb)
         median.tree_pss_mb = sampled.tree_pss_mb
         median.max_rss_mb = max(sampled.max_rss_mb, median.max_rss_mb)
+        median.extra["pss_at_peak"] = sampled.extra.get("pss_at_peak", [])
+        # Every round's figures, for per-round ratios (the median run's CPU is not the median CPU).
+        median.extra["walls"] = [r.wall_s for r in runs[name]]
+        median.extra["cpus"] = [r.cpu_s for r in runs[name]]
+        median.extra["cpu_median"] = statistics.median(r.cpu_s for r in runs[name])
         medians.append(median)
     return medians
+
+
+def cpu_of(run: Run) -> float:
+    """The median CPU time over the rounds (the median-wall run's own CPU when there were no rounds)."""
+    return float(run.extra.get("cpu_median", run.cpu_s))  # type: ignore[arg-type]
+
+
+def per_round(runs: list[Run], num: str, den: str, what: str = "walls") -> list[float]:
+    """`num`'s figure over `den`'s, round by round (both ran in the same round, so the noise of that
+    moment hits both): the ratios to quote on a shared machine."""
+    by_name = {r.name: r for r in runs}
+    if num not in by_name or den not in by_name:
+        return []
+    a, b = by_name[num].extra.get(what, []), by_name[den].extra.get(what, [])
+    return [x / y for x, y in zip(a, b, strict=False) if y]  # type: ignore[operator]
+
+
+def ratio_line(label: str, ratios: list[float], target: str = "") -> str:
+    """`label: median x (by round a b c) target`."""
+    if not ratios:
+        return f"{label}: -"
+    text = " ".join(f"{x:.2f}" for x in ratios)
+    return f"{label}: median {statistics.median(ratios):.2f} (by round {text}){'  ' + target if target else ''}"
+
+
+def pss_breakdown(run: Run) -> str:
+    """Which processes made up the tree's PSS at its sampled peak, largest first (same names summed)."""
+    summed: dict[str, tuple[float, int]] = {}
+    for name, mb in run.extra.get("pss_at_peak", []):  # type: ignore[attr-defined]
+        total, count = summed.get(name, (0.0, 0))
+        summed[name] = (total + mb, count + 1)
+    parts = [f"{n} x{c} {mb:.0f} MB" if c > 1 else f"{n} {mb:.0f} MB" for n, (mb, c) in
+             sorted(summed.items(), key=lambda kv: -kv[1][0])]  # fmt: skip
+    return ", ".join(parts) or "-"
 
 
 def chosen(cmds: dict[str, Any], only: Sequence[str] | None) -> dict[str, Any]:
@@ -262,8 +334,9 @@ def table(runs: list[Run], size_bytes: int | None, reference: str, peers: Sequen
     by_name = {r.name: r for r in runs}
     for r in runs:
         mbps = f"{size_bytes / 1e6 / r.wall_s:8.1f}" if size_bytes else f"{'-':>8}"
+        cpu = cpu_of(r)
         lines.append(
-            f"{r.name:<34} {r.wall_s:8.3f} {r.cpu_s:8.2f} {r.max_rss_mb:11.1f} {r.tree_rss_mb:12.1f}"
+            f"{r.name:<34} {r.wall_s:8.3f} {cpu:8.2f} {r.max_rss_mb:11.1f} {r.tree_rss_mb:12.1f}"
             f" {r.tree_pss_mb:12.1f} {mbps} {r.returncode:>4}"
         )
     ref = by_name.get(reference)
@@ -275,7 +348,8 @@ def table(runs: list[Run], size_bytes: int | None, reference: str, peers: Sequen
             if peer is None:
                 continue
             lines.append(
-                f"  vs {p:<30} wall x{peer.wall_s / ref.wall_s:5.2f}   cpu x{peer.cpu_s / max(ref.cpu_s, 1e-9):5.2f}"
+                f"  vs {p:<30} wall x{peer.wall_s / ref.wall_s:5.2f}"
+                f"   cpu x{cpu_of(peer) / max(cpu_of(ref), 1e-9):5.2f}"
                 f"   tree RSS x{peer.tree_rss_mb / max(ref.tree_rss_mb, 1e-9):5.2f}"
                 f"   tree PSS x{peer.tree_pss_mb / max(ref.tree_pss_mb, 1e-9):5.2f}"
             )
