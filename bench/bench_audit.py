@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.keys import v2_key  # noqa: E402 - synthetic keys made at run time, never stored in the repo
+from tests.testing.keys import v2_key  # noqa: E402 - synthetic keys made at run time, never stored in the repo
 
 MINDEE_SCAN = str(ROOT / ".venv" / "bin" / "mindee-scan")
 WORDS = [

@@ -53,7 +53,7 @@ def build_repo(repo: Path, with_key: bool) -> list[str]:
     (repo / "pkg" / "util.py").write_text("".join(f"CONSTANT_{i} = {i * 7}\n" for i in range(15)))
     readme = "".join(f"Line {i} of the documentation.\n" for i in range(15))
     if with_key:
-        from tests.keys import v2_key
+        from tests.testing.keys import v2_key
 
         readme += f"MINDEE_V2_API_KEY={v2_key()}\n"
     (repo / "README.md").write_text(readme)

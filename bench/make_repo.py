@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE))
 from harness import GIT_ENV  # noqa: E402
 from make_tree import aws_pair, github_pat  # noqa: E402
 
-from tests import keys  # noqa: E402
+from tests.testing import keys  # noqa: E402
 
 DEFAULT_SOURCE = Path("/work/.mirror/psf+requests/repo")
 

@@ -19,7 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tests import keys  # noqa: E402
+from tests.testing import keys  # noqa: E402
 
 TEXT_SUFFIXES = {
     ".py", ".pyi", ".pyx", ".pxd", ".c", ".h", ".cc", ".cpp", ".hpp", ".js", ".ts", ".json", ".txt", ".md",
