@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import IntEnum
 
 
@@ -28,3 +29,32 @@ class UsageError(ScanError):
 
 class SourceError(ScanError):
     """A scan source (path, repository) cannot be read at all."""
+
+
+def report_internal_error(exc: BaseException, echo: Callable[[str], None] | None = None) -> None:
+    """A bug: exit 2, never 1 (which means findings). A traceback can quote scanned bytes (a decode
+    error's message, a local in a frame): masked, and shown only on request.
+
+    `echo` writes one message to stderr (the command line passes click's; the lean hook has no click)."""
+    import os
+    import traceback
+
+    from scanner.model import mask_keys
+
+    say = echo or _stderr_line
+    say(
+        f"mindee-scan: internal error: {type(exc).__name__}: {mask_keys(str(exc))}\n"
+        "This is a bug in mindee-scan; the scan did not complete. "
+        "Set MINDEE_SCAN_TRACEBACK=1 to see where it happened."
+    )
+    if os.environ.get("MINDEE_SCAN_TRACEBACK"):
+        say(mask_keys("".join(traceback.format_exception(exc))))
+
+
+def _stderr_line(message: str) -> None:
+    import contextlib
+    import sys
+
+    with contextlib.suppress(BrokenPipeError, OSError):
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()

@@ -21,13 +21,13 @@ if TYPE_CHECKING:  # the console script starts here: `mindee-scan --help` should
     from scanner.model import ScanResult
 
 
-def _lean_finish(result: ScanResult, root: str, config: Config, quiet: bool) -> int:
-    """Suppress, render text with the hook's advice, exit code: `common.finish` without click."""
+def _lean_finish(result: ScanResult, config: Config, quiet: bool) -> int:
+    """Post-process, render text with the hook's advice, exit code: the command line's steps without click."""
+    from scanner.app.postprocess import PostOptions, postprocess
     from scanner.report import RenderOptions, render
-    from scanner.trust import suppress_and_annotate
 
     baseline, ignore_file = config.suppression_files()
-    result = suppress_and_annotate(result, config, baseline, ignore_file)
+    result = postprocess(result, PostOptions(config=config, baseline=baseline, ignore_file=ignore_file))
     color = sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
     text = render(result, "text", RenderOptions(color=color, quiet=quiet, hook="pre-commit"))
     if text:
@@ -35,7 +35,7 @@ def _lean_finish(result: ScanResult, root: str, config: Config, quiet: bool) -> 
             sys.stdout.write(text)
             sys.stdout.flush()
         except BrokenPipeError:
-            from scanner.cli.main import quiet_broken_pipe
+            from scanner.report.writer import quiet_broken_pipe
 
             quiet_broken_pipe()
     return result.exit_code
@@ -66,9 +66,8 @@ def _staged(args: list[str], quiet: bool) -> int:
     try:
         from scanner.app.staged import run_staged
 
-        return run_staged(
-            args[1:], None, False, None, lambda result, root, config: _lean_finish(result, root, config, quiet)
-        )
+        result, config = run_staged(args[1:])
+        return _lean_finish(result, config, quiet)
     except ScanError as exc:
         from scanner.trust import error_message
 
@@ -78,7 +77,7 @@ def _staged(args: list[str], quiet: bool) -> int:
         sys.stderr.write("mindee-scan: interrupted\n")
         return 130
     except Exception as exc:  # a bug: as the full command line reports it (exit 2, masked)
-        from scanner.cli.main import report_internal_error
+        from scanner.errors import report_internal_error
 
         report_internal_error(exc)
         return 2

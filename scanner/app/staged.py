@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from scanner.config import Config
@@ -112,14 +112,14 @@ def _added_by_commit(f: Finding, item: Any, binary: bool) -> bool:
 
 def run_staged(
     files: Sequence[str],
-    config_path: str | None,
-    all_lines: bool,
-    max_file_size: str | None,
-    finish: Callable[[ScanResult, str, Config], int],
+    config_path: str | None = None,
+    all_lines: bool = False,
+    max_file_size: str | None = None,
     exclude: tuple[str, ...] = (),
     ignore_repo_config: bool = False,
-) -> int:
+) -> tuple[ScanResult, Config]:
     """Scan the index (restricted to FILES when given); FILES with nothing staged are scanned whole.
+    Returns the result and the config it was scanned with (which says what may suppress).
 
     `ignore_repo_config`: read none of the repository's own files (scanner.trust)."""
     from scanner.config import load_config, parse_size
@@ -136,7 +136,7 @@ def run_staged(
     staged_paths = result.stats.extra.pop("staged_paths", [])
     if files:
         result = _restrict(result, files, set(staged_paths), info.top, config, max_size)
-    return finish(result, info.top, config)
+    return result, config
 
 
 def _restrict(

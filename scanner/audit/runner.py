@@ -217,10 +217,13 @@ def _verifier(options: AuditOptions) -> Verifier:
 
 
 def _verify(outcome: RepoOutcome, verifier: Verifier) -> list[Finding]:
+    from scanner.app.postprocess import PostOptions, postprocess
     from scanner.model import ScanResult, ScanStats
-    from scanner.verify import verify_result
 
-    result = verify_result(
-        ScanResult(findings=list(outcome.findings), stats=ScanStats()), None, None, verifier=verifier
+    # The audit records every finding (triage is its suppression): verification only.
+    result = postprocess(
+        ScanResult(findings=list(outcome.findings), stats=ScanStats()),
+        PostOptions(suppress=False, verify=True),
+        verifier=verifier,
     )
     return result.findings

@@ -166,16 +166,18 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
     """Suppress, verify, render and write; return the exit code (never 0 if nothing could be scanned).
 
     `root` is not used: which repository's own files may suppress is the config's to say (scanner.trust)."""
-    from scanner.trust import suppress_and_annotate
+    from scanner.app.postprocess import PostOptions, postprocess
 
-    result = suppress_and_annotate(result, opts.config, opts.baseline, opts.ignore_file)
-    if opts.verify:
-        from scanner.verify import verify_result
-
-        result = verify_result(result, v2_url=opts.mindee_v2_url, v1_url=opts.mindee_v1_url)
-    if opts.redact is not None:
-        percent = opts.redact
-        result = replace(result, findings=[f.with_changes(redact_percent=percent) for f in result.findings])
+    post = PostOptions(
+        config=opts.config,
+        baseline=opts.baseline,
+        ignore_file=opts.ignore_file,
+        verify=opts.verify,
+        v2_url=opts.mindee_v2_url,
+        v1_url=opts.mindee_v1_url,
+        redact=opts.redact,
+    )
+    result = postprocess(result, post)
     if opts.remediation_file and result.findings:
         from scanner.report.replace_text import write_replace_text
 
@@ -216,7 +218,7 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
             click.echo(text, nl=False)
         except BrokenPipeError:
             # `| head` closed the pipe: stop writing quietly, but keep the exit code honest.
-            from scanner.cli.main import quiet_broken_pipe
+            from scanner.report.writer import quiet_broken_pipe
 
             quiet_broken_pipe()
     if opts.output or opts.fmt != "text":

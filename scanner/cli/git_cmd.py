@@ -97,15 +97,15 @@ def staged_command(files: tuple[str, ...], config_path: str | None, **kwargs: An
     from scanner.app.staged import run_staged
 
     opts = make_output_options(kwargs, hook="pre-commit")
-    return run_staged(
+    result, config = run_staged(
         files,
         config_path,
         kwargs["all_lines"],
         kwargs["max_file_size"],
-        lambda result, root, config: finish(result, with_config_defaults(opts, config), root),
         exclude=tuple(kwargs["exclude"]),
         ignore_repo_config=kwargs["ignore_repo_config"],
     )
+    return finish(result, with_config_defaults(opts, config))
 
 
 @click.command("pre-push")

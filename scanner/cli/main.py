@@ -114,47 +114,23 @@ def main(argv: list[str] | None = None, obj: Any = None) -> int:
         _safe_echo("mindee-scan: interrupted")
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
+        from scanner.report.writer import quiet_broken_pipe
+
         quiet_broken_pipe()
         return int(ExitCode.CLEAN)
     except Exception as exc:  # a bug: exit 2, never 1 (which means findings), and no raw traceback
-        report_internal_error(exc)
+        from scanner.errors import report_internal_error
+
+        report_internal_error(exc, _safe_echo)
         return int(ExitCode.ERROR)
     if isinstance(result, int):
         return result
     return int(ExitCode.CLEAN)
 
 
-def report_internal_error(exc: BaseException) -> None:
-    """A traceback can quote scanned bytes (a decode error's message, a local in a frame): masked, and
-    shown only on request."""
-    import os
-    import traceback
-
-    from scanner.model import mask_keys
-
-    _safe_echo(
-        f"mindee-scan: internal error: {type(exc).__name__}: {mask_keys(str(exc))}\n"
-        "This is a bug in mindee-scan; the scan did not complete. "
-        "Set MINDEE_SCAN_TRACEBACK=1 to see where it happened."
-    )
-    if os.environ.get("MINDEE_SCAN_TRACEBACK"):
-        _safe_echo(mask_keys("".join(traceback.format_exception(exc))))
-
-
 def _safe_echo(message: str) -> None:
     with contextlib.suppress(BrokenPipeError, OSError):
         click.echo(message, err=True)
-
-
-def quiet_broken_pipe() -> None:
-    """After `| head` closes the pipe, silence the interpreter's flush of stdout at exit."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except OSError:
-        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,3 +20,14 @@ def write_private(path: str, text: str) -> None:
             fh.write(text)
     except OSError as exc:
         raise ScanError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def quiet_broken_pipe() -> None:
+    """After `| head` closes the pipe, silence the interpreter's flush of stdout at exit."""
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass

@@ -24,3 +24,15 @@ def test_every_sql_statement_is_in_the_store() -> None:
         if lines
     }
     assert offenders == {}
+
+
+def test_the_lean_hook_reaches_the_command_line_only_to_hand_over() -> None:
+    """`hookrun` runs the staged scan through scanner.app; it imports the click CLI only to hand over a
+    command it does not run itself (it took `finish`, `quiet_broken_pipe` and `report_internal_error` from it)."""
+    tree = ast.parse((SCANNER / "hookrun.py").read_text(encoding="utf-8"))
+    cli_imports = [
+        (node.lineno, [a.name for a in node.names])
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("scanner.cli")
+    ]
+    assert [names for _, names in cli_imports] == [["main"]]
