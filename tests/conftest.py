@@ -10,6 +10,15 @@ from tests.testing.gitutil import HERMETIC_ENV
 from tests.testing.netguard import NetGuard
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/ from the current reports (review the diff before committing)",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _hermetic_git(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in HERMETIC_ENV.items():
