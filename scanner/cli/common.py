@@ -185,10 +185,11 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
     sink = click.get_current_context(silent=True)
     if sink is not None and hasattr(sink.obj, "finished"):
         sink.obj.finished(result, opts)  # a CI wrapper (scanner/ci/) reports from this very result
-    from scanner.report import RenderOptions, render
+    from scanner.report import RenderOptions, render_chunks
 
     color = opts.color if opts.color is not None else (opts.output is None and opts.fmt == "text" and _stdout_tty())
-    text = render(
+    # Written as it is rendered: a report of tens of thousands of findings is never held whole (issue 13).
+    text = render_chunks(
         result,
         opts.fmt,
         RenderOptions(
@@ -213,9 +214,12 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
                 f"{opts.output}; {summary_line(result)}",
                 err=True,
             )
-    elif text:
+    else:
+        from scanner.report.writer import batched
+
         try:
-            click.echo(text, nl=False)
+            for piece in batched(text):
+                click.echo(piece, nl=False)
         except BrokenPipeError:
             # `| head` closed the pipe: stop writing quietly, but keep the exit code honest.
             from scanner.report.writer import quiet_broken_pipe

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 
 from scanner.model import ScanResult
 from scanner.record import record
@@ -38,3 +39,14 @@ def render(result: ScanResult, fmt: str, options: RenderOptions) -> str:
     module = importlib.import_module(FORMATS[fmt])
     text: str = module.render(result, options)
     return text
+
+
+def render_chunks(result: ScanResult, fmt: str, options: RenderOptions) -> Iterator[str]:
+    """The same text as `render`, in pieces as they are made: a report of 30,000 findings is written out
+    without being held whole (formats with a `chunks` function; the others in one piece)."""
+    module = importlib.import_module(FORMATS[fmt])
+    chunks = getattr(module, "chunks", None)
+    if chunks is None:
+        yield module.render(result, options)
+    else:
+        yield from chunks(result, options)

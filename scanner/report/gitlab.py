@@ -7,14 +7,15 @@ everyone with access to the project's vulnerabilities. A finding is named by its
 
 from __future__ import annotations
 
-import json
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scanner import __version__
 from scanner.model import Finding, ScanResult, mask_keys
-from scanner.report import RenderOptions
+from scanner.report import RenderOptions, jsonstream
+from scanner.report.jsonstream import Lazy
 from scanner.report.remediation import remediation_text
 
 SCHEMA_VERSION = "15.2.1"
@@ -95,9 +96,15 @@ def document(result: ScanResult) -> dict[str, Any]:
             "status": "failure" if result.failed else "success",
             "messages": messages,
         },
-        "vulnerabilities": [_vulnerability(f) for f in result.findings],
+        "vulnerabilities": Lazy(_vulnerability(f) for f in result.findings),
     }
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
-    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
+    return "".join(chunks(result, options))
+
+
+def chunks(result: ScanResult, options: RenderOptions) -> Iterator[str]:
+    """The report one vulnerability at a time (see jsonstream): memory holds one, not the report."""
+    yield from jsonstream.chunks(document(result), 2)
+    yield "\n"

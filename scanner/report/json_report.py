@@ -2,43 +2,53 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from scanner import __version__
 from scanner.model import ScanResult
-from scanner.report import RenderOptions
-from scanner.report.remediation import finding_remediation, remediation_plan, summary_counts
+from scanner.report import RenderOptions, jsonstream
+from scanner.report.jsonstream import Lazy
+from scanner.report.remediation import finding_remediation, key_plans, summary_counts
 from scanner.report.snippet import SnippetRedactor
 
 
 def document(result: ScanResult, options: RenderOptions) -> dict[str, Any]:
-    redactor = SnippetRedactor(result)
+    """The report with its two long lists made item by item as they are written (see jsonstream)."""
     return {
         "tool": "mindee-scan",
         "version": __version__,
         "source": result.source,
         "target": result.target,
-        "findings": [
-            {
-                # every key found on the line is masked, not only this finding's own
-                **f.to_dict(options.show_secrets, snippet=redactor.snippet(f, options.show_secrets)),
-                "remediation": finding_remediation(f),
-            }
-            for f in result.findings
-        ],
+        "findings": Lazy(_findings(result, options)),
         "suppressed": len(result.suppressed),
         "stats": result.stats.to_dict(),
         "summary": summary_counts(result),
-        "remediation": remediation_plan(result),
+        "remediation": Lazy(p.to_dict() for p in key_plans(result)),
     }
+
+
+def _findings(result: ScanResult, options: RenderOptions) -> Iterable[dict[str, Any]]:
+    redactor = SnippetRedactor(result)
+    for f in result.findings:
+        yield {
+            # every key found on the line is masked, not only this finding's own
+            **f.to_dict(options.show_secrets, snippet=redactor.snippet(f, options.show_secrets)),
+            "remediation": finding_remediation(f),
+        }
 
 
 _INDENT_MAX_FINDINGS = 1000
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
+    return "".join(chunks(result, options))
+
+
+def chunks(result: ScanResult, options: RenderOptions) -> Iterator[str]:
+    """The report in pieces, one finding at a time: memory holds one finding's JSON, not the report's."""
     # Indented JSON goes through the pure-Python encoder (5 s for 16,000 findings, as in sarif.py); a big
     # report stays compact, through the C encoder.
     indent = 2 if len(result.findings) <= _INDENT_MAX_FINDINGS else None
-    return json.dumps(document(result, options), indent=indent, ensure_ascii=False) + "\n"
+    yield from jsonstream.chunks(document(result, options), indent)
+    yield "\n"

@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from scanner.model import ScanResult
-from scanner.report import RenderOptions
-from scanner.report.remediation import finding_remediation, remediation_plan, summary_counts
+from scanner.report import RenderOptions, jsonstream
+from scanner.report.jsonstream import Lazy
+from scanner.report.remediation import finding_remediation, key_plans, summary_counts
 from scanner.report.snippet import SnippetRedactor
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
+    return "".join(chunks(result, options))
+
+
+def chunks(result: ScanResult, options: RenderOptions) -> Iterator[str]:
+    """One line per finding as it is made: memory holds one finding's line, not the report."""
     redactor = SnippetRedactor(result)
-    lines = [
-        json.dumps(
-            {
-                "type": "finding",
-                # every key found on the line is masked, not only this finding's own
-                **f.to_dict(options.show_secrets, snippet=redactor.snippet(f, options.show_secrets)),
-                "remediation": finding_remediation(f),
-            },
-            ensure_ascii=False,
-        )
-        for f in result.findings
-    ]
+    for f in result.findings:
+        finding = {
+            "type": "finding",
+            # every key found on the line is masked, not only this finding's own
+            **f.to_dict(options.show_secrets, snippet=redactor.snippet(f, options.show_secrets)),
+            "remediation": finding_remediation(f),
+        }
+        yield json.dumps(finding, ensure_ascii=False) + "\n"
     summary = {"type": "summary", "source": result.source, "target": result.target, **summary_counts(result)}
     summary["stats"] = result.stats.to_dict()
-    summary["remediation"] = remediation_plan(result)
-    lines.append(json.dumps(summary, ensure_ascii=False))
-    return "\n".join(lines) + "\n"
+    summary["remediation"] = Lazy(p.to_dict() for p in key_plans(result))
+    yield from jsonstream.chunks(summary)
+    yield "\n"

@@ -7,13 +7,14 @@ third-party dashboards. Snippets are redacted and left out entirely when the key
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
 from scanner import __version__
 from scanner.model import Finding, ScanResult
-from scanner.report import RenderOptions
+from scanner.report import RenderOptions, jsonstream
+from scanner.report.jsonstream import Lazy
 from scanner.report.remediation import HISTORY_NOTE, dashboard_for, key_kind, remediation_text, rotation_steps
 from scanner.report.snippet import SnippetRedactor
 from scanner.report.triage import sarif_suppression
@@ -206,7 +207,7 @@ def document(result: ScanResult) -> dict[str, Any]:
                 "properties": {"source": result.source, "target": result.target},
             }
         ],
-        "results": [_result(f, index[f.rule_id], redactor) for f in result.findings],
+        "results": Lazy(_result(f, index[f.rule_id], redactor) for f in result.findings),
         "columnKind": "unicodeCodePoints",
         "properties": {
             "filesScanned": stats.files_scanned,
@@ -221,7 +222,12 @@ def document(result: ScanResult) -> dict[str, Any]:
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
-    """SARIF JSON; `options.show_secrets` is ignored on purpose (see the module docstring)."""
+    return "".join(chunks(result, options))
+
+
+def chunks(result: ScanResult, options: RenderOptions) -> Iterator[str]:
+    """SARIF JSON, one result at a time; `options.show_secrets` is ignored on purpose (see the module docstring)."""
     # Indented JSON goes through the pure-Python encoder (4 s for 5,000 results); big reports stay compact.
     indent = 2 if len(result.findings) <= _INDENT_MAX_RESULTS else None
-    return json.dumps(document(result), indent=indent, ensure_ascii=False) + "\n"
+    yield from jsonstream.chunks(document(result), indent)
+    yield "\n"
