@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import cli_path
-from tests.keys import v2_key
+from tests.testing.cli import cli_path
+from tests.testing.keys import v2_key
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
