@@ -12,12 +12,12 @@ import random
 from collections.abc import Callable
 
 from scanner.config import Config, parse_config
-from scanner.engine import FindingBuilder, build_detector
+from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.filters import is_placeholder, is_random_token
+from scanner.detect.rules import parse_rule_file
+from scanner.detect.textio import prepare
 from scanner.errors import ConfigError
-from scanner.filters import is_placeholder, is_random_token
-from scanner.rules import parse_rule_file
-from scanner.sources.diffparse import parse_diff
-from scanner.textio import prepare
+from scanner.sources.git.diffparse import parse_diff
 
 _BUILDER: FindingBuilder | None = None
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

@@ -10,9 +10,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from scanner.detect.rules import Rule, line_of, load_yaml, parse_rule
 from scanner.errors import ConfigError
 from scanner.record import field, record
-from scanner.rules import Rule, line_of, load_yaml, parse_rule
 
 CONFIG_NAME = ".mindee-scan.yaml"
 # Large files and blobs are streamed through the detector in bounded windows (memory stays constant):
@@ -103,7 +103,7 @@ def parse_config(text: str, source: str) -> Config:
     unknown = set(allow) - _ALLOW_KEYS
     if unknown:
         raise ConfigError(f"{where(allow)}: unknown allowlist key(s): {', '.join(sorted(map(str, unknown)))}")
-    from scanner.regex_safety import backtracking_risk
+    from scanner.detect.regex_safety import backtracking_risk
 
     regexes: list[re.Pattern[str]] = []
     for pattern in _strings(allow.get("regexes"), where(allow), "allowlist.regexes"):

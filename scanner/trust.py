@@ -184,7 +184,7 @@ def repo_suppression_files(config: Config, baseline: str | None, ignore_file: st
     names one, `.gitleaksignore`)."""
     if config.repo_root is None:
         return ()
-    from scanner.ignorefile import is_gitleaks_file, root_ignore_files
+    from scanner.suppress.ignorefile import is_gitleaks_file, root_ignore_files
 
     named_baseline, named_ignore = config.suppression_files() if config.origin == "repository" else (None, None)
     files: list[str] = []
@@ -252,7 +252,7 @@ def suppress_and_annotate(
         config = Config()
     repo_files = repo_suppression_files(config, baseline, ignore_file)
     if baseline or ignore_file or repo_files:
-        from scanner.suppress import apply_suppressions
+        from scanner.suppress.apply import apply_suppressions
 
         result = apply_suppressions(
             result, baseline=baseline, ignore_file=ignore_file, root=config.repo_root, repo_named=repo_files

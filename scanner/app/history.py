@@ -16,12 +16,12 @@ from scanner.app.objectscan import ShareResult, scan_objects
 from scanner.app.progress import stderr_tty
 from scanner.app.provenance import LogStarter, provenance
 from scanner.config import Config
-from scanner.engine import FindingBuilder, build_detector
+from scanner.detect.build import FindingBuilder, build_detector
 from scanner.errors import UsageError
-from scanner.gitio import Git, repo_toplevel
 from scanner.model import ScanResult, ScanStats
 from scanner.record import field, record
-from scanner.sources import git_history as gh
+from scanner.sources.git import history as gh
+from scanner.sources.git.gitio import Git, repo_toplevel
 
 _PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 

@@ -39,7 +39,7 @@ def install_hook(repo: str, hook_type: str, force: bool) -> str:
     import shlex
 
     from scanner.errors import UsageError
-    from scanner.gitio import Git
+    from scanner.sources.git.gitio import Git
 
     git = Git(repo)
     common = git.out("rev-parse", "--path-format=absolute", "--git-common-dir").strip()

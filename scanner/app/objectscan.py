@@ -9,11 +9,11 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from scanner.app.progress import Progress
-from scanner.engine import STREAM_WINDOW, FindingBuilder, note_stream
-from scanner.gitio import Git
+from scanner.detect.build import STREAM_WINDOW, FindingBuilder, note_stream
 from scanner.model import Finding, ScanStats
 from scanner.record import field, record
-from scanner.sources import git_history as gh
+from scanner.sources.git import history as gh
+from scanner.sources.git.gitio import Git
 
 _CHUNK_BYTES = 2 * 1024 * 1024
 _CHUNK_OBJECTS = 2048

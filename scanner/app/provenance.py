@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scanner.app.objectscan import ShareResult
-from scanner.gitio import Git
 from scanner.model import Finding, Occurrence, ScanStats
 from scanner.pathmatch import PathMatcher
 from scanner.record import record
-from scanner.sources import git_history as gh
+from scanner.sources.git import history as gh
+from scanner.sources.git.gitio import Git
 
 if TYPE_CHECKING:  # history.py drives this module
     from scanner.app.history import GitScanOptions

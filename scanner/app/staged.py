@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from scanner.config import Config
-from scanner.engine import FindingBuilder, build_detector
-from scanner.gitio import Git
+from scanner.detect.build import FindingBuilder, build_detector
 from scanner.model import Finding, ScanResult, ScanStats
 from scanner.pathmatch import PathMatcher
 from scanner.record import field, record
+from scanner.sources.git.gitio import Git
 
 
 @record(frozen=True)
@@ -31,7 +31,7 @@ class StagedOptions:
 
 def scan_staged(git: Git, info: Any, options: StagedOptions) -> ScanResult:
     """Findings the next commit would add; line numbers are those of the staged file."""
-    from scanner.sources.staged import read_staged
+    from scanner.sources.git.staged import read_staged
 
     started = time.perf_counter()
     config = options.config
@@ -78,8 +78,8 @@ def _scan_big(
 ) -> list[Finding]:
     """A staged file over STREAM_OVER, streamed in bounded windows. Git's diff has no lines for it, so a
     key is new when the previous version (and the other side of a merge) does not hold it."""
-    from scanner.engine import note_stream
-    from scanner.sources.staged import blob_holds, blob_pieces
+    from scanner.detect.build import note_stream
+    from scanner.sources.git.staged import blob_holds, blob_pieces
 
     scan = builder.scan_stream(blob_pieces(git, change.new_sha), change.path)
     note_stream(scan, change.path, stats)
@@ -124,7 +124,7 @@ def run_staged(
     `ignore_repo_config`: read none of the repository's own files (scanner.trust)."""
     from scanner.config import load_config, parse_size
     from scanner.record import replace
-    from scanner.sources.staged import repo_info, staged_git
+    from scanner.sources.git.staged import repo_info, staged_git
 
     git = staged_git(".")
     info = repo_info(git)

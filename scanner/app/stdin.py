@@ -10,7 +10,7 @@ import time
 from typing import BinaryIO
 
 from scanner.config import Config
-from scanner.engine import FindingBuilder, build_detector
+from scanner.detect.build import FindingBuilder, build_detector
 from scanner.errors import SourceError
 from scanner.model import ScanResult, ScanStats
 

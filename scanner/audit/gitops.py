@@ -14,7 +14,7 @@ import tempfile
 from typing import TYPE_CHECKING
 
 from scanner.errors import SourceError
-from scanner.gitio import Git
+from scanner.sources.git.gitio import Git
 
 if TYPE_CHECKING:
     from scanner.audit.orgs import CloneAuth

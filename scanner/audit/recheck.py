@@ -9,7 +9,7 @@ from __future__ import annotations
 from scanner.audit.findings import Filters, StoredFinding, load_findings
 from scanner.audit.gitops import commit_message, read_blob
 from scanner.audit.store import Store
-from scanner.engine import FindingBuilder
+from scanner.detect.build import FindingBuilder
 from scanner.errors import SourceError
 from scanner.model import Finding, Verification
 from scanner.record import record
@@ -28,7 +28,7 @@ def recheck_open(
 ) -> tuple[list[Recheck], list[str]]:
     """Verify every open, not yet revoked key; returns the verdicts and the keys that could not be re-read."""
     from scanner.config import load_config
-    from scanner.engine import build_detector
+    from scanner.detect.build import build_detector
     from scanner.record import replace
     from scanner.verify import verify_keys
 

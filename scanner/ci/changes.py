@@ -11,8 +11,8 @@ import os
 import subprocess
 
 from scanner.errors import ScanError
-from scanner.gitio import Git
 from scanner.record import record
+from scanner.sources.git.gitio import Git
 
 ZERO = "0" * 40
 

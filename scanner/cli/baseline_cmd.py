@@ -39,9 +39,9 @@ def create_command(output: str | None, scan: tuple[str, ...]) -> int:
     SCAN is a scan command and its arguments (default: `dir .`), e.g. `git .`. `-o FILE` may come before
     or after it.
     """
-    from scanner.baseline import DEFAULT_BASELINE, Baseline, entries_from_report, now_iso
     from scanner.cli.common import require
     from scanner.report.writer import write_private
+    from scanner.suppress.baseline import DEFAULT_BASELINE, Baseline, entries_from_report, now_iso
 
     scan, late = _take_output(scan)
     require(not (output and late and output != late), "give the baseline file once (-o FILE)")
@@ -74,8 +74,8 @@ def update_command(baseline_path: str | None, add_new: bool, scan: tuple[str, ..
 
     SCAN defaults to the scan command recorded in the baseline, else `dir .`.
     """
-    from scanner.baseline import DEFAULT_BASELINE, entries_from_report, load_baseline, now_iso
     from scanner.report.writer import write_private
+    from scanner.suppress.baseline import DEFAULT_BASELINE, entries_from_report, load_baseline, now_iso
 
     path = baseline_path or DEFAULT_BASELINE
     baseline = load_baseline(path)

@@ -54,7 +54,7 @@ def git_command(repo: str, config_path: str | None, **kwargs: Any) -> int:
     """
     from scanner.app.history import GitScanOptions, scan_repository
     from scanner.config import load_config, parse_size
-    from scanner.gitio import repo_toplevel
+    from scanner.sources.git.gitio import repo_toplevel
 
     opts = make_output_options(kwargs)
     top, _ = repo_toplevel(repo)
@@ -123,7 +123,7 @@ def pre_push_command(remote: str | None, url: str | None, config_path: str | Non
 
     from scanner.app.history import GitScanOptions, scan_repository
     from scanner.config import load_config
-    from scanner.gitio import Git, repo_toplevel
+    from scanner.sources.git.gitio import Git, repo_toplevel
 
     opts = make_output_options(kwargs, hook="pre-push")
     top, _ = repo_toplevel(".")

@@ -15,7 +15,7 @@ def rules_command(config_path: str | None, fmt: str) -> int:
     import json
 
     from scanner.config import load_config
-    from scanner.engine import build_detector
+    from scanner.detect.build import build_detector
 
     config = load_config(config_path, ".")
     detector = build_detector(config)

@@ -61,7 +61,7 @@ def verify_command(refused: tuple[str, ...], from_env: str | None, fmt: str, **k
 
 def _refuse_other_vendor(name: str, secret: str) -> None:
     """`--from-env MACRODATA_API_KEY`: the variable's name is the key's context, judged as a scan would judge it."""
-    from scanner.vendor import judge_md_token
+    from scanner.detect.vendor import judge_md_token
 
     line = f"{name}={secret}".encode()
     vendor = judge_md_token(secret, line, len(name) + 1).other_vendor

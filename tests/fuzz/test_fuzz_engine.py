@@ -20,13 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scanner.config import Config, parse_config
-from scanner.detect import Detector
-from scanner.engine import FindingBuilder, build_detector
+from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.engine import Detector
+from scanner.detect.filters import is_placeholder, is_random_token
+from scanner.detect.rules import parse_rule_file
+from scanner.detect.textio import prepare
 from scanner.errors import ConfigError
-from scanner.filters import is_placeholder, is_random_token
-from scanner.rules import parse_rule_file
-from scanner.sources.diffparse import parse_diff, unquote
-from scanner.textio import prepare
+from scanner.sources.git.diffparse import parse_diff, unquote
 from tests.testing.keys import ALNUM, B64URL
 
 pytestmark = pytest.mark.timeout(300)
@@ -63,7 +63,7 @@ def _key_from_seed(seed: int, long: bool) -> str:
     while True:
         body = "".join(rng.choice(alphabet) for _ in range(size))
         # A few in 10,000 random bodies fail the detector's own randomness or placeholder filters (a
-        # body holding `ASDF` or `Demo`: a known recall cost owned by scanner/filters.py, measured in
+        # body holding `ASDF` or `Demo`: a known recall cost owned by scanner/detect/filters.py, measured in
         # docs/hardening.md); these tests are about surroundings and decoders.
         if is_random_token(body) and not is_placeholder("md_" + body):
             return "md_" + body

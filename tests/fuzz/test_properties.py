@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scanner.config import Config
-from scanner.detect import Detector
-from scanner.engine import build_detector
+from scanner.detect.build import build_detector
+from scanner.detect.engine import Detector
 
 ALNUM = string.ascii_letters + string.digits
 B64URL = ALNUM + "-_"

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from scanner.config import Config
-from scanner.detect import Detector
-from scanner.engine import build_detector
+from scanner.detect.build import build_detector
+from scanner.detect.engine import Detector
 
 SETTINGS = settings(max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LOWER = string.ascii_lowercase + string.digits

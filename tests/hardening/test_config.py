@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from scanner.config import parse_config
+from scanner.detect.rules import parse_rule_file
 from scanner.errors import ConfigError
-from scanner.rules import parse_rule_file
 from tests.testing.cli import run
 from tests.testing.keys import v2_key
 

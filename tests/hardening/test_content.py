@@ -18,10 +18,10 @@ from typing import TypeVar
 import pytest
 
 from scanner.config import Config
-from scanner.detect import Detector
-from scanner.engine import FindingBuilder, build_detector
-from scanner.prefilter import hyperscan_available
-from scanner.rules import load_default_rules
+from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.engine import Detector
+from scanner.detect.prefilter import hyperscan_available
+from scanner.detect.rules import load_default_rules
 from tests.testing.keys import v1_key, v2_key
 
 pytestmark = pytest.mark.timeout(120)
@@ -122,7 +122,7 @@ _FILLERS = [b" ", b"\t", b"=", b'"', b"'", b"a", b"0", b"_", b"-", b":", b"\n ",
 @pytest.mark.parametrize("rule", load_default_rules(), ids=lambda r: r.id)
 def test_every_shipped_rule_is_linear_on_keyword_floods(rule: object) -> None:
     """Each rule's keywords followed by long runs of every character its regex could loop on."""
-    from scanner.rules import Rule
+    from scanner.detect.rules import Rule
 
     assert isinstance(rule, Rule)
     detector = Detector([rule], use_hyperscan=hyperscan_available())

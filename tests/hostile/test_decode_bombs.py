@@ -14,10 +14,10 @@ from collections.abc import Callable
 
 import pytest
 
-import scanner.decoders
+import scanner.detect.decoders
 from scanner.config import Config
-from scanner.detect import Detector
-from scanner.engine import FindingBuilder, build_detector
+from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.engine import Detector
 from tests.testing.cli import run_json
 from tests.testing.keys import detectable, v1_key, v2_key
 
@@ -57,14 +57,14 @@ def test_base64_run_bomb_without_hyperscan(python_detector: Detector) -> None:
 @pytest.mark.timeout(30)
 def test_each_base64_run_is_decoded_once(detector: Detector, monkeypatch: pytest.MonkeyPatch) -> None:
     decoded: list[int] = []
-    real: Callable[[bytes], bytes | None] = scanner.decoders._b64decode_text
+    real: Callable[[bytes], bytes | None] = scanner.detect.decoders._b64decode_text
 
     def counting(blob: bytes) -> bytes | None:
         out = real(blob)
         decoded.append(len(out or b""))
         return out
 
-    monkeypatch.setattr(scanner.decoders, "_b64decode_text", counting)
+    monkeypatch.setattr(scanner.detect.decoders, "_b64decode_text", counting)
     data = (_RUN * 60 + "\n").encode()
     assert detector.scan(data) == []
     assert len(decoded) == 60  # one decode per run (the old decoder made ~60^3 / 6 of them)
@@ -76,8 +76,8 @@ def test_decoding_stops_at_the_scan_budget(detector: Detector, monkeypatch: pyte
     key = detectable(v2_key)
     data = f"k: {_b64(key)}\n".encode()
     assert [m.secret for m in detector.scan(data)] == [key]
-    monkeypatch.setattr(scanner.decoders, "_BUDGET_FACTOR", 0)
-    monkeypatch.setattr(scanner.decoders, "_BUDGET_FLOOR", len(_b64(key)) // 2)
+    monkeypatch.setattr(scanner.detect.decoders, "_BUDGET_FACTOR", 0)
+    monkeypatch.setattr(scanner.detect.decoders, "_BUDGET_FLOOR", len(_b64(key)) // 2)
     assert detector.scan(data) == []
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from scanner.app.dir import DirOptions, scan_paths
 from scanner.config import Config
-from scanner.engine import FindingBuilder, build_detector
+from scanner.detect.build import FindingBuilder, build_detector
 from scanner.model import Finding, ScanResult, ScanStats
 from scanner.report import FORMATS, RenderOptions, render
 from tests.testing.keys import detectable, v1_key, v2_key

@@ -83,7 +83,7 @@ def test_help_imports_no_command_and_nothing_heavy(tmp_path: Path) -> None:
     assert code == 0
     assert _heavy(modules, (*HEAVY, *POOL, "yaml", "hyperscan")) == []
     assert not any(m.startswith("scanner.cli.") and m not in ("scanner.cli.main",) for m in modules)
-    assert "scanner.detect" not in modules
+    assert "scanner.detect.engine" not in modules
 
 
 @pytest.fixture()

@@ -10,8 +10,8 @@ import pytest
 
 from scanner.app.staged import StagedOptions, scan_staged
 from scanner.model import ScanResult
-from scanner.sources.diffparse import parse_diff, unquote
-from scanner.sources.staged import repo_info, staged_git
+from scanner.sources.git.diffparse import parse_diff, unquote
+from scanner.sources.git.staged import repo_info, staged_git
 from tests.testing.cli import run
 from tests.testing.gitutil import commit_file, git, init_repo
 from tests.testing.keys import v2_key

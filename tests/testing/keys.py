@@ -47,7 +47,7 @@ def detectable(make: Callable[[], str]) -> str:
     global _DETECTOR
     if _DETECTOR is None:
         from scanner.config import Config
-        from scanner.engine import build_detector
+        from scanner.detect.build import build_detector
 
         _DETECTOR = build_detector(Config())
     while True:

@@ -15,8 +15,8 @@ from collections.abc import Callable
 import pytest
 
 from scanner.config import Config
-from scanner.detect import Detector
-from scanner.engine import FindingBuilder, build_detector
+from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.engine import Detector
 from tests.testing.keys import detectable, v1_key, v2_key, v2_long_key
 
 _ENGINES: dict[bool, Detector] = {}

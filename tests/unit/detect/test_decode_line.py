@@ -11,10 +11,10 @@ import string
 import pytest
 
 from scanner.config import Config
-from scanner.detect import Detector
-from scanner.engine import build_detector
+from scanner.detect.build import build_detector
+from scanner.detect.engine import Detector
+from scanner.detect.rules import parse_rule_file
 from scanner.errors import ConfigError
-from scanner.rules import parse_rule_file
 
 _RULE = """\
 rules:

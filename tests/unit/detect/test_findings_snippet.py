@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scanner.config import Config
-from scanner.engine import FindingBuilder, build_detector
+from scanner.detect.build import FindingBuilder, build_detector
 from tests.testing.keys import detectable, v2_key
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.filters import has_inline_allow
+from scanner.detect.filters import has_inline_allow
 from tests.testing.keys import v2_key
 
 # The markers' definition as one caseless regex each: the oracle the fast search must agree with.

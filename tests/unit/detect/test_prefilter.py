@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.prefilter import Prefilter, Trigger, _confirmer, hyperscan_available
+from scanner.detect.prefilter import Prefilter, Trigger, _confirmer, hyperscan_available
 from tests.testing.keys import v1_key, v2_key
 
 TRIGGERS = [

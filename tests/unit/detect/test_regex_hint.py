@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.config import Config
-from scanner.engine import build_detector
-from scanner.regex_hint import compile_hinted, with_first_byte_hint
+from scanner.detect.build import build_detector
+from scanner.detect.regex import compile_hinted, with_first_byte_hint
 from tests.testing.corpus import build_corpus
 
 

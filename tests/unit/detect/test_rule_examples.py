@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from scanner.config import Config
-from scanner.engine import build_detector
-from scanner.rules import Rule, load_default_rules
+from scanner.detect.build import build_detector
+from scanner.detect.rules import Rule, load_default_rules
 
 RULES = load_default_rules()
 

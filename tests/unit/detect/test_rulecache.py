@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from scanner import rulecache
 from scanner.config import Config
-from scanner.engine import build_detector
-from scanner.prefilter import hyperscan_available
-from scanner.rules import load_default_rules
+from scanner.detect import rulecache
+from scanner.detect.build import build_detector
+from scanner.detect.prefilter import hyperscan_available
+from scanner.detect.rules import load_default_rules
 from tests.testing.keys import v1_key, v2_key, v2_long_key
 
 

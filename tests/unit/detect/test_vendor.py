@@ -8,8 +8,8 @@ import string
 import pytest
 
 from scanner.config import Config
-from scanner.detect import Detector
-from scanner.engine import FindingBuilder, build_detector
+from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.engine import Detector
 
 LOWER = string.ascii_lowercase + string.digits
 ALNUM = string.ascii_letters + string.digits

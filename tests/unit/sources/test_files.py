@@ -9,7 +9,7 @@ import pytest
 
 from scanner.app.dir import DirOptions, scan_paths
 from scanner.config import Config
-from scanner.engine import build_detector
+from scanner.detect.build import build_detector
 from scanner.model import ScanStats
 from scanner.pathmatch import PathMatcher
 from scanner.sources.files import FileItem, TooLarge, read_file, walk

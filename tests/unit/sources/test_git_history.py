@@ -14,9 +14,9 @@ import pytest
 
 from scanner.app.history import GitScanOptions, scan_repository
 from scanner.config import Config
-from scanner.gitio import Git
 from scanner.model import ScanResult
-from scanner.sources import git_history as gh
+from scanner.sources.git import history as gh
+from scanner.sources.git.gitio import Git
 from tests.testing.gitutil import commit_file, git, init_repo
 from tests.testing.keys import v2_key, v2_long_key
 
@@ -492,7 +492,7 @@ def test_readers_sharing_one_chunk_source_read_every_object_once_and_claim_lazil
     read exactly once, both readers get work, and a reader claims a chunk only as it needs one."""
     import itertools
 
-    from scanner.sources import git_history as gh
+    from scanner.sources.git import history as gh
 
     repo = init_repo(tmp_path / "r")
     for i in range(12):
@@ -534,7 +534,7 @@ def test_provenance_log_is_read_while_git_still_writes_it(tmp_path: Path) -> Non
     import io
     import sys
 
-    from scanner.sources.git_history import Follow, _parse_log
+    from scanner.sources.git.history import Follow, _parse_log
 
     repo = init_repo(tmp_path / "r")
     key = v2_key()

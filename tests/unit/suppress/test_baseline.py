@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from scanner.baseline import Baseline, entries_from_findings, load_any_baseline, load_baseline
 from scanner.errors import ConfigError
 from scanner.model import Finding, Occurrence, ScanResult, ScanStats
-from scanner.suppress import apply_suppressions
+from scanner.suppress.apply import apply_suppressions
+from scanner.suppress.baseline import Baseline, entries_from_findings, load_any_baseline, load_baseline
 from tests.testing.cli import run, run_json
 from tests.testing.keys import v2_key, v2_long_key
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from scanner.errors import ConfigError
-from scanner.ignorefile import parse_gitleaks, parse_ignore
 from scanner.model import Finding, Occurrence, ScanResult, ScanStats
-from scanner.suppress import apply_suppressions
+from scanner.suppress.apply import apply_suppressions
+from scanner.suppress.ignorefile import parse_gitleaks, parse_ignore
 from tests.testing.cli import run, run_json
 from tests.testing.keys import v2_key
 

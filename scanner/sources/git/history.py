@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 from typing import Any, NamedTuple
 
-from scanner.gitio import LISTING_CONFIG, LOG_CONFIG, LOG_SAFE, LOW_MEMORY_CONFIG, STREAM_CONFIG, Git
 from scanner.record import field, record
+from scanner.sources.git.gitio import LISTING_CONFIG, LOG_CONFIG, LOG_SAFE, LOW_MEMORY_CONFIG, STREAM_CONFIG, Git
 
 _NULL = "0" * 40
 LFS_MAGIC = b"version https://git-lfs.github.com/spec/v1"

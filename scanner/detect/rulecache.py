@@ -19,7 +19,7 @@ import zlib
 from typing import Any
 
 from scanner import __version__
-from scanner.rules import (
+from scanner.detect.rules import (
     Rule,
     _LineDict,
     default_rules_dir,

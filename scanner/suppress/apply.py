@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 from datetime import date
 
-from scanner.baseline import Baseline, DetectSecretsBaseline, load_any_baseline
-from scanner.ignorefile import (
+from scanner.model import Finding, Occurrence, ScanResult
+from scanner.record import replace
+from scanner.suppress.baseline import Baseline, DetectSecretsBaseline, load_any_baseline
+from scanner.suppress.ignorefile import (
     GitleaksEntry,
     IgnoreEntry,
     is_gitleaks_file,
@@ -22,8 +24,6 @@ from scanner.ignorefile import (
     locations,
     root_ignore_files,
 )
-from scanner.model import Finding, Occurrence, ScanResult
-from scanner.record import replace
 
 
 def apply_suppressions(

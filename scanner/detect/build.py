@@ -12,13 +12,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 
 from scanner.config import Config
-from scanner.detect import Detector, GlobalAllowlist
+from scanner.detect.engine import Detector, GlobalAllowlist
+from scanner.detect.rulecache import default_rules
+from scanner.detect.rules import Rule, build_ruleset
+from scanner.detect.textio import is_plain_text, prepare
 from scanner.errors import ConfigError
 from scanner.model import Finding, Match, ScanStats, clean_text
 from scanner.record import record, replace
-from scanner.rulecache import default_rules
-from scanner.rules import Rule, build_ruleset
-from scanner.textio import is_plain_text, prepare
 
 _MAX_LINE_TEXT = 400
 

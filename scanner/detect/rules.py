@@ -13,7 +13,7 @@ from scanner.errors import ConfigError
 from scanner.record import field, record
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-# Named post-filters a rule may ask for; implemented in scanner.filters.
+# Named post-filters a rule may ask for; implemented in scanner.detect.filters.
 RANDOMNESS_CHECKS = ("random-token", "generic-token", "none")
 
 _RULE_KEYS = {
@@ -101,7 +101,7 @@ class _LineDict(dict[str, Any]):
 
 @functools.cache
 def _line_loader() -> Any:
-    """Built on first use: PyYAML takes ~20 ms to import, and a warm start (scanner.rulecache) needs none."""
+    """Built on first use: PyYAML takes ~20 ms to import, and a warm start (scanner.detect.rulecache) needs none."""
     import yaml
 
     class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -132,7 +132,7 @@ def line_of(obj: Any) -> int:
 
 def default_rules_dir() -> str:
     """The rules shipped with the package (wheel: scanner/rule_data; source checkout: ./rules)."""
-    here = os.path.dirname(os.path.realpath(__file__))
+    here = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # the scanner package
     candidates = (os.path.join(here, "rule_data"), os.path.join(os.path.dirname(here), "rules"))
     for candidate in candidates:
         if rule_files(candidate):
@@ -166,7 +166,7 @@ def _str_list(value: Any, what: str, source: str, line: int, rid: str | None) ->
 
 
 # Nested unbounded quantifiers such as (a+)+ or (\w*)* backtrack exponentially in Python's engine.
-# A possessive inner repeat (`[ \t]*+`) cannot backtrack, so it does not count (see scanner/regex_safety.py).
+# A possessive inner repeat (`[ \t]*+`) cannot backtrack, so it does not count (see scanner/detect/regex_safety.py).
 _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*(?<![*+?}])[+*](?!\+)(?:[^()\\]|\\.)*\)[+*{]")
 
 
@@ -186,7 +186,7 @@ class LazyPattern:
 
     def compiled(self) -> re.Pattern[bytes]:
         if self._compiled is None:
-            from scanner.regex_hint import compile_hinted
+            from scanner.detect.regex import compile_hinted
 
             # The same matches, found 2-9x faster where a pattern opens with an alternation or a
             # lookbehind; `pattern` stays as written (Hyperscan and the rule cache get that).
@@ -229,7 +229,7 @@ def compile_regex(
         compiled = re.compile(pattern.encode("utf-8"))
     except re.error as exc:
         raise _err(source, line, rid, f"{what} does not compile: {exc}") from None
-    from scanner.regex_safety import backtracking_risk
+    from scanner.detect.regex_safety import backtracking_risk
 
     risk = backtracking_risk(pattern)
     if risk:
@@ -247,7 +247,7 @@ def _compile_str(pattern: Any, source: str, line: int, rid: str | None, what: st
     except re.error as exc:
         raise _err(source, line, rid, f"{what} does not compile: {exc}") from None
     # An allowlist regex runs on every candidate a rule finds: checked like the rule's own regex.
-    from scanner.regex_safety import backtracking_risk
+    from scanner.detect.regex_safety import backtracking_risk
 
     risk = backtracking_risk(pattern)
     if risk:

@@ -19,7 +19,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from scanner.prefilter import Trigger
+from scanner.detect.prefilter import Trigger
 
 # Fragments that `md_` and `mindee` leave in base64 text at each of the three byte alignments, so a
 # Kubernetes secret or a base64 .env blob is decoded only where it can hold something of ours.

@@ -12,9 +12,9 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from scanner.gitio import DIFF_SAFE, HOOK_ENV, Git, GitError
 from scanner.record import field, record
-from scanner.sources.diffparse import FileChange, parse_diff
+from scanner.sources.git.diffparse import FileChange, parse_diff
+from scanner.sources.git.gitio import DIFF_SAFE, HOOK_ENV, Git, GitError
 
 
 @record(slots=True)

@@ -230,7 +230,7 @@ def _compile_hyperscan(triggers: Sequence[Trigger]) -> object | None:
             if not t.case_sensitive:
                 f |= hyperscan.HS_FLAG_CASELESS
             flags.append(f)
-    from scanner.rulecache import cache_name, hyperscan_key, read_cache, write_cache
+    from scanner.detect.rulecache import cache_name, hyperscan_key, read_cache, write_cache
 
     # Compiling takes 10-20 ms a run; a serialized database loads in microseconds.
     version = getattr(hyperscan, "__version__", "?")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from scanner.decoders import (
+from scanner.detect.decoders import (
     Budget,
     Fresh,
     Segment,
@@ -20,8 +20,7 @@ from scanner.decoders import (
     regions,
     utf16_segments,
 )
-from scanner.errors import ConfigError
-from scanner.filters import (
+from scanner.detect.filters import (
     has_inline_allow,
     in_url_path,
     is_generic_secret,
@@ -29,11 +28,12 @@ from scanner.filters import (
     is_random_token,
     shannon_entropy,
 )
+from scanner.detect.prefilter import Hits, Prefilter, Trigger, hyperscan_available
+from scanner.detect.rules import Rule
+from scanner.detect.vendor import judge_md_token
+from scanner.errors import ConfigError
 from scanner.model import Match
-from scanner.prefilter import Hits, Prefilter, Trigger, hyperscan_available
 from scanner.record import field, record
-from scanner.rules import Rule
-from scanner.vendor import judge_md_token
 
 _MAX_DECODE_DEPTH = 3  # base64 inside base64 inside base64 (or inside a JSON escape, ...)
 _DECODE_CONTEXT = 4096  # bytes of the line kept on each side of a decoded value

@@ -1,0 +1,1 @@
+"""Detection: rules, the prefilter, the engine that turns text into matches, and the findings it builds."""

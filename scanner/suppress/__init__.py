@@ -1,0 +1,1 @@
+"""Suppression: what a baseline, an ignore file or an inline allow comment removes from a result."""
