@@ -376,6 +376,7 @@ _TIME_KEYS = re.compile(
     r"^(duration_s|duration|elapsed(_s)?|.*_seconds|started|finished|timestamp|.*_at|startTimeUtc|endTimeUtc)$"
 )
 _DURATION_TEXT = re.compile(r"\b\d+(\.\d+)?\s?(s|ms|µs|seconds)\b")
+_JUNIT_TIME = re.compile(r'(\btime=)"[0-9.]+"')
 _ISO = re.compile(r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?")
 
 
@@ -400,7 +401,8 @@ class Scrub:
     def text(self, text: str) -> str:
         for old, new in self.subst.items():
             text = text.replace(old, new)
-        return _DURATION_TEXT.sub("<DURATION>", _ISO.sub(self._now, text))
+        text = _JUNIT_TIME.sub(r'\g<1>"<DURATION>"', _ISO.sub(self._now, text))
+        return _DURATION_TEXT.sub("<DURATION>", text)
 
     def json(self, value: Any) -> Any:
         if isinstance(value, dict):
