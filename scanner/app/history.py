@@ -20,8 +20,16 @@ from scanner.detect.build import FindingBuilder, build_detector
 from scanner.errors import UsageError
 from scanner.model import ScanResult, ScanStats
 from scanner.record import field, record
-from scanner.sources.git import history as gh
 from scanner.sources.git.gitio import Git, repo_toplevel
+from scanner.sources.git.objects import (
+    GitObject,
+    ObjectListing,
+    StoreListing,
+    is_partial_clone,
+    list_objects,
+    packs_without_index,
+)
+from scanner.sources.git.refs import is_shallow, list_refs, resolve_commit, stash_entries
 
 _PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 
@@ -61,7 +69,7 @@ def _scan_repository(options: GitScanOptions) -> ScanResult:
     top, _bare = repo_toplevel(options.repo)
     git = Git(top)
     whole = not (options.since or options.range or options.branch or options.revs or options.exclude_revs)
-    store = gh.StoreListing(git) if whole else None
+    store = StoreListing(git) if whole else None
     log = LogStarter(git)
     stats = ScanStats()
     try:
@@ -70,7 +78,7 @@ def _scan_repository(options: GitScanOptions) -> ScanResult:
         refs, log.revs, log.exclude, tag_objects = _history(git, options, stats)
         log.early()
         # Annotated tags carry messages: a walk from the peeled tips never meets them, so name them too.
-        listing = store.read() if store is not None else gh.list_objects(git, log.revs + tag_objects, log.exclude)
+        listing = store.read() if store is not None else list_objects(git, log.revs + tag_objects, log.exclude)
         store = None
         part, unread, known, engine = _scan_listing(git, options, listing, stats, log)
     except BaseException:
@@ -113,7 +121,7 @@ def _history(
     (every tag's, unless the scan is limited to a branch or range), and notes on what this clone lacks."""
     broken: list[str] = []
     tags: dict[str, str] = {}
-    refs = gh.list_refs(git, broken, tags)
+    refs = list_refs(git, broken, tags)
     for ref in broken:
         stats.skip(ref, "broken ref: points to a missing or damaged object")
     if broken:
@@ -122,18 +130,18 @@ def _history(
             f"{', ...' if len(broken) > 3 else ''}): the repository is damaged and what they hold was not "
             "scanned; `git fsck` names the damage"
         )
-    for pack in gh.packs_without_index(git):
+    for pack in packs_without_index(git):
         stats.errors.append(
             f"pack {pack} has no .idx: git cannot read any object in it, so none was scanned "
             "(rebuild the index with `git index-pack` on the pack, then scan again)"
         )
     revs, exclude = _selection(git, options, refs)
-    if gh.is_shallow(git):
+    if is_shallow(git):
         stats.notes.append(
             "shallow clone: history before the shallow boundary is not in this repository "
             "and was not scanned (fetch with --unshallow for a full audit)"
         )
-    if refs and gh.is_partial_clone(git):
+    if refs and is_partial_clone(git):
         stats.notes.append(
             "partial clone: blobs that were never downloaded are not scanned (mindee-scan never fetches); "
             "clone without --filter for a full audit"
@@ -145,18 +153,18 @@ def _history(
 def _scan_listing(
     git: Git,
     options: GitScanOptions,
-    listing: gh.ObjectListing,
+    listing: ObjectListing,
     stats: ScanStats,
     log: LogStarter,
-) -> tuple[ShareResult, list[tuple[gh.GitObject, str]], set[str], str]:
+) -> tuple[ShareResult, list[tuple[GitObject, str]], set[str], str]:
     """Scan every listed object once: (what was found, blobs not read and why, ids of every listed blob, engine)."""
     if listing.error:
         stats.errors.append(listing.error)
     for sha in listing.missing:
         stats.skip(f"object {sha}", "missing object")
     max_size = options.max_file_size or options.config.max_file_size
-    work: list[gh.GitObject] = []
-    unread: list[tuple[gh.GitObject, str]] = []  # reported once their paths are known
+    work: list[GitObject] = []
+    unread: list[tuple[GitObject, str]] = []  # reported once their paths are known
     known: set[str] = set()
     total_bytes = 0
     for obj in listing.objects:  # one pass: a big mirror lists half a million objects
@@ -197,22 +205,22 @@ def _selection(git: Git, options: GitScanOptions, refs: dict[str, str]) -> tuple
     chosen = [x for x in (options.since, options.range, options.branch) if x]
     if options.since and options.range:
         raise UsageError("use either --since or --range, not both")
-    exclude = [gh.resolve_commit(git, r) for r in options.exclude_revs]
+    exclude = [resolve_commit(git, r) for r in options.exclude_revs]
     if options.revs:
-        return [gh.resolve_commit(git, r) for r in options.revs], exclude
+        return [resolve_commit(git, r) for r in options.revs], exclude
     if options.range:
         if ".." not in options.range or "..." in options.range:
             raise UsageError(f"--range wants A..B, got {options.range!r}")
         a, b = options.range.split("..", 1)
-        return [gh.resolve_commit(git, b or "HEAD")], [*exclude, gh.resolve_commit(git, a)]
+        return [resolve_commit(git, b or "HEAD")], [*exclude, resolve_commit(git, a)]
     if chosen:
-        tip = gh.resolve_commit(git, options.branch or "HEAD")
+        tip = resolve_commit(git, options.branch or "HEAD")
         if options.since:
             exclude.extend(_since(git, options.since, tip))
         return [tip], exclude
     if not refs:
         return [], exclude
-    revs = sorted(set(refs.values()) | set(gh.stash_entries(git)))
+    revs = sorted(set(refs.values()) | set(stash_entries(git)))
     return revs, exclude
 
 
@@ -226,7 +234,7 @@ def _since(git: Git, since: str, tip: str) -> list[str]:
     """`--since REV` excludes REV; `--since DATE` excludes the parents of the commits made after DATE that
     are not themselves after it (or the tip when none is), so exactly what those commits introduce is scanned."""
     if not _DATE.fullmatch(since) or git.ok("rev-parse", "--verify", "-q", "--end-of-options", f"{since}^{{commit}}"):
-        return [gh.resolve_commit(git, since)]
+        return [resolve_commit(git, since)]
     lines = git.out("rev-list", "--parents", f"--since={since}", tip, "--").split("\n")
     newer: set[str] = set()
     parents: set[str] = set()
@@ -252,7 +260,7 @@ def _unread_objects_are_errors(git: Git, stats: ScanStats) -> None:
     """
     unreadable = sum(1 for _, r in stats.skipped if r.startswith("unreadable object"))
     missing = sum(1 for _, r in stats.skipped if r == "missing object")
-    if missing and gh.is_partial_clone(git):
+    if missing and is_partial_clone(git):
         missing = 0
     if unreadable or missing:
         stats.errors.append(

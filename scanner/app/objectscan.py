@@ -12,8 +12,21 @@ from scanner.app.progress import Progress
 from scanner.detect.build import STREAM_WINDOW, FindingBuilder, note_stream
 from scanner.model import Finding, ScanStats
 from scanner.record import field, record
-from scanner.sources.git import history as gh
 from scanner.sources.git.gitio import Git
+from scanner.sources.git.objects import (
+    LFS_MAGIC,
+    MESSAGE_PATH,
+    TAG_MESSAGE_PATH,
+    BlobPieces,
+    CommitMeta,
+    GitObject,
+    TagMeta,
+    batch_command_supported,
+    commit_message,
+    commit_meta,
+    stream_objects,
+    tag_meta,
+)
 
 _CHUNK_BYTES = 2 * 1024 * 1024
 _CHUNK_OBJECTS = 2048
@@ -29,20 +42,20 @@ class ShareResult:
     """What one worker found: findings keyed by object, with placeholder paths filled in later."""
 
     blob_hits: dict[str, list[Finding]] = field(default_factory=dict)
-    message_hits: dict[str, tuple[list[Finding], gh.CommitMeta]] = field(default_factory=dict)
-    tag_hits: dict[str, tuple[list[Finding], gh.TagMeta]] = field(default_factory=dict)
-    unread: list[tuple[gh.GitObject, str]] = field(default_factory=list)  # blobs not scanned, and why
+    message_hits: dict[str, tuple[list[Finding], CommitMeta]] = field(default_factory=dict)
+    tag_hits: dict[str, tuple[list[Finding], TagMeta]] = field(default_factory=dict)
+    unread: list[tuple[GitObject, str]] = field(default_factory=list)  # blobs not scanned, and why
     stats: ScanStats = field(default_factory=ScanStats)
     commits: int = 0
     tags: int = 0  # annotated tag messages read
     workers: int = 1
 
 
-def _chunks(work: Sequence[gh.GitObject]) -> list[list[gh.GitObject]]:
+def _chunks(work: Sequence[GitObject]) -> list[list[GitObject]]:
     """Runs of neighbouring objects (pack locality: a delta's base is usually close by), small enough
     that workers claiming them as they need them (`_ChunkClaims`) end within a chunk of each other."""
-    chunks: list[list[gh.GitObject]] = []
-    current: list[gh.GitObject] = []
+    chunks: list[list[GitObject]] = []
+    current: list[GitObject] = []
     size = 0
     for obj in work:
         current.append(obj)
@@ -81,7 +94,7 @@ class _ChunkClaims:
             self._ends[0] = front + 1
             return int(front)
 
-    def claimed(self, chunks: list[list[gh.GitObject]], worker: int) -> Iterator[list[gh.GitObject]]:
+    def claimed(self, chunks: list[list[GitObject]], worker: int) -> Iterator[list[GitObject]]:
         """The chunks `worker` claims, one at a time, as it needs them."""
         while (index := self.take(worker)) is not None:
             yield chunks[index]
@@ -102,23 +115,23 @@ def _scan_share(index: int) -> ShareResult:
     stats = out.stats
     found_flag = _WORKER["found"]
 
-    def on_error(obj: gh.GitObject, reason: str) -> None:
+    def on_error(obj: GitObject, reason: str) -> None:
         if obj.kind == "blob":
             out.unread.append((obj, reason))  # reported with a path once provenance knows it
             found_flag.value = 1
         else:
             stats.skip(f"{obj.kind} {obj.sha[:12]}", reason)
 
-    def scan_one(obj: gh.GitObject, text: bytes, data: bytes) -> None:
+    def scan_one(obj: GitObject, text: bytes, data: bytes) -> None:
         if obj.kind == "commit":
-            found, _ = builder.from_bytes(text, gh.MESSAGE_PATH)
+            found, _ = builder.from_bytes(text, MESSAGE_PATH)
             if found:
-                out.message_hits[obj.sha] = (found, gh.commit_meta(data))
+                out.message_hits[obj.sha] = (found, commit_meta(data))
             return
         if obj.kind == "tag":
-            found, _ = builder.from_bytes(text, gh.TAG_MESSAGE_PATH)
+            found, _ = builder.from_bytes(text, TAG_MESSAGE_PATH)
             if found:
-                out.tag_hits[obj.sha] = (found, gh.tag_meta(data))
+                out.tag_hits[obj.sha] = (found, tag_meta(data))
             return
         found, binary = builder.from_bytes(text, obj.path)
         if binary:
@@ -129,7 +142,7 @@ def _scan_share(index: int) -> ShareResult:
 
     # Commit messages and small blobs wait here and are prefiltered together; only those with a hit
     # are scanned one by one.
-    pending: list[tuple[gh.GitObject, bytes, bytes]] = []  # (object, text to scan, its raw bytes)
+    pending: list[tuple[GitObject, bytes, bytes]] = []  # (object, text to scan, its raw bytes)
     pending_bytes = 0
 
     def flush() -> None:
@@ -141,9 +154,9 @@ def _scan_share(index: int) -> ShareResult:
 
     done_objects = 0
     done_bytes = 0
-    for obj, data in gh.stream_objects(git, share, on_error, stream_over=STREAM_WINDOW):
+    for obj, data in stream_objects(git, share, on_error, stream_over=STREAM_WINDOW):
         done_objects += 1
-        if isinstance(data, gh.BlobPieces):  # a big blob: scanned in bounded windows as it is read
+        if isinstance(data, BlobPieces):  # a big blob: scanned in bounded windows as it is read
             done_bytes += data.size
             scan = builder.scan_stream(data, obj.path)
             note_stream(scan, obj.path, stats)
@@ -162,13 +175,13 @@ def _scan_share(index: int) -> ShareResult:
                 out.commits += 1
             else:
                 out.tags += 1
-            text = gh.commit_message(data)  # a tag's headers end at the first blank line too
+            text = commit_message(data)  # a tag's headers end at the first blank line too
             if not text:
                 continue
         else:
             stats.files_scanned += 1
             stats.bytes_scanned += len(data)
-            if len(data) < 1024 and data.startswith(gh.LFS_MAGIC):
+            if len(data) < 1024 and data.startswith(LFS_MAGIC):
                 out.unread.append((obj, "git-lfs pointer: content is stored outside the repository"))
                 found_flag.value = 1
                 continue
@@ -188,7 +201,7 @@ def _scan_share(index: int) -> ShareResult:
 def scan_objects(
     git: Git,
     builder: FindingBuilder,
-    work: list[gh.GitObject],
+    work: list[GitObject],
     jobs: int,
     total_bytes: int,
     progress: bool,
@@ -200,7 +213,7 @@ def scan_objects(
 
     chunks = _chunks(work)
     fallback = ""
-    gh.batch_command_supported(git)  # asked once, before the workers fork
+    batch_command_supported(git)  # asked once, before the workers fork
     workers = max(1, min(jobs, len(chunks)))
     ctx = None
     if workers > 1:

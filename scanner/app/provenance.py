@@ -10,8 +10,10 @@ from scanner.app.objectscan import ShareResult
 from scanner.model import Finding, Occurrence, ScanStats
 from scanner.pathmatch import PathMatcher
 from scanner.record import record
-from scanner.sources.git import history as gh
 from scanner.sources.git.gitio import Git
+from scanner.sources.git.log import HistoryLog, Introduction
+from scanner.sources.git.objects import MESSAGE_PATH, TAG_MESSAGE_PATH, CommitMeta, GitObject, blobs_at, tree_blobs
+from scanner.sources.git.reachability import reaching_refs, refs_containing
 
 if TYPE_CHECKING:  # history.py drives this module
     from scanner.app.history import GitScanOptions
@@ -32,7 +34,7 @@ class LogStarter:
         self.revs: list[str] = []
         self.exclude: list[str] = []
         self.commits = 0  # in the listing
-        self.log: gh.HistoryLog | None = None
+        self.log: HistoryLog | None = None
         self.wanted = False
 
     def paths_affordable(self) -> bool:
@@ -60,7 +62,7 @@ class LogStarter:
 
     def _open(self) -> None:
         if self.revs:
-            self.log = gh.HistoryLog(self.git, self.revs, self.exclude)
+            self.log = HistoryLog(self.git, self.revs, self.exclude)
 
     def cancel(self) -> None:
         if self.log is not None:
@@ -85,7 +87,7 @@ def provenance(
     log: LogStarter,
     refs: dict[str, str],
     part: ShareResult,
-    unread: list[tuple[gh.GitObject, str]],
+    unread: list[tuple[GitObject, str]],
     stats: ScanStats,
     known: set[str] | None,
 ) -> list[Finding]:
@@ -98,7 +100,7 @@ def provenance(
     head = refs.get("HEAD")
     head_blobs: set[str] = set()
     if head:
-        head_blobs, links = gh.blobs_at(git, head)
+        head_blobs, links = blobs_at(git, head)
         for path, sha in links:
             stats.skip(path, f"submodule (pinned at {sha[:12]}): not followed, scan it separately")
     places: dict[tuple[str, str], list[_Place]] = {}
@@ -149,13 +151,13 @@ def provenance(
         stats.skip(f"{where} ({obj.sha[:12]})" if where else f"blob {obj.sha}", reason)
     for commit, (found, meta) in part.message_hits.items():
         for f in found:
-            add(_Place(commit, gh.MESSAGE_PATH, f, meta.author, meta.date))
+            add(_Place(commit, MESSAGE_PATH, f, meta.author, meta.date))
     for _sha, (found, tag) in part.tag_hits.items():
         # Placed at the commit it tags (a tag of a tree or another tag has none); reached by its own ref.
         tagged = tag.target if tag.target_type == "commit" else None
         own = (f"refs/tags/{tag.name}",) if tag.name and f"refs/tags/{tag.name}" in refs else ()
         for f in found:
-            add(_Place(tagged, gh.TAG_MESSAGE_PATH, f, tag.tagger, tag.date, own))
+            add(_Place(tagged, TAG_MESSAGE_PATH, f, tag.tagger, tag.date, own))
 
     skip_paths = PathMatcher(options.config.allow_paths + options.config.exclude)
     kept_places: list[tuple[tuple[str, str], list[_Place]]] = []
@@ -224,7 +226,7 @@ def _locate_outside(git: Git, refs: dict[str, str], blobs: list[str], stats: Sca
             todo.discard(sha)
     if todo:
         for name, tree in _tree_refs(git, by_ref):
-            for path, sha in gh.tree_blobs(git, tree):
+            for path, sha in tree_blobs(git, tree):
                 if sha in todo:
                     out.append(_Outside(sha, path, refs=(name,), note=f"in the tree the ref {name} points at"))
                     todo.discard(sha)
@@ -263,18 +265,18 @@ def _tree_refs(git: Git, refs: dict[str, str]) -> list[tuple[str, str]]:
 
 def _reflog_introductions(
     git: Git, refs: dict[str, str], blobs: set[str]
-) -> tuple[list[gh.Introduction], dict[str, gh.CommitMeta]]:
+) -> tuple[list[Introduction], dict[str, CommitMeta]]:
     """Where `blobs` entered the history of commits only reflogs still name (amended, reset, deleted)."""
     proc = git.run("rev-list", "--reflog", "--no-walk=unsorted", check=False)
     commits = sorted(set(proc.stdout.decode("ascii", "replace").split()))
     if proc.returncode != 0 or not commits:
         return [], {}
-    walk = gh.HistoryLog(git, commits, sorted(set(refs.values())))
+    walk = HistoryLog(git, commits, sorted(set(refs.values())))
     intros, metas, _absent = walk.introductions(blobs)
     return intros, metas
 
 
-_MESSAGES = (gh.MESSAGE_PATH, gh.TAG_MESSAGE_PATH)  # not files: path allowlists and excludes do not apply
+_MESSAGES = (MESSAGE_PATH, TAG_MESSAGE_PATH)  # not files: path allowlists and excludes do not apply
 
 
 def _reaching(git: Git, graph: dict[str, str], refs: dict[str, str], targets: list[str]) -> dict[str, set[str]]:
@@ -284,6 +286,6 @@ def _reaching(git: Git, graph: dict[str, str], refs: dict[str, str], targets: li
         return {}
     commits = list(dict.fromkeys(targets))
     if graph and all(c in graph for c in commits):
-        return gh.reaching_refs(graph, {k: v for k, v in refs.items() if k != "HEAD"}, commits)
+        return reaching_refs(graph, {k: v for k, v in refs.items() if k != "HEAD"}, commits)
     # Commit messages without a provenance pass, or a limited scan: ask git, a bounded number of times.
-    return {c: set(gh.refs_containing(git, c)) for c in commits[:_MAX_REF_LOOKUPS]}
+    return {c: set(refs_containing(git, c)) for c in commits[:_MAX_REF_LOOKUPS]}

@@ -15,8 +15,11 @@ import pytest
 from scanner.app.history import GitScanOptions, scan_repository
 from scanner.config import Config
 from scanner.model import ScanResult
-from scanner.sources.git import history as gh
 from scanner.sources.git.gitio import Git
+from scanner.sources.git.log import HistoryLog
+from scanner.sources.git.objects import _BATCH_COMMAND, GitObject, StoreListing, stream_objects
+from scanner.sources.git.reachability import reaching_refs
+from scanner.sources.git.refs import list_refs
 from tests.testing.gitutil import commit_file, git, init_repo
 from tests.testing.keys import v2_key, v2_long_key
 
@@ -112,7 +115,7 @@ def test_key_reachable_only_from_a_tag_of_a_tag(tmp_path: Path, packed: bool) ->
     git(repo, "branch", "-q", "-D", "release")
     if packed:
         git(repo, "pack-refs", "--all")
-    refs = gh.list_refs(Git(str(repo)))
+    refs = list_refs(Git(str(repo)))
     assert refs["refs/tags/outer"] == git(repo, "rev-parse", "outer^{commit}").strip()
     f = only(scan(repo), key)
     assert f.refs == ("refs/tags/outer",)
@@ -356,7 +359,7 @@ def test_corrupt_object_is_reported_and_the_scan_goes_on(
     """One object per chunk or every object in one chunk; git's buffered `--batch-command` mode (which
     loses a chunk's output when git dies) or plain `--batch`: the bad object is named, nothing else."""
     monkeypatch.setattr("scanner.app.objectscan._CHUNK_BYTES", chunk_bytes)
-    monkeypatch.setitem(gh._BATCH_COMMAND, "ok", batched)
+    monkeypatch.setitem(_BATCH_COMMAND, "ok", batched)
     repo = init_repo(tmp_path / "r")
     commit_file(repo, "victim.txt", "content that will be corrupted " * 200)
     blob = git(repo, "rev-parse", "HEAD:victim.txt")
@@ -429,14 +432,16 @@ def test_failed_workers_fall_back_to_one_process(tmp_path: Path, monkeypatch: py
 
         monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoWorkers)
     else:
-        real_stream = gh.stream_objects
+        real_stream = stream_objects
 
         def dying_stream(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
             if os.getpid() != main_pid:
                 os._exit(9)  # a forked worker, as the kernel's OOM killer would leave it: no cleanup
             return real_stream(*args, **kwargs)
 
-        monkeypatch.setattr(gh, "stream_objects", dying_stream)
+        import scanner.app.objectscan as objectscan  # where the scan looks the reader up
+
+        monkeypatch.setattr(objectscan, "stream_objects", dying_stream)
     result = scan(repo, jobs=2)
     assert [f.to_dict() for f in result.findings] == expected
     assert result.stats.extra["jobs"] == 1
@@ -492,25 +497,25 @@ def test_readers_sharing_one_chunk_source_read_every_object_once_and_claim_lazil
     read exactly once, both readers get work, and a reader claims a chunk only as it needs one."""
     import itertools
 
-    from scanner.sources.git import history as gh
+    from scanner.sources.git.objects import stream_objects
 
     repo = init_repo(tmp_path / "r")
     for i in range(12):
         commit_file(repo, f"f{i}.txt", f"content {i}\n")
-    listing = gh.StoreListing(Git(str(repo))).read()
+    listing = StoreListing(Git(str(repo))).read()
     objects = listing.objects
     chunks = [objects[i : i + 3] for i in range(0, len(objects), 3)]
     counter = itertools.count()
     claimed: list[int] = []
 
-    def claim() -> Iterator[Sequence[gh.GitObject]]:
+    def claim() -> Iterator[Sequence[GitObject]]:
         while (index := next(counter)) < len(chunks):
             claimed.append(index)
             yield chunks[index]
 
-    errors: list[tuple[gh.GitObject, str]] = []
-    first = gh.stream_objects(Git(str(repo)), claim(), lambda o, r: errors.append((o, r)), lookahead=1)
-    second = gh.stream_objects(Git(str(repo)), claim(), lambda o, r: errors.append((o, r)), lookahead=1)
+    errors: list[tuple[GitObject, str]] = []
+    first = stream_objects(Git(str(repo)), claim(), lambda o, r: errors.append((o, r)), lookahead=1)
+    second = stream_objects(Git(str(repo)), claim(), lambda o, r: errors.append((o, r)), lookahead=1)
     seen: list[str] = []
     per_reader = [0, 0]
     obj, _ = next(first)
@@ -534,7 +539,7 @@ def test_provenance_log_is_read_while_git_still_writes_it(tmp_path: Path) -> Non
     import io
     import sys
 
-    from scanner.sources.git.history import Follow, _parse_log
+    from scanner.sources.git.log import Follow, _parse_log
 
     repo = init_repo(tmp_path / "r")
     key = v2_key()
@@ -600,7 +605,7 @@ def test_a_held_walk_makes_no_progress_and_ends_when_cancelled(tmp_path: Path) -
     repo = init_repo(tmp_path / "r")
     for i in range(40):
         commit_file(repo, f"f{i}.txt", f"line {i}\n")
-    log = gh.HistoryLog(Git(str(repo)), [git(repo, "rev-parse", "HEAD").strip()], [])
+    log = HistoryLog(Git(str(repo)), [git(repo, "rev-parse", "HEAD").strip()], [])
     log.pause()
     proc = log._proc
     time.sleep(0.3)
@@ -618,22 +623,24 @@ def test_a_held_walk_is_resumed_to_be_read(tmp_path: Path) -> None:
     for i in range(20):
         commit_file(repo, f"f{i}.txt", f"line {i}\n")
     blob = git(repo, "rev-parse", f"{added}:a.env").strip()
-    log = gh.HistoryLog(Git(str(repo)), [git(repo, "rev-parse", "HEAD").strip()], [])
+    log = HistoryLog(Git(str(repo)), [git(repo, "rev-parse", "HEAD").strip()], [])
     log.pause()
     intros, _, _ = log.introductions({blob})
     assert [(i.commit, i.path) for i in intros] == [(added, "a.env")]
 
 
 def test_a_clean_repository_leaves_no_walk_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    started: list[gh.HistoryLog] = []
-    real = gh.HistoryLog
+    started: list[HistoryLog] = []
+    real = HistoryLog
 
-    def spy(*args: object) -> gh.HistoryLog:
+    def spy(*args: object) -> HistoryLog:
         log = real(*args)  # type: ignore[arg-type]
         started.append(log)
         return log
 
-    monkeypatch.setattr(gh, "HistoryLog", spy)
+    import scanner.app.provenance as provenance  # where the scan looks the walk up
+
+    monkeypatch.setattr(provenance, "HistoryLog", spy)
     repo = init_repo(tmp_path / "r")
     for i in range(5):
         commit_file(repo, f"d{i}/f.txt", f"# {'x' * 100}\n" * 2000)
@@ -695,8 +702,8 @@ def test_reaching_refs_matches_a_brute_force_walk_in_any_order(seed: int) -> Non
     for t in targets:
         named = {n for n in refs if n.startswith("refs/heads/") and t in reach[n]}
         expected[t] = named or {n for n in refs if t in reach[n]}
-    assert gh.reaching_refs(graph, refs, targets) == expected
+    assert reaching_refs(graph, refs, targets) == expected
 
     cyclic = dict(graph)
     cyclic[commits[0]] = commits[-1]  # the root now descends from the newest commit
-    assert set(gh.reaching_refs(cyclic, refs, targets)) == set(targets)  # ends, whatever it decides
+    assert set(reaching_refs(cyclic, refs, targets)) == set(targets)  # ends, whatever it decides

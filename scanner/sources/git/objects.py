@@ -1,15 +1,11 @@
-"""Git history as a source: which objects to read, their bytes (one streaming cat-file), and provenance.
+"""Git objects as a source: which objects to read and their bytes, with no diffing of content.
 
-Three cheap passes, none of which diffs content:
 - the listing: `cat-file --batch-all-objects --batch-check` for a whole history (every blob and commit
   in the object store), or `rev-list --objects` piped into `cat-file --batch-check` for a range; each
   object once, with its size (oversized blobs are skipped without reading them);
 - the bytes: `cat-file --batch-command --buffer` (plain `--batch` on old gits), one long-lived
   process per worker, fed a chunk at a time;
-- `log --raw` (tree diffs only, no content), started while the object store is listed, held from
-  the scan's start until something is found, then run beside the scan: which commit introduced which
-  (path, blob), so a finding gets its first commit, author, date and other places.
-"""
+- raw commit and tag objects parsed for what a finding reports (author, date, tagger, message)."""
 
 from __future__ import annotations
 
@@ -17,16 +13,15 @@ import contextlib
 import os
 import subprocess
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 from typing import Any, NamedTuple
 
 from scanner.record import field, record
-from scanner.sources.git.gitio import LISTING_CONFIG, LOG_CONFIG, LOG_SAFE, LOW_MEMORY_CONFIG, STREAM_CONFIG, Git
+from scanner.sources.git.gitio import LISTING_CONFIG, LOW_MEMORY_CONFIG, STREAM_CONFIG, Git
+from scanner.sources.git.refs import revs_text
 
-_NULL = "0" * 40
 LFS_MAGIC = b"version https://git-lfs.github.com/spec/v1"
 MESSAGE_PATH = "<commit message>"
 TAG_MESSAGE_PATH = "<tag message>"  # an annotated tag's message (not a file)
@@ -53,15 +48,6 @@ class ObjectListing:
 
 
 @record(frozen=True, slots=True)
-class Introduction:
-    """A commit that put `blob` at `path` (its tree differs from every parent there)."""
-
-    commit: str
-    path: str
-    blob: str
-
-
-@record(frozen=True, slots=True)
 class CommitMeta:
     author: str
     date: str
@@ -76,58 +62,6 @@ class TagMeta:
     target_type: str
     tagger: str
     date: str
-
-
-def list_refs(git: Git, broken: list[str] | None = None, tags: dict[str, str] | None = None) -> dict[str, str]:
-    """refname -> commit sha (tags peeled), plus HEAD when it points somewhere.
-
-    Refs that point at a missing or damaged object are left out and named in `broken`; annotated tags'
-    own objects (which carry a message) go into `tags`, refname -> tag object id.
-    """
-    # show-ref takes peeled tags from packed-refs (8 ms for 4,500 refs, where for-each-ref's
-    # %(*objectname) inflates every tagged object: 80 ms) and peels nested tags fully. It exits 1
-    # when there are no refs at all.
-    proc = git.run("show-ref", "-d", check=False)
-    if proc.returncode > 1:
-        # One dangling ref fails the listing as a whole: peel ref by ref instead.
-        refs = _refs_one_by_one(git, broken if broken is not None else [])
-    else:
-        refs = {}
-        for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines():
-            obj, _, name = line.partition(" ")
-            if name:
-                if tags is not None and name.endswith("^{}") and name[:-3] in refs:
-                    tags[name[:-3]] = refs[name[:-3]]  # the line before was the tag object itself
-                refs[name.removesuffix("^{}")] = obj  # a tag's peeled line follows the tag's own
-    head = git.run("rev-parse", "--verify", "-q", "HEAD^{commit}", check=False)
-    if head.returncode == 0:
-        refs["HEAD"] = head.stdout.decode().strip()
-    return refs
-
-
-def _refs_one_by_one(git: Git, broken: list[str]) -> dict[str, str]:
-    """Raw ref values, peeled to commits by one `cat-file --batch-check` (which answers `missing`, not fails)."""
-    pairs = [line.split(" ", 1) for line in git.out("for-each-ref", "--format=%(objectname) %(refname)").splitlines()]
-    pairs = [p for p in pairs if len(p) == 2]
-    query = "".join(f"{sha}^{{commit}}\n" for sha, _ in pairs).encode()
-    answers = git.run("cat-file", "--batch-check=%(objectname)", input=query, check=False).stdout.decode().splitlines()
-    refs: dict[str, str] = {}
-    for (sha, name), answer in zip(pairs, answers + [""] * len(pairs), strict=False):
-        if answer and " " not in answer:
-            refs[name] = answer
-        else:
-            broken.append(f"{name} ({sha[:12]})")
-    return refs
-
-
-def stash_entries(git: Git) -> list[str]:
-    """Every stash entry, not only the newest one that refs/stash points at."""
-    proc = git.run("log", *LOG_SAFE, "-g", "--format=%H", "refs/stash", "--", check=False)
-    return proc.stdout.decode().split() if proc.returncode == 0 else []
-
-
-def is_shallow(git: Git) -> bool:
-    return git.out("rev-parse", "--is-shallow-repository", check=False).strip() == "true"
 
 
 def is_partial_clone(git: Git) -> bool:
@@ -152,16 +86,6 @@ def packs_without_index(git: Git) -> list[str]:
     except OSError:
         return []
     return sorted(n for n in names if n.endswith(".pack") and n[: -len(".pack")] + ".idx" not in names)
-
-
-def resolve_commit(git: Git, rev: str) -> str:
-    """A user-supplied revision as a commit sha; never lets it be read as an option."""
-    from scanner.errors import UsageError
-
-    proc = git.run("rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}", check=False)
-    if proc.returncode != 0 or rev.startswith("-"):
-        raise UsageError(f"{rev!r} is not a commit in this repository")
-    return proc.stdout.decode().strip()
 
 
 class StoreListing:
@@ -254,17 +178,13 @@ def list_objects(git: Git, revs: Sequence[str], exclude: Sequence[str]) -> Objec
     return listing
 
 
-def _revs_text(revs: Sequence[str], exclude: Sequence[str]) -> bytes:
-    return "".join([*(f"{r}\n" for r in revs), *(f"^{x}\n" for x in exclude)]).encode()
-
-
 def _send_revs(proc: Any, revs: Sequence[str], exclude: Sequence[str]) -> None:
     """Revisions on stdin, not argv: a mirror with 60,000 pull-request refs overflows the argument list.
 
     git reads all of stdin before it writes anything, so writing it all first cannot deadlock.
     """
     try:
-        proc.stdin.write(_revs_text(revs, exclude))
+        proc.stdin.write(revs_text(revs, exclude))
         proc.stdin.close()
     except (BrokenPipeError, OSError):
         pass  # git died; its stderr says why
@@ -517,257 +437,6 @@ def _ident(raw: bytes) -> tuple[str, str]:
     return who + ">", date
 
 
-class HistoryLog:
-    """Where blobs entered history: `git log --raw` (tree diffs only, no content) over the scanned
-    commits, started as soon as the refs are known and read from the moment the scan ends.
-
-    git writes to an unlinked temporary file, not a pipe, so it never waits for a reader; `pause`
-    holds it while nothing needs provenance and `cancel` stops it for good. Streamed in git's default
-    order (no --reverse or --date-order, which make git hold every commit of a 250,000-commit mirror
-    in memory) and sorted here, for the wanted blobs only. A merge shows only the paths where its
-    result differs from every parent (git's combined diff): a conflict resolution or an edit made in
-    the merge, not what it brings along from a branch. On ansible/ansible (19,000 merges in 245,000
-    commits) diffing merges against their first parent instead took 25 s of CPU, not 16 s, and wrote
-    334 MB, not 134 MB.
-    """
-
-    def __init__(self, git: Git, revs: Sequence[str], exclude: Sequence[str]) -> None:
-        import tempfile
-
-        args = [
-            "log",
-            *LOG_SAFE,
-            "--raw",
-            "--no-renames",
-            "--no-abbrev",
-            "--diff-merges=combined",
-            "--root",
-            "-z",
-            "--format=%x01%H%x1f%ct%x1f%P%x1f%aN <%aE>%x1f%aI",
-            "--stdin",
-        ]
-        # Output to a file opened twice: git appends through one handle while we read through the
-        # other (each with its own offset), from the moment the scan ends, not after git.
-        fd, self._name = tempfile.mkstemp(prefix="mindee-scan-log-")
-        self._out: Any = None
-        try:
-            self._out = open(self._name, "rb")  # noqa: SIM115 - closed by cancel/introductions
-            with contextlib.suppress(OSError):  # POSIX: gone from the folder at once, kept while open
-                os.unlink(self._name)
-            # Revisions from a file, not a pipe: thousands of refs are more than a pipe holds, and a
-            # pipe's write end inherited by the forked scan workers would keep git waiting for its end.
-            with tempfile.TemporaryFile(prefix="mindee-scan-revs-") as revs_file:
-                revs_file.write(_revs_text(revs, exclude))
-                revs_file.seek(0)
-                self._proc = git.popen(*args, stdin=revs_file, stdout=fd, stderr=subprocess.DEVNULL, config=LOG_CONFIG)
-        except BaseException:
-            self._close()
-            raise
-        finally:
-            os.close(fd)
-
-    def pause(self) -> None:
-        """Hold git where it is (it started before anything was found; the scan needs the cores)."""
-        self._signal("SIGSTOP")
-
-    def resume(self) -> None:
-        self._signal("SIGCONT")
-
-    def _signal(self, name: str) -> None:
-        import signal
-
-        number = getattr(signal, name, None)
-        if number is None:  # no job control here: git just keeps running
-            return
-        if self._proc.poll() is None:
-            with contextlib.suppress(OSError):  # exited meanwhile
-                os.kill(self._proc.pid, number)
-
-    def cancel(self) -> None:
-        """Nothing needs provenance: stop git and drop what it wrote."""
-        if self._proc.poll() is None:
-            self._proc.kill()  # a paused git too
-        self._proc.wait()
-        self._close()
-
-    def _close(self) -> None:
-        if self._out is not None:  # (None when opening it failed)
-            self._out.close()
-        with contextlib.suppress(OSError):  # already unlinked (POSIX), or removable now that it is closed
-            os.unlink(self._name)
-
-    def introductions(
-        self, blobs: set[str], known: set[str] | None = None, graph: dict[str, str] | None = None
-    ) -> tuple[list[Introduction], dict[str, CommitMeta], dict[str, str]]:
-        """Where each of `blobs` entered history, oldest first.
-
-        Also returns blobs the history names that are not in `known` (missing objects), with a path,
-        and fills `graph` (commit -> its parents, space-separated) for `reaching_refs`.
-        """
-        try:
-            self.resume()  # a held git would never finish
-            raw_found, metas, absent = _parse_log(Follow(self._out, self._proc), blobs, known, graph)
-        finally:
-            self._close()
-        # git's default order is newest first; stable sort keeps parents before children on equal times.
-        raw_found.reverse()
-        raw_found.sort(key=lambda item: item[0])
-        # A merge is credited only with blobs no ordinary commit introduced anywhere (content a conflict
-        # resolution wrote that a commit elsewhere also wrote belongs to that commit). Several tips make
-        # git's order non-topological, so this is decided on the whole set, not on who came first.
-        plain = {intro.blob for _, merge, intro in raw_found if not merge}
-        found = [intro for _, merge, intro in raw_found if not merge or intro.blob not in plain]
-        return found, metas, absent
-
-
-class Follow:
-    """A file read as its writer appends to it, to the writer's end."""
-
-    def __init__(self, stream: Any, writer: subprocess.Popen[bytes]) -> None:
-        self._stream = stream
-        self._writer = writer
-
-    def read(self, size: int) -> bytes:
-        while True:
-            chunk = self._stream.read(size)
-            if chunk:
-                return bytes(chunk)
-            if self._writer.poll() is None:
-                time.sleep(0.005)  # the end of what git wrote so far
-                continue
-            return bytes(self._stream.read(size))  # written between the last read and the writer's exit
-
-
-def _parse_log(
-    stream: Any,
-    blobs: set[str],
-    known: set[str] | None,
-    graph: dict[str, str] | None,
-) -> tuple[list[tuple[int, bool, Introduction]], dict[str, CommitMeta], dict[str, str]]:
-    """The -z log: a header token per commit, then per changed path a raw line token and a path token.
-
-    Object ids are compared as bytes and decoded only for the wanted few: this loop sees every
-    changed path of the history.
-    """
-    wanted = {b.encode() for b in blobs}
-    present = {k.encode() for k in known} if known is not None else None
-    raw_found: list[tuple[int, bool, Introduction]] = []
-    metas: dict[str, CommitMeta] = {}
-    commit = ""
-    when = 0
-    is_merge = False
-    meta: CommitMeta | None = None
-    want_path: bytes | None = None  # after a raw line: the blob whose path is the next token (b"": none)
-    absent: dict[str, str] = {}  # blobs the history names but the object store lacks -> a path
-    absent_seen: set[bytes] = set()
-    pending_absent = b""
-    null = _NULL.encode()
-    rest = b""
-    while True:
-        chunk = stream.read(1 << 20)
-        if not chunk:
-            break
-        tokens = (rest + chunk).split(b"\0")
-        rest = tokens.pop()
-        for tok in tokens:
-            if want_path is not None:
-                if pending_absent:
-                    absent[pending_absent.decode()] = tok.decode("utf-8", "surrogateescape")
-                    pending_absent = b""
-                if want_path:
-                    path = tok.decode("utf-8", "surrogateescape")
-                    raw_found.append((when, is_merge, Introduction(commit, path, want_path.decode())))
-                    if meta is not None:
-                        metas[commit] = meta
-                want_path = None
-                continue
-            if tok[:1] == b"\n":
-                tok = tok.lstrip(b"\n")
-            first = tok[:1]
-            if first == b":":
-                # ":<old mode> <new mode> <old id> <new id> <status>"; a merge's combined diff has a
-                # colon, a mode and an id per parent: "::<mode1> <mode2> <mode> <id1> <id2> <id> <status>"
-                fields = tok.split(b" ")
-                new_sha = fields[-2]
-                want_path = new_sha if new_sha in wanted and not fields[-1].startswith(b"D") else b""
-                if present is not None and new_sha not in present and new_sha not in absent_seen:
-                    new_mode = fields[len(fields) // 2 - 1]
-                    if new_mode != b"160000" and new_mode != b"000000" and new_sha != null:
-                        absent_seen.add(new_sha)
-                        pending_absent = new_sha  # its path is the next token
-            elif first == b"\x01":
-                sha, ct, parents, author, date = tok[1:].decode("utf-8", "replace").split("\x1f")
-                commit, when, is_merge, meta = sha, int(ct or 0), " " in parents, CommitMeta(author, date)
-                if graph is not None:
-                    graph[sha] = parents
-    return raw_found, metas, absent
-
-
-def reaching_refs(graph: dict[str, str], refs: dict[str, str], targets: Sequence[str]) -> dict[str, set[str]]:
-    """target commit -> refs whose history holds it (branches, tags, remotes, stash; other refs such as
-    refs/pull/* only for targets none of those reach), in one pass over the commit graph.
-
-    Each target gets a bit; bits flow from parents to children, so a ref reaches a target when its tip
-    carries the target's bit. `for-each-ref --contains` per target took 20 s each on a mirror with
-    60,000 refs and no commit-graph; this is one linear pass (1.45 s with Kahn's algorithm on ansible's
-    245,000 commits and 2,155 targets; 0.7 s in git's order, reversed, as here).
-    """
-    bit = {t: 1 << i for i, t in enumerate(dict.fromkeys(targets))}
-    mask: dict[str, int] = {}  # commit -> the targets it descends from (or is)
-    visiting: set[str] = set()
-
-    def settle(start: str) -> None:
-        """Depth first, for a commit whose parent git listed before it (clock skew). A commit met again
-        while its own ancestors are being settled (a cycle, which only grafts can make) counts as 0."""
-        stack = [(start, False)]
-        while stack:
-            sha, parents_done = stack.pop()
-            if parents_done:
-                m = bit.get(sha, 0)
-                for p in graph[sha].split():
-                    m |= mask.get(p, 0)
-                mask[sha] = m
-                continue
-            if sha in mask or sha in visiting:
-                continue
-            visiting.add(sha)
-            stack.append((sha, True))
-            stack.extend((p, False) for p in graph[sha].split() if p in graph and p not in mask)
-
-    # git lists a commit before its parents (newest first): reversed, parents are almost always done.
-    for sha in reversed(graph):
-        m = bit.get(sha, 0)
-        for p in graph[sha].split():
-            parent_mask = mask.get(p)
-            if parent_mask is None:
-                if p in graph:  # not settled yet
-                    break
-                continue  # outside the walk: excluded, or beyond a shallow boundary
-            m |= parent_mask
-        else:
-            mask[sha] = m
-            continue
-        settle(sha)
-    index = list(bit)
-    out: dict[str, set[str]] = {t: set() for t in bit}
-
-    def resolve(names: Sequence[str], wanted: int) -> None:
-        for name in names:
-            m = mask.get(refs[name], 0) & wanted
-            while m:  # one step per target this ref reaches
-                low = m & -m
-                out[index[low.bit_length() - 1]].add(name)
-                m ^= low
-
-    named = [n for n in refs if n.startswith(NAMED_REFS)]
-    resolve(named, (1 << len(index)) - 1)
-    # refs/pull/* and other bulk refs only for targets that no branch, tag or stash reaches
-    unreached = sum(bit[t] for t in index if not out[t])
-    if unreached:
-        resolve([n for n in refs if not n.startswith(NAMED_REFS)], unreached)
-    return out
-
-
 def blobs_at(git: Git, commit: str) -> tuple[set[str], list[tuple[str, str]]]:
     """Blob ids in `commit`'s tree, and its gitlinks (submodule path, pinned commit)."""
     proc = git.run("ls-tree", "-r", "-z", "--full-tree", commit, check=False)
@@ -797,14 +466,3 @@ def tree_blobs(git: Git, tree: str) -> list[tuple[str, str]]:
         if len(parts) == 3 and parts[1] == "blob":
             out.append((path.decode("utf-8", "surrogateescape"), parts[2]))
     return out
-
-
-NAMED_REFS = ("refs/heads/", "refs/tags/", "refs/remotes/", "refs/stash")
-
-
-def refs_containing(git: Git, commit: str) -> list[str]:
-    """Branches, tags, remote branches and the stash that reach `commit`; other refs
-    (refs/pull/*, review refs: tens of thousands on a GitHub mirror) only when none of those do."""
-    args = ("for-each-ref", "--format=%(refname)", f"--contains={commit}")
-    named = git.out(*args, *NAMED_REFS, check=False).split()
-    return named or git.out(*args, check=False).split()
