@@ -332,6 +332,11 @@ def cases() -> list[Case]:
         Case("staged-synthetic-all-lines", ("staged", "--all-lines", "-f", "json"), cwd="synthetic"),
         Case("staged-synthetic-files", ("staged", "-f", "json", "app/config.py", "README.md"), cwd="synthetic"),
         Case("staged-synthetic-text", ("staged", "-f", "text", "--no-color"), cwd="synthetic"),
+        # The lean hook path (scanner/hookrun.py): a bare `staged [FILES]` and `pre-commit` skip click.
+        Case("hook-staged", ("staged",), cwd="synthetic"),
+        Case("hook-staged-files", ("staged", "app/config.py", "README.md"), cwd="synthetic"),
+        Case("hook-pre-commit", ("pre-commit",), cwd="synthetic"),
+        Case("rules", ("rules",)),
         Case(
             "pre-push-synthetic",
             ("pre-push", "-f", "json", "origin", "https://example.invalid/r.git"),
