@@ -12,8 +12,9 @@ import random
 from collections.abc import Callable
 
 from scanner.config import Config, parse_config
-from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.build import build_detector
 from scanner.detect.filters import is_placeholder, is_random_token
+from scanner.detect.findings import FindingBuilder
 from scanner.detect.rules import parse_rule_file
 from scanner.detect.textio import prepare
 from scanner.errors import ConfigError

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from scanner.app.pool import usable_cpus
 from scanner.config import Config
-from scanner.detect.build import FindingBuilder, build_detector, note_stream
+from scanner.detect.build import build_detector
+from scanner.detect.findings import FindingBuilder, note_stream
 from scanner.errors import SourceError
 from scanner.model import Finding, ScanResult, ScanStats
 from scanner.pathmatch import PathMatcher

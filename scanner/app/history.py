@@ -16,7 +16,8 @@ from scanner.app.objectscan import ShareResult, scan_objects
 from scanner.app.progress import stderr_tty
 from scanner.app.provenance import LogStarter, provenance
 from scanner.config import Config
-from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.build import build_detector
+from scanner.detect.findings import FindingBuilder
 from scanner.errors import UsageError
 from scanner.model import ScanResult, ScanStats
 from scanner.record import field, record

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from scanner.app.progress import Progress
-from scanner.detect.build import STREAM_WINDOW, FindingBuilder, note_stream
+from scanner.detect.findings import STREAM_WINDOW, FindingBuilder, note_stream
 from scanner.model import Finding, ScanStats
 from scanner.record import field, record
 from scanner.sources.git.gitio import Git

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from scanner.config import Config
-from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.build import build_detector
+from scanner.detect.findings import FindingBuilder
 from scanner.model import Finding, ScanResult, ScanStats
 from scanner.pathmatch import PathMatcher
 from scanner.record import field, record
@@ -78,7 +79,7 @@ def _scan_big(
 ) -> list[Finding]:
     """A staged file over STREAM_OVER, streamed in bounded windows. Git's diff has no lines for it, so a
     key is new when the previous version (and the other side of a merge) does not hold it."""
-    from scanner.detect.build import note_stream
+    from scanner.detect.findings import note_stream
     from scanner.sources.git.staged import blob_holds, blob_pieces
 
     scan = builder.scan_stream(blob_pieces(git, change.new_sha), change.path)

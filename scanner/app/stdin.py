@@ -10,7 +10,8 @@ import time
 from typing import BinaryIO
 
 from scanner.config import Config
-from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.build import build_detector
+from scanner.detect.findings import FindingBuilder
 from scanner.errors import SourceError
 from scanner.model import ScanResult, ScanStats
 

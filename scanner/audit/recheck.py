@@ -9,7 +9,7 @@ from __future__ import annotations
 from scanner.audit.findings import Filters, StoredFinding, load_findings
 from scanner.audit.gitops import commit_message, read_blob
 from scanner.audit.store import Store
-from scanner.detect.build import FindingBuilder
+from scanner.detect.findings import FindingBuilder
 from scanner.errors import SourceError
 from scanner.model import Finding, Verification
 from scanner.record import record

@@ -148,7 +148,8 @@ def _gone_from_head(git_dir: str, config: Config, head_paths: tuple[tuple[str, s
     """Which keys recorded at HEAD are not at the new HEAD: an incremental scan reads only new objects,
     so it cannot tell on its own that an old key was deleted since."""
     from scanner.audit.gitops import read_blob
-    from scanner.detect.build import FindingBuilder, build_detector
+    from scanner.detect.build import build_detector
+    from scanner.detect.findings import FindingBuilder
     from scanner.errors import SourceError
 
     builder = FindingBuilder(build_detector(config))

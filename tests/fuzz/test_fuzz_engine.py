@@ -20,9 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scanner.config import Config, parse_config
-from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.build import build_detector
 from scanner.detect.engine import Detector
 from scanner.detect.filters import is_placeholder, is_random_token
+from scanner.detect.findings import FindingBuilder
 from scanner.detect.rules import parse_rule_file
 from scanner.detect.textio import prepare
 from scanner.errors import ConfigError

@@ -18,8 +18,9 @@ from typing import TypeVar
 import pytest
 
 from scanner.config import Config
-from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.build import build_detector
 from scanner.detect.engine import Detector
+from scanner.detect.findings import FindingBuilder
 from scanner.detect.prefilter import hyperscan_available
 from scanner.detect.rules import load_default_rules
 from tests.testing.keys import v1_key, v2_key

@@ -16,8 +16,9 @@ import pytest
 
 import scanner.detect.decoders
 from scanner.config import Config
-from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.build import build_detector
 from scanner.detect.engine import Detector
+from scanner.detect.findings import FindingBuilder
 from tests.testing.cli import run_json
 from tests.testing.keys import detectable, v1_key, v2_key
 

@@ -14,7 +14,8 @@ import pytest
 
 from scanner.app.dir import DirOptions, scan_paths
 from scanner.config import Config
-from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.build import build_detector
+from scanner.detect.findings import FindingBuilder
 from scanner.model import Finding, ScanResult, ScanStats
 from scanner.report import FORMATS, RenderOptions, render
 from tests.testing.keys import detectable, v1_key, v2_key

@@ -17,7 +17,8 @@ import pytest
 from scanner.app.dir import DirOptions, scan_paths
 from scanner.app.history import GitScanOptions, scan_repository
 from scanner.config import Config
-from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.build import build_detector
+from scanner.detect.findings import FindingBuilder
 from tests.testing.cli import cli_path
 from tests.testing.gitutil import commit_file, init_repo
 from tests.testing.keys import detectable, v1_key, v2_key

@@ -87,7 +87,8 @@ def test_field_order_is_checked() -> None:
 def test_scanner_start_up_never_imports_dataclasses() -> None:
     """The reason this module exists: `dataclasses` brings `inspect` (15 ms on every hook run)."""
     code = (
-        "import sys, scanner.model, scanner.detect.build, scanner.app.staged, scanner.app.history; "
+        "import sys, scanner.model, scanner.detect.build, scanner.detect.findings, scanner.app.staged, "
+        "scanner.app.history; "
         "print(sorted(m for m in ('dataclasses', 'inspect') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

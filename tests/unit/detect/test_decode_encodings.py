@@ -15,8 +15,9 @@ from collections.abc import Callable
 import pytest
 
 from scanner.config import Config
-from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.build import build_detector
 from scanner.detect.engine import Detector
+from scanner.detect.findings import FindingBuilder
 from tests.testing.keys import detectable, v1_key, v2_key, v2_long_key
 
 _ENGINES: dict[bool, Detector] = {}

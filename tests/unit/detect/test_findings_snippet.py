@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from scanner.config import Config
-from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.build import build_detector
+from scanner.detect.findings import FindingBuilder
 from tests.testing.keys import detectable, v2_key
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from scanner.config import Config
-from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.build import build_detector
+from scanner.detect.findings import FindingBuilder
 from scanner.detect.prefilter import Prefilter, Trigger, _edge_sensitive, hyperscan_available
 from tests.testing.corpus import build_corpus
 from tests.testing.keys import v1_key, v2_key

@@ -8,8 +8,9 @@ import string
 import pytest
 
 from scanner.config import Config
-from scanner.detect.build import FindingBuilder, build_detector
+from scanner.detect.build import build_detector
 from scanner.detect.engine import Detector
+from scanner.detect.findings import FindingBuilder
 
 LOWER = string.ascii_lowercase + string.digits
 ALNUM = string.ascii_letters + string.digits
