@@ -37,6 +37,7 @@ from scanner.record import field, record
 
 _MAX_DECODE_DEPTH = 3  # base64 inside base64 inside base64 (or inside a JSON escape, ...)
 _DECODE_CONTEXT = 4096  # bytes of the line kept on each side of a decoded value
+_KEEP_CACHE = 4096  # distinct (rule, secret) verdicts remembered
 
 
 @record(frozen=True, slots=True)
@@ -97,6 +98,9 @@ class Detector:
             self._prefilter = Prefilter(triggers, use_hyperscan=hs)
         self._prefilter_context = {t.owner.removeprefix("context:") for t in context}
         self._binary_rules = {r.id for r in self.rules if r.binary}
+        # `_keep` answers by rule and text alone: an input repeating one near-miss token a million
+        # times pays the filters once. Bounded: emptied when full.
+        self._kept: dict[tuple[str, str, str], bool] = {}
 
     @property
     def engine(self) -> str:
@@ -182,6 +186,15 @@ class Detector:
         return cand
 
     def _keep(self, rule: Rule, secret: str, whole: str) -> bool:
+        key = (rule.id, secret, whole if rule.allow_match_regexes else "")
+        kept = self._kept.get(key)
+        if kept is None:
+            if len(self._kept) >= _KEEP_CACHE:
+                self._kept.clear()
+            kept = self._kept[key] = self._judge(rule, secret, whole)
+        return kept
+
+    def _judge(self, rule: Rule, secret: str, whole: str) -> bool:
         if rule.entropy is not None and shannon_entropy(secret) < rule.entropy:
             return False
         if rule.randomness == "random-token":
