@@ -14,8 +14,8 @@ import string
 import pytest
 
 from scanner.config import Config
-from scanner.detect import Detector
-from scanner.engine import build_detector
+from scanner.detect.build import build_detector
+from scanner.detect.engine import Detector
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_fast_filters_answer_as_the_loops_do(seed: int) -> None:
     """The C-speed paths (ASCII) give the answers of the per-character loops they replace."""
     import random
 
-    from scanner import filters
+    from scanner.detect import filters
 
     rng = random.Random(seed)
     alphabets = [
