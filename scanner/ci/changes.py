@@ -12,9 +12,7 @@ import subprocess
 
 from scanner.errors import ScanError
 from scanner.record import record
-from scanner.sources.git.gitio import Git
-
-ZERO = "0" * 40
+from scanner.sources.git.gitio import NULL_SHA, Git
 
 
 @record(frozen=True)
@@ -64,7 +62,7 @@ def plan(repo: str, event: Event, remote: str = "origin") -> Plan:
             f"the commits {base[:12]}..{tip[:12]} ({event.why})",
             _count(git, f"{base}..{tip}"),
         )
-    before = _commit(git, event.base) if event.base and event.base != ZERO else None
+    before = _commit(git, event.base) if event.base and event.base != NULL_SHA else None
     if before is not None and git.ok("merge-base", "--is-ancestor", before, tip):
         what = f"the commits this push adds to {event.ref or 'the branch'}, {before[:12]}..{tip[:12]}"
         return Plan(("--range", f"{before}..{tip}"), what, _count(git, f"{before}..{tip}"))
@@ -76,7 +74,7 @@ def plan(repo: str, event: Event, remote: str = "origin") -> Plan:
     commits, boundary = _change_set(git, tip, others)
     if event.ref.startswith("refs/tags/"):
         kind = "the new tag"
-    elif event.base and event.base != ZERO:
+    elif event.base and event.base != NULL_SHA:
         kind = "the forced push" if before is not None else "the forced push (its previous tip is gone)"
     else:
         kind = "the new branch"
@@ -143,7 +141,7 @@ def _count(git: Git, *revs: str) -> int:
 
 
 def _commit(git: Git, rev: str) -> str | None:
-    if not rev or rev == ZERO or rev.startswith("-"):
+    if not rev or rev == NULL_SHA or rev.startswith("-"):
         return None
     proc = git.run("rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}", check=False)
     return proc.stdout.decode().strip() if proc.returncode == 0 else None
@@ -156,7 +154,7 @@ def _shallow(git: Git) -> bool:
 def _deepen(git: Git, repo: str, event: Event, remote: str) -> None:
     """A shallow checkout (actions/checkout's default `fetch-depth: 1`) lacks the history to compare:
     fetch it, or fail saying exactly what to change. A silent partial scan would pass too easily."""
-    wanted = [sha for sha in (event.base, event.tip) if sha and sha != ZERO and event.kind == "range"]
+    wanted = [sha for sha in (event.base, event.tip) if sha and sha != NULL_SHA and event.kind == "range"]
     attempts = [["--no-tags", remote, *wanted]] if wanted else []
     attempts.append(["--tags", remote])
     said = ""

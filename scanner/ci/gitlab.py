@@ -13,9 +13,10 @@ import os
 import sys
 from collections.abc import Mapping
 
-from scanner.ci.changes import ZERO, Event, plan
+from scanner.ci.changes import Event, plan
 from scanner.ci.run import scan, split_args
 from scanner.errors import ExitCode, ScanError
+from scanner.sources.git.gitio import NULL_SHA
 
 
 def event_of(env: Mapping[str, str], scan_input: str) -> Event:
@@ -31,7 +32,7 @@ def event_of(env: Mapping[str, str], scan_input: str) -> Event:
         return Event("range", tip=sha, base=base, why=f"{source}: the merge request's diff base..head")
     if source == "push":
         if env.get("CI_COMMIT_TAG"):
-            return Event("push", tip=sha, base=ZERO, ref=f"refs/tags/{env['CI_COMMIT_TAG']}")
+            return Event("push", tip=sha, base=NULL_SHA, ref=f"refs/tags/{env['CI_COMMIT_TAG']}")
         branch = env.get("CI_COMMIT_BRANCH", "")
         return Event("push", tip=sha, base=env.get("CI_COMMIT_BEFORE_SHA", ""), ref=f"refs/heads/{branch}")
     return Event("full", why=f"a {source or 'pipeline'} pipeline has no base to compare with")

@@ -18,8 +18,6 @@ from scanner.cli.common import (
     with_excludes,
 )
 
-_NULL_SHA = "0" * 40
-
 
 @click.command("git")
 @click.argument("repo", default=".", type=click.Path(file_okay=False))
@@ -123,7 +121,7 @@ def pre_push_command(remote: str | None, url: str | None, config_path: str | Non
 
     from scanner.app.history import GitScanOptions, scan_repository
     from scanner.config import load_config
-    from scanner.sources.git.gitio import Git, repo_toplevel
+    from scanner.sources.git.gitio import NULL_SHA, Git, repo_toplevel
 
     opts = make_output_options(kwargs, hook="pre-push")
     top, _ = repo_toplevel(".")
@@ -135,10 +133,10 @@ def pre_push_command(remote: str | None, url: str | None, config_path: str | Non
     exclude: list[str] = []
     remotes: list[str] | None = None
     for local_sha, remote_sha in updates:
-        if local_sha == _NULL_SHA:
+        if local_sha == NULL_SHA:
             continue  # a deletion pushes no content
         include.append(local_sha)
-        if remote_sha != _NULL_SHA and git.ok("cat-file", "-e", f"{remote_sha}^{{commit}}"):
+        if remote_sha != NULL_SHA and git.ok("cat-file", "-e", f"{remote_sha}^{{commit}}"):
             exclude.append(remote_sha)
         else:
             if remotes is None:
@@ -162,8 +160,10 @@ def _env_refs(env: Any) -> bool:
 
 def _push_updates(env: Any, stdin: Any) -> list[tuple[str, str]]:
     """(local sha, remote sha) pairs from pre-commit's variables or git's pre-push stdin lines."""
+    from scanner.sources.git.gitio import NULL_SHA
+
     if _env_refs(env):
-        return [(env["PRE_COMMIT_TO_REF"], env.get("PRE_COMMIT_FROM_REF") or _NULL_SHA)]
+        return [(env["PRE_COMMIT_TO_REF"], env.get("PRE_COMMIT_FROM_REF") or NULL_SHA)]
     out: list[tuple[str, str]] = []
     if stdin is None or stdin.isatty():
         return out

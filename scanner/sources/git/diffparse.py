@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 from scanner.record import field, record
+from scanner.sources.git.gitio import NULL_SHA
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
-_NULL_SHA = "0" * 40
 GITLINK_MODE = "160000"
 
 
@@ -105,8 +105,8 @@ def parse_diff(output: bytes) -> list[FileChange]:
         elif line.startswith(b"index "):
             shas, _, mode = line[6:].decode().partition(" ")
             old, _, new = shas.partition("..")
-            cur.old_sha = None if old == _NULL_SHA else old
-            cur.new_sha = None if new == _NULL_SHA else new
+            cur.old_sha = None if old == NULL_SHA else old
+            cur.new_sha = None if new == NULL_SHA else new
             if mode:
                 cur.mode = mode
         elif line.startswith(b"new file mode "):

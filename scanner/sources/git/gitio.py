@@ -72,6 +72,9 @@ HOOK_ENV: tuple[str, ...] = (
 )
 _PATH_VARS = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"}
 
+# git's all-zero object id: "no object" (a ref being created or deleted, a file added or removed).
+NULL_SHA = "0" * 40
+
 
 # Bounded memory for long object streams: git otherwise maps whole packs (RSS the size of the pack).
 # Measured on psf/requests, half the objects each: 32m/32m costs the same CPU as 64m/64m and holds

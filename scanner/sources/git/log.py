@@ -13,11 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from scanner.record import record
-from scanner.sources.git.gitio import LOG_CONFIG, LOG_SAFE, Git
+from scanner.sources.git.gitio import LOG_CONFIG, LOG_SAFE, NULL_SHA, Git
 from scanner.sources.git.objects import CommitMeta
 from scanner.sources.git.refs import revs_text
-
-_NULL = "0" * 40
 
 
 @record(frozen=True, slots=True)
@@ -173,7 +171,7 @@ def _parse_log(
     absent: dict[str, str] = {}  # blobs the history names but the object store lacks -> a path
     absent_seen: set[bytes] = set()
     pending_absent = b""
-    null = _NULL.encode()
+    null = NULL_SHA.encode()
     rest = b""
     while True:
         chunk = stream.read(1 << 20)
