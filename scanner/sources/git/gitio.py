@@ -76,38 +76,30 @@ _PATH_VARS = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTOR
 NULL_SHA = "0" * 40
 
 
+# Pack windows and delta-base caches are sized per job; the measurements behind each size are in
+# docs/git.md ("Why the git settings are what they are").
 # Bounded memory for long object streams: git otherwise maps whole packs (RSS the size of the pack).
-# Measured on psf/requests, half the objects each: 32m/32m costs the same CPU as 64m/64m and holds
-# each cat-file to about 50 MB instead of 90 (a history scan runs two of them, plus the log).
 LOW_MEMORY_CONFIG: tuple[tuple[str, str], ...] = (
     ("core.packedGitLimit", "32m"),
     ("core.packedGitWindowSize", "8m"),
     ("core.deltaBaseCacheLimit", "32m"),
 )
 # The scan's cat-file streams read a run of neighbouring objects each, so a bigger delta-base cache keeps
-# more bases for the deltas that follow. 100,000 blobs and commits of git/git in pack order, CPU and
-# peak RSS: 32m/8m/32m (LOW_MEMORY_CONFIG) 10.8 s and 104 MB; 64m/16m/64m 9.5 s and 154 MB; this
-# 7.9 s and 217 MB; git's defaults 7.4 s and 383 MB. ansible/ansible: 5.2 s against 4.3 s. On a small
-# pack (psf/requests, 40 MB) it makes no difference.
+# more bases for the deltas that follow.
 STREAM_CONFIG: tuple[tuple[str, str], ...] = (
     ("core.packedGitLimit", "96m"),
     ("core.packedGitWindowSize", "16m"),
     ("core.deltaBaseCacheLimit", "96m"),
 )
 # Listing every object's type and size follows each delta to its base, all over the pack: with small
-# windows git spends its time mapping and unmapping them. ansible/ansible (490 MB pack, 1.7M objects):
-# 32m/8m 27.7 s and 248 MB, 176m/16m 5.7 s and 284 MB, 256m/32m 4.5 s and 397 MB, git's defaults
-# 4.0 s and 668 MB (git's own index of 1.7M object names is 250 MB of that whatever the windows).
+# windows git spends its time mapping and unmapping them.
 LISTING_CONFIG: tuple[tuple[str, str], ...] = (
     ("core.packedGitLimit", "176m"),
     ("core.packedGitWindowSize", "16m"),
     ("core.deltaBaseCacheLimit", "8m"),
 )
-# The provenance walk diffs the trees of consecutive commits all over the pack. The whole walk of
-# ansible/ansible (245,000 commits, 466 MB pack), CPU and peak RSS: git's defaults 19.5 s and 572 MB;
-# 256m/32m windows with a 32m delta cache 22.2 s and 251 MB; 256m/16m/48m 22.4 s and 277 MB;
-# 224m/16m/32m 23.5 s and 226 MB; 128m/32m/48m 24.5 s and 191 MB (4.6 s of it in the kernel,
-# remapping windows); 192m/64m/32m 30.9 s and 166 MB. Fewer than eight windows thrash.
+# The provenance walk diffs the trees of consecutive commits all over the pack; fewer than eight windows
+# thrash.
 LOG_CONFIG: tuple[tuple[str, str], ...] = (
     ("core.packedGitLimit", "256m"),
     ("core.packedGitWindowSize", "32m"),

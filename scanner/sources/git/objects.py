@@ -225,8 +225,8 @@ def stream_objects(
     """(object, bytes) for each object of each chunk, from one `cat-file` process.
 
     A chunk is taken from `chunks` only when fewer than `lookahead` chunks are waiting to be read, so
-    workers that take chunks from one shared source all finish at about the same time (dealing
-    fixed shares left one core idle for a sixth of a scan: inflating costs differ by chunk).
+    workers that take chunks from one shared source all finish at about the same time (inflating
+    costs differ by chunk, so fixed shares would leave a core idle).
     A missing object is reported and skipped. If git dies on a corrupt object, that object is
     reported and a fresh process resumes with the next one, so one bad object never ends the scan.
     A blob over `stream_over` bytes comes as `BlobPieces`, read while it is scanned (memory stays
@@ -238,8 +238,8 @@ def stream_objects(
     while True:
         feed = _Feed(chain([leftover], source) if leftover else source, lookahead, batched)
         if batched:
-            # Buffered output, flushed once a chunk: on a VM every pipe write and wake-up is costly, and
-            # git writing object by object cost a third more CPU on both sides (psf/requests).
+            # Buffered output, flushed once a chunk: on a VM every pipe write and wake-up is costly
+            # (git writing object by object costs a third more CPU on both sides).
             proc = git.popen("cat-file", "--batch-command", "--buffer", config=STREAM_CONFIG)
         else:
             proc = git.popen("cat-file", "--batch", config=STREAM_CONFIG)
