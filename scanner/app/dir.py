@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from scanner.app.cap import FindingsCap
 from scanner.app.pool import usable_cpus
 from scanner.config import Config
 from scanner.detect.build import build_detector
@@ -70,11 +71,13 @@ def scan_paths(options: DirOptions) -> ScanResult:
         else:
             if _total_size(head) < _PARALLEL_MIN_BYTES:
                 jobs = 1
-    findings: list[Finding] = []
+    kept = FindingsCap()
     if jobs <= 1:
-        findings.extend(_scan_items(builder, [*head, *items], max_size, stats))
+        _scan_items(builder, [*head, *items], max_size, stats, kept)
     else:
-        findings.extend(_scan_parallel(builder, head, items, max_size, stats, jobs))
+        _scan_parallel(builder, head, items, max_size, stats, jobs, kept)
+    findings = kept.take()
+    kept.note(stats)
     if options.named_by_user:
         _account_for_targets(options.paths, stats)
     stats.duration_s = time.perf_counter() - started
@@ -145,8 +148,9 @@ def _total_size(items: list[FileItem]) -> int:
     return total
 
 
-def _scan_items(builder: FindingBuilder, items: Iterable[FileItem], max_size: int, stats: ScanStats) -> list[Finding]:
-    out: list[Finding] = []
+def _scan_items(
+    builder: FindingBuilder, items: Iterable[FileItem], max_size: int, stats: ScanStats, out: FindingsCap
+) -> None:
     from_bytes = builder.from_bytes
     for item in items:
         try:
@@ -155,7 +159,7 @@ def _scan_items(builder: FindingBuilder, items: Iterable[FileItem], max_size: in
             stats.skip(item.rel, str(exc))
             continue
         except StreamIt:
-            out.extend(_scan_streamed(builder, item, max_size, stats))
+            out.add(_scan_streamed(builder, item, max_size, stats))
             continue
         except OSError as exc:
             stats.skip(item.rel, f"unreadable: {exc.strerror or exc}")
@@ -166,8 +170,7 @@ def _scan_items(builder: FindingBuilder, items: Iterable[FileItem], max_size: in
         if binary:
             stats.binary_files += 1
         if found:
-            out.extend(found)
-    return out
+            out.add(found)
 
 
 def _scan_streamed(builder: FindingBuilder, item: FileItem, max_size: int, stats: ScanStats) -> list[Finding]:
@@ -193,11 +196,14 @@ def _scan_streamed(builder: FindingBuilder, item: FileItem, max_size: int, stats
 _WORKER_BUILDER: FindingBuilder | None = None
 
 
-def _worker_scan(batch: list[FileItem], max_size: int) -> tuple[list[Finding], ScanStats]:
+def _worker_scan(batch: list[FileItem], max_size: int) -> tuple[list[Finding], ScanStats, int]:
+    """A batch's findings (at most the scan's cap, so a worker's memory is bounded too), stats, and how
+    many findings it left out."""
     assert _WORKER_BUILDER is not None
     stats = ScanStats()
-    found = _scan_items(_WORKER_BUILDER, batch, max_size, stats)
-    return found, stats
+    kept = FindingsCap()
+    _scan_items(_WORKER_BUILDER, batch, max_size, stats, kept)
+    return kept.take(), stats, kept.dropped
 
 
 def _batches(items: Iterable[FileItem]) -> Iterator[list[FileItem]]:
@@ -220,9 +226,11 @@ def _scan_parallel(
     max_size: int,
     stats: ScanStats,
     jobs: int,
-) -> list[Finding]:
+    out: FindingsCap,
+) -> None:
     import gc
     import multiprocessing
+    from collections import deque
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
     from itertools import chain
@@ -234,11 +242,11 @@ def _scan_parallel(
     try:
         ctx = multiprocessing.get_context("fork")
     except ValueError:  # no fork on this platform: the serial path is always correct
-        return _scan_items(builder, items, max_size, stats)
+        _scan_items(builder, items, max_size, stats, out)
+        return
     _WORKER_BUILDER = builder
-    out: list[Finding] = []
-    done: list[list[FileItem]] = []
-    pending: list[tuple[list[FileItem], Future[tuple[list[Finding], ScanStats]]]] = []
+    # Batches not collected yet; a collected one is dropped with its future, which held its findings.
+    pending: deque[tuple[list[FileItem], Future[tuple[list[Finding], ScanStats, int]]]] = deque()
     # Objects alive now are never freed by the workers: keep the collector off their pages (copy-on-write).
     gc.freeze()
     try:
@@ -246,20 +254,20 @@ def _scan_parallel(
             try:
                 for batch in _batches(items):
                     pending.append((batch, pool.submit(_worker_scan, batch, max_size)))
-                for batch, future in pending:
-                    found, part = future.result()
-                    out.extend(found)
+                while pending:
+                    found, part, dropped = pending[0][1].result()
+                    pending.popleft()
+                    out.add(found)
+                    out.count(dropped)
                     stats.merge(part)
-                    done.append(batch)
+                    del found
             except KeyboardInterrupt:
                 stop_pool(pool)
                 raise
     except (OSError, BrokenProcessPool):
         # Could not start or keep workers (limits, sandbox, a killed worker): finish here, serially.
-        finished = {id(b) for b in done}
-        remaining = [i for batch, _ in pending if id(batch) not in finished for i in batch]
-        out.extend(_scan_items(builder, chain(remaining, items), max_size, stats))
+        remaining = [i for batch, _ in pending for i in batch]
+        _scan_items(builder, chain(remaining, items), max_size, stats, out)
     finally:
         _WORKER_BUILDER = None
         gc.unfreeze()
-    return out

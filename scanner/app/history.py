@@ -12,6 +12,7 @@ import gc
 import re
 import time
 
+from scanner.app.cap import MAX_FINDINGS_PER_SCAN, FindingsCap, note_dropped_places
 from scanner.app.objectscan import ShareResult, scan_objects
 from scanner.app.progress import stderr_tty
 from scanner.app.provenance import LogStarter, provenance
@@ -95,7 +96,11 @@ def _scan_repository(options: GitScanOptions) -> ScanResult:
             if scanned
             else "repository has no commits yet: nothing to scan"
         )
-    findings = provenance(git, options, log, refs, part, unread, stats, known if whole else None)
+    kept = FindingsCap()
+    kept.add(provenance(git, options, log, refs, part, unread, stats, known if whole else None))
+    findings = kept.take()
+    note_dropped_places(part.dropped, MAX_FINDINGS_PER_SCAN, stats)
+    kept.note(stats)
     _unread_objects_are_errors(git, stats)
     stats.duration_s = time.perf_counter() - started
     stats.extra.update(

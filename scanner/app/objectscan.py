@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from scanner.app.cap import DistinctFindings
 from scanner.app.progress import Progress
 from scanner.detect.findings import STREAM_WINDOW, FindingBuilder, note_stream
 from scanner.model import Finding, ScanStats
@@ -49,6 +50,7 @@ class ShareResult:
     commits: int = 0
     tags: int = 0  # annotated tag messages read
     workers: int = 1
+    dropped: int = 0  # findings over the distinct-findings budget (scanner.app.cap): counted, not kept
 
 
 def _chunks(work: Sequence[GitObject]) -> list[list[GitObject]]:
@@ -114,6 +116,7 @@ def _scan_share(index: int) -> ShareResult:
     out = ShareResult()
     stats = out.stats
     found_flag = _WORKER["found"]
+    held = DistinctFindings()
 
     def on_error(obj: GitObject, reason: str) -> None:
         if obj.kind == "blob":
@@ -125,17 +128,20 @@ def _scan_share(index: int) -> ShareResult:
     def scan_one(obj: GitObject, text: bytes, data: bytes) -> None:
         if obj.kind == "commit":
             found, _ = builder.from_bytes(text, MESSAGE_PATH)
+            found = held.keep(found)
             if found:
                 out.message_hits[obj.sha] = (found, commit_meta(data))
             return
         if obj.kind == "tag":
             found, _ = builder.from_bytes(text, TAG_MESSAGE_PATH)
+            found = held.keep(found)
             if found:
                 out.tag_hits[obj.sha] = (found, tag_meta(data))
             return
         found, binary = builder.from_bytes(text, obj.path)
         if binary:
             stats.binary_files += 1
+        found = held.keep(found)
         if found:
             out.blob_hits[obj.sha] = found
             found_flag.value = 1
@@ -163,8 +169,9 @@ def _scan_share(index: int) -> ShareResult:
             stats.files_scanned += 1
             stats.bytes_scanned += scan.size
             stats.binary_files += int(scan.binary)
-            if scan.findings:
-                out.blob_hits[obj.sha] = scan.findings
+            found = held.keep(scan.findings)
+            if found:
+                out.blob_hits[obj.sha] = found
                 found_flag.value = 1
             continue
         done_bytes += len(data)
@@ -195,6 +202,7 @@ def _scan_share(index: int) -> ShareResult:
             flush()
     flush()
     counter[0], counter[1] = done_objects, done_bytes
+    out.dropped = held.dropped
     return out
 
 
@@ -267,6 +275,7 @@ def scan_objects(
         merged.stats.merge(part.stats)
         merged.commits += part.commits
         merged.tags += part.tags
+        merged.dropped += part.dropped
     return merged
 
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from scanner.app.cap import FindingsCap
 from scanner.config import Config
 from scanner.detect.build import build_detector
 from scanner.detect.findings import FindingBuilder
@@ -42,7 +43,7 @@ def scan_staged(git: Git, info: Any, options: StagedOptions) -> ScanResult:
         stats.skip(path, reason)
     skip_paths = PathMatcher(config.allow_paths + config.exclude)
     builder = FindingBuilder(build_detector(config, options.use_hyperscan)) if staged.files or staged.big else None
-    findings: list[Finding] = []
+    kept = FindingsCap()
     for item in staged.files:
         path = item.change.path
         if skip_paths.matches(path):
@@ -56,16 +57,18 @@ def scan_staged(git: Git, info: Any, options: StagedOptions) -> ScanResult:
         for f in found:
             added = _added_by_commit(f, item, binary or item.change.binary)
             if added:
-                findings.append(f.with_changes(staged=True))
+                kept.add([f.with_changes(staged=True)])
             elif options.all_lines:
-                findings.append(f)
+                kept.add([f])
     for change in staged.big:
         path = change.path
         if skip_paths.matches(path):
             stats.skip(path, "allowlisted path")
             continue
         assert builder is not None
-        findings.extend(_scan_big(git, change, info, builder, options.all_lines, stats))
+        kept.add(_scan_big(git, change, info, builder, options.all_lines, stats))
+    findings = kept.take()
+    kept.note(stats)
     stats.duration_s = time.perf_counter() - started
     stats.extra["files_staged"] = len(staged.files) + len(staged.big)
     stats.extra["staged_paths"] = sorted(staged.paths)

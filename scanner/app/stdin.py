@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import BinaryIO
 
+from scanner.app.cap import FindingsCap
 from scanner.config import Config
 from scanner.detect.build import build_detector
 from scanner.detect.findings import FindingBuilder
@@ -27,8 +28,13 @@ def scan_stdin(stream: BinaryIO, config: Config, max_size: int | None = None, us
             f"standard input is larger than the size cap ({cap} bytes): raise --max-file-size, or scan a file"
         )
     builder = FindingBuilder(build_detector(config, use_hyperscan))
-    findings, binary = builder.from_bytes(data, STDIN_PATH)
+    found, binary = builder.from_bytes(data, STDIN_PATH)
     stats = ScanStats(files_scanned=1, bytes_scanned=len(data), binary_files=int(binary))
+    kept = FindingsCap()
+    kept.add(found)
+    del found
+    findings = kept.take()
+    kept.note(stats)
     stats.duration_s = time.perf_counter() - started
     stats.extra["engine"] = builder.detector.engine
     result = ScanResult(findings=findings, stats=stats, target=STDIN_PATH, source="dir")

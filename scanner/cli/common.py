@@ -225,6 +225,11 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
             from scanner.report.writer import quiet_broken_pipe
 
             quiet_broken_pipe()
+    if opts.fmt == "csv" and not opts.output and result.stats.extra.get("findings_over_cap"):
+        # CSV rows have no place for the scan's notes: what the memory cap left out goes to stderr.
+        from scanner.report.text import summary_line
+
+        click.echo(summary_line(result), err=True)
     if opts.output or opts.fmt != "text":
         # A live key must reach a human even when the report goes to a file or a pipe: the REVOKE block on stderr.
         from scanner.report.remediation import revoke_lines

@@ -78,6 +78,8 @@ def summary_line(result: ScanResult) -> str:
         parts.append("skipped " + ", ".join(f"{n} {reason}" for reason, n in by_reason.items()))
     if result.suppressed:
         parts.append(f"{len(result.suppressed)} suppressed (baseline/ignore)")
+    if s.extra.get("findings_over_cap"):
+        parts.append(f"{s.extra['findings_over_cap']} more finding(s) not kept (memory cap, see notes)")
     if "repository_config" in s.extra:
         parts.append("narrowed by the scanned repository's own config (see notes)")
     verification = s.extra.get("verification")

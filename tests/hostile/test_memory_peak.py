@@ -1,5 +1,9 @@
 """Peak memory of a real `mindee-scan` process stays under 300 MB whatever the input (issue 13).
 
+Findings were held per file, not per scan: many files full of keys, or a history of such blobs, grew
+without bound. A scan now keeps at most 20,000 findings (scanner.app.cap), Mindee keys first, and says
+how many it left out.
+
 Each test runs the installed CLI as a child of a small helper process and reads the child's own peak
 RSS from wait4 (a child forked from pytest itself would start from pytest's peak). Before, 30,000
 findings in one 1.4 MB file peaked at 327 MB rendered to JSON and 373 MB to JSON Lines or GitLab:
@@ -17,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.testing.cli import cli_path
+from tests.testing.gitutil import commit_file, init_repo
 from tests.testing.keys import v2_key
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -47,10 +52,19 @@ def peak_rss(args: list[str], stdout: Path) -> tuple[int, float]:
 
 
 @pytest.fixture(scope="module")
-def dense_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """30,000 keys, one per line, in a 1.4 MB file: scanned whole (under the 2 MiB streaming size)."""
+def keys() -> list[str]:
+    return [v2_key() for _ in range(30_000)]
+
+
+def _dense(keys: list[str], name: str) -> str:
+    """30,000 keys, one per line, 1.4 MB: a file scanned whole (under the 2 MiB streaming size)."""
+    return "".join(f"{name}{i} = '{key}'\n" for i, key in enumerate(keys))
+
+
+@pytest.fixture(scope="module")
+def dense_file(tmp_path_factory: pytest.TempPathFactory, keys: list[str]) -> Path:
     path = tmp_path_factory.mktemp("dense") / "keys.py"
-    path.write_text("".join(f"k{i} = '{v2_key()}'\n" for i in range(30_000)))
+    path.write_text(_dense(keys, "k"))
     return path
 
 
@@ -77,3 +91,36 @@ def test_report_file_written_in_pieces(dense_file: Path, tmp_path: Path) -> None
     assert code == 1
     assert mb < LIMIT_MB, f"json -o: peak {mb:.0f} MB"
     assert len(json.loads(report.read_text())["findings"]) > 29_000
+
+
+def test_many_files_full_of_keys(keys: list[str], tmp_path: Path) -> None:
+    """240,000 findings in 8 files: before, every one was held until the report (over 300 MB)."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for n in range(8):
+        (tree / f"keys{n}.py").write_text(_dense(keys, f"f{n}_"))
+    out = tmp_path / "report.json"
+    code, mb = peak_rss(["dir", str(tree), "--format", "json"], out)
+    assert code == 1
+    assert mb < LIMIT_MB, f"peak {mb:.0f} MB"
+    doc = json.loads(out.read_text())
+    assert len(doc["findings"]) == 20_000
+    dropped = doc["stats"]["findings_over_cap"]
+    assert len(doc["findings"]) + dropped > 239_000
+    assert any(f"{dropped} more finding(s) not reported" in n for n in doc["stats"]["notes"])
+
+
+def test_history_of_blobs_full_of_keys(tmp_path: Path) -> None:
+    """8 commits, each a new 30,000-key version of one file: 240,000 findings across blobs, all held
+    until provenance folded them before."""
+    repo = init_repo(tmp_path / "repo")
+    for n in range(8):
+        commit_file(repo, "keys.py", _dense([v2_key() for _ in range(30_000)], f"v{n}_"), message=f"v{n}")
+    out = tmp_path / "report.json"
+    code, mb = peak_rss(["git", str(repo), "--format", "json"], out)
+    assert code == 1
+    assert mb < LIMIT_MB, f"peak {mb:.0f} MB"
+    doc = json.loads(out.read_text())
+    assert len(doc["findings"]) == 20_000
+    assert doc["stats"]["findings_over_cap"] > 0
+    assert any("not reported" in n for n in doc["stats"]["notes"])
