@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from scanner.config import Config
 from scanner.detect.engine import Detector, GlobalAllowlist
 from scanner.detect.rulecache import default_rules
 from scanner.detect.rules import Rule, build_ruleset
 from scanner.errors import ConfigError
+
+if TYPE_CHECKING:
+    from scanner.config import Config  # the settings object is built above detection; only its fields are read
 
 
 def build_detector(config: Config, use_hyperscan: bool = True) -> Detector:
