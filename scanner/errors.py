@@ -39,7 +39,7 @@ def report_internal_error(exc: BaseException, echo: Callable[[str], None] | None
     import os
     import traceback
 
-    from scanner.model import mask_keys
+    from scanner.redact import mask_keys
 
     say = echo or _stderr_line
     say(

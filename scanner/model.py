@@ -5,11 +5,11 @@ Sources, the detector, the verifier and the renderers never import each other; t
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from scanner.record import field, record, replace
+from scanner.redact import find_spans, key_shape_spans, mask_encoded, mask_spans, redact
 
 # A fixed domain separator: the hash identifies a secret across runs and machines without storing it.
 _SECRET_HASH_PREFIX = b"mindee-scan/v1:"
@@ -34,108 +34,6 @@ def clean_text(text: str) -> str:
     except UnicodeEncodeError:
         return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
     return text
-
-
-_ENCODED_RUN = re.compile(r"[A-Za-z0-9+/_\-]{16,}={0,2}")
-
-
-def mask_encoded(text: str, encoding: str | None) -> str:
-    """A key found inside a base64 value is as usable encoded: mask every such value on the line."""
-    if not encoding:
-        return text
-    return _ENCODED_RUN.sub(f"<{encoding} value redacted>", text)
-
-
-_KEY_SHAPES = re.compile(r"md_[A-Za-z0-9_\-]{32,43}|(?<![0-9A-Fa-f])[0-9a-f]{32}(?![0-9A-Fa-f])")
-
-
-def mask_keys(text: str) -> str:
-    """Redact anything shaped like a Mindee key in free text (error messages), where no finding says where."""
-    return _KEY_SHAPES.sub(lambda m: redact(m.group(0)), text)
-
-
-def redact(secret: str, percent: int | None = None) -> str:
-    """Show enough to recognise a key (prefix and tail), never enough to use it.
-
-    `percent` (`--redact PCT`, as gitleaks spells it) hides that share of the key instead, from its end.
-    """
-    if percent is not None:
-        shown = len(secret) * (100 - percent) // 100
-        return secret[:shown] + "…" if shown < len(secret) else secret
-    if len(secret) <= 8:
-        return "*" * len(secret)
-    head = 7 if secret.startswith("md_") else 4
-    if len(secret) < 20:
-        head = min(head, 3)
-    return f"{secret[:head]}…{secret[-3:]}"
-
-
-def find_spans(text: str, secret: str) -> Iterator[tuple[int, int, str]]:
-    """Every place `secret` appears in `text`, as clear spans."""
-    if not secret:
-        return
-    at = text.find(secret)
-    while at >= 0:
-        yield (at, at + len(secret), "")
-        at = text.find(secret, at + 1)
-
-
-_B64_SHAPE = re.compile(r"[A-Za-z0-9+/_\-]{20,}")
-
-
-def key_shape_spans(text: str) -> list[tuple[int, int, str]]:
-    """Spans of key-shaped text in clear and of base64 values that decode to one: the snippet's safety net
-    for secrets the detector did not report (a legacy key beside an `md_` key, a key encoded next to one)."""
-    import binascii
-
-    spans = [(m.start(), m.end(), "") for m in _KEY_SHAPES.finditer(text)]
-    clear = {start for start, _, _ in spans}
-    for m in _B64_SHAPE.finditer(text):
-        run = m.group(0)
-        if m.start() in clear or run.lower() == run or run.upper() == run:
-            continue  # base64 of text mixes cases; hex digests and names in one case are not decoded
-        run = run.translate(_URLSAFE)
-        for skip in range(4):  # the value may be cut at any point of its 4-character groups
-            body = run[skip:]
-            if len(body) % 4 == 1:
-                body = body[:-1]
-            body += "=" * (-len(body) % 4)
-            try:
-                decoded = binascii.a2b_base64(body).decode("latin-1")
-            except (binascii.Error, ValueError):
-                continue
-            if _KEY_SHAPES.search(decoded):
-                spans.append((m.start(), m.end(), "base64"))
-                break
-    return spans
-
-
-_URLSAFE = str.maketrans("-_", "+/")
-
-
-def mask_spans(text: str, spans: Iterable[tuple[int, int, str]], percent: int | None = None) -> str:
-    """Replace each span (merged where they overlap) by its redacted form, in one pass over the text."""
-    merged: list[list[Any]] = []
-    for start, end, encoding in sorted(spans):
-        start, end = max(0, start), min(len(text), end)
-        if start >= end:
-            continue
-        if merged and start < merged[-1][1]:
-            last = merged[-1]
-            last[1] = max(last[1], end)
-            last[2] = last[2] or encoding
-        else:
-            merged.append([start, end, encoding])
-    if not merged:
-        return text
-    parts: list[str] = []
-    pos = 0
-    for start, end, encoding in merged:
-        parts.append(text[pos:start])
-        parts.append(f"<{encoding} value redacted>" if encoding else redact(text[start:end], percent))
-        pos = end
-    parts.append(text[pos:])
-    return "".join(parts)
 
 
 @record(frozen=True, slots=True)
@@ -333,7 +231,7 @@ class Finding:
         return text if len(text) <= width else text[: width - 1] + "…"
 
     def to_dict(self, show_secret: bool = False, snippet: str | None = None) -> dict[str, Any]:
-        """`snippet`: the text a report already redacted (see report/snippet.py), else `self.snippet`."""
+        """`snippet`: the text a report already redacted (see redact.SnippetRedactor), else `self.snippet`."""
         out: dict[str, Any] = {
             "rule_id": self.rule_id,
             "description": self.description,

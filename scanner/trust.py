@@ -284,6 +284,6 @@ def printable_lines(lines: list[str]) -> str:
 def error_message(exc: BaseException) -> str:
     """What a user is shown of an error: its message quotes config values, paths and git's words, so any
     key in it is masked and no character in it can drive a terminal or forge a CI log command."""
-    from scanner.model import mask_keys
+    from scanner.redact import mask_keys
 
     return printable(mask_keys(str(exc)))

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from typing import Any
 
 import click
 
+from scanner.detect.shapes import V1_KEY, V2_KEY
 from scanner.errors import UsageError
 
-_V2 = re.compile(r"md_(?:[A-Za-z0-9]{32}|[A-Za-z0-9_-]{43})")
-_V1 = re.compile(r"[0-9a-f]{32}")
 _MAX_STDIN = 64 * 1024
 _ARGV_REFUSAL = (
     "refusing to read a key from the command line: it would land in your shell history and in `ps` output. "
@@ -73,9 +71,9 @@ def _refuse_other_vendor(name: str, secret: str) -> None:
 
 
 def classify(secret: str) -> str | None:
-    if _V2.fullmatch(secret):
+    if V2_KEY.fullmatch(secret):
         return "mindee-v2"
-    if _V1.fullmatch(secret):
+    if V1_KEY.fullmatch(secret):
         return "mindee-v1"
     return None
 
@@ -105,7 +103,7 @@ def _one_key(raw: str) -> str:
 
 
 def _text(secret: str, v: Any, base: str) -> str:
-    from scanner.model import redact
+    from scanner.redact import redact
     from scanner.report.remediation import (
         INSIGHTS_ADVICE,
         RECHECK_HINT,
@@ -136,7 +134,8 @@ def _text(secret: str, v: Any, base: str) -> str:
 def _json(secret: str, verifier_name: str, v: Any, base: str) -> str:
     import json
 
-    from scanner.model import redact, secret_hash
+    from scanner.model import secret_hash
+    from scanner.redact import redact
     from scanner.report.remediation import INSIGHTS_ADVICE, dashboard_for, rotation_steps
 
     kind = verifier_name[-2:]

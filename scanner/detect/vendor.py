@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
+from scanner.detect.shapes import MINDEE_BODY_LENGTHS
 from scanner.record import record
 
-MINDEE_BODY_LENGTHS = (32, 43)
 _LINE_BACK = 160
 # The name or callee just before the value: `NAME = "`, `"name": "`, `name: `, `Callee({ apiKey: "`.
 # Both are searched (they end at `\Z`) in up to 160 characters per token. They start only where no

@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scanner import __version__
-from scanner.model import Finding, ScanResult, mask_keys
+from scanner.model import Finding, ScanResult
+from scanner.redact import mask_keys
 from scanner.report import RenderOptions, jsonstream
 from scanner.report.jsonstream import Lazy
 from scanner.report.remediation import remediation_text

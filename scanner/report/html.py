@@ -15,10 +15,10 @@ from html import escape
 
 from scanner import __version__
 from scanner.model import Finding, ScanResult
+from scanner.redact import SnippetRedactor
 from scanner.report import RenderOptions
 from scanner.report.html_assets import CSS, JS
 from scanner.report.remediation import INSIGHTS_URL, dashboard_for, key_kind, one_line_advice, remediation_text
-from scanner.report.snippet import SnippetRedactor
 from scanner.report.triage import CLOSED_RANK
 from scanner.report.triage import label as triage_label
 from scanner.report.triage import status as triage_status

@@ -7,10 +7,10 @@ from typing import Any
 
 from scanner import __version__
 from scanner.model import ScanResult
+from scanner.redact import SnippetRedactor
 from scanner.report import RenderOptions, jsonstream
 from scanner.report.jsonstream import Lazy
 from scanner.report.remediation import finding_remediation, key_plans, summary_counts
-from scanner.report.snippet import SnippetRedactor
 
 
 def document(result: ScanResult, options: RenderOptions) -> dict[str, Any]:

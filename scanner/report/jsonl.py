@@ -6,10 +6,10 @@ import json
 from collections.abc import Iterator
 
 from scanner.model import ScanResult
+from scanner.redact import SnippetRedactor
 from scanner.report import RenderOptions, jsonstream
 from scanner.report.jsonstream import Lazy
 from scanner.report.remediation import finding_remediation, key_plans, summary_counts
-from scanner.report.snippet import SnippetRedactor
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:

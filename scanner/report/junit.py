@@ -9,9 +9,9 @@ import re
 from xml.etree import ElementTree as ET
 
 from scanner.model import Finding, ScanResult
+from scanner.redact import SnippetRedactor
 from scanner.report import RenderOptions
 from scanner.report.remediation import remediation_text
-from scanner.report.snippet import SnippetRedactor
 from scanner.report.triage import label as triage_label
 
 # Characters XML 1.0 cannot carry at all, even escaped (a file name can hold them).

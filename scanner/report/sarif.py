@@ -13,10 +13,10 @@ from urllib.parse import quote
 
 from scanner import __version__
 from scanner.model import Finding, ScanResult
+from scanner.redact import SnippetRedactor
 from scanner.report import RenderOptions, jsonstream
 from scanner.report.jsonstream import Lazy
 from scanner.report.remediation import HISTORY_NOTE, dashboard_for, key_kind, remediation_text, rotation_steps
-from scanner.report.snippet import SnippetRedactor
 from scanner.report.triage import sarif_suppression
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scanner.model import Finding, ScanResult, ScanStats
-from scanner.report.snippet import SnippetRedactor
+from scanner.redact import SnippetRedactor
 from tests.testing.cli import run
 from tests.testing.keys import v2_key, v2_long_key
 
