@@ -155,3 +155,13 @@ def test_the_check_sees_lazy_and_aliased_imports(tmp_path: Path) -> None:
         "scanner.errors",
         "scanner.sources.git.gitio",
     ]
+
+
+def test_the_readme_says_where_every_part_is() -> None:
+    """README's "Where things are" gives every package and top-level module of scanner/ its job."""
+    readme = (SCANNER.parent / "README.md").read_text()
+    section = readme.split("## Where things are", 1)[1].split("\n## ", 1)[0]
+    packages = [f"`scanner/{p.parent.name}/`" for p in SCANNER.glob("*/__init__.py")]
+    modules = [p.name for p in SCANNER.glob("*.py") if not p.name.startswith("__")]
+    missing = [name for name in [*packages, *modules] if name not in section]
+    assert missing == [], f"README's 'Where things are' does not mention {missing}"
