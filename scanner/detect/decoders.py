@@ -29,6 +29,7 @@ BASE64_FRAGMENTS = (
     b"TUlOREVF", b"1JTkRFR", b"NSU5ERU",
     b"TWluZGVl", b"NaW5kZW",
 )  # fmt: skip
+_FRAGMENT = re.compile(b"|".join(BASE64_FRAGMENTS))
 _B64_RUN = re.compile(rb"[A-Za-z0-9+/_-]{24,}+={0,2}")  # see _MIN_LINE_B64
 _PRINTABLE = bytes(b for b in range(256) if 32 <= b < 127 or b in (9, 10, 13))
 _URLSAFE_TO_STD = bytes.maketrans(b"-_", b"+/")
@@ -159,20 +160,27 @@ def base64_segments(
     runs: dict[tuple[int, int], None] = {}
     covered = 0
     # Hits are visited in order and a hit inside a run already found is skipped, so a long base64
-    # line full of fragments (`bWRf` * 2,000,000) costs one pass, not one pass per hit.
-    for s, _ in sorted(fragment_spans):
-        if s < covered:
-            continue
-        floor, ceiling = covered, len(data)
-        if fresh is not None:
-            span = fresh.around(s)
-            if span is None:
-                continue
-            floor, ceiling = max(floor, span[0]), span[1]
-        start, end = _b64_run_bounds(data, s, floor, ceiling)
-        covered = end
-        if 16 <= end - start <= _MAX_DECODED_BLOB:
-            runs[(start, end)] = None
+    # line full of fragments (`bWRf` * 2,000,000) costs one pass, not one pass per hit. A span holds
+    # one fragment, or a cluster of them (scanner/detect/dense.py): the fragments in it are found
+    # here, from the end of the last run, so each run still costs one step.
+    for hs, he in sorted(fragment_spans):
+        pos = max(hs, covered)
+        while pos < he:
+            m = _FRAGMENT.search(data, pos, he)
+            if m is None:
+                break
+            s = m.start()
+            floor, ceiling = covered, len(data)
+            if fresh is not None:
+                span = fresh.around(s)
+                if span is None:
+                    pos = s + 1
+                    continue
+                floor, ceiling = max(floor, span[0]), span[1]
+            start, end = _b64_run_bounds(data, s, floor, ceiling)
+            covered = pos = max(end, s + 1)
+            if 16 <= end - start <= _MAX_DECODED_BLOB:
+                runs[(start, end)] = None
     for ls, le in lines:
         for m in _B64_RUN.finditer(data, ls, le):
             inside = fresh is None or fresh.holds(*m.span())

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from scanner.detect.dense import BURST, GAP, PER_HIT_OWNERS, Clusterer, clusterer
 from scanner.record import record
 
 
@@ -39,6 +40,9 @@ class Prefilter:
         self._scratch: Any = None
         if use_hyperscan:
             self._db = _compile_hyperscan(self.triggers)
+        # Owners whose dense hits can be found as clusters, and the databases without them (built on use).
+        self._clusterers: dict[str, Clusterer | None] = dict.fromkeys(PER_HIT_OWNERS)
+        self._without: dict[frozenset[str], tuple[Any, Any, list[Trigger]]] = {}
         # Fallback: literal keywords (Hyperscan-only patterns fall back to their owner's literals), each
         # optionally confirmed by an anchored match of the pattern at the hit.
         by_owner: dict[str, list[Trigger]] = {}
@@ -73,22 +77,52 @@ class Prefilter:
         return self._scan_python(data)
 
     def _scan_hyperscan(self, data: bytes) -> Hits:
+        """Hits one by one, until an owner's come dense (see scanner/detect/dense.py): then that owner's
+        hits are found as clusters and the data is scanned again without it, at most once per owner."""
         import hyperscan
 
         if self._scratch is None:
             # Scratch space is per process: allocate lazily so forked workers get their own.
             self._scratch = hyperscan.Scratch(self._db)
-        hits: Hits = {}
-        triggers = self.triggers
-
-        def on_match(pid: int, start: int, end: int, flags: int, context: object) -> None:
-            hits.setdefault(triggers[pid].owner, []).append((start, end))
-
-        try:
-            self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
-        except hyperscan.error:  # pragma: no cover - scratch/db mismatch would be a bug; fall back
-            return self._scan_python(data)
+        clusterers = self._clusterers
+        dense: frozenset[str] = frozenset()
+        db, scratch, triggers = self._db, self._scratch, self.triggers
+        while True:
+            try:
+                hits, found = _one_pass(hyperscan, db, scratch, triggers, clusterers, data)
+            except hyperscan.error:  # pragma: no cover - scratch/db mismatch would be a bug; fall back
+                return self._scan_python(data)
+            if not found:
+                break
+            # Worked out when first needed (parsing every pattern would slow the hook's start-up);
+            # an owner that cannot be clustered is counted hit by hit from then on.
+            for owner in found:
+                if owner not in clusterers:
+                    clusterers[owner] = clusterer(owner, [t for t in self.triggers if t.owner == owner])
+            if all(clusterers[owner] is None for owner in found):
+                continue
+            dense = dense | {owner for owner in found if clusterers[owner] is not None}
+            db, scratch, triggers = self._database_without(dense)
+            if db is None:
+                hits = {}
+                break
+        for owner in dense:
+            finder = clusterers[owner]
+            assert finder is not None
+            spans = finder.spans(data)
+            if spans:
+                hits[owner] = spans
         return hits
+
+    def _database_without(self, owners: frozenset[str]) -> tuple[Any, Any, list[Trigger]]:
+        """A database of every trigger but those of `owners` (None when none is left), its scratch, its triggers."""
+        if owners not in self._without:
+            import hyperscan
+
+            kept = [t for t in self.triggers if t.owner not in owners]
+            db: Any = _compile_hyperscan(kept) if kept else None
+            self._without[owners] = (db, hyperscan.Scratch(db) if db is not None else None, kept)
+        return self._without[owners]
 
     def _scan_python(self, data: bytes) -> Hits:
         hits: Hits = {}
@@ -111,6 +145,41 @@ class Prefilter:
                     spans.append((pos, end))
                 pos = haystack.find(needle, pos + 1)
         return hits
+
+
+def _one_pass(
+    hyperscan: Any, db: Any, scratch: Any, triggers: list[Trigger], clusterers: dict[str, Clusterer | None], data: bytes
+) -> tuple[Hits, list[str]]:
+    """Every hit of `db` in `data`; stopped early, with the owners found dense, when one owner's hits
+    come BURST in a row less than GAP bytes apart (unless it is known it cannot be clustered)."""
+    hits: Hits = {}
+    owners = [t.owner for t in triggers]
+    index = {owner: i for i, owner in enumerate(dict.fromkeys(owners))}
+    slot = [index[o] if o not in clusterers or clusterers[o] is not None else -1 for o in owners]
+    last = [-(1 << 62)] * len(index)
+    burst = [0] * len(index)
+    found: list[str] = []
+
+    def on_match(pid: int, start: int, end: int, flags: int, context: object) -> bool | None:
+        owner = owners[pid]
+        spans = hits.get(owner)
+        if spans is None:
+            spans = hits[owner] = []
+        spans.append((start, end))
+        i = slot[pid]
+        if i >= 0:
+            burst[i] = burst[i] + 1 if start - last[i] < GAP else 1
+            last[i] = start
+            if burst[i] >= BURST:
+                found.append(owner)
+                return True  # stop: this owner is found as clusters, the rest again without it
+        return None
+
+    try:
+        db.scan(data, match_event_handler=on_match, scratch=scratch)
+    except hyperscan.ScanTerminated:
+        return hits, found
+    return hits, []
 
 
 def _edge_sensitive(pattern: bytes) -> bool:
