@@ -1,9 +1,12 @@
 """Time and peak memory of `mindee-scan` on hostile inputs, each at two sizes, to show linear growth.
 
 Rows (issue 13): the base64 run bomb at n = 100, 1,000 and 10,000 runs; 16,000 findings on one line;
-15,000 and 30,000 findings in one file rendered to JSON and SARIF; a single-line file of 15 and 60 MB.
+15,000 and 30,000 findings in one file rendered to JSON, SARIF, JSON Lines and GitLab; a single-line file
+of 15 and 60 MB; 4 and 8 files of 30,000 keys each (`dir`); a history of 4 and 8 commits, each a new
+30,000-key version of one file (`git`). The last two rows are over the per-scan findings cap (20,000):
+their memory must stay flat while the work grows.
 Each input is generated under bench/work/hostile (synthetic keys from `secrets`, never real ones) and
-scanned by the real CLI (`dir FILE`), measured by bench/harness.py (wall, CPU, peak RSS of the process).
+scanned by the real CLI (`dir PATH` or `git PATH`), measured by bench/harness.py (wall, CPU, peak RSS).
 `ratio` is time (or memory) at the larger size over the smaller: linear growth keeps the time ratio
 near the size ratio; quadratic growth would square it.
 """
@@ -11,6 +14,7 @@ near the size ratio; quadratic growth would square it.
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import string
 import subprocess
@@ -20,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import MINDEE_SCAN, ROOT, Run, measure
+from harness import GIT_ENV, MINDEE_SCAN, ROOT, Run, measure
 
 WORK = ROOT / "bench" / "work" / "hostile"
 _ALNUM = string.ascii_letters + string.digits
@@ -45,6 +49,22 @@ def findings_in_a_file(n: int) -> bytes:
     return "".join(f"k{i} = '{_md_key()}'\n" for i in range(n)).encode()
 
 
+def many_files(n: int, path: str) -> None:
+    """`n` files of 30,000 keys each (each under the 2 MiB whole-file size): 30,000 x n findings."""
+    os.makedirs(path)
+    for i in range(n):
+        Path(path, f"keys{i}.py").write_bytes(findings_in_a_file(30_000))
+
+
+def history_blobs(n: int, path: str) -> None:
+    """A repository of `n` commits, each a new version of one file holding 30,000 fresh keys."""
+    subprocess.run(["git", "init", "-q", path], check=True, env=GIT_ENV)
+    for i in range(n):
+        Path(path, "keys.py").write_bytes(findings_in_a_file(30_000))
+        subprocess.run(["git", "-C", path, "add", "keys.py"], check=True, env=GIT_ENV)
+        subprocess.run(["git", "-C", path, "commit", "-q", "-m", f"v{i}"], check=True, env=GIT_ENV)
+
+
 def single_line(size: int) -> bytes:
     """One line of words, numbers and base64-looking runs, with a key every 64 KB: no newline at all."""
     words = [
@@ -60,14 +80,19 @@ def single_line(size: int) -> bytes:
     return "".join(parts)[:size].encode()
 
 
-ROWS: list[tuple[str, Callable[[int], bytes], list[int], str, str]] = [
-    # (name, generator, sizes, unit, format)
+ROWS: list[tuple[str, Callable[..., bytes | None], list[int], str, str]] = [
+    # (name, generator, sizes, unit, format); a generator taking a path makes a tree (`dir`) or a repository
     ("base64 run bomb", b64_bomb, [100, 1_000, 10_000], "runs", "json"),
     ("findings on one line", findings_on_a_line, [4_000, 16_000], "keys", "json"),
     ("findings in one file", findings_in_a_file, [15_000, 30_000], "keys", "json"),
     ("findings in one file", findings_in_a_file, [15_000, 30_000], "keys", "sarif"),
+    ("findings in one file", findings_in_a_file, [15_000, 30_000], "keys", "jsonl"),
+    ("findings in one file", findings_in_a_file, [15_000, 30_000], "keys", "gitlab"),
     ("single-line file", single_line, [15 * 1024 * 1024, 60 * 1024 * 1024], "bytes", "json"),
+    ("files of 30,000 keys", many_files, [4, 8], "files", "json"),
+    ("history of 30,000-key blobs", history_blobs, [4, 8], "commits", "json"),
 ]
+_TREES = {many_files: "dir", history_blobs: "git"}
 
 
 def _label(n: int, unit: str) -> str:
@@ -81,21 +106,26 @@ def main() -> int:
     args = parser.parse_args()
     if args.make:
         generator, n, path = args.make
-        Path(path).write_bytes(globals()[generator](int(n)))
+        make = globals()[generator]
+        if make in _TREES:
+            make(int(n), path)
+        else:
+            Path(path).write_bytes(make(int(n)))
         return 0
     WORK.mkdir(parents=True, exist_ok=True, mode=0o700)
-    print(f"{'input':<26} {'format':<6} {'size':>12} {'wall s':>8} {'cpu s':>8} {'max RSS MB':>11} {'ratio':>28}")
+    print(f"{'input':<28} {'format':<6} {'size':>12} {'wall s':>8} {'cpu s':>8} {'max RSS MB':>11} {'ratio':>28}")
     for name, make, sizes, unit, fmt in ROWS:
         if args.only and not any(o in name for o in args.only):
             continue
         previous: tuple[int, Run] | None = None
         for n in sizes:
-            path = WORK / f"{make.__name__}-{n}.txt"
+            path = WORK / (f"{make.__name__}-{n}" if make in _TREES else f"{make.__name__}-{n}.txt")
             if not path.exists():
                 # Made in a child process: a forked child's peak RSS starts from its parent's, so
                 # generating 60 MB here would be charged to every scan measured after it.
                 subprocess.run([sys.executable, __file__, "--make", make.__name__, str(n), str(path)], check=True)
-            run = measure(name, [MINDEE_SCAN, "dir", path, "--format", fmt], sample_ms=None)
+            command = _TREES.get(make, "dir")
+            run = measure(name, [MINDEE_SCAN, command, path, "--format", fmt], sample_ms=None)
             if run.returncode not in (0, 1):
                 print(f"{name}: exit {run.returncode}: {run.stderr.decode(errors='replace')[-500:]}")
                 return 2
@@ -107,7 +137,7 @@ def main() -> int:
                     f" cpu x{run.cpu_s / max(prun.cpu_s, 1e-9):.1f}"
                 )
             print(
-                f"{name:<26} {fmt:<6} {_label(n, unit):>12} {run.wall_s:8.2f} {run.cpu_s:8.2f} "
+                f"{name:<28} {fmt:<6} {_label(n, unit):>12} {run.wall_s:8.2f} {run.cpu_s:8.2f} "
                 f"{run.max_rss_mb:11.0f} {ratio:>28}",
                 flush=True,
             )

@@ -28,20 +28,30 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 LIMIT_MB = 300
 
-# Runs argv[1:] with stdout to the file argv[1], then prints the child's exit code and peak RSS (KB).
+# Runs argv[4:] with stdout to the file argv[1], feeding its stdin argv[2] MB of text (the key argv[3]
+# once per MB) when argv[2] is not 0, then prints the child's exit code and peak RSS (KB).
 _HELPER = """
 import os, subprocess, sys
+feed = int(sys.argv[2])
 with open(sys.argv[1], "wb") as out:
-    child = subprocess.Popen(sys.argv[2:], stdout=out, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        sys.argv[4:], stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.PIPE if feed else subprocess.DEVNULL
+    )
+    if feed:
+        line = b'value = "lorem ipsum dolor sit amet, consectetur adipiscing elit"\\n'
+        block = line * (1024 * 1024 // len(line))
+        for _ in range(feed):
+            child.stdin.write(block + b"MINDEE_V2_API_KEY=" + sys.argv[3].encode() + b"\\n")
+        child.stdin.close()
     _, status, usage = os.wait4(child.pid, 0)
 print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
 """
 
 
-def peak_rss(args: list[str], stdout: Path) -> tuple[int, float]:
+def peak_rss(args: list[str], stdout: Path, feed_mb: int = 0) -> tuple[int, float]:
     """Exit code and peak RSS in MB of one `mindee-scan` run, measured alone."""
     proc = subprocess.run(
-        [sys.executable, "-c", _HELPER, str(stdout), *cli_path(), *args],
+        [sys.executable, "-c", _HELPER, str(stdout), str(feed_mb), v2_key(), *cli_path(), *args],
         capture_output=True,
         text=True,
         check=True,
@@ -124,3 +134,14 @@ def test_history_of_blobs_full_of_keys(tmp_path: Path) -> None:
     assert len(doc["findings"]) == 20_000
     assert doc["stats"]["findings_over_cap"] > 0
     assert any("not reported" in n for n in doc["stats"]["notes"])
+
+
+def test_standard_input_is_streamed(tmp_path: Path) -> None:
+    """400 MB piped to `dir -`: before, the whole input was read into memory, then scanned whole."""
+    out = tmp_path / "report.json"
+    code, mb = peak_rss(["dir", "-", "--format", "json"], out, feed_mb=400)
+    assert mb < LIMIT_MB, f"peak {mb:.0f} MB"
+    assert code == 1
+    doc = json.loads(out.read_text())
+    assert doc["stats"]["bytes_scanned"] > 400 * 1024 * 1024
+    assert len(doc["findings"]) == 400  # the key once per megabyte
