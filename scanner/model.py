@@ -270,9 +270,88 @@ class Finding:
         return out
 
 
+@record(frozen=True, slots=True)
+class HistoryStats:
+    """What a history scan read: the refs it started from and the objects it scanned."""
+
+    refs: dict[str, str] = field(default_factory=dict)
+    objects_scanned: int = 0  # blobs and commits; tag messages are counted in tags_scanned
+    blobs_scanned: int = 0
+    commits_scanned: int = 0
+    tags_scanned: int = 0
+    shallow: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "refs": dict(sorted(self.refs.items())),
+            "objects_scanned": self.objects_scanned,
+            "blobs_scanned": self.blobs_scanned,
+            "commits_scanned": self.commits_scanned,
+            "tags_scanned": self.tags_scanned,
+            "shallow": self.shallow,
+        }
+
+
+@record(frozen=True, slots=True)
+class StoreStats:
+    """A report read from an audit store: how many repositories it holds and when the last was scanned."""
+
+    repositories: int = 0
+    repositories_ok: int = 0
+    last_scan_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "repositories": self.repositories,
+            "repositories_ok": self.repositories_ok,
+            "last_scan_at": self.last_scan_at,
+        }
+
+
+@record(frozen=True, slots=True)
+class RepositoryConfigStats:
+    """What the scanned repository's own files did to the scan (scanner.trust): one effect per setting."""
+
+    root: str
+    files: tuple[str, ...] = ()
+    effects: tuple[dict[str, object], ...] = ()  # file, setting, value, text
+    allowlisted_paths_skipped: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "root": self.root,
+            "files": list(self.files),
+            "effects": [dict(e) for e in self.effects],
+            "allowlisted_paths_skipped": self.allowlisted_paths_skipped,
+        }
+
+
+@record(frozen=True, slots=True)
+class VerificationStats:
+    """What `--verify` asked Mindee: distinct keys, requests sent, where, and the verdicts per key."""
+
+    keys_checked: int = 0
+    requests: int = 0
+    v2_url: str = ""
+    v1_url: str = ""
+    verdicts: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "keys_checked": self.keys_checked,
+            "requests": self.requests,
+            "v2_url": self.v2_url,
+            "v1_url": self.v1_url,
+            "verdicts": dict(self.verdicts),
+        }
+
+
 @record(slots=True)
 class ScanStats:
-    """What was looked at and what was not, so an error never reads as a clean result."""
+    """What was looked at and what was not, so an error never reads as a clean result.
+
+    Beyond the counts every scan has, each field below is set only by the scans it concerns and
+    appears in JSON only when set."""
 
     files_scanned: int = 0
     bytes_scanned: int = 0
@@ -282,12 +361,20 @@ class ScanStats:
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     duration_s: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
+    findings_over_cap: int = 0  # findings a capped stream did not keep (each said in a note)
+    files_staged: int | None = None  # staged scans
+    engine: str | None = None  # the prefilter that ran ("hyperscan" or "python")
+    jobs: int | None = None  # processes that scanned (dir and history scans)
+    history: HistoryStats | None = None
+    store: StoreStats | None = None
+    repository_config: RepositoryConfigStats | None = None
+    verification: VerificationStats | None = None
 
     def skip(self, path: str, reason: str) -> None:
         self.skipped.append((clean_text(path), reason))
 
     def merge(self, other: ScanStats) -> None:
+        """Add `other`'s counts; a field only `other` has set is taken from it."""
         self.files_scanned += other.files_scanned
         self.bytes_scanned += other.bytes_scanned
         self.binary_files += other.binary_files
@@ -295,11 +382,17 @@ class ScanStats:
         self.skipped.extend(other.skipped)
         self.errors.extend(other.errors)
         self.notes.extend(other.notes)
-        for key, value in other.extra.items():
-            if isinstance(value, int | float) and isinstance(self.extra.get(key), int | float):
-                self.extra[key] += value
-            else:
-                self.extra.setdefault(key, value)
+        self.findings_over_cap += other.findings_over_cap
+        if other.files_staged is not None:
+            self.files_staged = (self.files_staged or 0) + other.files_staged
+        if other.jobs is not None:
+            self.jobs = (self.jobs or 0) + other.jobs
+        self.engine = self.engine if self.engine is not None else other.engine
+        self.history = self.history if self.history is not None else other.history
+        self.store = self.store if self.store is not None else other.store
+        if self.repository_config is None:
+            self.repository_config = other.repository_config
+        self.verification = self.verification if self.verification is not None else other.verification
 
     def skipped_by_reason(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -309,7 +402,7 @@ class ScanStats:
         return dict(sorted(counts.items()))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "files_scanned": self.files_scanned,
             "bytes_scanned": self.bytes_scanned,
             "binary_files": self.binary_files,
@@ -320,8 +413,24 @@ class ScanStats:
             "errors": list(self.errors),
             "notes": list(self.notes),
             "duration_s": round(self.duration_s, 4),
-            **self.extra,
         }
+        if self.findings_over_cap:
+            out["findings_over_cap"] = self.findings_over_cap
+        if self.files_staged is not None:
+            out["files_staged"] = self.files_staged
+        if self.engine is not None:
+            out["engine"] = self.engine
+        if self.jobs is not None:
+            out["jobs"] = self.jobs
+        if self.history is not None:
+            out.update(self.history.to_dict())
+        if self.store is not None:
+            out.update(self.store.to_dict())
+        if self.repository_config is not None:
+            out["repository_config"] = self.repository_config.to_dict()
+        if self.verification is not None:
+            out["verification"] = self.verification.to_dict()
+        return out
 
 
 @record(slots=True)

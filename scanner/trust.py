@@ -226,12 +226,11 @@ def annotate(result: ScanResult, config: Config, repo_files: tuple[str, ...] = (
         return result
     allowlisted = sum(1 for _, reason in result.stats.skipped if reason == "allowlisted path")
     files = list(dict.fromkeys(str(e["file"]) for e in effects))
-    result.stats.extra["repository_config"] = {
-        "root": config.repo_root,
-        "files": files,
-        "effects": effects,
-        "allowlisted_paths_skipped": allowlisted,
-    }
+    from scanner.model import RepositoryConfigStats
+
+    result.stats.repository_config = RepositoryConfigStats(
+        root=config.repo_root, files=tuple(files), effects=tuple(effects), allowlisted_paths_skipped=allowlisted
+    )
     for e in effects:
         result.stats.notes.append(f"repository file {e['file']}: {e['text']}")
     result.stats.notes.append(

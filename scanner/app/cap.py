@@ -78,7 +78,7 @@ def note_dropped(dropped: int, cap: int, stats: ScanStats) -> None:
         f"{dropped} more finding(s) not reported: at most {cap} are kept per scan (Mindee keys and high "
         "confidence first), so memory stays bounded; scan a smaller part to see the rest"
     )
-    stats.extra["findings_over_cap"] = int(stats.extra.get("findings_over_cap", 0)) + dropped
+    stats.findings_over_cap += dropped
 
 
 class DistinctFindings:
@@ -119,4 +119,4 @@ def note_dropped_places(dropped: int, budget: int, stats: ScanStats) -> None:
         f"reported from another): at most {budget} distinct Mindee findings and {budget} others are held "
         "per process, so memory stays bounded"
     )
-    stats.extra["findings_over_cap"] = int(stats.extra.get("findings_over_cap", 0)) + dropped
+    stats.findings_over_cap += dropped

@@ -81,8 +81,8 @@ def scan_paths(options: DirOptions) -> ScanResult:
     if options.named_by_user:
         _account_for_targets(options.paths, stats)
     stats.duration_s = time.perf_counter() - started
-    stats.extra["engine"] = builder.detector.engine
-    stats.extra["jobs"] = jobs
+    stats.engine = builder.detector.engine
+    stats.jobs = jobs
     target = ", ".join(options.paths)
     result = ScanResult(findings=findings, stats=stats, target=target, source="dir")
     result.sort()

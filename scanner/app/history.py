@@ -20,7 +20,7 @@ from scanner.config import Config
 from scanner.detect.build import build_detector
 from scanner.detect.findings import FindingBuilder
 from scanner.errors import UsageError
-from scanner.model import ScanResult, ScanStats
+from scanner.model import HistoryStats, ScanResult, ScanStats
 from scanner.record import field, record
 from scanner.sources.git.gitio import Git, repo_toplevel
 from scanner.sources.git.objects import (
@@ -103,17 +103,15 @@ def _scan_repository(options: GitScanOptions) -> ScanResult:
     kept.note(stats)
     _unread_objects_are_errors(git, stats)
     stats.duration_s = time.perf_counter() - started
-    stats.extra.update(
-        {
-            "engine": engine,
-            "jobs": part.workers,
-            "refs": {k: v for k, v in sorted(refs.items())},
-            "objects_scanned": stats.files_scanned + part.commits,  # tag messages: tags_scanned
-            "blobs_scanned": stats.files_scanned,
-            "commits_scanned": part.commits,
-            "tags_scanned": part.tags,
-            "shallow": any(n.startswith("shallow clone") for n in stats.notes),
-        }
+    stats.engine = engine
+    stats.jobs = part.workers
+    stats.history = HistoryStats(
+        refs=dict(sorted(refs.items())),
+        objects_scanned=stats.files_scanned + part.commits,  # tag messages: tags_scanned
+        blobs_scanned=stats.files_scanned,
+        commits_scanned=part.commits,
+        tags_scanned=part.tags,
+        shallow=any(n.startswith("shallow clone") for n in stats.notes),
     )
     result = ScanResult(findings=findings, stats=stats, target=top, source="git")
     result.sort()

@@ -33,6 +33,11 @@ class StagedOptions:
 
 def scan_staged(git: Git, info: Any, options: StagedOptions) -> ScanResult:
     """Findings the next commit would add; line numbers are those of the staged file."""
+    return _scan_staged(git, info, options)[0]
+
+
+def _scan_staged(git: Git, info: Any, options: StagedOptions) -> tuple[ScanResult, list[str]]:
+    """The result, and the paths that have something staged (FILES outside them are scanned whole)."""
     from scanner.sources.git.staged import read_staged
 
     started = time.perf_counter()
@@ -70,11 +75,10 @@ def scan_staged(git: Git, info: Any, options: StagedOptions) -> ScanResult:
     findings = kept.take()
     kept.note(stats)
     stats.duration_s = time.perf_counter() - started
-    stats.extra["files_staged"] = len(staged.files) + len(staged.big)
-    stats.extra["staged_paths"] = sorted(staged.paths)
+    stats.files_staged = len(staged.files) + len(staged.big)
     result = ScanResult(findings=findings, stats=stats, target=info.top, source="staged")
     result.sort()
-    return result
+    return result, sorted(staged.paths)
 
 
 def _scan_big(
@@ -136,8 +140,9 @@ def run_staged(
     if exclude:
         config = replace(config, exclude=config.exclude + exclude)
     max_size = parse_size(max_file_size)
-    result = scan_staged(git, info, StagedOptions(config=config, all_lines=all_lines, max_file_size=max_size))
-    staged_paths = result.stats.extra.pop("staged_paths", [])
+    result, staged_paths = _scan_staged(
+        git, info, StagedOptions(config=config, all_lines=all_lines, max_file_size=max_size)
+    )
     if files:
         result = _restrict(result, files, set(staged_paths), info.top, config, max_size)
     return result, config

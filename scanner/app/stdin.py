@@ -43,7 +43,7 @@ def scan_stdin(stream: BinaryIO, config: Config, max_size: int | None = None, us
     findings = kept.take()
     kept.note(stats)
     stats.duration_s = time.perf_counter() - started
-    stats.extra["engine"] = builder.detector.engine
+    stats.engine = builder.detector.engine
     result = ScanResult(findings=findings, stats=stats, target=STDIN_PATH, source="dir")
     result.sort()
     return result

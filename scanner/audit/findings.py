@@ -11,7 +11,7 @@ import sqlite3
 from typing import Any
 
 from scanner.audit.store import Store
-from scanner.model import Finding, Occurrence, ScanResult, ScanStats, Triage, Verification
+from scanner.model import Finding, Occurrence, ScanResult, ScanStats, StoreStats, Triage, Verification
 from scanner.record import record
 
 
@@ -212,9 +212,9 @@ def store_result(store: Store, filters: Filters | None = None) -> ScanResult:
     stats.files_scanned = int(totals[0]) or len(ok)
     stats.bytes_scanned = int(totals[1])
     stats.errors = [f"{key}: {error}" for key, status, error, *_ in latest if status == "error"]
-    stats.extra["repositories"] = len(latest)
-    stats.extra["repositories_ok"] = len(ok)
-    stats.extra["last_scan_at"] = max((row[5] for row in latest), default=None)
+    stats.store = StoreStats(
+        repositories=len(latest), repositories_ok=len(ok), last_scan_at=max((row[5] for row in latest), default=None)
+    )
     result = ScanResult(findings=findings, stats=stats, target=store.path, source="audit")
     result.sort()
     return result

@@ -130,12 +130,13 @@ def _run(task: RepoTask, outcome: RepoOutcome) -> None:
         # A repository git cannot fully read is an error: never recorded as scanned (its ref tips are not
         # stored), so the next audit scans it again instead of skipping it as unchanged.
         raise SourceError("; ".join(result.stats.errors) or "repository could not be scanned")
-    extra = result.stats.extra
     # Record the tips read before the scan (same reading as the next run's comparison), not the scanner's.
     outcome.refs = refs
     outcome.findings = list(result.findings)
     outcome.excluded_revs = excluded
-    outcome.objects_scanned = int(extra.get("objects_scanned", result.stats.files_scanned))
+    outcome.objects_scanned = (
+        result.stats.history.objects_scanned if result.stats.history else result.stats.files_scanned
+    )
     outcome.bytes_scanned = result.stats.bytes_scanned
     outcome.notes.extend(result.stats.errors)
     outcome.notes.extend(result.stats.notes)

@@ -33,7 +33,7 @@ class Outcome:
 
     @property
     def objects(self) -> int:
-        return int(self.result.stats.extra.get("objects_scanned", 0)) if self.result else 0
+        return self.result.stats.history.objects_scanned if self.result and self.result.stats.history else 0
 
     @property
     def live(self) -> int:

@@ -225,7 +225,7 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
             from scanner.report.writer import quiet_broken_pipe
 
             quiet_broken_pipe()
-    if opts.fmt == "csv" and not opts.output and result.stats.extra.get("findings_over_cap"):
+    if opts.fmt == "csv" and not opts.output and result.stats.findings_over_cap:
         # CSV rows have no place for the scan's notes: what the memory cap left out goes to stderr.
         from scanner.report.text import summary_line
 

@@ -205,7 +205,7 @@ def note_stream(scan: StreamScan, path: str, stats: ScanStats) -> None:
             f"{clean_text(path)}: {scan.dropped} more finding(s) not reported: "
             f"at most {scan.cap} are kept per file, so memory stays bounded"
         )
-        stats.extra["findings_over_cap"] = int(stats.extra.get("findings_over_cap", 0)) + scan.dropped
+        stats.findings_over_cap += scan.dropped
     if scan.stopped:
         stats.skip(path, f"partly scanned: {scan.stopped}")
 

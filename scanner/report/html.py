@@ -398,9 +398,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
     generated = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     mb = stats.bytes_scanned / (1024 * 1024)
     scanned = (
-        f"{stats.extra['objects_scanned']} object(s)"
-        if "objects_scanned" in stats.extra
-        else f"{stats.files_scanned} file(s)"
+        f"{stats.history.objects_scanned} object(s)" if stats.history is not None else f"{stats.files_scanned} file(s)"
     )
     warn = (
         '<p class="warn" role="alert">This report shows keys in full (--show-secrets). Treat the file as a '

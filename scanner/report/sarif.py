@@ -215,7 +215,7 @@ def document(result: ScanResult) -> dict[str, Any]:
             "skipped": len(stats.skipped),
             "suppressed": len(result.suppressed),
             # what the scanned repository's own files narrowed (scanner.trust); absent when nothing
-            **({"repositoryConfig": stats.extra["repository_config"]} if "repository_config" in stats.extra else {}),
+            **({"repositoryConfig": stats.repository_config.to_dict()} if stats.repository_config else {}),
         },
     }
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}

@@ -69,8 +69,8 @@ def summary_line(result: ScanResult) -> str:
     s = result.stats
     mb = s.bytes_scanned / (1024 * 1024)
     parts = [f"scanned {s.files_scanned} file(s), {mb:.1f} MiB in {s.duration_s:.2f}s"]
-    if "objects_scanned" in s.extra:
-        parts = [f"scanned {s.extra['objects_scanned']} object(s), {mb:.1f} MiB in {s.duration_s:.2f}s"]
+    if s.history is not None:
+        parts = [f"scanned {s.history.objects_scanned} object(s), {mb:.1f} MiB in {s.duration_s:.2f}s"]
     if s.binary_files:
         parts.append(f"{s.binary_files} binary (scanned for prefixed keys only)")
     by_reason = s.skipped_by_reason()
@@ -78,14 +78,14 @@ def summary_line(result: ScanResult) -> str:
         parts.append("skipped " + ", ".join(f"{n} {reason}" for reason, n in by_reason.items()))
     if result.suppressed:
         parts.append(f"{len(result.suppressed)} suppressed (baseline/ignore)")
-    if s.extra.get("findings_over_cap"):
-        parts.append(f"{s.extra['findings_over_cap']} more finding(s) not kept (memory cap, see notes)")
-    if "repository_config" in s.extra:
+    if s.findings_over_cap:
+        parts.append(f"{s.findings_over_cap} more finding(s) not kept (memory cap, see notes)")
+    if s.repository_config is not None:
         parts.append("narrowed by the scanned repository's own config (see notes)")
-    verification = s.extra.get("verification")
-    if isinstance(verification, dict):
-        verdicts = ", ".join(f"{n} {v}" for v, n in verification.get("verdicts", {}).items())
-        parts.append(f"verified {verification.get('keys_checked', 0)} key(s)" + (f": {verdicts}" if verdicts else ""))
+    verification = s.verification
+    if verification is not None:
+        verdicts = ", ".join(f"{n} {v}" for v, n in verification.verdicts.items())
+        parts.append(f"verified {verification.keys_checked} key(s)" + (f": {verdicts}" if verdicts else ""))
     return printable("; ".join(parts))
 
 

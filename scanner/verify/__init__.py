@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from scanner.model import Finding, ScanResult, Verification
+from scanner.model import Finding, ScanResult, Verification, VerificationStats
 from scanner.verify.checker import Verifier, VerifyConfig
 from scanner.verify.mindee import VERIFIERS
 
@@ -57,11 +57,11 @@ def verify_result(
     counts: dict[str, int] = {}  # per distinct key, like keys_checked
     for verdict in verdicts.values():
         counts[verdict.verdict] = counts.get(verdict.verdict, 0) + 1
-    result.stats.extra["verification"] = {
-        "keys_checked": len(verdicts),
-        "requests": checker.requests_sent,
-        "v2_url": str(checker.v2),
-        "v1_url": str(checker.v1),
-        "verdicts": dict(sorted(counts.items())),
-    }
+    result.stats.verification = VerificationStats(
+        keys_checked=len(verdicts),
+        requests=checker.requests_sent,
+        v2_url=str(checker.v2),
+        v1_url=str(checker.v1),
+        verdicts=dict(sorted(counts.items())),
+    )
     return result

@@ -36,3 +36,18 @@ def test_the_lean_hook_reaches_the_command_line_only_to_hand_over() -> None:
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("scanner.cli")
     ]
     assert [names for _, names in cli_imports] == [["main"]]
+
+
+def test_scan_stats_are_typed() -> None:
+    """Every scan's numbers are named fields (no `extra: dict[str, Any]` where the staged paths travelled
+    to be popped back out), and JSON shows each only for the scans that set it."""
+    from scanner.model import HistoryStats, ScanStats
+
+    names = set(ScanStats.__record_fields__)  # type: ignore[attr-defined]
+    assert "extra" not in names and "staged_paths" not in names
+    stats = ScanStats(engine="python", jobs=1, history=HistoryStats(refs={"b": "2", "a": "1"}, objects_scanned=3))
+    doc = stats.to_dict()
+    history = ["refs", "objects_scanned", "blobs_scanned", "commits_scanned", "tags_scanned", "shallow"]
+    assert list(doc)[-8:] == ["engine", "jobs", *history]
+    assert list(doc["refs"]) == ["a", "b"]
+    assert "files_staged" not in doc and "verification" not in doc and "findings_over_cap" not in doc

@@ -22,7 +22,7 @@ def test_under_the_cap_nothing_changes_order_included() -> None:
     stats = ScanStats()
     assert kept.take() == found
     kept.note(stats)
-    assert stats.notes == [] and "findings_over_cap" not in stats.extra
+    assert stats.notes == [] and stats.findings_over_cap == 0
 
 
 def test_over_the_cap_the_most_important_are_kept_and_the_rest_counted() -> None:
@@ -39,7 +39,7 @@ def test_over_the_cap_the_most_important_are_kept_and_the_rest_counted() -> None
     assert len(held) == 100
     assert held[:3] == mindee and held[3:8] == low  # high-confidence Mindee keys first, then the low ones
     assert kept.dropped == len(order) - 100
-    assert stats.extra["findings_over_cap"] == len(order) - 100
+    assert stats.findings_over_cap == len(order) - 100
     assert f"{len(order) - 100} more finding(s) not reported" in stats.notes[0]
 
 

@@ -86,17 +86,17 @@ def test_small_scans_stay_serial_and_big_ones_fork(tmp_path: Path) -> None:
             (tmp_path / f"f{len(keys):03}.py").write_text(f"K = '{key}'\n")
             keys.append(key)
     small = scan_paths(DirOptions(paths=(str(tmp_path / "f000.py"),), config=Config()))
-    assert small.stats.extra["jobs"] == 1
+    assert small.stats.jobs == 1
     many_small = scan_paths(DirOptions(paths=(str(tmp_path),), config=Config()))
-    assert many_small.stats.extra["jobs"] == 1, "300 tiny files: forking would cost more than it saves"
+    assert many_small.stats.jobs == 1, "300 tiny files: forking would cost more than it saves"
     forked = scan_paths(DirOptions(paths=(str(tmp_path),), config=Config(), jobs=2))
-    assert forked.stats.extra["jobs"] == 2
+    assert forked.stats.jobs == 2
     big = tmp_path / "big"
     big.mkdir()
     for i in range(3):
         (big / f"b{i}.txt").write_bytes(b"x = 1\n" * 400_000)
     cpus = len(os.sched_getaffinity(0))
-    assert scan_paths(DirOptions(paths=(str(big),), config=Config())).stats.extra["jobs"] == cpus, "few but large"
+    assert scan_paths(DirOptions(paths=(str(big),), config=Config())).stats.jobs == cpus, "few but large"
     for result in (many_small, forked):
         assert sorted(f.secret for f in result.findings) == sorted(keys)
         assert result.stats.files_scanned == 300

@@ -97,7 +97,7 @@ def test_key_reachable_only_from_a_tag(tmp_path: Path) -> None:
     result = scan(repo)
     f = only(result, key)
     assert f.refs == ("refs/tags/v1.0",)
-    assert "refs/tags/v1.0" in result.stats.extra["refs"]
+    assert "refs/tags/v1.0" in result.stats.history.refs
 
 
 @pytest.mark.parametrize("packed", [False, True], ids=["loose-refs", "packed-refs"])
@@ -224,8 +224,8 @@ def test_same_blob_in_many_commits_is_scanned_once(tmp_path: Path) -> None:
     for i in range(5):
         commit_file(repo, f"n{i}.txt", f"{i}\n")
     result = scan(repo)
-    assert result.stats.extra["blobs_scanned"] == 6  # k.env once + five notes
-    assert result.stats.extra["commits_scanned"] == 6
+    assert result.stats.history.blobs_scanned == 6  # k.env once + five notes
+    assert result.stats.history.commits_scanned == 6
     assert len(only(result, key).occurrences) == 1
 
 
@@ -294,7 +294,7 @@ def test_shallow_clone_scans_what_is_there_and_says_so(tmp_path: Path) -> None:
     result = scan(clone)
     assert new in secrets_of(result)
     assert old not in secrets_of(result)
-    assert result.stats.extra["shallow"] is True
+    assert result.stats.history.shallow is True
     assert any("shallow" in n for n in result.stats.notes)
     assert not any("shallow" in n for n in scan(origin).stats.notes)
 
@@ -406,7 +406,7 @@ def test_parallel_and_serial_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         commit_file(repo, f"d{i}/f.env", f"# {'x' * 100}\n" * 50 + env_line(key))
     serial = scan(repo, jobs=1)
     parallel = scan(repo, jobs=2)
-    assert parallel.stats.extra["jobs"] == 2
+    assert parallel.stats.jobs == 2
     assert secrets_of(serial) == secrets_of(parallel) == set(keys)
     assert [f.to_dict() for f in serial.findings] == [f.to_dict() for f in parallel.findings]
 
@@ -444,7 +444,7 @@ def test_failed_workers_fall_back_to_one_process(tmp_path: Path, monkeypatch: py
         monkeypatch.setattr(objectscan, "stream_objects", dying_stream)
     result = scan(repo, jobs=2)
     assert [f.to_dict() for f in result.findings] == expected
-    assert result.stats.extra["jobs"] == 1
+    assert result.stats.jobs == 1
     assert any(n.startswith("scan workers failed") and "one process" in n for n in result.stats.notes)
 
 
@@ -452,9 +452,10 @@ def test_stats_record_refs_and_objects(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "r")
     head = commit_file(repo, "a.txt", "a\n")
     git(repo, "tag", "t1")
-    extra = scan(repo).stats.extra
-    assert extra["refs"] == {"HEAD": head, "refs/heads/main": head, "refs/tags/t1": head}
-    assert extra["objects_scanned"] == 2
+    history = scan(repo).stats.history
+    assert history is not None
+    assert history.refs == {"HEAD": head, "refs/heads/main": head, "refs/tags/t1": head}
+    assert history.objects_scanned == 2
 
 
 def test_bare_repository(tmp_path: Path) -> None:
