@@ -19,6 +19,10 @@ from scanner.model import Finding, ScanStats
 # JSON Lines and GitLab are written one finding at a time; HTML and JUnit build the page whole).
 MAX_FINDINGS_PER_SCAN = 20_000
 
+# Places a history worker holds (a key in a blob, or in a commit or tag message): each costs a few
+# hundred bytes until provenance turns it into an occurrence of its finding.
+MAX_PLACES_PER_PROCESS = 100_000
+
 _CONFIDENCE = {"high": 0, "medium": 1, "low": 2}
 
 
@@ -86,18 +90,24 @@ class DistinctFindings:
 
     One key in a thousand revisions of a file gives a thousand equal findings: they share one object.
     Distinct findings are held up to `budget` Mindee ones and `budget` others (so generic findings never
-    crowd a Mindee key out); past that they are counted in `dropped`, not kept.
+    crowd a Mindee key out), and places (a finding in one object, each an occurrence later) up to
+    `MAX_PLACES_PER_PROCESS`; past that they are counted in `dropped`, not kept.
     """
 
-    def __init__(self, budget: int = MAX_FINDINGS_PER_SCAN) -> None:
+    def __init__(self, budget: int = MAX_FINDINGS_PER_SCAN, max_places: int | None = None) -> None:
         self.budget = budget
+        self.max_places = MAX_PLACES_PER_PROCESS if max_places is None else max_places
         self._seen: dict[Finding, Finding] = {}
         self._held = [0, 0]  # distinct Mindee findings, distinct others
+        self._places = 0
         self.dropped = 0
 
     def keep(self, found: list[Finding]) -> list[Finding]:
         out: list[Finding] = []
         for f in found:
+            if self._places >= self.max_places:
+                self.dropped += 1
+                continue
             same = self._seen.get(f)
             if same is None:
                 kind = 0 if f.is_mindee else 1
@@ -106,6 +116,7 @@ class DistinctFindings:
                     continue
                 self._held[kind] += 1
                 self._seen[f] = same = f
+            self._places += 1
             out.append(same)
         return out
 
@@ -116,7 +127,7 @@ def note_dropped_places(dropped: int, budget: int, stats: ScanStats) -> None:
         return
     stats.notes.append(
         f"{dropped} more finding(s) in history objects not reported (a key at one place; the key may be "
-        f"reported from another): at most {budget} distinct Mindee findings and {budget} others are held "
-        "per process, so memory stays bounded"
+        f"reported from another): at most {budget} distinct Mindee findings, {budget} others and "
+        f"{MAX_PLACES_PER_PROCESS} places are held per process, so memory stays bounded"
     )
     stats.findings_over_cap += dropped

@@ -65,3 +65,10 @@ def test_held_findings_share_equal_ones_and_keep_mindee_room() -> None:
     assert len(generic) == 9 and held.dropped == 41
     mindee = held.keep([_finding(500 + i, mindee=True) for i in range(12)])
     assert len(mindee) == 10 and held.dropped == 43
+
+
+def test_held_places_are_bounded_too() -> None:
+    """One key in more blobs than the place budget: the places past it are counted, not held."""
+    held = DistinctFindings(budget=10, max_places=300)
+    kept = held.keep([_finding(1) for _ in range(500)])
+    assert len(kept) == 300 and held.dropped == 200
