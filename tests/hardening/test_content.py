@@ -2,18 +2,15 @@
 
 Each case once took seconds to minutes (or hung): nested `[ \\t]*` in the legacy rules (cubic), a
 base64 fragment hit re-expanding the same megabyte run per hit (quadratic), and a line search
-repeated per keyword window on a minified line (quadratic). Bounds are generous (slow CI machines),
-but far below what the old code took.
+repeated per keyword window on a minified line (quadratic). No test times itself: each is bounded by
+its pytest timeout, sized so the old behaviour would run for many minutes past it.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 import os
-import time
 from collections.abc import Callable
-from typing import TypeVar
 
 import pytest
 
@@ -26,7 +23,6 @@ from scanner.detect.rules import load_default_rules
 from tests.testing.keys import v1_key, v2_key
 
 pytestmark = pytest.mark.timeout(120)
-T = TypeVar("T")
 
 ENGINES = [pytest.param(True, id="hyperscan"), pytest.param(False, id="python")]
 
@@ -35,12 +31,6 @@ def _builder(use_hyperscan: bool) -> FindingBuilder:
     if use_hyperscan and not hyperscan_available():
         pytest.skip("hyperscan not installed")
     return FindingBuilder(build_detector(Config(), use_hyperscan=use_hyperscan))
-
-
-def _timed(fn: Callable[[], T]) -> tuple[T, float]:
-    started = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - started
 
 
 def _nested_b64(text: bytes, depth: int) -> bytes:
@@ -64,30 +54,25 @@ CASES: dict[str, Callable[[], bytes]] = {
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_adversarial_input_finishes_fast(name: str) -> None:
+def test_adversarial_input_finishes(name: str) -> None:
     builder = _builder(True)
-    data = CASES[name]()
-    _, took = _timed(lambda: builder.from_bytes(data, "hostile.txt"))
-    assert took < 20, f"{name}: {took:.1f}s"
+    builder.from_bytes(CASES[name](), "hostile.txt")  # bounded by the timeout, not by a stopwatch
 
 
 @pytest.mark.parametrize("use_hyperscan", ENGINES)
 def test_minified_line_with_many_keyword_windows(use_hyperscan: bool) -> None:
     """The pure-Python prefilter gives one window per keyword; a 20 MB line must not be re-read per window."""
     builder = _builder(use_hyperscan)
-    data = (b"mindee" + b" " * 200) * 100_000
-    _, took = _timed(lambda: builder.from_bytes(data, "min.js"))
-    assert took < 30, f"{took:.1f}s"
+    builder.from_bytes((b"mindee" + b" " * 200) * 100_000, "min.js")
 
 
 def test_key_in_the_middle_of_a_50mb_line_is_found() -> None:
     builder = _builder(True)
     key = v2_key()
     data = b"a" * 25_000_000 + b" " + key.encode() + b" " + b"a" * 25_000_000
-    (found, _), took = _timed(lambda: builder.from_bytes(data, "big.min.js"))
+    found, _ = builder.from_bytes(data, "big.min.js")
     assert [f.secret for f in found] == [key]
     assert found[0].line == 1 and found[0].column == 25_000_002
-    assert took < 20
 
 
 def test_base64_value_is_decoded_and_deep_nesting_stays_cheap() -> None:
@@ -100,10 +85,8 @@ def test_base64_value_is_decoded_and_deep_nesting_stays_cheap() -> None:
     key = v2_key()
     found, _ = builder.from_bytes(b"secret: " + _nested_b64(key.encode(), 1) + b"\n", "k8s.yaml")
     assert [(f.secret, f.encoding) for f in found] == [(key, "base64")]
-    for depth in range(2, 13):
-        nested = _nested_b64(key.encode(), depth)
-        _, took = _timed(functools.partial(builder.from_bytes, nested, "x"))
-        assert took < 2, f"depth {depth}: {took:.2f}s"
+    for depth in range(2, 13):  # exponential work per level would blow the timeout long before depth 12
+        builder.from_bytes(_nested_b64(key.encode(), depth), "x")
 
 
 def test_key_after_a_long_base64_blob_on_the_same_line() -> None:
@@ -112,9 +95,8 @@ def test_key_after_a_long_base64_blob_on_the_same_line() -> None:
     key = v2_key()
     blob = base64.b64encode(os.urandom(3_750_000))
     data = b'<img src="data:image/png;base64,' + blob + b'"> <!-- ' + key.encode() + b" -->"
-    (found, _), took = _timed(lambda: builder.from_bytes(data, "page.html"))
+    found, _ = builder.from_bytes(data, "page.html")
     assert [f.secret for f in found] == [key]
-    assert took < 20
 
 
 _FILLERS = [b" ", b"\t", b"=", b'"', b"'", b"a", b"0", b"_", b"-", b":", b"\n ", b"\r\n", b"{", b"md_"]
@@ -127,15 +109,12 @@ def test_every_shipped_rule_is_linear_on_keyword_floods(rule: object) -> None:
 
     assert isinstance(rule, Rule)
     detector = Detector([rule], use_hyperscan=hyperscan_available())
-    worst = 0.0
     for keyword in rule.keywords:
         kw = keyword.encode()
         for filler in _FILLERS:
-            for data in (kw + filler * 20_000, (kw + filler * 60) * 300, (kw + filler * 3) * 5_000):
-                _, took = _timed(functools.partial(detector.scan, data))
-                worst = max(worst, took)
-                assert took < 2, f"{rule.id}: {keyword!r} + {filler!r}: {took:.2f}s"
-    assert worst < 2
+            # 60,000 fillers: the cubic legacy rule took 37 s on 20 KB, so ~17 min here; linear takes ms.
+            for data in (kw + filler * 60_000, (kw + filler * 60) * 300, (kw + filler * 3) * 5_000):
+                detector.scan(data)
 
 
 def test_legacy_key_context_survives_possessive_whitespace() -> None:

@@ -11,7 +11,6 @@ import socket
 import stat
 import subprocess
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +55,7 @@ def test_fifo_socket_and_device_are_skipped_never_read(tmp_path: Path) -> None:
     except (PermissionError, OSError):
         pass  # no CAP_MKNOD in this sandbox: /dev/zero below covers devices
     try:
-        started = time.monotonic()
         rc, doc, _ = _scan_json(str(tmp_path), timeout=30)
-        assert time.monotonic() - started < 30
     finally:
         sock.close()
     assert rc == 1
@@ -186,13 +183,10 @@ def test_folder_with_100000_files(tmp_path: Path) -> None:
             os.close(fd)
         key = v2_key()
         _plant(folder / "f054321.txt", key)
-        started = time.monotonic()
         rc, doc, _ = _scan_json(str(folder), timeout=120)
-        took = time.monotonic() - started
         assert rc == 1
         assert doc["stats"]["files_scanned"] == 100_000
         assert [f["path"] for f in doc["findings"]] == ["f054321.txt"]
-        assert took < 90, took
     finally:
         if base != tmp_path:
             shutil.rmtree(base, ignore_errors=True)

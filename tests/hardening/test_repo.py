@@ -11,13 +11,12 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.testing.cli import cli_path, run
+from tests.testing.cli import cli_path, hold_env, run, wait_held
 from tests.testing.gitutil import commit_file, git, init_repo
 from tests.testing.keys import v2_key
 
@@ -120,9 +119,7 @@ def test_corrupt_pack_is_reported_and_loose_objects_still_scanned(tmp_path: Path
     tree = git(repo, "mktree", input=f"100644 blob {blob}\tlate.env\n".encode())
     commit = git(repo, "commit-tree", tree, "-m", "late")
     git(repo, "update-ref", "refs/heads/late", commit)
-    started = time.monotonic()
     rc, doc = _scan(repo)
-    assert time.monotonic() - started < 120  # generous: CI machines are shared
     if rc == 2:  # the damage reached what git needs to list objects: a clear error, never "clean"
         return
     assert key in _secrets(doc)
@@ -149,11 +146,8 @@ def test_100000_refs(tmp_path: Path) -> None:
     lines = ["# pack-refs with: peeled fully-peeled sorted "]
     lines += [f"{head} refs/tags/t{i:06d}" for i in range(100_000)]
     (repo / ".git" / "packed-refs").write_text("\n".join(lines) + "\n")
-    started = time.monotonic()
     rc, doc = _scan(repo)
-    took = time.monotonic() - started
     assert rc == 1 and key in _secrets(doc)
-    assert took < 120, took
 
 
 def test_commit_with_10000_files(tmp_path: Path) -> None:
@@ -165,36 +159,34 @@ def test_commit_with_10000_files(tmp_path: Path) -> None:
     index += f"100644 {leaky}\tdir42/secret.env\n"
     git(repo, "update-index", "--index-info", input=index.encode())
     git(repo, "commit", "-q", "-m", "ten thousand files")
-    started = time.monotonic()
     rc, doc = _scan(repo)
     assert rc == 1
     finding = next(f for f in doc["findings"] if f["secret"] == key)
     assert finding["path"] == "dir42/secret.env"
-    assert time.monotonic() - started < 120  # generous: CI machines are shared
 
 
 def test_ctrl_c_during_a_git_scan(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo")
     for i in range(4):
-        commit_file(repo, f"flood{i}.txt", b"md_" * 3_000_000)
+        commit_file(repo, f"f{i}.env", f"KEY={v2_key()}\n")
+    # Held where it starts reading objects (it used to sleep 2 s and skip if a fast machine had finished).
+    env, marker = hold_env(tmp_path, "subprocess.Popen", "cat-file")
     proc = subprocess.Popen(
         [*cli_path(), "git", str(repo), "--jobs", "2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env={**os.environ, **env},
         start_new_session=True,
     )
-    time.sleep(2.0)
-    if proc.poll() is not None:
-        pytest.skip("scan finished before the interrupt")
+    wait_held(proc, marker)
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err.decode()
     assert b"Traceback" not in err, err.decode()
 
 
-@pytest.mark.skipif(os.environ.get("MINDEE_SCAN_SLOW") != "1", reason="1 GB blob: set MINDEE_SCAN_SLOW=1")
 def test_1gb_blob_is_skipped_by_size_without_inflating(tmp_path: Path) -> None:
-    """Opt-in (writes 1 GB): `MINDEE_SCAN_SLOW=1 .venv/bin/pytest tests/hardening/test_repo.py -k 1gb`."""
+    """A 1 GB blob (zeros, ~1 MB compressed): slow like all of tests/hardening/, so CI runs it."""
     repo = init_repo(tmp_path / "repo")
     big = tmp_path / "big.bin"
     with open(big, "wb") as fh:
@@ -206,8 +198,6 @@ def test_1gb_blob_is_skipped_by_size_without_inflating(tmp_path: Path) -> None:
     git(repo, "update-index", "--add", "--cacheinfo", f"100644,{blob},big.bin")
     git(repo, "update-index", "--add", "--cacheinfo", f"100644,{leaky},k.env")
     git(repo, "commit", "-q", "-m", "huge")
-    started = time.monotonic()
     rc, doc = _scan(repo, timeout=300)
     assert rc == 1 and key in _secrets(doc)
     assert any("big.bin" in s and "too large" in s for s in _skipped(doc)), _skipped(doc)
-    assert time.monotonic() - started < 120  # generous: CI machines are shared

@@ -14,6 +14,8 @@ from tests.testing.cli import run
 from tests.testing.fleet import build_fleet
 from tests.testing.gitutil import HERMETIC_ENV
 
+pytestmark = pytest.mark.slow  # a Dask LocalCluster on loopback
+
 distributed = pytest.importorskip("distributed")
 
 

@@ -9,6 +9,8 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from scanner.audit.store import Store
 from tests.testing.cli import cli_path, run
 from tests.testing.fleet import scan_count, wait_for
@@ -37,6 +39,7 @@ def _without_scans(db: Path) -> dict[str, object]:
         store.close()
 
 
+@pytest.mark.slow  # a fleet of repositories audited, killed and resumed
 def test_sigkill_mid_audit_then_resume(tmp_path: Path) -> None:
     folder = _build(tmp_path)
     db = tmp_path / "killed.db"

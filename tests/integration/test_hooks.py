@@ -67,6 +67,7 @@ def _framework_repo(tmp_path: Path, hook_repo: tuple[Path, str, Path]) -> tuple[
     return repo, env
 
 
+@pytest.mark.slow  # the pre-commit framework builds its own environment
 def test_pre_commit_framework_blocks_a_key_and_passes_clean_commits(
     tmp_path: Path, hook_repo: tuple[Path, str, Path]
 ) -> None:
@@ -97,6 +98,7 @@ def test_pre_commit_framework_blocks_a_key_and_passes_clean_commits(
     assert "legacy.env:1:" in all_files.stdout
 
 
+@pytest.mark.slow
 def test_pre_commit_framework_pre_push(tmp_path: Path, hook_repo: tuple[Path, str, Path]) -> None:
     repo, env = _framework_repo(tmp_path, hook_repo)
     remote = tmp_path / "remote.git"

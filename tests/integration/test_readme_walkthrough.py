@@ -32,7 +32,8 @@ URL = "https://github.com/mindee/mindee-scan"
 README = (ROOT / "README.md").read_text()
 GIT_DOC = (ROOT / "docs" / "git.md").read_text()
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = pytest.mark.timeout(900)
+slow = pytest.mark.slow  # each step installs from a fresh clone; the checks on the text alone are quick
 
 
 def blocks(markdown: str, lang: str) -> list[str]:
@@ -83,6 +84,7 @@ def user_install(clone: tuple[Path, str]) -> tuple[Path, subprocess.CompletedPro
     return clone[0] / ".venv", proc
 
 
+@slow
 def test_first_command_is_a_user_install_and_a_real_scan(
     user_install: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
@@ -99,13 +101,16 @@ def test_first_command_is_a_user_install_and_a_real_scan(
 def test_the_readme_test_command_is_what_ci_runs() -> None:
     first_block = commands(blocks(README, "bash")[0])
     developer = first_block[1:]
-    assert developer == [".venv/bin/pip install -e '.[test,dev]'", ".venv/bin/pytest -q"], developer
+    quick, full = ".venv/bin/pytest -q", ".venv/bin/pytest -q --all"
+    assert developer == [".venv/bin/pip install -e '.[test,dev]'", quick, full], developer
+    assert "what CI runs" in blocks(README, "bash")[0], "the first screen says which command is CI's full suite"
     ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
-    for line in developer:
+    for line in (developer[0], full):
         assert line in ci, f".ci/run must run the README's `{line}` unchanged"
+    assert quick not in ci, "CI runs the full suite, not the quick one"
     for lint in (".venv/bin/ruff check .", ".venv/bin/ruff format --check .", ".venv/bin/mypy"):
         assert lint in ci
-    assert ci.index(".venv/bin/pytest -q") > ci.index(".venv/bin/pip install -e '.[test,dev]'")
+    assert ci.index(full) > ci.index(".venv/bin/pip install -e '.[test,dev]'")
 
 
 def test_no_snippet_names_a_tag_or_the_index_package() -> None:
@@ -125,6 +130,7 @@ def test_no_snippet_names_a_tag_or_the_index_package() -> None:
         assert not re.search(r"\|\| true", "".join(blocks(text, "yaml"))), f"{name}: `|| true` hides exit 2"
 
 
+@slow
 def test_pre_commit_snippet_through_the_real_framework(clone: tuple[Path, str], tmp_path: Path) -> None:
     fresh, sha = clone
     (snippet,) = [b for b in blocks(README, "yaml") if "mindee-scan-pre-push" in b]
@@ -155,6 +161,7 @@ def test_pre_commit_snippet_through_the_real_framework(clone: tuple[Path, str], 
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
 
+@slow
 def test_install_hook_from_the_user_install(
     user_install: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
 ) -> None:
@@ -168,6 +175,7 @@ def test_install_hook_from_the_user_install(
     assert blocked.returncode == 1 and "k.env:1:" in blocked.stdout + blocked.stderr, blocked.stderr
 
 
+@slow
 def test_github_action_install_and_scan_steps(clone: tuple[Path, str], tmp_path: Path) -> None:
     fresh, _ = clone
     action = yaml.safe_load((fresh / "action.yml").read_text())
@@ -219,6 +227,7 @@ def test_github_action_install_and_scan_steps(clone: tuple[Path, str], tmp_path:
     assert "objects-scanned=2" in (tmp_path / "out").read_text()
 
 
+@slow
 def test_gitlab_template_script(clone: tuple[Path, str], tmp_path: Path) -> None:
     fresh, sha = clone
     job = yaml.safe_load((fresh / "ci" / "gitlab" / "mindee-scan.gitlab-ci.yml").read_text())["mindee-scan"]
@@ -269,6 +278,7 @@ def test_docs_workflows_parse_and_pair_sarif_with_a_full_scan() -> None:
         assert checkout_step["with"]["fetch-depth"] == 0
 
 
+@slow
 def test_pip_install_from_the_repository_url_pinned_to_a_commit(clone: tuple[Path, str], tmp_path: Path) -> None:
     """The README's install without a checkout (`git+URL@<commit sha>`, what pipx runs too)."""
     fresh, sha = clone
