@@ -15,7 +15,7 @@ from scanner.audit.findings import Filters, load_findings
 from scanner.audit.runner import AuditOptions, run_audit
 from scanner.audit.store import Store
 from scanner.audit.targets import resolve
-from tests.testing.cli import run
+from tests.testing.cli import invoke
 from tests.testing.fleet import Fleet, build_fleet
 from tests.testing.gitutil import commit_file, git
 from tests.testing.keys import v2_key
@@ -38,7 +38,9 @@ def audited(fleet: Fleet, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
     """One CLI audit of the fleet (local pool), shared by the read-only tests below."""
     work = tmp_path_factory.mktemp("audited")
     db = work / "store" / "findings.db"
-    proc = run("audit", *fleet.targets, "--db", str(db), "--cache-dir", str(work / "cache"), "-j", "2", env=_hermetic())
+    proc = invoke(
+        "audit", *fleet.targets, "--db", str(db), "--cache-dir", str(work / "cache"), "-j", "2", env=_hermetic()
+    )
     return db, proc
 
 
@@ -86,7 +88,7 @@ def test_audit_reports_broken_repositories_and_goes_on(fleet: Fleet, audited: tu
     failed = [line for line in lines if "FAILED" in line]
     assert len(failed) == 2, failed
     assert any("app-08" in line for line in failed) and any("svc-11-gone" in line for line in failed)
-    repos = json.loads(run("findings", "repos", "--db", str(db), "--format", "json").stdout)["repositories"]
+    repos = json.loads(invoke("findings", "repos", "--db", str(db), "--format", "json").stdout)["repositories"]
     assert len(repos) == fleet.total
     by_name = {Path(r["repo"]).name: r for r in repos}
     assert by_name["app-08"]["last_status"] == "error" and "not a git repository" in by_name["app-08"]["error"]
@@ -138,15 +140,15 @@ def test_store_is_private_and_holds_no_key_in_clear(fleet: Fleet, audited: tuple
     finally:
         store.close()
     assert stored == set(fleet.keys.values())
-    shown = run("findings", "list", "--db", str(kept), "--show-secrets").stdout
-    hidden = run("findings", "list", "--db", str(kept)).stdout
+    shown = invoke("findings", "list", "--db", str(kept), "--show-secrets").stdout
+    hidden = invoke("findings", "list", "--db", str(kept)).stdout
     assert all(k in shown for k in fleet.keys.values())
     assert not any(k in hidden for k in fleet.keys.values())
 
 
 def test_findings_list_json_has_scan_fields_repo_and_state(fleet: Fleet, audited: tuple[Path, Any]) -> None:
     db, _ = audited
-    proc = run("findings", "list", "--db", str(db), "--format", "json")
+    proc = invoke("findings", "list", "--db", str(db), "--format", "json")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert len(doc["findings"]) == len(fleet.keys)
@@ -177,7 +179,7 @@ def test_findings_list_json_has_scan_fields_repo_and_state(fleet: Fleet, audited
         assert f["secret"] == f["redacted"] and "…" in f["secret"]
     assert not any(k in proc.stdout for k in fleet.keys.values())
 
-    one = run("findings", "list", "--db", str(db), "--format", "json", "--repo", "app-07")
+    one = invoke("findings", "list", "--db", str(db), "--format", "json", "--repo", "app-07")
     (tagged,) = json.loads(one.stdout)["findings"]
     assert tagged["secret_hash"] == _hash(fleet.keys["E"])
     assert any("v1.0" in ref for ref in tagged["refs"])
@@ -195,7 +197,7 @@ def test_reports_from_the_store(fleet: Fleet, audited: tuple[Path, Any], tmp_pat
     db, _ = audited
     for fmt in [f for f in ("json", "sarif", "html") if f in available_formats()]:
         out = tmp_path / f"report.{fmt}"
-        proc = run("findings", "report", "--db", str(db), "--format", fmt, "-o", str(out))
+        proc = invoke("findings", "report", "--db", str(db), "--format", fmt, "-o", str(out))
         assert proc.returncode == 0, proc.stderr
         assert stat.S_IMODE(out.stat().st_mode) == 0o600
         text = out.read_text()
@@ -270,7 +272,7 @@ def test_triage_records_who_and_when_and_filters(fleet: Fleet, tmp_path: Path) -
     db = tmp_path / "triage.db"
     _audit(fleet, db, tmp_path / "cache", jobs=1)
     fp = _fingerprint(db, fleet.keys["B"])
-    proc = run(
+    proc = invoke(
         "findings",
         "triage",
         fp[:20],
@@ -284,15 +286,15 @@ def test_triage_records_who_and_when_and_filters(fleet: Fleet, tmp_path: Path) -
         "alice@example.com",
     )
     assert proc.returncode == 0, proc.stderr
-    bad = run("findings", "triage", "nope:0000", "--db", str(db), "--state", "revoked")
+    bad = invoke("findings", "triage", "nope:0000", "--db", str(db), "--state", "revoked")
     assert bad.returncode == 2 and "no finding" in bad.stderr
 
-    listed = run("findings", "list", "--db", str(db), "--state", "false-positive")
+    listed = invoke("findings", "list", "--db", str(db), "--state", "false-positive")
     assert fp in listed.stdout and listed.stdout.count("\n") == 3  # the header, one row, the count line
-    opened = run("findings", "list", "--db", str(db), "--state", "open", "--format", "json")
+    opened = invoke("findings", "list", "--db", str(db), "--state", "open", "--format", "json")
     assert fp not in opened.stdout and len(json.loads(opened.stdout)["findings"]) == len(fleet.keys) - 1
 
-    shown = json.loads(run("findings", "show", fp, "--db", str(db), "--format", "json").stdout)
+    shown = json.loads(invoke("findings", "show", fp, "--db", str(db), "--format", "json").stdout)
     assert shown["state"] == "false-positive"
     last = shown["history"]["triage"][-1]
     assert last["who"] == "alice@example.com" and last["note"].startswith("test fixture") and last["at"]
@@ -311,7 +313,7 @@ def test_verify_rechecks_open_keys_and_records_live_to_revoked(
     key = fleet.keys["A"]
     fp = _fingerprint(db, key)
     accepted = ("--state", "accepted-risk", "--note", "vendor sandbox", "--expires", "2999-12-31")
-    run("findings", "triage", _fingerprint(db, fleet.keys["D"]), "--db", str(db), *accepted)
+    invoke("findings", "triage", _fingerprint(db, fleet.keys["D"]), "--db", str(db), *accepted)
     mindee.live_v2(key, ["invoices", "receipts"])
 
     args = (
@@ -327,7 +329,7 @@ def test_verify_rechecks_open_keys_and_records_live_to_revoked(
         "--format",
         "json",
     )
-    first = run(*args)
+    first = invoke(*args)
     assert first.returncode == 0, first.stderr
     assert f"verified {fp}: not-checked -> live" in first.stderr
     verdicts = {f["fingerprint"]: f["verification"]["verdict"] for f in json.loads(first.stdout)["findings"]}
@@ -337,14 +339,14 @@ def test_verify_rechecks_open_keys_and_records_live_to_revoked(
     assert len(mindee.requests_for(key)) == 1, "a key in four repositories is checked once"
 
     mindee.delete("v2", key)  # the user deleted the key in the dashboard
-    second = run(*args)
+    second = invoke(*args)
     assert f"verified {fp}: live -> revoked" in second.stderr
-    shown = json.loads(run("findings", "show", fp, "--db", str(db), "--format", "json").stdout)
+    shown = json.loads(invoke("findings", "show", fp, "--db", str(db), "--format", "json").stdout)
     assert shown["verification"]["verdict"] == "revoked" and shown["revoked_detected_at"]
     assert shown["state"] == "revoked" and shown["triage"]["who"] == "mindee-scan --verify"
     assert [v["verdict"] for v in shown["history"]["verifications"]] == ["live", "revoked"]
     # Revoked keys are no longer open: a third re-check does not send this key again.
-    run(*args)
+    invoke(*args)
     assert len(mindee.requests_for(key)) == 2
 
 
@@ -363,7 +365,7 @@ def test_audit_verify_checks_each_key_once_across_repositories(
     key = fleet.keys["A"]
     mindee.live_v2(key, ["invoices"])
     db = tmp_path / "v.db"
-    proc = run(
+    proc = invoke(
         "audit",
         *(str(fleet.repos[name]) for name in ("app-00", "app-02", "app-05", "svc-09")),  # A in all four
         "--db",
@@ -467,7 +469,7 @@ def test_audit_help_stays_light() -> None:
 def test_clone_urls_are_mirrored_into_the_default_cache(fleet: Fleet, tmp_path: Path) -> None:
     env = {**_hermetic(), "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"), "XDG_DATA_HOME": str(tmp_path / "xdg-data")}
     for _ in range(2):  # clone, then fetch into the same mirror
-        proc = run("audit", fleet.url_ok, env=env)
+        proc = invoke("audit", fleet.url_ok, env=env)
         assert proc.returncode == 1, proc.stderr
     db = tmp_path / "xdg-data" / "mindee-scan" / "findings.db"
     assert db.is_file() and stat.S_IMODE(db.parent.stat().st_mode) == 0o700

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scanner.model import fingerprint_for
-from tests.testing.cli import run, run_json
+from tests.testing.cli import invoke, invoke_json
 from tests.testing.gitutil import commit_file, git, init_repo
 from tests.testing.keys import v2_key, v2_long_key
 
@@ -23,7 +23,7 @@ def _settings(key: str, pad: int = 0) -> str:
 
 def _create(repo: Path, *scan: str) -> Path:
     bfile = repo / ".mindee-scan-baseline.json"
-    proc = run("baseline", "create", "-o", str(bfile), *(scan or ("dir", str(repo))))
+    proc = invoke("baseline", "create", "-o", str(bfile), *(scan or ("dir", str(repo))))
     assert proc.returncode == 0, proc.stderr
     return bfile
 
@@ -47,9 +47,9 @@ def test_baseline_survives_rebase_line_move_and_rename(tmp_path: Path) -> None:
     git(repo, "mv", "app/settings.py", "app/config.py")
     git(repo, "commit", "-q", "-m", "rename")
 
-    code, doc = run_json("dir", str(repo))
+    code, doc = invoke_json("dir", str(repo))
     assert code == 1 and doc["findings"][0]["line"] == 28 and doc["findings"][0]["path"] == "app/config.py"
-    code, doc = run_json("dir", str(repo), "--baseline", str(bfile))
+    code, doc = invoke_json("dir", str(repo), "--baseline", str(bfile))
     assert code == 0, doc["findings"]
     assert doc["suppressed"] == 1
 
@@ -63,13 +63,13 @@ def test_new_key_on_a_baselined_line_is_reported(tmp_path: Path) -> None:
 
     # Same file, same line number, same variable: only the key differs.
     commit_file(repo, "settings.py", _settings(new), "rotate key")
-    code, doc = run_json("dir", str(repo), "--baseline", str(bfile))
+    code, doc = invoke_json("dir", str(repo), "--baseline", str(bfile))
     assert code == 1
     assert [(f["line"], f["fingerprint"]) for f in doc["findings"]] == [(line, fingerprint_for(RULE, new))]
 
     # Both keys on that line: the known one stays quiet, the new one is reported.
     commit_file(repo, "settings.py", f'KEYS = ["{old}", "{new}"]\n', "two keys")
-    code, doc = run_json("dir", str(repo), "--baseline", str(bfile))
+    code, doc = invoke_json("dir", str(repo), "--baseline", str(bfile))
     assert code == 1
     assert [f["fingerprint"] for f in doc["findings"]] == [fingerprint_for(RULE, new)]
     assert doc["suppressed"] == 1
@@ -85,7 +85,7 @@ def test_update_reports_and_drops_stale_entries(tmp_path: Path) -> None:
 
     git(repo, "rm", "-q", "b.py")
     git(repo, "commit", "-q", "-m", "remove b")
-    proc = run("baseline", "update", "-b", str(bfile))  # reuses the scan recorded in the baseline
+    proc = invoke("baseline", "update", "-b", str(bfile))  # reuses the scan recorded in the baseline
     assert proc.returncode == 0, proc.stderr
     assert f"stale: {fingerprint_for(RULE, gone)} (last seen in b.py)" in proc.stdout
     assert "1 entry kept, 1 stale removed" in proc.stdout
@@ -94,7 +94,7 @@ def test_update_reports_and_drops_stale_entries(tmp_path: Path) -> None:
 
     # The dropped key is no longer accepted if it comes back.
     commit_file(repo, "b.py", _settings(gone), "b again")
-    code, doc = run_json("dir", str(repo), "--baseline", str(bfile))
+    code, doc = invoke_json("dir", str(repo), "--baseline", str(bfile))
     assert code == 1 and [f["path"] for f in doc["findings"]] == ["b.py"]
 
 
@@ -105,15 +105,15 @@ def test_update_adds_new_findings_only_when_asked(tmp_path: Path) -> None:
     bfile = _create(repo)
     commit_file(repo, "b.py", _settings(second), "b")
 
-    proc = run("baseline", "update", "-b", str(bfile), "dir", str(repo))
+    proc = invoke("baseline", "update", "-b", str(bfile), "dir", str(repo))
     assert proc.returncode == 0, proc.stderr
     assert f"new: {fingerprint_for(RULE, second)} in b.py" in proc.stdout
     assert len(json.loads(bfile.read_text())["entries"]) == 1
 
-    proc = run("baseline", "update", "-b", str(bfile), "--add-new", "dir", str(repo))
+    proc = invoke("baseline", "update", "-b", str(bfile), "--add-new", "dir", str(repo))
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(bfile.read_text())["entries"]) == 2
-    code, _ = run_json("dir", str(repo), "--baseline", str(bfile))
+    code, _ = invoke_json("dir", str(repo), "--baseline", str(bfile))
     assert code == 0
 
 
@@ -129,9 +129,9 @@ def test_history_baseline_survives_rebase_and_line_move(tmp_path: Path) -> None:
     commit_file(repo, "settings.py", _settings(key), "add key")
     commit_file(repo, "settings.py", _settings("os.environ['K']"), "remove key")
     bfile = tmp_path / "history-baseline.json"
-    proc = run("baseline", "create", "-o", str(bfile), "git", str(repo))
+    proc = invoke("baseline", "create", "-o", str(bfile), "git", str(repo))
     assert proc.returncode == 0, proc.stderr
-    code, doc = run_json("git", str(repo), "--baseline", str(bfile))
+    code, doc = invoke_json("git", str(repo), "--baseline", str(bfile))
     assert code == 0 and doc["suppressed"] == 1
 
     # main moves on, the branch is rebased (every commit id changes) and the key reappears lower down.
@@ -140,11 +140,11 @@ def test_history_baseline_survives_rebase_and_line_move(tmp_path: Path) -> None:
     git(repo, "switch", "-q", "feature")
     git(repo, "rebase", "-q", "main")
     commit_file(repo, "moved.py", _settings(key, pad=12), "key moved to another file")
-    code, doc = run_json("git", str(repo), "--baseline", str(bfile))
+    code, doc = invoke_json("git", str(repo), "--baseline", str(bfile))
     assert code == 0, doc["findings"]
 
     commit_file(repo, "settings.py", _settings(new), "a new key")
-    code, doc = run_json("git", str(repo), "--baseline", str(bfile))
+    code, doc = invoke_json("git", str(repo), "--baseline", str(bfile))
     assert code == 1 and [f["fingerprint"] for f in doc["findings"]] == [fingerprint_for(RULE, new)]
 
 
@@ -158,14 +158,14 @@ def test_history_baseline_update_drops_keys_purged_from_history(tmp_path: Path) 
     commit_file(repo, "b.py", _settings(purged), "experimental key")
     git(repo, "switch", "-q", "main")
     bfile = tmp_path / "baseline.json"
-    proc = run("baseline", "create", "-o", str(bfile), "git", str(repo))
+    proc = invoke("baseline", "create", "-o", str(bfile), "git", str(repo))
     assert proc.returncode == 0, proc.stderr
     assert "2 entries" in proc.stdout
 
     git(repo, "branch", "-q", "-D", "experiment")
     git(repo, "reflog", "expire", "--expire=now", "--all")
     git(repo, "gc", "-q", "--prune=now")
-    proc = run("baseline", "update", "-b", str(bfile))
+    proc = invoke("baseline", "update", "-b", str(bfile))
     assert proc.returncode == 0, proc.stderr
     assert f"stale: {fingerprint_for(RULE, purged)} (last seen in b.py)" in proc.stdout
     assert [e["fingerprint"] for e in json.loads(bfile.read_text())["entries"]] == [fingerprint_for(RULE, kept)]

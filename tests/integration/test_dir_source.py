@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.testing import paths
-from tests.testing.cli import run, run_json
+from tests.testing.cli import invoke, invoke_json
 from tests.testing.keys import detectable, v1_key, v2_key, v2_long_key
 
 
@@ -22,7 +22,7 @@ def _secrets_found(doc: dict) -> list[str]:
 
 def test_clean_tree_exits_zero_and_says_what_it_scanned(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("print('hello')\n")
-    proc = run("dir", str(tmp_path))
+    proc = invoke("dir", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert "scanned 1 file(s)" in proc.stdout
 
@@ -31,7 +31,7 @@ def test_findings_exit_one_with_redacted_location(tmp_path: Path) -> None:
     key = v2_key()
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "settings.py").write_text(f"import os\nMINDEE_V2_API_KEY = '{key}'\n")
-    proc = run("dir", str(tmp_path))
+    proc = invoke("dir", str(tmp_path))
     assert proc.returncode == 1
     assert "sub/settings.py:2:22" in proc.stdout
     assert key not in proc.stdout + proc.stderr
@@ -42,7 +42,7 @@ def test_findings_exit_one_with_redacted_location(tmp_path: Path) -> None:
 def test_json_fields_and_show_secrets(tmp_path: Path) -> None:
     key = v2_long_key()
     (tmp_path / "k.txt").write_text(f"token: {key}\n")
-    code, doc = run_json("dir", str(tmp_path), "--show-secrets")
+    code, doc = invoke_json("dir", str(tmp_path), "--show-secrets")
     assert code == 1
     (finding,) = doc["findings"]
     assert finding["rule_id"] == "mindee-api-key"
@@ -52,7 +52,7 @@ def test_json_fields_and_show_secrets(tmp_path: Path) -> None:
     assert finding["fingerprint"].startswith("mindee-api-key:")
     for field in ("files_scanned", "bytes_scanned", "skipped", "duration_s"):
         assert field in doc["stats"]
-    code, doc = run_json("dir", str(tmp_path))
+    code, doc = invoke_json("dir", str(tmp_path))
     assert doc["findings"][0]["secret"] != key
 
 
@@ -94,7 +94,7 @@ def test_messy_files_are_decoded_and_scanned(tmp_path: Path) -> None:
         "nbformat_minor": 5,
     }
     (tmp_path / "demo.ipynb").write_text(json.dumps(notebook, indent=1))
-    _code, doc = run_json("dir", str(tmp_path), "--show-secrets")
+    _code, doc = invoke_json("dir", str(tmp_path), "--show-secrets")
     found = _secrets_found(doc)
     for name, key in keys.items():
         assert key in found, f"{name} key missed"
@@ -112,14 +112,14 @@ def test_binaries_large_files_and_symlinks_are_skipped_and_listed(tmp_path: Path
     (tmp_path / "big.txt").write_bytes(b"a" * 2_000_000)
     (tmp_path / "real.txt").write_text(f"k={key}\n")
     os.symlink(tmp_path / "real.txt", tmp_path / "link.txt")
-    code, doc = run_json("dir", str(tmp_path), "--max-file-size", "1MB", "--show-secrets")
+    code, doc = invoke_json("dir", str(tmp_path), "--max-file-size", "1MB", "--show-secrets")
     assert code == 1
     reasons = {s["path"]: s["reason"] for s in doc["stats"]["skipped"]}
     assert reasons["big.txt"].startswith("too large")
     assert reasons["link.txt"].startswith("symlink")
     assert doc["stats"]["binary_files"] == 1
     assert [f["path"] for f in doc["findings"]] == ["real.txt"], "a symlink is not followed, so one finding"
-    _code, doc = run_json("dir", str(tmp_path), "--follow-symlinks", "--max-file-size", "1MB")
+    _code, doc = invoke_json("dir", str(tmp_path), "--follow-symlinks", "--max-file-size", "1MB")
     assert sorted(f["path"] for f in doc["findings"]) == ["link.txt", "real.txt"]
 
 
@@ -127,7 +127,7 @@ def test_key_in_binary_file_is_found(tmp_path: Path) -> None:
     key = v2_key()
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20 + b"tEXtComment\x00" + key.encode() + b"\x00IEND"
     (tmp_path / "shot.png").write_bytes(png)
-    _code, doc = run_json("dir", str(tmp_path), "--show-secrets")
+    _code, doc = invoke_json("dir", str(tmp_path), "--show-secrets")
     assert _secrets_found(doc) == [key]
 
 
@@ -136,7 +136,7 @@ def test_unreadable_file_is_reported_not_fatal(tmp_path: Path) -> None:  # pragm
     (tmp_path / "secret.txt").write_text("x")
     (tmp_path / "secret.txt").chmod(0)
     (tmp_path / "ok.txt").write_text("y")
-    code, doc = run_json("dir", str(tmp_path))
+    code, doc = invoke_json("dir", str(tmp_path))
     assert code == 0
     assert any(s["reason"].startswith("unreadable") for s in doc["stats"]["skipped"])
 
@@ -147,7 +147,7 @@ def test_excludes_from_flag_and_config(tmp_path: Path) -> None:
     (tmp_path / "gen.py").write_text(f"k='{v2_key()}'\n")
     (tmp_path / "keep.py").write_text(f"k='{v2_key()}'\n")
     (tmp_path / ".mindee-scan.yaml").write_text("exclude: [vendor]\n")
-    _code, doc = run_json("dir", str(tmp_path), "--exclude", "gen.py")
+    _code, doc = invoke_json("dir", str(tmp_path), "--exclude", "gen.py")
     assert [f["path"] for f in doc["findings"]] == ["keep.py"]
 
 
@@ -161,7 +161,7 @@ def test_config_allowlists_and_inline_markers(tmp_path: Path) -> None:
     (tmp_path / ".mindee-scan.yaml").write_text(
         f"allowlist:\n  paths: ['fixtures/**']\n  stopwords: ['{stop[3:15].lower()}']\n"
     )
-    _code, doc = run_json("dir", str(tmp_path), "--show-secrets")
+    _code, doc = invoke_json("dir", str(tmp_path), "--show-secrets")
     assert _secrets_found(doc) == [kept]
 
 
@@ -179,7 +179,7 @@ def test_config_can_disable_and_add_rules(tmp_path: Path) -> None:
         "      keywords: [acme-]\n"
         "      examples: {match: ['ACME-9f3a61c07be24d58']}\n"
     )
-    _code, doc = run_json("dir", str(tree), "--config", str(tmp_path / "cfg.yaml"))
+    _code, doc = invoke_json("dir", str(tree), "--config", str(tmp_path / "cfg.yaml"))
     assert [f["rule_id"] for f in doc["findings"]] == ["acme-token"]
 
 
@@ -200,7 +200,7 @@ def test_config_can_disable_and_add_rules(tmp_path: Path) -> None:
 def test_bad_config_is_a_clear_error_exit_two(tmp_path: Path, config: str, message: str) -> None:
     (tmp_path / "a.txt").write_text(f"x={v2_key()}\n")
     (tmp_path / "bad.yaml").write_text(config)
-    proc = run("dir", str(tmp_path), "--config", str(tmp_path / "bad.yaml"))
+    proc = invoke("dir", str(tmp_path), "--config", str(tmp_path / "bad.yaml"))
     assert proc.returncode == 2
     assert message in proc.stderr
     assert "bad.yaml" in proc.stderr
@@ -208,7 +208,7 @@ def test_bad_config_is_a_clear_error_exit_two(tmp_path: Path, config: str, messa
 
 
 def test_missing_path_is_an_error_not_clean(tmp_path: Path) -> None:
-    proc = run("dir", str(tmp_path / "nope"))
+    proc = invoke("dir", str(tmp_path / "nope"))
     assert proc.returncode == 2
     assert "no such file" in proc.stderr
 
@@ -216,7 +216,7 @@ def test_missing_path_is_an_error_not_clean(tmp_path: Path) -> None:
 def test_output_file_is_private(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text(f"x={v2_key()}\n")
     out = tmp_path / "report.json"
-    proc = run("dir", str(tmp_path / "a.txt"), "-f", "json", "-o", str(out))
+    proc = invoke("dir", str(tmp_path / "a.txt"), "-f", "json", "-o", str(out))
     assert proc.returncode == 1
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert json.loads(out.read_text())["findings"]
@@ -224,7 +224,7 @@ def test_output_file_is_private(tmp_path: Path) -> None:
 
 def test_jsonl_has_one_line_per_finding_and_a_summary(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text(f"x={v2_key()}\ny={v2_key()}\n")
-    proc = run("dir", str(tmp_path), "-f", "jsonl")
+    proc = invoke("dir", str(tmp_path), "-f", "jsonl")
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [line["type"] for line in lines] == ["finding", "finding", "summary"]
 
@@ -235,15 +235,15 @@ def test_parallel_and_serial_scans_agree(tmp_path: Path) -> None:
         key = detectable(v2_key)
         planted.append(key)
         (tmp_path / f"f{i:03}.py").write_text("x = 1\n" * 8000 + f"KEY = '{key}'\n")
-    _, serial = run_json("dir", str(tmp_path), "--jobs", "1", "--show-secrets")
-    _, parallel = run_json("dir", str(tmp_path), "--jobs", "2", "--show-secrets")
+    _, serial = invoke_json("dir", str(tmp_path), "--jobs", "1", "--show-secrets")
+    _, parallel = invoke_json("dir", str(tmp_path), "--jobs", "2", "--show-secrets")
     assert parallel["stats"]["jobs"] == 2
     assert sorted(_secrets_found(serial)) == sorted(planted) == sorted(_secrets_found(parallel))
     assert serial["stats"]["files_scanned"] == parallel["stats"]["files_scanned"] == 120
 
 
 def test_rules_command_lists_mindee_rules_first() -> None:
-    proc = run("rules")
+    proc = invoke("rules")
     assert proc.returncode == 0
     first = proc.stdout.splitlines()[0]
     assert first.startswith("mindee-")
@@ -251,24 +251,24 @@ def test_rules_command_lists_mindee_rules_first() -> None:
 
 def test_project_passes_its_own_scan() -> None:
     root = paths.ROOT
-    proc = run("dir", str(root))
+    proc = invoke("dir", str(root))
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_config_names_the_baseline_and_ignore_file(tmp_path: Path) -> None:
     old, new = v2_key(), v2_key()
     (tmp_path / "a.py").write_text(f"A = '{old}'\n")
-    proc = run("baseline", "create", "-o", str(tmp_path / "known.json"), "dir", str(tmp_path))
+    proc = invoke("baseline", "create", "-o", str(tmp_path / "known.json"), "dir", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     (tmp_path / ".mindee-scan.yaml").write_text("baseline: known.json\nallowlist:\n  paths: [known.json]\n")
     (tmp_path / "b.py").write_text(f"B = '{new}'\n")
-    _code, doc = run_json("dir", str(tmp_path), "--show-secrets")
+    _code, doc = invoke_json("dir", str(tmp_path), "--show-secrets")
     assert [f["secret"] for f in doc["findings"]] == [new]
     assert doc["suppressed"] == 1
 
 
 def test_text_output_gives_the_fingerprint_for_the_ignore_file(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text(f"A = '{v2_key()}'\n")
-    _code, doc = run_json("dir", str(tmp_path))
-    proc = run("dir", str(tmp_path))
+    _code, doc = invoke_json("dir", str(tmp_path))
+    proc = invoke("dir", str(tmp_path))
     assert f"fingerprint: {doc['findings'][0]['fingerprint']}" in proc.stdout

@@ -12,7 +12,7 @@ from scanner.app.staged import StagedOptions, scan_staged
 from scanner.model import ScanResult
 from scanner.sources.git.diffparse import parse_diff, unquote
 from scanner.sources.git.staged import repo_info, staged_git
-from tests.testing.cli import run
+from tests.testing.cli import invoke
 from tests.testing.gitutil import commit_file, git, init_repo
 from tests.testing.keys import v2_key
 
@@ -154,9 +154,9 @@ def test_cli_files_not_staged_are_scanned_whole(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "r")
     key = v2_key()
     commit_file(repo, "committed.env", f"MINDEE_API_KEY={key}\n")
-    proc = run("staged", "--format", "json", "--show-secrets", cwd=repo)
+    proc = invoke("staged", "--format", "json", "--show-secrets", cwd=repo)
     assert proc.returncode == 0, proc.stderr
-    proc = run("staged", "committed.env", "--show-secrets", cwd=repo)
+    proc = invoke("staged", "committed.env", "--show-secrets", cwd=repo)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert key in proc.stdout and "committed.env:1" in proc.stdout
 
@@ -169,7 +169,7 @@ def test_cli_blocks_with_the_three_ways_forward(tmp_path: Path) -> None:
     git(repo, "add", "b.py")
     for argv in (["staged"], [sys.executable, "-m", "scanner.hookrun", "pre-commit"]):
         if argv[0] == "staged":
-            proc = run(*argv, cwd=repo)
+            proc = invoke(*argv, cwd=repo)
         else:
             proc = subprocess.run(argv, cwd=repo, capture_output=True, text=True)
         assert proc.returncode == 1, proc.stderr
@@ -193,7 +193,7 @@ def test_lean_hook_path_stays_light(tmp_path: Path) -> None:
 
 
 def test_not_a_repository(tmp_path: Path) -> None:
-    proc = run("staged", cwd=tmp_path)
+    proc = invoke("staged", cwd=tmp_path)
     assert proc.returncode == 2
     assert "not inside a git repository" in proc.stderr
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.testing.cli import run
+from tests.testing.cli import invoke
 from tests.testing.keys import v1_key, v2_key, v2_long_key
 from tests.testing.mindee_mock import V2_PATH, MindeeMock, Reply, serve_elsewhere, serve_mindee
 
@@ -29,7 +29,7 @@ def elsewhere() -> Iterator[MindeeMock]:
 
 
 def scan(tree: Path, m: MindeeMock, *extra: str, env: dict[str, str] | None = None) -> tuple[int, dict, str]:
-    proc = run(
+    proc = invoke(
         "dir",
         str(tree),
         "--format",
@@ -45,12 +45,10 @@ def scan(tree: Path, m: MindeeMock, *extra: str, env: dict[str, str] | None = No
     return proc.returncode, json.loads(proc.stdout), proc.stderr
 
 
-def verify_text(
-    tree: Path, m: MindeeMock, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
+def verify_text(tree: Path, m: MindeeMock, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`dir --verify` with the text report, against the mock."""
     urls = ("--mindee-v2-url", m.v2_url, "--mindee-v1-url", m.v1_url)
-    return run("dir", str(tree), "--verify", *urls, env={**NO_PROXY_ENV, **(env or {})}, timeout=timeout)
+    return invoke("dir", str(tree), "--verify", *urls, env={**NO_PROXY_ENV, **(env or {})})
 
 
 def by_secret(doc: dict) -> dict[str, dict]:
@@ -100,9 +98,9 @@ def test_no_request_without_verify(tree: tuple[Path, dict[str, str]], mindee: Mi
     mindee.live_v2(keys["live"], ["X"])
     env = {"MINDEE_SCAN_V2_URL": mindee.v2_url, "MINDEE_SCAN_V1_URL": mindee.v1_url}
     for fmt in ("json", "text", "jsonl"):
-        proc = run("dir", str(root), "--format", fmt, env={**NO_PROXY_ENV, **env})
+        proc = invoke("dir", str(root), "--format", fmt, env={**NO_PROXY_ENV, **env})
         assert proc.returncode == 1, proc.stderr
-    proc = run("dir", str(root), "--format", "json", env={**NO_PROXY_ENV, **env})
+    proc = invoke("dir", str(root), "--format", "json", env={**NO_PROXY_ENV, **env})
     assert {f["verification"]["verdict"] for f in json.loads(proc.stdout)["findings"]} == {"not-checked"}
     assert mindee.requests == []
 
@@ -111,7 +109,7 @@ def test_env_vars_choose_the_base_url(tree: tuple[Path, dict[str, str]], mindee:
     root, keys = tree
     mindee.live_v2(keys["live"], [])
     env = {**NO_PROXY_ENV, "MINDEE_SCAN_V2_URL": mindee.v2_url, "MINDEE_SCAN_V1_URL": mindee.v1_url}
-    proc = run("dir", str(root), "--format", "json", "--verify", env=env)
+    proc = invoke("dir", str(root), "--format", "json", "--verify", env=env)
     assert proc.returncode == 1, proc.stderr
     assert len(mindee.requests) == 3
 
@@ -166,7 +164,7 @@ def test_unknown_verdicts_carry_the_reason(tree: tuple[Path, dict[str, str]], mi
 
 def test_unsafe_base_url_is_refused_before_any_request(tree: tuple[Path, dict[str, str]]) -> None:
     root, _ = tree
-    proc = run("dir", str(root), "--verify", "--mindee-v2-url", "http://api-v2.mindee.net", env=NO_PROXY_ENV)
+    proc = invoke("dir", str(root), "--verify", "--mindee-v2-url", "http://api-v2.mindee.net", env=NO_PROXY_ENV)
     assert proc.returncode == 2
     assert "plain HTTP" in proc.stderr
 
@@ -175,7 +173,7 @@ def test_remediation_file_for_filter_repo(tree: tuple[Path, dict[str, str]], tmp
     root, keys = tree
     out = tmp_path / "out" / "replacements.txt"
     out.parent.mkdir()
-    proc = run("dir", str(root), "--format", "json", "--remediation-file", str(out))
+    proc = invoke("dir", str(root), "--format", "json", "--remediation-file", str(out))
     assert proc.returncode == 1, proc.stderr
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     lines = out.read_text().splitlines()
@@ -190,7 +188,7 @@ def test_remediation_file_for_filter_repo(tree: tuple[Path, dict[str, str]], tmp
 def test_verify_command_reads_stdin(mindee: MindeeMock) -> None:
     key = v2_key()
     mindee.live_v2(key, ["Invoices", "Receipts"])
-    proc = run(
+    proc = invoke(
         "verify", "--format", "json", "--mindee-v2-url", mindee.v2_url, input=key.encode() + b"\n", env=NO_PROXY_ENV
     )
     assert proc.returncode == 1, proc.stderr
@@ -208,10 +206,10 @@ def test_verify_command_from_env_revoked_and_legacy(mindee: MindeeMock) -> None:
     mindee.delete("v2", dead)
     mindee.live_v1(legacy)
     urls = ("--mindee-v2-url", mindee.v2_url, "--mindee-v1-url", mindee.v1_url)
-    proc = run("verify", "--from-env", "LEAKED_MINDEE_KEY", *urls, env={**NO_PROXY_ENV, "LEAKED_MINDEE_KEY": dead})
+    proc = invoke("verify", "--from-env", "LEAKED_MINDEE_KEY", *urls, env={**NO_PROXY_ENV, "LEAKED_MINDEE_KEY": dead})
     assert proc.returncode == 0, proc.stderr
     assert "revoked" in proc.stdout
-    proc = run("verify", "--from-env", "LEAKED", *urls, env={**NO_PROXY_ENV, "LEAKED": legacy})
+    proc = invoke("verify", "--from-env", "LEAKED", *urls, env={**NO_PROXY_ENV, "LEAKED": legacy})
     assert proc.returncode == 1
     assert "REVOKE NOW" in proc.stdout
     assert [r.authorization for r in mindee.requests] == [dead, f"Token {legacy}"]
@@ -220,14 +218,14 @@ def test_verify_command_from_env_revoked_and_legacy(mindee: MindeeMock) -> None:
 def test_verify_command_unknown_exits_2(mindee: MindeeMock) -> None:
     key = v2_key()
     mindee.script("v2", key, Reply(503, headers={"Retry-After": "0"}))
-    proc = run("verify", "--mindee-v2-url", mindee.v2_url, input=key.encode(), env=NO_PROXY_ENV)
+    proc = invoke("verify", "--mindee-v2-url", mindee.v2_url, input=key.encode(), env=NO_PROXY_ENV)
     assert proc.returncode == 2
     assert "unknown" in proc.stdout and "503" in proc.stdout
 
 
 def test_verify_command_refuses_key_on_the_command_line(mindee: MindeeMock) -> None:
     key = v2_key()
-    proc = run("verify", key, "--mindee-v2-url", mindee.v2_url, env=NO_PROXY_ENV)
+    proc = invoke("verify", key, "--mindee-v2-url", mindee.v2_url, env=NO_PROXY_ENV)
     assert proc.returncode == 2
     assert "refusing to read a key from the command line" in proc.stderr
     assert key not in proc.stderr + proc.stdout
@@ -236,7 +234,7 @@ def test_verify_command_refuses_key_on_the_command_line(mindee: MindeeMock) -> N
 
 @pytest.mark.parametrize("payload", [b"", b"not-a-key", b"md_short", b"md_a md_b"])
 def test_verify_command_rejects_bad_input(mindee: MindeeMock, payload: bytes) -> None:
-    proc = run("verify", "--mindee-v2-url", mindee.v2_url, input=payload or None, env=NO_PROXY_ENV)
+    proc = invoke("verify", "--mindee-v2-url", mindee.v2_url, input=payload or None, env=NO_PROXY_ENV)
     assert proc.returncode == 2
     assert mindee.requests == []
 
@@ -263,6 +261,6 @@ def test_slow_mindee_hits_the_timeout_from_the_environment(
     root, keys = tree
     mindee.script("v2", keys["live"], Reply(200, {"models": []}, delay=5))
     mindee.live_v1(keys["legacy"])
-    proc = verify_text(root, mindee, env={"MINDEE_SCAN_VERIFY_TIMEOUT": "0.3"}, timeout=30)
+    proc = verify_text(root, mindee, env={"MINDEE_SCAN_VERIFY_TIMEOUT": "0.3"})
     assert proc.returncode == 1, proc.stderr
     assert "verification: unknown (timed out after 0.3s" in proc.stdout

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.testing.cli import run
+from tests.testing.cli import invoke
 from tests.testing.gitutil import commit_file, git, init_repo
 from tests.testing.keys import v2_key
 from tests.testing.mindee_mock import MindeeMock, serve_mindee
@@ -44,7 +44,7 @@ def test_git_history_verify_says_pushed_and_history_note(
     repo, key = pushed_then_deleted
     mindee.live_v2(key, ["Invoices"])
     urls = ("--mindee-v2-url", mindee.v2_url, "--mindee-v1-url", mindee.v1_url)
-    proc = run("git", str(repo), "--verify", *urls, "--format", "json", env=NO_PROXY_ENV)
+    proc = invoke("git", str(repo), "--verify", *urls, "--format", "json", env=NO_PROXY_ENV)
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)
     [f] = [f for f in doc["findings"] if f["rule_id"].startswith("mindee-")]
@@ -53,7 +53,7 @@ def test_git_history_verify_says_pushed_and_history_note(
     [plan] = [p for p in doc["remediation"] if p["action"] == "revoke-now"]
     assert any("refs/remotes/origin/" in r for r in plan["pushed_refs"])
     assert "does not remove the key from git history" in plan["history_note"]
-    proc = run("git", str(repo), "--verify", *urls, env=NO_PROXY_ENV)
+    proc = invoke("git", str(repo), "--verify", *urls, env=NO_PROXY_ENV)
     assert "REVOKE NOW" in proc.stdout and "PUSHED history" in proc.stdout
     assert "does not remove the key from git history" in proc.stdout
     assert len(mindee.requests) == 2  # one per run
@@ -67,7 +67,7 @@ def test_hooks_never_verify_by_default(tmp_path: Path, mindee: MindeeMock) -> No
     (repo / "app.py").write_text(f'MINDEE_V2_API_KEY = "{key}"\n')
     git(repo, "add", "app.py")
     env = {**NO_PROXY_ENV, "MINDEE_SCAN_V2_URL": mindee.v2_url, "MINDEE_SCAN_V1_URL": mindee.v1_url}
-    proc = run("staged", cwd=repo, env=env)
+    proc = invoke("staged", cwd=repo, env=env)
     assert proc.returncode == 1, proc.stdout + proc.stderr  # the hook blocks the commit...
     assert mindee.requests == []  # ...without ever sending the key anywhere
     lean = subprocess.run(  # the pre-commit framework's entry point

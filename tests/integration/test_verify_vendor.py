@@ -13,7 +13,7 @@ from scanner.audit.recheck import recheck_open
 from scanner.audit.runner import AuditOptions, run_audit
 from scanner.audit.store import Store
 from scanner.audit.targets import resolve
-from tests.testing.cli import run
+from tests.testing.cli import invoke
 from tests.testing.gitutil import commit_file, init_repo
 from tests.testing.keys import v2_key
 from tests.testing.mindee_mock import MindeeMock, serve_mindee
@@ -40,7 +40,7 @@ def test_scan_verify_sends_only_the_mindee_key(tmp_path: Path, mindee: MindeeMoc
     (tmp_path / "settings.env").write_text(text)
     mindee.live_v2(ours, ["Invoices"])
     mindee.live_v2(theirs, ["Invoices"])
-    proc = run(
+    proc = invoke(
         "dir", str(tmp_path), "--verify", "--format", "json", "--show-secrets",
         "--mindee-v2-url", mindee.v2_url, "--mindee-v1-url", mindee.v1_url, env=NO_PROXY_ENV,
     )  # fmt: skip
@@ -57,7 +57,7 @@ def test_verify_command_refuses_a_variable_named_for_another_vendor(mindee: Mind
     _ours, theirs, _ = _leaks()
     mindee.live_v2(theirs, ["Invoices"])
     urls = ("--mindee-v2-url", mindee.v2_url, "--mindee-v1-url", mindee.v1_url)
-    proc = run("verify", "--from-env", "MACRODATA_API_KEY", *urls, env={**NO_PROXY_ENV, "MACRODATA_API_KEY": theirs})
+    proc = invoke("verify", "--from-env", "MACRODATA_API_KEY", *urls, env={**NO_PROXY_ENV, "MACRODATA_API_KEY": theirs})
     assert proc.returncode == 2
     assert "belongs to Macrodata" in proc.stderr and "printenv MACRODATA_API_KEY | mindee-scan verify" in proc.stderr
     assert theirs not in proc.stdout + proc.stderr

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.testing.cli import run
+from tests.testing.cli import invoke
 from tests.testing.corpus import MINDEE_KINDS, STRICT_NEGATIVE_CLASSES, Corpus, build_corpus
 
 SEED = int(os.environ.get("MINDEE_SCAN_CORPUS_SEED", "20260526"))
@@ -24,7 +24,7 @@ SEED = int(os.environ.get("MINDEE_SCAN_CORPUS_SEED", "20260526"))
 def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Corpus, list[dict[str, Any]]]:
     root = tmp_path_factory.mktemp("corpus")
     corpus = build_corpus(root, seed=SEED)
-    proc = run("dir", str(root), "--format", "json", "--show-secrets", timeout=300)
+    proc = invoke("dir", str(root), "--format", "json", "--show-secrets")
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)
     assert not doc["stats"]["errors"], doc["stats"]["errors"]

@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 
 from tests.quality.realworld import RealWorld, claimed_as_mindee, materialise, score, summary, templates
-from tests.testing.cli import run
+from tests.testing.cli import invoke
 
 
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[RealWorld, list[dict[str, Any]]]:
     root = tmp_path_factory.mktemp("realworld")
     corpus = materialise(root)
-    proc = run("dir", str(root), "--format", "json", "--show-secrets", timeout=300)
+    proc = invoke("dir", str(root), "--format", "json", "--show-secrets")
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)
     assert not doc["stats"]["errors"], doc["stats"]["errors"]

@@ -1,7 +1,9 @@
-"""Run the installed `mindee-scan` as a real subprocess, the way users and hooks do."""
+"""Run `mindee-scan`: in process (`invoke`, most tests) or as the installed console script in a real
+subprocess (`run`: start-up, signals, terminals, hooks, what users and git hooks do)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -38,6 +40,41 @@ def run(
 
 def run_json(*args: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
     proc = run(*args, "--format", "json", **kwargs)
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def invoke(
+    *args: str,
+    cwd: Path | str | None = None,
+    env: dict[str, str] | None = None,
+    input: bytes | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`mindee-scan ARGS` in this process, through the console script's own entry (`scanner.hookrun.console`).
+
+    Same result shape as `run`: exit code, stdout and stderr as text; stdin is `input` (else empty),
+    `env` is laid over os.environ for the call, `cwd` is entered for the call. Forked pool workers work
+    as in the CLI. What an in-process call cannot show (start-up, signals, a real terminal, the process
+    exiting) stays with `run`.
+    """
+    from click.testing import CliRunner
+
+    from scanner.hookrun import console
+
+    argv = [*args]
+    with CliRunner().isolation(input=input, env=env) as (out, err, _), contextlib.chdir(cwd or os.getcwd()):
+        code = console(argv)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        stdout, stderr = out.getvalue(), err.getvalue()
+    return subprocess.CompletedProcess(
+        ["mindee-scan", *args], code, stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace")
+    )
+
+
+def invoke_json(*args: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+    """`run_json`, in process."""
+    proc = invoke(*args, "--format", "json", **kwargs)
     assert proc.returncode in (0, 1), proc.stderr
     return proc.returncode, json.loads(proc.stdout)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 
 from tests.testing import paths
-from tests.testing.cli import run
+from tests.testing.cli import invoke
 from tests.testing.gitutil import commit_file, init_repo
 from tests.testing.keys import detectable, v2_key
 
@@ -24,7 +24,7 @@ def test_history_report_validates_and_never_holds_the_key(tmp_path: Path) -> Non
     key = detectable(v2_key)
     commit_file(repo, "clean.txt", "nothing\n")
     sha = commit_file(repo, "conf/app.env", f"DEBUG=0\nMINDEE_API_KEY={key}\n")
-    proc = run("git", str(repo), "--format", "gitlab", "--show-secrets")
+    proc = invoke("git", str(repo), "--format", "gitlab", "--show-secrets")
     assert proc.returncode == 1, proc.stderr
     assert key not in proc.stdout, "the report is uploaded to GitLab: never the key, even with --show-secrets"
     doc = json.loads(proc.stdout)
@@ -36,17 +36,17 @@ def test_history_report_validates_and_never_holds_the_key(tmp_path: Path) -> Non
     assert vuln["location"]["commit"]["sha"] == sha
     assert vuln["severity"] == "Critical" and vuln["identifiers"][0]["value"] == "mindee-api-key"
     assert not {"details", "tracking", "cvss_vectors"} & set(vuln), "the schema copy in tests/data omits these"
-    again = json.loads(run("git", str(repo), "--format", "gitlab").stdout)
+    again = json.loads(invoke("git", str(repo), "--format", "gitlab").stdout)
     assert again["vulnerabilities"][0]["id"] == vuln["id"], "ids are stable across pipelines"
 
 
 def test_dir_report_and_a_clean_scan_validate(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text(f"MINDEE_API_KEY = '{detectable(v2_key)}'\n")
-    found = json.loads(run("dir", str(tmp_path), "--format", "gitlab").stdout)
+    found = json.loads(invoke("dir", str(tmp_path), "--format", "gitlab").stdout)
     _valid(found)
     assert found["vulnerabilities"][0]["location"]["commit"]["sha"] == "0000000"
     (tmp_path / "a.py").write_text("MINDEE_API_KEY = None\n")
-    clean = run("dir", str(tmp_path), "--format", "gitlab")
+    clean = invoke("dir", str(tmp_path), "--format", "gitlab")
     assert clean.returncode == 0
     doc = json.loads(clean.stdout)
     _valid(doc)

