@@ -103,7 +103,7 @@ def parse_config(text: str, source: str) -> Config:
     unknown = set(allow) - _ALLOW_KEYS
     if unknown:
         raise ConfigError(f"{where(allow)}: unknown allowlist key(s): {', '.join(sorted(map(str, unknown)))}")
-    from scanner.detect.regex_safety import backtracking_risk
+    from scanner.detect.regex import backtracking_risk
 
     regexes: list[re.Pattern[str]] = []
     for pattern in _strings(allow.get("regexes"), where(allow), "allowlist.regexes"):

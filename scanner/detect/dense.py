@@ -44,7 +44,7 @@ class Clusterer:
 def clusterer(owner: str, triggers: Sequence[Trigger]) -> Clusterer | None:
     """How to find `owner`'s hits as clusters, or None when its patterns give no literal opening and
     bounded width (then its hits stay one by one)."""
-    from scanner.detect.prefilter import _literal_prefixes
+    from scanner.detect.regex import literal_prefixes
 
     if owner in PER_HIT_OWNERS:
         return None
@@ -60,7 +60,7 @@ def clusterer(owner: str, triggers: Sequence[Trigger]) -> Clusterer | None:
             pattern, flags = t.pattern, 0
             if pattern.startswith(b"(?i)"):
                 pattern, flags = pattern[4:], re.IGNORECASE
-            found = _literal_prefixes(pattern, flags)
+            found = literal_prefixes(pattern, flags)
             widest = _widest(pattern, flags)
             if not found:
                 return None

@@ -83,10 +83,12 @@ class Detector:
         # A rule's `context` (the file must also mention Mindee somewhere) is answered by the same
         # Hyperscan pass where its patterns allow: a Python search of the whole file per rule was a
         # tenth of a history scan's detection time.
+        from scanner.detect.regex import hyperscan_safe
+
         context = [
             Trigger(f"context:{r.id}", pattern=c.pattern)
             for r in self.rules
-            if hs and r.context and all(_hyperscan_safe(c.pattern) for c in r.context)
+            if hs and r.context and all(hyperscan_safe(c.pattern) for c in r.context)
             for c in r.context
         ]
         try:
@@ -314,14 +316,6 @@ class Detector:
                 )
             )
         return out
-
-
-_PYTHON_ONLY = re.compile(rb"\(\?<?[=!]|\(\?P=|\\[1-9]")
-
-
-def _hyperscan_safe(pattern: bytes) -> bool:
-    """No look-around or back-reference: Hyperscan has neither (it would reject or misread them)."""
-    return _PYTHON_ONLY.search(pattern) is None
 
 
 def _merge_windows(spans: list[tuple[int, int]], before: int, after: int, size: int) -> list[tuple[int, int]]:

@@ -68,7 +68,9 @@ class Prefilter:
         pattern looks at where the data starts or ends (or around a match): then one pass over many
         small texts finds at least every hit each would have alone."""
         if self._joinable is None:
-            self._joinable = not any(t.pattern is not None and _edge_sensitive(t.pattern) for t in self.triggers)
+            from scanner.detect.regex import edge_sensitive
+
+            self._joinable = not any(t.pattern is not None and edge_sensitive(t.pattern) for t in self.triggers)
         return self._joinable
 
     def scan(self, data: bytes) -> Hits:
@@ -182,16 +184,6 @@ def _one_pass(
     return hits, []
 
 
-def _edge_sensitive(pattern: bytes) -> bool:
-    """Anchors to the data's start or end (`^`, `$`, `\\A`, `\\Z`) or lookarounds; `(?m:^` (any line's
-    start) and `[^` do not count. Errs on the side of True: the caller then scans texts one by one."""
-    if any(tok in pattern.replace(b"\\\\", b"") for tok in (b"\\A", b"\\Z", b"\\z")):
-        return True
-    unescaped = re.sub(rb"\\.", b"", pattern, flags=re.DOTALL)
-    rest = re.sub(rb"\[\^|\(\?m:\^", b"", unescaped)  # a negated class, a multiline start of line
-    return any(tok in rest for tok in (b"^", b"$", b"(?=", b"(?!", b"(?<"))
-
-
 def _confirmer(triggers: Sequence[Trigger]) -> re.Pattern[bytes] | None:
     """One owner's pattern as a Python regex, when every match of it starts where a literal is found.
 
@@ -207,7 +199,9 @@ def _confirmer(triggers: Sequence[Trigger]) -> re.Pattern[bytes] | None:
     flags = 0
     if pattern.startswith(b"(?i)"):
         pattern, flags = pattern[4:], re.IGNORECASE
-    prefixes = _literal_prefixes(pattern, flags)
+    from scanner.detect.regex import literal_prefixes
+
+    prefixes = literal_prefixes(pattern, flags)
     if not prefixes:
         return None
     for prefix in prefixes:
@@ -227,46 +221,6 @@ def _covers(t: Trigger, prefix: bytes, flags: int) -> bool:
     if t.case_sensitive:
         return not flags and prefix.startswith(literal)
     return prefix.lower().startswith(literal.lower())
-
-
-def _literal_prefixes(pattern: bytes, flags: int) -> list[bytes] | None:
-    """The literal text every match opens with, one per top-level branch; None when unknown."""
-    parser = getattr(re, "_parser", None)  # the stdlib's regex parser (sre_parse before 3.11)
-    if parser is None:
-        return None
-    try:
-        tree = list(parser.parse(pattern, flags))
-    except (re.error, TypeError, ValueError, OverflowError):
-        return None
-    return _prefixes_of(parser, tree, depth=0)
-
-
-def _prefixes_of(parser: Any, items: list[Any], depth: int) -> list[bytes] | None:
-    if not items or depth > 8:
-        return None
-    op, value = items[0]
-    if op is parser.LITERAL:
-        out = bytearray()
-        i = 0
-        while i < len(items) and items[i][0] is parser.LITERAL:
-            out.append(items[i][1])
-            i += 1
-        # The parser factors common prefixes out of branches: (AKIA|ASIA) is A, then (KIA|SIA).
-        rest = _prefixes_of(parser, items[i:], depth + 1) if i < len(items) else None
-        return [bytes(out) + r for r in rest] if rest else [bytes(out)]
-    if op is parser.SUBPATTERN:
-        if value[1] or value[2]:  # (?i:...) or (?-i:...) inside: case rules differ, do not guess
-            return None
-        return _prefixes_of(parser, list(value[-1]), depth + 1)
-    if op is parser.BRANCH:
-        found: list[bytes] = []
-        for alternative in value[1]:
-            sub = _prefixes_of(parser, list(alternative), depth + 1)
-            if sub is None:
-                return None
-            found.extend(sub)
-        return found
-    return None
 
 
 def _ignore(pid: int, start: int, end: int, flags: int, context: object) -> None:

@@ -165,13 +165,8 @@ def _str_list(value: Any, what: str, source: str, line: int, rid: str | None) ->
     return tuple(value)
 
 
-# Nested unbounded quantifiers such as (a+)+ or (\w*)* backtrack exponentially in Python's engine.
-# A possessive inner repeat (`[ \t]*+`) cannot backtrack, so it does not count (see scanner/detect/regex_safety.py).
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*(?<![*+?}])[+*](?!\+)(?:[^()\\]|\\.)*\)[+*{]")
-
-
 class LazyPattern:
-    """A rule regex compiled on first use, led by the lookahead of `regex_hint` (same matches, faster).
+    """A rule regex compiled on first use, led by its first-byte lookahead (detect/regex.py: same matches, faster).
 
     Rules read back from the start-up cache were compiled and checked when it was written; compiling
     ~50 patterns again costs ~45 ms per run, while a pre-commit run whose prefilter finds nothing
@@ -223,14 +218,14 @@ def compile_regex(
     if not check_risk:
         # Read back from the start-up cache: checked when the cache was written; compile when used.
         return LazyPattern(pattern.encode("utf-8"))  # type: ignore[return-value]
-    if _NESTED_QUANTIFIER.search(pattern):
+    from scanner.detect.regex import backtracking_risk, has_nested_quantifier
+
+    if has_nested_quantifier(pattern):
         raise _err(source, line, rid, f"{what} has a nested unbounded quantifier (catastrophic backtracking risk)")
     try:
         compiled = re.compile(pattern.encode("utf-8"))
     except re.error as exc:
         raise _err(source, line, rid, f"{what} does not compile: {exc}") from None
-    from scanner.detect.regex_safety import backtracking_risk
-
     risk = backtracking_risk(pattern)
     if risk:
         raise _err(source, line, rid, f"{what} has {risk} (catastrophic backtracking risk)")
@@ -247,7 +242,7 @@ def _compile_str(pattern: Any, source: str, line: int, rid: str | None, what: st
     except re.error as exc:
         raise _err(source, line, rid, f"{what} does not compile: {exc}") from None
     # An allowlist regex runs on every candidate a rule finds: checked like the rule's own regex.
-    from scanner.detect.regex_safety import backtracking_risk
+    from scanner.detect.regex import backtracking_risk
 
     risk = backtracking_risk(pattern)
     if risk:

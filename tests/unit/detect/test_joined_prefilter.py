@@ -11,7 +11,8 @@ import pytest
 from scanner.config import Config
 from scanner.detect.build import build_detector
 from scanner.detect.findings import FindingBuilder
-from scanner.detect.prefilter import Prefilter, Trigger, _edge_sensitive, hyperscan_available
+from scanner.detect.prefilter import Prefilter, Trigger, hyperscan_available
+from scanner.detect.regex import edge_sensitive
 from tests.testing.corpus import build_corpus
 from tests.testing.keys import v1_key, v2_key
 
@@ -35,7 +36,7 @@ ENGINES = [False, *([True] if hyperscan_available() else [])]
     ],
 )
 def test_patterns_that_look_at_the_edges_of_the_data_are_recognised(pattern: bytes, sensitive: bool) -> None:
-    assert _edge_sensitive(pattern) is sensitive
+    assert edge_sensitive(pattern) is sensitive
 
 
 def test_an_anchored_trigger_makes_the_prefilter_scan_texts_one_by_one() -> None:
