@@ -1,4 +1,4 @@
-"""`mindee-scan git`, `staged`, `pre-push` and `install-hook`: thin wrappers over scanner.app.history."""
+"""`mindee-scan git`, `staged`, `pre-push` and `install-hook`: click wrappers over scanner.app (parse, scan, finish)."""
 
 from __future__ import annotations
 
@@ -119,69 +119,16 @@ def pre_push_command(remote: str | None, url: str | None, config_path: str | Non
     """
     import sys
 
-    from scanner.app.history import GitScanOptions, scan_repository
+    from scanner.app.prepush import push_updates, scan_push
     from scanner.config import load_config
-    from scanner.sources.git.gitio import NULL_SHA, Git, repo_toplevel
+    from scanner.sources.git.gitio import repo_toplevel
 
     opts = make_output_options(kwargs, hook="pre-push")
     top, _ = repo_toplevel(".")
-    git = Git(top)
-    updates = _push_updates(os.environ, None if _env_refs(os.environ) else sys.stdin)
+    updates = push_updates(os.environ, sys.stdin)
     config = load_config(config_path, None if kwargs["ignore_repo_config"] else top)
     opts = with_config_defaults(opts, config)
-    include: list[str] = []
-    exclude: list[str] = []
-    remotes: list[str] | None = None
-    for local_sha, remote_sha in updates:
-        if local_sha == NULL_SHA:
-            continue  # a deletion pushes no content
-        include.append(local_sha)
-        if remote_sha != NULL_SHA and git.ok("cat-file", "-e", f"{remote_sha}^{{commit}}"):
-            exclude.append(remote_sha)
-        else:
-            if remotes is None:
-                remotes = _remote_tips(git, remote)
-            exclude.extend(remotes)
-    from scanner.model import ScanResult, ScanStats
-
-    if not include:
-        return finish(ScanResult(findings=[], stats=ScanStats(), target=top, source="pre-push"), opts, top)
-    result = scan_repository(
-        GitScanOptions(
-            repo=top, config=config, revs=tuple(dict.fromkeys(include)), exclude_revs=tuple(dict.fromkeys(exclude))
-        )
-    )
-    return finish(result, opts, root=top)
-
-
-def _env_refs(env: Any) -> bool:
-    return bool(env.get("PRE_COMMIT_TO_REF"))
-
-
-def _push_updates(env: Any, stdin: Any) -> list[tuple[str, str]]:
-    """(local sha, remote sha) pairs from pre-commit's variables or git's pre-push stdin lines."""
-    from scanner.sources.git.gitio import NULL_SHA
-
-    if _env_refs(env):
-        return [(env["PRE_COMMIT_TO_REF"], env.get("PRE_COMMIT_FROM_REF") or NULL_SHA)]
-    out: list[tuple[str, str]] = []
-    if stdin is None or stdin.isatty():
-        return out
-    for line in stdin.read().splitlines():
-        parts = line.split()
-        if len(parts) == 4:
-            out.append((parts[1], parts[3]))
-    return out
-
-
-def _remote_tips(git: Any, remote: str | None) -> list[str]:
-    """Every remote-tracking tip (of `remote` when known): a new branch excludes what they have."""
-    pattern = f"refs/remotes/{remote}/" if remote and "/" not in remote and ":" not in remote else "refs/remotes/"
-    out = git.out("for-each-ref", "--format=%(objectname)", pattern)
-    tips = out.split()
-    if not tips and pattern != "refs/remotes/":
-        tips = git.out("for-each-ref", "--format=%(objectname)", "refs/remotes/").split()
-    return tips
+    return finish(scan_push(top, config, updates, remote), opts, root=top)
 
 
 @click.command("install-hook")
