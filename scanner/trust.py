@@ -5,8 +5,9 @@ those name) is trusted: it is chosen by whoever runs the scan. The *repository's
 and `.mindee-scan-ignore` at the scan root, and the `baseline:` / `ignore_file:` that config names) is
 written by whoever wrote the code under scan, which in CI may be a stranger's pull request. Its files may
 only narrow what the scan reports about that repository, every narrowing is shown in every report
-(`repository_config` in the stats, a note per effect), and it can never widen what the tool does: no
-symlink following, no verifier on its own rules, no file read outside the repository.
+(`repository_config` in the stats, a note per effect: `suppress.apply.annotate`), and it can never widen
+what the tool does: no symlink following, no verifier on its own rules, no file read outside the
+repository.
 
 `read_repo_file` is the one way to read a file on a repository's say-so: a regular file (never a FIFO,
 device or /proc entry, never waited on), inside the repository once symlinks are resolved, size-capped,
@@ -18,13 +19,12 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scanner.errors import ConfigError
 
 if TYPE_CHECKING:
     from scanner.config import Config
-    from scanner.model import ScanResult
 
 # Generous for a config or an ignore file, bounded for a hostile one (`baseline: /dev/zero` ate 2.6 GB).
 REPO_FILE_MAX = 16 * 1024 * 1024
@@ -136,127 +136,6 @@ def restrict_repository_config(config: Config, root: str) -> Config:
         extra_rules=tuple(rules),
         refused=tuple(refused),
     )
-
-
-def _effects(config: Config) -> list[dict[str, Any]]:
-    """What the repository's config changed, one entry per setting, for the report summary."""
-    from scanner.config import DEFAULT_MAX_FILE_SIZE
-
-    out: list[dict[str, Any]] = []
-
-    def add(setting: str, value: Any, text: str) -> None:
-        out.append({"file": config.source, "setting": setting, "value": value, "text": text})
-
-    if config.disabled_rules:
-        add("rules.disable", list(config.disabled_rules), "disables rule(s) " + ", ".join(config.disabled_rules))
-    if config.only_rules:
-        add("rules.only", list(config.only_rules), "reports only rule(s) " + ", ".join(config.only_rules))
-    if config.extra_rules:
-        ids = [r.id for r in config.extra_rules]
-        add("rules.add", ids, "adds rule(s) " + ", ".join(ids) + " (never verified)")
-    if config.exclude:
-        add("exclude", list(config.exclude), "excludes path(s) " + ", ".join(config.exclude))
-    if config.allow_paths:
-        add("allowlist.paths", list(config.allow_paths), "allowlists path(s) " + ", ".join(config.allow_paths))
-    if config.allow_regexes:
-        patterns = [p.pattern for p in config.allow_regexes]
-        add("allowlist.regexes", patterns, f"allowlists what {len(patterns)} regex(es) match")
-    if config.stopwords:
-        add("allowlist.stopwords", list(config.stopwords), f"allowlists {len(config.stopwords)} stopword(s)")
-    if config.max_file_size != DEFAULT_MAX_FILE_SIZE:
-        add(
-            "max_file_size",
-            config.max_file_size,
-            f"sets max_file_size to {config.max_file_size} bytes (default {DEFAULT_MAX_FILE_SIZE})",
-        )
-    for key in ("baseline", "ignore_file"):
-        named = getattr(config, key)
-        if named:
-            add(key, named, f"names {key.replace('_', ' ')} {named}")
-    for what in config.refused:
-        add("refused", what, "asked for " + what + ": refused")
-    return out
-
-
-def repo_suppression_files(config: Config, baseline: str | None, ignore_file: str | None) -> tuple[str, ...]:
-    """Which suppression files of this scan are read on the repository's say-so: the baseline and
-    ignore file its config names, and its root ignore files (`.mindee-scan-ignore` when nothing else
-    names one, `.gitleaksignore`)."""
-    if config.repo_root is None:
-        return ()
-    from scanner.suppress.ignorefile import is_gitleaks_file, root_ignore_files
-
-    named_baseline, named_ignore = config.suppression_files() if config.origin == "repository" else (None, None)
-    files: list[str] = []
-    if baseline and baseline == named_baseline:
-        files.append(baseline)
-    if ignore_file and ignore_file == named_ignore:
-        files.append(ignore_file)
-    named = os.path.realpath(ignore_file) if ignore_file else None
-    for candidate in root_ignore_files(config.repo_root):
-        # as suppress.apply_suppressions reads them: a named ignore file replaces ours, not gitleaks'
-        if (ignore_file is None or is_gitleaks_file(candidate)) and os.path.realpath(candidate) != named:
-            files.append(candidate)
-    return tuple(files)
-
-
-def _suppressed_by(result: ScanResult, path: str) -> int:
-    """Findings that an entry of the file at `path` suppressed (labels name the file, see suppress.py)."""
-    count = 0
-    for f in result.suppressed:
-        label = f.suppressed_by or ""
-        _kind, _, rest = label.partition(" ")
-        if rest == path or rest.startswith(path + ":"):
-            count += 1
-    return count
-
-
-def annotate(result: ScanResult, config: Config, repo_files: tuple[str, ...] = ()) -> ScanResult:
-    """Say in the result (a note per effect, `repository_config` in the stats) what the scanned
-    repository's own files did to this scan: every format shows notes, JSON ones the stats.
-
-    `repo_files`: the ignore files and baselines read on the repository's say-so."""
-    if config.repo_root is None:
-        return result
-    effects = _effects(config) if config.origin == "repository" else []
-    for path in repo_files:
-        n = _suppressed_by(result, path)
-        effects.append({"file": path, "setting": "suppressed", "value": n, "text": f"suppressed {n} finding(s)"})
-    if not effects:
-        return result
-    allowlisted = sum(1 for _, reason in result.stats.skipped if reason == "allowlisted path")
-    files = list(dict.fromkeys(str(e["file"]) for e in effects))
-    from scanner.model import RepositoryConfigStats
-
-    result.stats.repository_config = RepositoryConfigStats(
-        root=config.repo_root, files=tuple(files), effects=tuple(effects), allowlisted_paths_skipped=allowlisted
-    )
-    for e in effects:
-        result.stats.notes.append(f"repository file {e['file']}: {e['text']}")
-    result.stats.notes.append(
-        "the scanned repository's own files narrowed this scan as listed; --config FILE or --ignore-repo-config "
-        "scans without them"
-    )
-    return result
-
-
-def suppress_and_annotate(
-    result: ScanResult, config: Config | None, baseline: str | None, ignore_file: str | None
-) -> ScanResult:
-    """Apply the ignore file and baseline, then record what the scanned repository's own files did
-    (the CLI's `finish` and the lean pre-commit path both end here)."""
-    if config is None:
-        from scanner.config import Config
-
-        config = Config()
-    repo_files = repo_suppression_files(config, baseline, ignore_file)
-    if baseline or ignore_file or repo_files:
-        from scanner.suppress.apply import apply_suppressions
-
-        result = apply_suppressions(
-            result, baseline=baseline, ignore_file=ignore_file, root=config.repo_root, repo_named=repo_files
-        )
-    return annotate(result, config, repo_files)
 
 
 # --- terminal output is inert -------------------------------------------------------------------------

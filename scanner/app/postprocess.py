@@ -35,7 +35,7 @@ def postprocess(result: ScanResult, options: PostOptions, verifier: Verifier | N
     """`result` suppressed, verified and redacted as `options` say. Pass one `verifier` to several calls
     to share its cache and rate limit (an audit sends a key found in ten repositories once)."""
     if options.suppress:
-        from scanner.trust import suppress_and_annotate
+        from scanner.suppress.apply import suppress_and_annotate
 
         result = suppress_and_annotate(result, options.config, options.baseline, options.ignore_file)
     if options.verify:
