@@ -14,7 +14,7 @@ import time
 
 from scanner.app.cap import MAX_FINDINGS_PER_SCAN, FindingsCap, note_dropped_places
 from scanner.app.objectscan import ShareResult, scan_objects
-from scanner.app.progress import stderr_tty
+from scanner.app.progress import OnProgress
 from scanner.app.provenance import LogStarter, provenance
 from scanner.config import Config
 from scanner.detect.build import build_detector
@@ -51,7 +51,7 @@ class GitScanOptions:
     max_file_size: int | None = None
     use_hyperscan: bool = True
     scan_messages: bool = True
-    progress: bool | None = None  # None: only when stderr is a terminal
+    on_progress: OnProgress | None = None  # called about every 0.25 s while objects are scanned
 
 
 def scan_repository(options: GitScanOptions) -> ScanResult:
@@ -190,8 +190,7 @@ def _scan_listing(
     builder = FindingBuilder(build_detector(options.config, options.use_hyperscan))
     log.hold()
     jobs = _effective_jobs(options.jobs, total_bytes)
-    show_progress = options.progress if options.progress is not None else stderr_tty()
-    part = scan_objects(git, builder, work, jobs, total_bytes, show_progress, log.start)
+    part = scan_objects(git, builder, work, jobs, total_bytes, options.on_progress, log.start)
     stats.merge(part.stats)
     unread.extend(part.unread)
     # Half a million object records are not needed any more: free them before the provenance pass,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from scanner.app.cap import DistinctFindings
-from scanner.app.progress import Progress
+from scanner.app.progress import OnProgress, Progress
 from scanner.detect.findings import STREAM_WINDOW, FindingBuilder, note_stream
 from scanner.model import Finding, ScanStats
 from scanner.record import field, record
@@ -212,7 +212,7 @@ def scan_objects(
     work: list[GitObject],
     jobs: int,
     total_bytes: int,
-    progress: bool,
+    progress: OnProgress | None,
     on_found: Callable[[], None],
 ) -> ShareResult:
     """Scan `work` in forked workers (or here, when small); `on_found` is called soon after the first
@@ -234,7 +234,7 @@ def scan_objects(
     claims = _ChunkClaims(len(chunks), ctx)
     found = mp.Value("b", 0, lock=False)
     _WORKER.update(git=git, builder=builder, chunks=chunks, claims=claims, counters=counters, found=found)
-    reporter = Progress(len(work), total_bytes, counters) if progress else None
+    reporter = Progress(len(work), total_bytes, counters, progress) if progress is not None else None
     if reporter is not None:
         reporter.show()
     try:

@@ -168,6 +168,6 @@ def _gone_from_head(git_dir: str, config: Config, head_paths: tuple[tuple[str, s
 def _scan_repository(git_dir: str, config: Config, excluded: tuple[str, ...], jobs: int) -> ScanResult:
     from scanner.app.history import GitScanOptions, scan_repository
 
-    # progress=False: the audit draws one status line for all repositories; workers stay silent.
-    options = GitScanOptions(repo=git_dir, config=config, exclude_revs=excluded, jobs=jobs, progress=False)
+    # No on_progress: the audit draws one status line for all repositories; workers stay silent.
+    options = GitScanOptions(repo=git_dir, config=config, exclude_revs=excluded, jobs=jobs)
     return scan_repository(options)

@@ -72,10 +72,17 @@ def git_command(repo: str, config_path: str | None, **kwargs: Any) -> int:
             max_file_size=max_size,
             use_hyperscan=not kwargs["no_hyperscan"],
             scan_messages=not kwargs["no_messages"],
-            progress=kwargs["progress"],
+            on_progress=_progress_line(kwargs["progress"]),
         )
     )
     return finish(result, opts, root=root)
+
+
+def _progress_line(wanted: bool | None) -> Any:
+    """`--progress/--no-progress`; by default the line is drawn only when stderr is a terminal."""
+    from scanner.cli.progress import ProgressLine, stderr_tty
+
+    return ProgressLine() if (wanted if wanted is not None else stderr_tty()) else None
 
 
 @click.command("staged")

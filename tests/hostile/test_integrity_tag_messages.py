@@ -35,7 +35,7 @@ def test_a_key_in_an_annotated_tag_message_is_found(tmp_path: Path) -> None:
     assert found[key]["path"] == "<tag message>" and found[key]["commit"] == tip
     assert "refs/tags/v1.0" in found[key]["refs"]
 
-    incremental = scan_repository(GitScanOptions(repo=str(repo), exclude_revs=(base,), progress=False))
+    incremental = scan_repository(GitScanOptions(repo=str(repo), exclude_revs=(base,)))
     assert key in {f.secret for f in incremental.findings}
     assert nested in {f.secret for f in incremental.findings}, "a nested tag is listed through its outer tag"
 
