@@ -14,17 +14,17 @@ its path was quadratic: 8,000 keys in one file took 4 s to render as JSON, 30,00
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from scanner.detect.shapes import KEY_LIKE
+from scanner.lazyre import lazy_compile
 
 if TYPE_CHECKING:
     from scanner.model import Finding, ScanResult
 
 
-_ENCODED_RUN = re.compile(r"[A-Za-z0-9+/_\-]{16,}={0,2}")
+_ENCODED_RUN = lazy_compile(r"[A-Za-z0-9+/_\-]{16,}={0,2}")
 
 
 def mask_encoded(text: str, encoding: str | None) -> str:
@@ -65,7 +65,7 @@ def find_spans(text: str, secret: str) -> Iterator[tuple[int, int, str]]:
         at = text.find(secret, at + 1)
 
 
-_B64_SHAPE = re.compile(r"[A-Za-z0-9+/_\-]{20,}")
+_B64_SHAPE = lazy_compile(r"[A-Za-z0-9+/_\-]{20,}")
 
 
 def key_shape_spans(text: str) -> list[tuple[int, int, str]]:

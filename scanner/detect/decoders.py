@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from scanner.detect.prefilter import Trigger
+from scanner.lazyre import lazy_compile
 
 # Fragments that `md_` and `mindee` leave in base64 text at each of the three byte alignments, so a
 # Kubernetes secret or a base64 .env blob is decoded only where it can hold something of ours.
@@ -29,16 +30,16 @@ BASE64_FRAGMENTS = (
     b"TUlOREVF", b"1JTkRFR", b"NSU5ERU",
     b"TWluZGVl", b"NaW5kZW",
 )  # fmt: skip
-_FRAGMENT = re.compile(b"|".join(BASE64_FRAGMENTS))
-_B64_RUN = re.compile(rb"[A-Za-z0-9+/_-]{24,}+={0,2}")  # see _MIN_LINE_B64
+_FRAGMENT = lazy_compile(b"|".join(BASE64_FRAGMENTS))
+_B64_RUN = lazy_compile(rb"[A-Za-z0-9+/_-]{24,}+={0,2}")  # see _MIN_LINE_B64
 _PRINTABLE = bytes(b for b in range(256) if 32 <= b < 127 or b in (9, 10, 13))
 _URLSAFE_TO_STD = bytes.maketrans(b"-_", b"+/")
 _MAX_DECODED_BLOB = 1 << 20
-_B64_BODY = re.compile(rb"[A-Za-z0-9+/_-]*+")
-_B64_PAD = re.compile(rb"={0,2}")
+_B64_BODY = lazy_compile(rb"[A-Za-z0-9+/_-]*+")
+_B64_PAD = lazy_compile(rb"={0,2}")
 # Greedy `.*` then one non-base64 byte: matching from a floor to a hit ends just after the last
 # separator before the hit (backtracking from the hit, in C), which is where the run starts.
-_LAST_NON_B64 = re.compile(rb"(?s).*[^A-Za-z0-9+/_-]")
+_LAST_NON_B64 = lazy_compile(rb"(?s).*[^A-Za-z0-9+/_-]")
 # A run found only because a rule's keyword sits on its line must decode to at least a 16-character
 # secret (24 base64 characters) and mix cases like encoded text: long snake_case identifiers are not
 # worth a decode (they were 90% of the decode attempts in a history scan of psf/requests).
@@ -49,7 +50,7 @@ _MIN_LINE_B64 = 24
 # `\u0022`) end a token: the rules already read them as delimiters.
 _KEY_CHAR_HEX = rb"00(?:2[dD]|3[0-9]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aA])"
 # Another escape is passed over whole (the `u0027` of `\u0027` does not start a token), else a token.
-_ESCAPED_TOKEN = re.compile(
+_ESCAPED_TOKEN = lazy_compile(
     rb"\\u(?!" + _KEY_CHAR_HEX + rb")[0-9A-Fa-f]{4}|(?P<token>(?:[A-Za-z0-9_\-]++|\\u" + _KEY_CHAR_HEX + rb")++)"
 )
 _KEY_CHARS = {f"{c:02x}".encode(): bytes([c]) for c in range(128)}  # hex digits after `\\u00` -> character
@@ -60,15 +61,15 @@ _ESCAPE_REACH = 320  # bytes after a hit a fully escaped key (46 characters of 6
 # continued line, or nothing: Python's implicit concatenation), at most one line break, the opening
 # quote (after C#'s `@`/`$` or Python's `f`/`r`/`b`). Letters or digits on both sides: the join sits
 # inside a value, not between arguments.
-_JOIN = re.compile(
+_JOIN = lazy_compile(
     rb"[\"'`](?<=[A-Za-z0-9_\-][\"'`])[ \t]*+(?:(?:\+|\.\.?|&|\|\||\\)[ \t]*+)?"
     rb"(?:\r?\n[ \t]*+(?:(?:\+|\.\.?|&|\|\|)[ \t]*+)?)?(?:[@\$]|[bfruBFRU]{1,2})?[\"'`](?=[A-Za-z0-9_\-])"
 )
-_TOKEN_BODY = re.compile(rb"[A-Za-z0-9_\-]{0,64}+")
+_TOKEN_BODY = lazy_compile(rb"[A-Za-z0-9_\-]{0,64}+")
 _MAX_JOINS = 16
 
 # A run of printable ASCII stored as UTF-16LE (each character followed by a NUL byte).
-_UTF16_RUN = re.compile(rb"(?:[\x20-\x7e]\x00)++")
+_UTF16_RUN = lazy_compile(rb"(?:[\x20-\x7e]\x00)++")
 _UTF16_BACK = 64  # characters looked at before a hit: what the rule's look-behind needs, and a name
 
 _BUDGET_FACTOR = 4

@@ -14,28 +14,31 @@ import re
 import string
 from collections import Counter
 
+from scanner.lazyre import lazy_compile
+
 # Words that only a placeholder or documentation would put inside a key body. They count only in
 # one consistent case (`your`, `YOUR`, `Your`): a random body spells `yOuR` as often as `your`,
 # and documentation never does.
-_PLACEHOLDER_WORDS = re.compile(
-    r"(?i)(your|replace|placeholder|example|changeme|change_me|insert|redacted|dummy|sample|fake|mock"
+_PLACEHOLDER_WORDS_TEXT = (
+    r"(your|replace|placeholder|example|changeme|change_me|insert|redacted|dummy|sample|fake|mock"
     r"|xxxx|notreal|not_a_real|secret_here|key_here|token_here|here_|goes_?here|apikey|api_key"
     r"|todo|fixme|lorem|ipsum|foobar|testkey|test_key|testtoken|mykey|my_key|demo|qwerty|asdf|zxcv)"
 )
-_PLACEHOLDER_WORDS_LOWER = re.compile(_PLACEHOLDER_WORDS.pattern.removeprefix("(?i)"))
+_PLACEHOLDER_WORDS = lazy_compile("(?i)" + _PLACEHOLDER_WORDS_TEXT)
+_PLACEHOLDER_WORDS_LOWER = lazy_compile(_PLACEHOLDER_WORDS_TEXT)
 _TEMPLATE_MARKERS = ("${", "{{", "}}", "<", ">", "%(", "$(", "***", "…", "...", "%s", "{0}", "•")
 # Six identical characters in a row: 3e-5 for a random 32-hex key, while every "0000000"/"XXXXXX"
 # placeholder has one. (Four in a row would drop 0.7% of real legacy keys.)
-_SAME_CHAR_RUN = re.compile(r"(.)\1{5,}")
+_SAME_CHAR_RUN = lazy_compile(r"(.)\1{5,}")
 _ASCENDING_RUNS = tuple(s[i : i + 6] for s in ("0123456789", "abcdefghijklmnopqrstuvwxyz") for i in range(len(s) - 5))
-_NOT_DIGIT = re.compile(r"[^0-9]")
-_NOT_LETTER = re.compile(r"[^A-Za-z]")
+_NOT_DIGIT = lazy_compile(r"[^0-9]")
+_NOT_LETTER = lazy_compile(r"[^A-Za-z]")
 # Searched in lowered bytes (what re.IGNORECASE does for a bytes pattern: ASCII only), only on a line
 # that holds "pragma:" at all.
 # `whitelist` is detect-secrets' spelling before 1.0, still in many code bases.
-_PRAGMA_ALLOW = re.compile(rb"pragma:\s*(?:allowlist|whitelist)[ -]secret")
-_PRAGMA_NEXTLINE_ALLOW = re.compile(rb"pragma:\s*allowlist[ -]nextline[ -]secret")
-_TOKEN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_PRAGMA_ALLOW = lazy_compile(rb"pragma:\s*(?:allowlist|whitelist)[ -]secret")
+_PRAGMA_NEXTLINE_ALLOW = lazy_compile(rb"pragma:\s*allowlist[ -]nextline[ -]secret")
+_TOKEN = lazy_compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _VOWELS = frozenset("aeiouyAEIOUY")
 # Vowel-less words that identifiers really use (md_HtmlToPdf, md_parse_csv_rows...).
 _ABBREVIATIONS = frozenset(
@@ -72,9 +75,9 @@ _COMMON_BIGRAMS = frozenset(
 # The other pairs of two lowercase letters: a set lookup per pair, no slicing.
 _RARE_BIGRAMS = frozenset(a + b for a in string.ascii_lowercase for b in string.ascii_lowercase) - _COMMON_BIGRAMS
 _MAX_RARE_BIGRAMS = 2
-_UUID = re.compile(r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_LAST_NON_URL = re.compile(rb"(?s).*[^A-Za-z0-9._~%/:@-]")
-_REST_PATH = re.compile(rb"(?:/[a-z0-9._~%-]{1,40})+/")
+_UUID = lazy_compile(r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_LAST_NON_URL = lazy_compile(rb"(?s).*[^A-Za-z0-9._~%/:@-]")
+_REST_PATH = lazy_compile(rb"(?:/[a-z0-9._~%-]{1,40})+/")
 
 
 def shannon_entropy(text: str) -> float:
@@ -231,11 +234,11 @@ def _by_first_letter(words: list[str]) -> str:
     return "|".join(f"{re.escape(c)}(?:{'|'.join(rest)})" for c, rest in groups.items())
 
 
-_ABBREVIATION_RUN = re.compile(
+_ABBREVIATION_RUN = lazy_compile(
     _by_first_letter(sorted((a for a in _ABBREVIATIONS if len(a) >= 3), key=len, reverse=True))
 )
-_HEX_ONLY = re.compile(r"[0-9a-fA-F_\-]+")
-_RUNS = re.compile(r"[a-z]+|[0-9]+")
+_HEX_ONLY = lazy_compile(r"[0-9a-fA-F_\-]+")
+_RUNS = lazy_compile(r"[a-z]+|[0-9]+")
 
 
 def _reads_as_words(body: str) -> bool:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from scanner.errors import ConfigError
+from scanner.lazyre import lazy_compile
 from scanner.record import field, record
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from scanner.detect.shapes import MINDEE_BODY_LENGTHS
+from scanner.lazyre import lazy_compile
 from scanner.record import record
 
 _LINE_BACK = 160
@@ -20,14 +21,14 @@ _LINE_BACK = 160
 # letter precedes (a match starting after one would also start at that letter: the leftmost never
 # does), and names are possessive (a name never gives back a character, except the `-` of `->`):
 # a line of `md_` tokens took 0.8 ms per token, retrying and backtracking from every character.
-_NAME_BEFORE = re.compile(
+_NAME_BEFORE = lazy_compile(
     r"(?<![A-Za-z_])(?:(?P<callee>[A-Za-z_][A-Za-z0-9_.:]*+)\s*\(\s*\{?\s*)?"
     r"(?P<name>[A-Za-z_](?:[A-Za-z0-9_.]|-(?!>))*+)[\\\"'`\]]{0,3}\s*(?:=|:=|:|=>|->)\s*[\\\"'`]{0,2}\s*\Z"
 )
-_CALLEE_BEFORE = re.compile(r"(?<![A-Za-z_])(?P<callee>[A-Za-z_][A-Za-z0-9_.:]*+)\s*\(\s*[\\\"'`]{0,2}\s*\Z")
+_CALLEE_BEFORE = lazy_compile(r"(?<![A-Za-z_])(?P<callee>[A-Za-z_][A-Za-z0-9_.:]*+)\s*\(\s*[\\\"'`]{0,2}\s*\Z")
 _QUOTES = "\\\"'`"
-_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
-_SECTION = re.compile(r"^(?P<indent>[ \t]*)[\"']?(?P<name>[A-Za-z][A-Za-z0-9_\-]*)[\"']?[ \t]*:[ \t]*(?:\{[ \t]*)?$")
+_WORDS = lazy_compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+_SECTION = lazy_compile(r"^(?P<indent>[ \t]*)[\"']?(?P<name>[A-Za-z][A-Za-z0-9_\-]*)[\"']?[ \t]*:[ \t]*(?:\{[ \t]*)?$")
 # Words of names that say nothing about a vendor: what the value is, where it runs, whose app it is.
 _GENERIC = frozenset(
     (  # noqa: SIM905 - a word list reads better as prose

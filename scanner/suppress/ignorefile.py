@@ -12,19 +12,21 @@ rule names, so they match by location only (see `GitleaksEntry`).
 from __future__ import annotations
 
 import os
-import re
-import shlex
-from datetime import date
+from typing import TYPE_CHECKING
 
 from scanner.errors import ConfigError
+from scanner.lazyre import lazy_compile
 from scanner.model import Finding, Occurrence
 from scanner.record import record
+
+if TYPE_CHECKING:
+    from datetime import date
 
 IGNORE_NAME = ".mindee-scan-ignore"
 GITLEAKS_NAME = ".gitleaksignore"
 _FIELDS = {"reason", "owner", "expires"}
-_FINGERPRINT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*):([0-9a-f]{24}|[0-9a-f]{64})$")
-_SHA = re.compile(r"^[0-9a-f]{7,64}$")
+_FINGERPRINT = lazy_compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*):([0-9a-f]{24}|[0-9a-f]{64})$")
+_SHA = lazy_compile(r"^[0-9a-f]{7,64}$")
 
 
 @record(frozen=True, slots=True)
@@ -99,6 +101,10 @@ def _read_lines(path: str, repo_root: str | None) -> list[str]:
 
 
 def parse_ignore(text_lines: list[str], path: str) -> list[IgnoreEntry]:
+    # Imported here: every hook run imports this module, few repositories have an ignore file.
+    import shlex
+    from datetime import date
+
     entries: list[IgnoreEntry] = []
     for n, raw in enumerate(text_lines, 1):
         where = f"{path}:{n}"

@@ -93,3 +93,27 @@ def test_scanner_start_up_never_imports_dataclasses() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_init_is_built_on_first_instance_and_field_order_is_checked_at_definition() -> None:
+    import pytest
+
+    from scanner.record import field, record
+
+    @record(frozen=True)
+    class Lazy:
+        a: int
+        b: list[int] = field(default_factory=list)
+
+    stub = Lazy.__init__
+    first = Lazy(1)
+    assert Lazy.__init__ is not stub  # the generated __init__ replaced the stub
+    assert first == Lazy(1) and first.b == [] and Lazy(2, [3]).b == [3]
+    with pytest.raises(TypeError):
+        Lazy()  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="follows a default"):
+
+        @record
+        class Bad:
+            a: int = 1
+            b: int
