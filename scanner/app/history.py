@@ -184,6 +184,9 @@ def _scan_listing(
         work.append(obj)
         total_bytes += obj.size
 
+    # The scan reads `work`, packed into chunks: the listing's half a million tuples go now, before
+    # the workers fork (each would otherwise copy the pages of those it reads).
+    listing.objects.clear()
     if unread and log.paths_affordable():
         log.start()  # oversized blobs are reported with a path
 
@@ -193,10 +196,7 @@ def _scan_listing(
     part = scan_objects(git, builder, work, jobs, total_bytes, options.on_progress, log.start)
     stats.merge(part.stats)
     unread.extend(part.unread)
-    # Half a million object records are not needed any more: free them before the provenance pass,
-    # which builds the commit graph (peak memory is the sum of the two otherwise).
-    listing.objects.clear()
-    work.clear()
+    work.clear()  # emptied by scan_objects already: the chunks held the objects, packed
     return part, unread, known, builder.detector.engine
 
 

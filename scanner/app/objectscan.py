@@ -53,22 +53,78 @@ class ShareResult:
     dropped: int = 0  # findings over the distinct-findings budget (scanner.app.cap): counted, not kept
 
 
-def _chunks(work: Sequence[GitObject]) -> list[list[GitObject]]:
+def _chunks(work: Sequence[GitObject]) -> list[Sequence[GitObject]]:
     """Runs of neighbouring objects (pack locality: a delta's base is usually close by), small enough
     that workers claiming them as they need them (`_ChunkClaims`) end within a chunk of each other."""
-    chunks: list[list[GitObject]] = []
+    chunks: list[Sequence[GitObject]] = []
     current: list[GitObject] = []
     size = 0
     for obj in work:
         current.append(obj)
         size += obj.size + 256
         if size >= _CHUNK_BYTES or len(current) >= _CHUNK_OBJECTS:
-            chunks.append(current)
+            chunks.append(_pack(current))
             current = []
             size = 0
     if current:
-        chunks.append(current)
+        chunks.append(_pack(current))
     return chunks
+
+
+_KINDS = ("blob", "commit", "tag")
+_KIND_CODES = {kind: i for i, kind in enumerate(_KINDS)}
+
+
+def _pack(objects: list[GitObject]) -> Sequence[GitObject]:
+    """A chunk as `PackedChunk`, or as the list itself where it cannot be packed (ids of mixed lengths)."""
+    width = len(objects[0].sha)
+    if any(len(o.sha) != width or o.kind not in _KIND_CODES for o in objects):
+        return objects
+    return PackedChunk(objects, width)
+
+
+class PackedChunk(Sequence[GitObject]):
+    """A chunk's objects in three flat buffers (ids, sizes, kinds; paths only when some are known),
+    each object rebuilt when it is read.
+
+    The forked workers inherit the chunks. Held as tuples, every object a worker read had its
+    reference count written, so the worker got its own copy of each page of the listing it touched:
+    the listing paid for twice, 100 MB and more on a large mirror. Flat buffers are never written.
+    """
+
+    __slots__ = ("_kinds", "_paths", "_shas", "_sizes", "_width")
+
+    def __init__(self, objects: list[GitObject], width: int) -> None:
+        from array import array
+
+        self._width = width
+        self._shas = "".join([o.sha for o in objects])
+        self._sizes = array("q", [o.size for o in objects])
+        self._kinds = bytes([_KIND_CODES[o.kind] for o in objects])
+        paths = [o.path for o in objects]
+        self._paths: tuple[str, ...] | None = tuple(paths) if any(paths) else None
+
+    def __len__(self) -> int:
+        return len(self._kinds)
+
+    def _object(self, i: int) -> GitObject:
+        w = self._width
+        path = self._paths[i] if self._paths is not None else ""
+        return GitObject(self._shas[i * w : (i + 1) * w], _KINDS[self._kinds[i]], self._sizes[i], path)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._object(i) for i in range(*index.indices(len(self)))]
+        n = len(self)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError("chunk index out of range")
+        return self._object(index)
+
+    def __iter__(self) -> Iterator[GitObject]:
+        for i in range(len(self)):
+            yield self._object(i)
 
 
 class _ChunkClaims:
@@ -96,7 +152,7 @@ class _ChunkClaims:
             self._ends[0] = front + 1
             return int(front)
 
-    def claimed(self, chunks: list[list[GitObject]], worker: int) -> Iterator[list[GitObject]]:
+    def claimed(self, chunks: list[Sequence[GitObject]], worker: int) -> Iterator[Sequence[GitObject]]:
         """The chunks `worker` claims, one at a time, as it needs them."""
         while (index := self.take(worker)) is not None:
             yield chunks[index]
@@ -216,10 +272,13 @@ def scan_objects(
     on_found: Callable[[], None],
 ) -> ShareResult:
     """Scan `work` in forked workers (or here, when small); `on_found` is called soon after the first
-    blob finding or unread blob, while the workers go on."""
+    blob finding or unread blob, while the workers go on. `work` is emptied: its objects are packed
+    into the chunks (`PackedChunk`) before the workers fork."""
     import multiprocessing
 
     chunks = _chunks(work)
+    objects = len(work)
+    work.clear()
     fallback = ""
     batch_command_supported(git)  # asked once, before the workers fork
     workers = max(1, min(jobs, len(chunks)))
@@ -234,7 +293,7 @@ def scan_objects(
     claims = _ChunkClaims(len(chunks), ctx)
     found = mp.Value("b", 0, lock=False)
     _WORKER.update(git=git, builder=builder, chunks=chunks, claims=claims, counters=counters, found=found)
-    reporter = Progress(len(work), total_bytes, counters, progress) if progress is not None else None
+    reporter = Progress(objects, total_bytes, counters, progress) if progress is not None else None
     if reporter is not None:
         reporter.show()
     try:
