@@ -11,7 +11,6 @@ import itertools
 import math
 import operator
 import re
-import string
 from collections import Counter
 
 from scanner.lazyre import lazy_compile
@@ -73,7 +72,8 @@ _COMMON_BIGRAMS = frozenset(
     ).split()
 )
 # The other pairs of two lowercase letters: a set lookup per pair, no slicing.
-_RARE_BIGRAMS = frozenset(a + b for a in string.ascii_lowercase for b in string.ascii_lowercase) - _COMMON_BIGRAMS
+_LOWERCASE = "abcdefghijklmnopqrstuvwxyz"  # not `string.ascii_lowercase`: importing `string` compiles a regex
+_RARE_BIGRAMS = frozenset(a + b for a in _LOWERCASE for b in _LOWERCASE) - _COMMON_BIGRAMS
 _MAX_RARE_BIGRAMS = 2
 _UUID = lazy_compile(r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _LAST_NON_URL = lazy_compile(rb"(?s).*[^A-Za-z0-9._~%/:@-]")
