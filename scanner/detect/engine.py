@@ -32,7 +32,6 @@ from scanner.detect.prefilter import Hits, Prefilter, Trigger, hyperscan_availab
 from scanner.detect.rules import Rule
 from scanner.detect.vendor import judge_md_token
 from scanner.errors import ConfigError
-from scanner.lazyre import lazy_compile
 from scanner.model import Match
 from scanner.record import field, record
 

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from scanner.errors import ConfigError
-from scanner.lazyre import lazy_compile
 from scanner.record import field, record
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
