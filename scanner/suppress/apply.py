@@ -11,7 +11,6 @@ one place, and suppresses that place only: the same key in another file is still
 from __future__ import annotations
 
 import os
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from scanner.model import Finding, Occurrence, ScanResult
@@ -27,7 +26,16 @@ from scanner.suppress.ignorefile import (
 )
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from scanner.config import Config
+
+
+def _today() -> date:
+    # Imported here: every pre-commit run suppresses, few have an ignore entry that can expire.
+    from datetime import date
+
+    return date.today()
 
 
 def apply_suppressions(
@@ -43,7 +51,6 @@ def apply_suppressions(
     `root`: the scanned repository, whose own ignore files are read (None: they are not; see
     scanner.trust). Those and the files in `repo_named` are read on the repository's say-so, through
     scanner.trust.read_repo_file: regular files inside `root`, size-capped."""
-    today = today or date.today()
     entries: list[IgnoreEntry | GitleaksEntry] = []
     named = os.path.realpath(ignore_file) if ignore_file else None
     if ignore_file is not None:
@@ -66,7 +73,7 @@ def apply_suppressions(
     for entry in entries:
         if isinstance(entry, GitleaksEntry):
             places.append(entry)
-        elif entry.expired(today):
+        elif entry.expired(today or _today()):
             expired.append(entry)
         else:
             active.append(entry)

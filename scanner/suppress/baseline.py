@@ -7,11 +7,9 @@ detect-secrets `.secrets.baseline` is read too (matched by file + sha1 of the se
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 from scanner.errors import ConfigError
@@ -73,6 +71,10 @@ class Baseline:
 
 
 def now_iso() -> str:
+    # datetime and hashlib are imported where used: every pre-commit run imports this module (through
+    # suppress.apply) and most never read a baseline.
+    from datetime import UTC, datetime
+
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
@@ -157,6 +159,8 @@ class DetectSecretsBaseline:
         return any(self.covers(finding, p) for p in paths)
 
     def covers(self, finding: Finding, path: str) -> bool:
+        import hashlib
+
         digest = hashlib.sha1(finding.secret.encode("utf-8", "surrogateescape")).hexdigest()
         return (path, digest) in self.hashes
 
