@@ -4,7 +4,9 @@ Rows (issue 13): the base64 run bomb at n = 100, 1,000 and 10,000 runs; 16,000 f
 15,000 and 30,000 findings in one file rendered to JSON, SARIF, JSON Lines and GitLab; a single-line file
 of 15 and 60 MB; 4 and 8 files of 30,000 keys each (`dir`); a history of 4 and 8 commits, each a new
 30,000-key version of one file (`git`). The last two rows are over the per-scan findings cap (20,000):
-their memory must stay flat while the work grows.
+their memory must stay flat while the work grows. Dense hits (`md_` and `bWRf` repeated, a near-miss
+token repeated, random lowercase keys, legacy hex after its name, `Authorization: Token` lines): CPU
+per MB must stay small and constant.
 Each input is generated under bench/work/hostile (synthetic keys from `secrets`, never real ones) and
 scanned by the real CLI (`dir PATH` or `git PATH`), measured by bench/harness.py (wall, CPU, peak RSS).
 `ratio` is time (or memory) at the larger size over the smaller: linear growth keeps the time ratio
@@ -80,6 +82,40 @@ def single_line(size: int) -> bytes:
     return "".join(parts)[:size].encode()
 
 
+def _lower(n: int) -> str:
+    return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(n))
+
+
+def md_line(size: int) -> bytes:
+    """`md_` repeated on one line: a prefilter hit every 3 bytes (issue 13, dense hits)."""
+    return b"md_" * (size // 3)
+
+
+def b64_run(size: int) -> bytes:
+    """`bWRf` (base64 of `md_`) repeated: a base64 fragment every 4 bytes, one run."""
+    return b"bWRf" * (size // 4)
+
+
+def near_miss_line(size: int) -> bytes:
+    """One `md_` + 31-character token repeated on a line: a rule match every 35 bytes."""
+    return (("md_" + _lower(31) + " ") * (size // 35)).encode()
+
+
+def lower_keys(n: int) -> bytes:
+    """Random lowercase `md_` keys, one a line: each judged by the filters (and reported)."""
+    return "".join(f"k{i} = 'md_{_lower(32)}'\n" for i in range(n)).encode()
+
+
+def hex_near_name(n: int) -> bytes:
+    """`MINDEE_API_KEY <32 hex>` pairs on one line: legacy-key candidates back to back."""
+    return " ".join(f"MINDEE_API_KEY {secrets.token_hex(16)}" for _ in range(n)).encode()
+
+
+def auth_lines(n: int) -> bytes:
+    """`Authorization: Token <hex>` lines in a file that talks to Mindee."""
+    return ("import mindee\n" + "".join(f"Authorization: Token {secrets.token_hex(16)}\n" for _ in range(n))).encode()
+
+
 ROWS: list[tuple[str, Callable[..., bytes | None], list[int], str, str]] = [
     # (name, generator, sizes, unit, format); a generator taking a path makes a tree (`dir`) or a repository
     ("base64 run bomb", b64_bomb, [100, 1_000, 10_000], "runs", "json"),
@@ -91,6 +127,13 @@ ROWS: list[tuple[str, Callable[..., bytes | None], list[int], str, str]] = [
     ("single-line file", single_line, [15 * 1024 * 1024, 60 * 1024 * 1024], "bytes", "json"),
     ("files of 30,000 keys", many_files, [4, 8], "files", "json"),
     ("history of 30,000-key blobs", history_blobs, [4, 8], "commits", "json"),
+    # Dense hits (issue 13, gap 2): each should cost a small constant per byte.
+    ("dense: md_ line", md_line, [16 * 1024 * 1024, 64 * 1024 * 1024], "bytes", "json"),
+    ("dense: bWRf run", b64_run, [16 * 1024 * 1024, 64 * 1024 * 1024], "bytes", "json"),
+    ("dense: near-miss token", near_miss_line, [4 * 1024 * 1024, 16 * 1024 * 1024], "bytes", "json"),
+    ("dense: lowercase md_ keys", lower_keys, [5_000, 20_000], "keys", "json"),
+    ("dense: hex after name", hex_near_name, [4_000, 16_000], "keys", "json"),
+    ("dense: Authorization lines", auth_lines, [5_000, 20_000], "keys", "json"),
 ]
 _TREES = {many_files: "dir", history_blobs: "git"}
 

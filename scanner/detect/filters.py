@@ -26,6 +26,7 @@ _PLACEHOLDER_WORDS_TEXT = (
 _PLACEHOLDER_WORDS = lazy_compile("(?i)" + _PLACEHOLDER_WORDS_TEXT)
 _PLACEHOLDER_WORDS_LOWER = lazy_compile(_PLACEHOLDER_WORDS_TEXT)
 _TEMPLATE_MARKERS = ("${", "{{", "}}", "<", ">", "%(", "$(", "***", "…", "...", "%s", "{0}", "•")
+_TEMPLATE_MARKER = re.compile("|".join(map(re.escape, _TEMPLATE_MARKERS)))
 # Six identical characters in a row: 3e-5 for a random 32-hex key, while every "0000000"/"XXXXXX"
 # placeholder has one. (Four in a row would drop 0.7% of real legacy keys.)
 _SAME_CHAR_RUN = lazy_compile(r"(.)\1{5,}")
@@ -134,13 +135,14 @@ def _has_sequence_loop(text: str, size: int = 6) -> bool:
 def _is_periodic(text: str) -> bool:
     """A short pattern repeated to key length (a1a1a1..., Ab1Ab1...)."""
     n = len(text)
-    # Period p: text[i] == text[i - p] for every i >= p, one C-speed slice comparison per p.
-    return n >= 12 and any(text[p:] == text[: n - p] for p in range(1, n // 2 + 1))
+    # Period p: text[i] == text[i - p] for every i >= p, one C-speed slice comparison per p. Every
+    # character then appears in text[:p], so no period is shorter than the count of distinct ones.
+    return n >= 12 and any(text[p:] == text[: n - p] for p in range(max(1, len(set(text))), n // 2 + 1))
 
 
 def is_placeholder(secret: str) -> bool:
     """Template variables, masked keys and `YOUR_KEY_HERE` style bodies are documentation, not leaks."""
-    if any(marker in secret for marker in _TEMPLATE_MARKERS):
+    if _TEMPLATE_MARKER.search(secret):
         return True
     body = secret[3:] if secret.startswith("md_") else secret
     if _SAME_CHAR_RUN.search(body) or _has_sequence(body) or _is_periodic(body):

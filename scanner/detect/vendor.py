@@ -82,6 +82,16 @@ def judge_md_token(secret: str, data: bytes, start: int) -> Verdict:
     return Verdict()
 
 
+def line_before(data: bytes, start: int) -> bytes | None:
+    """All `judge_md_token` reads of `data`, when that is only the 160 bytes before the token: its line
+    starts further back and those bytes do not open with a space (an indented entry's section above is
+    read too). None otherwise."""
+    floor = max(0, start - _LINE_BACK)
+    if floor == 0 or not 0x21 <= data[floor] <= 0x7E or data.rfind(b"\n", floor, start) >= 0:
+        return None
+    return data[floor:start]
+
+
 def _named_vendor(data: bytes, start: int) -> str | None:
     line_start = data.rfind(b"\n", max(0, start - _LINE_BACK), start) + 1
     if not line_start:
