@@ -62,21 +62,15 @@ def resolve_git_dir(path: str) -> str | None:
     return None
 
 
-def list_refs(git_dir: str) -> dict[str, str]:
-    """Every ref and the object it points at (what decides whether a repository moved)."""
+def refs_at(git_dir: str) -> dict[str, str]:
+    """`stored_refs` of the repository at `git_dir` and never of one around it (what decides whether a
+    repository moved)."""
+    from scanner.sources.git.refs import stored_refs
+
     git = Git(git_dir)
     # A broken repository inside another one must fail, not silently report the enclosing repository's refs.
     git.env["GIT_CEILING_DIRECTORIES"] = os.path.dirname(os.path.abspath(git_dir))
-    out = git.out("for-each-ref", "--format=%(objectname) %(refname)")
-    refs: dict[str, str] = {}
-    for line in out.splitlines():
-        sha, _, name = line.partition(" ")
-        if sha and name:
-            refs[name] = sha
-    head = git.run("rev-parse", "--verify", "-q", "HEAD", check=False)
-    if head.returncode == 0:  # a detached HEAD can hold commits no ref has
-        refs["HEAD"] = head.stdout.decode().strip()
-    return refs
+    return stored_refs(git)
 
 
 def existing_commits(git_dir: str, revs: list[str]) -> tuple[str, ...]:

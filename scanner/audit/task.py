@@ -107,7 +107,7 @@ def _run(task: RepoTask, outcome: RepoOutcome) -> None:
 
     git_dir = gitops.mirror(task.location, task.cache_dir, task.auth) if task.kind == "url" else task.location
     outcome.git_dir = git_dir
-    refs = gitops.list_refs(git_dir)
+    refs = gitops.refs_at(git_dir)
     outcome.refs = refs
     if not task.full and task.known_refs and refs == task.known_refs:
         outcome.status = "unchanged"

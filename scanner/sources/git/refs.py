@@ -34,6 +34,25 @@ def list_refs(git: Git, broken: list[str] | None = None, tags: dict[str, str] | 
     return refs
 
 
+def stored_refs(git: Git) -> dict[str, str]:
+    """refname -> the object it points at as stored (an annotated tag's own object, not peeled), plus HEAD.
+
+    The other reading of the same refs: `list_refs` gives what a scan starts from (commits), this gives
+    what decides whether a repository moved since an audit last saw it (a re-made tag moves it). Every
+    ref is listed, one pointing at a missing object too; a failure to list is an error.
+    """
+    out = git.out("for-each-ref", "--format=%(objectname) %(refname)")
+    refs: dict[str, str] = {}
+    for line in out.splitlines():
+        sha, _, name = line.partition(" ")
+        if sha and name:
+            refs[name] = sha
+    head = git.run("rev-parse", "--verify", "-q", "HEAD", check=False)
+    if head.returncode == 0:  # a detached HEAD can hold commits no ref has
+        refs["HEAD"] = head.stdout.decode().strip()
+    return refs
+
+
 def _refs_one_by_one(git: Git, broken: list[str]) -> dict[str, str]:
     """Raw ref values, peeled to commits by one `cat-file --batch-check` (which answers `missing`, not fails)."""
     pairs = [line.split(" ", 1) for line in git.out("for-each-ref", "--format=%(objectname) %(refname)").splitlines()]
