@@ -15,15 +15,17 @@ from pathlib import Path
 SCANNER = Path(__file__).resolve().parents[2] / "scanner"
 
 # The bottom: every part may use them ("scanner" is the package's __init__; "shapes" is detect/shapes.py,
-# the Mindee key shapes: a leaf that redaction, detection and `verify` all read).
-BASE = frozenset({"scanner", "errors", "record", "redact", "shapes"})
+# the Mindee key shapes: a leaf that redaction, detection and `verify` all read; "lazyre" compiles
+# module-level regexes on first use).
+BASE = frozenset({"scanner", "errors", "record", "redact", "shapes", "lazyre"})
 
 ALLOWED: dict[str, frozenset[str]] = {
     "scanner": frozenset(),
     "record": frozenset(),
+    "lazyre": frozenset(),
     "shapes": frozenset(),
-    "redact": frozenset({"shapes"}),
-    "errors": frozenset({"redact", "shapes"}),
+    "redact": frozenset({"shapes", "lazyre"}),
+    "errors": frozenset({"redact", "shapes", "lazyre"}),
     "model": BASE,
     "pathmatch": BASE,
     # What may be read from a scanned repository, and how it is printed.
