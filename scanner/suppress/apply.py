@@ -224,7 +224,7 @@ def repo_suppression_files(config: Config, baseline: str | None, ignore_file: st
 
 
 def _suppressed_by(result: ScanResult, path: str) -> int:
-    """Findings that an entry of the file at `path` suppressed (labels name the file, see suppress.py)."""
+    """Findings that an entry of the file at `path` suppressed (labels name the file, see apply_suppressions)."""
     count = 0
     for f in result.suppressed:
         label = f.suppressed_by or ""

@@ -1,1 +1,2 @@
-"""Git sources: the hardened git wrapper, history (refs, objects, log), staged changes and diffs."""
+"""Git sources: the hardened git wrapper (gitio), history (refs, objects, the provenance log, reachability),
+staged changes and diffs."""
