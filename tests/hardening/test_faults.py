@@ -230,7 +230,7 @@ def test_verifier_connection_refused_is_unknown(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("entry", "module", "function"),
-    [(["git", "."], "scanner.app.history", "scan_repository"), (["pre-commit"], "scanner.app.staged", "scan_staged")],
+    [(["git", "."], "scanner.app.history", "scan_repository"), (["pre-commit"], "scanner.app.staged", "_scan_staged")],
     ids=["command-line", "lean-hook"],
 )
 def test_an_internal_error_exits_2_with_the_key_masked(
