@@ -193,16 +193,16 @@ def _scan_streamed(builder: FindingBuilder, item: FileItem, max_size: int, stats
 
 # --- parallel path: workers are forked after the detector is built, so they inherit it compiled ---
 
-_WORKER_BUILDER: FindingBuilder | None = None
-
 
 def _worker_scan(batch: list[FileItem], max_size: int) -> tuple[list[Finding], ScanStats, int]:
     """A batch's findings (at most the scan's cap, so a worker's memory is bounded too), stats, and how
     many findings it left out."""
-    assert _WORKER_BUILDER is not None
+    from scanner.app.pool import inherited
+
+    builder: FindingBuilder = inherited()
     stats = ScanStats()
     kept = FindingsCap()
-    _scan_items(_WORKER_BUILDER, batch, max_size, stats, kept)
+    _scan_items(builder, batch, max_size, stats, kept)
     return kept.take(), stats, kept.dropped
 
 
@@ -228,46 +228,32 @@ def _scan_parallel(
     jobs: int,
     out: FindingsCap,
 ) -> None:
-    import gc
-    import multiprocessing
     from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
     from itertools import chain
 
-    from scanner.app.pool import quiet_worker, stop_pool
+    from scanner.app.pool import fallback_note, fork_context, forked, pool_failures
 
-    global _WORKER_BUILDER
     items = chain(head, rest)
-    try:
-        ctx = multiprocessing.get_context("fork")
-    except ValueError:  # no fork on this platform: the serial path is always correct
+    ctx, why_not = fork_context()
+    if ctx is None:  # the serial path is always correct
+        stats.notes.append(why_not)
         _scan_items(builder, items, max_size, stats, out)
         return
-    _WORKER_BUILDER = builder
     # Batches not collected yet; a collected one is dropped with its future, which held its findings.
     pending: deque[tuple[list[FileItem], Future[tuple[list[Finding], ScanStats, int]]]] = deque()
-    # Objects alive now are never freed by the workers: keep the collector off their pages (copy-on-write).
-    gc.freeze()
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=quiet_worker) as pool:
-            try:
-                for batch in _batches(items):
-                    pending.append((batch, pool.submit(_worker_scan, batch, max_size)))
-                while pending:
-                    found, part, dropped = pending[0][1].result()
-                    pending.popleft()
-                    out.add(found)
-                    out.count(dropped)
-                    stats.merge(part)
-                    del found
-            except KeyboardInterrupt:
-                stop_pool(pool)
-                raise
-    except (OSError, BrokenProcessPool):
+        with forked(ctx, jobs, builder) as pool:
+            for batch in _batches(items):
+                pending.append((batch, pool.submit(_worker_scan, batch, max_size)))
+            while pending:
+                found, part, dropped = pending[0][1].result()
+                pending.popleft()
+                out.add(found)
+                out.count(dropped)
+                stats.merge(part)
+                del found
+    except pool_failures() as exc:
         # Could not start or keep workers (limits, sandbox, a killed worker): finish here, serially.
+        stats.notes.append(fallback_note(exc, "the rest was scanned in one process"))
         remaining = [i for batch, _ in pending for i in batch]
         _scan_items(builder, chain(remaining, items), max_size, stats, out)
-    finally:
-        _WORKER_BUILDER = None
-        gc.unfreeze()

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from scanner.app.cap import DistinctFindings
+from scanner.app.pool import fallback_note, fork_context, forked, pool_failures
 from scanner.app.progress import OnProgress, Progress
 from scanner.detect.findings import STREAM_WINDOW, FindingBuilder, note_stream
 from scanner.model import Finding, ScanStats
@@ -160,18 +161,33 @@ class _ChunkClaims:
 
 # --- scanning ----------------------------------------------------------------------------------
 
-# Set before forking, inherited by the workers (the compiled detector is not picklable).
-_WORKER: dict[str, Any] = {}
+
+@record
+class _Shared:
+    """What every worker needs, inherited through the fork (the compiled detector is not picklable)."""
+
+    git: Git
+    builder: FindingBuilder
+    chunks: list[Sequence[GitObject]]
+    claims: _ChunkClaims
+    counters: list[Any]
+    found: Any  # a shared flag: set once a blob has a finding or could not be read
 
 
-def _scan_share(index: int) -> ShareResult:
-    git: Git = _WORKER["git"]
-    builder: FindingBuilder = _WORKER["builder"]
-    share = _WORKER["claims"].claimed(_WORKER["chunks"], index)
-    counter = _WORKER["counters"][index]
+def _scan_share(index: int, shared: _Shared | None = None) -> ShareResult:
+    """Worker `index` scans the chunks it claims; in a forked worker, `shared` is what its pool inherited."""
+    if shared is None:
+        from scanner.app.pool import inherited
+
+        shared = inherited()
+        assert shared is not None
+    git = shared.git
+    builder = shared.builder
+    share = shared.claims.claimed(shared.chunks, index)
+    counter = shared.counters[index]
     out = ShareResult()
     stats = out.stats
-    found_flag = _WORKER["found"]
+    found_flag = shared.found
     held = DistinctFindings()
 
     def on_error(obj: GitObject, reason: str) -> None:
@@ -284,42 +300,39 @@ def scan_objects(
     workers = max(1, min(jobs, len(chunks)))
     ctx = None
     if workers > 1:
-        try:
-            ctx = multiprocessing.get_context("fork")
-        except ValueError:  # no fork here: one worker is always correct
+        ctx, why_not = fork_context()
+        if ctx is None:  # one worker is always correct
+            fallback = why_not
             workers = 1
     mp: Any = ctx or multiprocessing
     counters = [mp.Array("q", 2, lock=False) for _ in range(workers)]
     claims = _ChunkClaims(len(chunks), ctx)
     found = mp.Value("b", 0, lock=False)
-    _WORKER.update(git=git, builder=builder, chunks=chunks, claims=claims, counters=counters, found=found)
+    shared = _Shared(git=git, builder=builder, chunks=chunks, claims=claims, counters=counters, found=found)
     reporter = Progress(objects, total_bytes, counters, progress) if progress is not None else None
     if reporter is not None:
         reporter.show()
     try:
         if ctx is None:
-            parts = _serial(reporter)
+            parts = _serial(shared, reporter)
         else:
 
             def poll() -> None:
                 if found.value:
                     on_found()
 
-            from concurrent.futures.process import BrokenProcessPool
-
             try:
-                parts = _parallel(ctx, workers, reporter, poll)
-            except (OSError, BrokenProcessPool) as exc:
+                parts = _parallel(ctx, workers, shared, reporter, poll)
+            except pool_failures() as exc:
                 # Workers could not start (process limits, a sandbox) or one died (killed for memory):
                 # what the others did is dropped, and every chunk is scanned again here, in one process.
-                fallback = f"scan workers failed ({type(exc).__name__}: {exc}): scanned in one process instead"
+                fallback = fallback_note(exc)
                 ctx = None
-                _WORKER["claims"] = _ChunkClaims(len(chunks))
+                shared.claims = _ChunkClaims(len(chunks))
                 for counter in counters:
                     counter[0] = counter[1] = 0
-                parts = _serial(reporter)
+                parts = _serial(shared, reporter)
     finally:
-        _WORKER.clear()
         if reporter is not None:
             reporter.show()
             reporter.close()
@@ -338,45 +351,39 @@ def scan_objects(
     return merged
 
 
-def _serial(reporter: Progress | None) -> list[ShareResult]:
-    """Every chunk scanned here, in this process (with the progress line kept fresh on a terminal)."""
+def _serial(shared: _Shared, reporter: Progress | None) -> list[ShareResult]:
+    """Every chunk scanned here, in this process (with progress reported as it goes)."""
     if reporter is None:
-        return [_scan_share(0)]
+        return [_scan_share(0, shared)]
     import threading
 
     stop = threading.Event()
     thread = threading.Thread(target=reporter.loop, args=(stop,), daemon=True)
     thread.start()
     try:
-        return [_scan_share(0)]
+        return [_scan_share(0, shared)]
     finally:
         stop.set()
         thread.join()
 
 
-def _parallel(ctx: Any, workers: int, reporter: Progress | None, poll: Callable[[], None]) -> list[ShareResult]:
-    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+def _parallel(
+    ctx: Any, workers: int, shared: _Shared, reporter: Progress | None, poll: Callable[[], None]
+) -> list[ShareResult]:
+    from concurrent.futures import FIRST_EXCEPTION, wait
 
-    from scanner.app.pool import quiet_worker, stop_pool
-
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=quiet_worker, initargs=(_WORKER_NICENESS,)
-    ) as pool:
-        try:
-            futures = [pool.submit(_scan_share, i) for i in range(workers)]
-            shown = time.perf_counter()
-            while True:
-                done, pending = wait(futures, timeout=0.05, return_when=FIRST_EXCEPTION)
-                poll()
-                if reporter is not None and time.perf_counter() - shown >= 0.25:
-                    reporter.show()
-                    shown = time.perf_counter()
-                if not pending or any(f.exception() for f in done):
-                    break
-            return [f.result() for f in futures]
-        except KeyboardInterrupt:
-            stop_pool(pool)
-            raise
+    with forked(ctx, workers, shared, niceness=_WORKER_NICENESS) as pool:
+        futures = [pool.submit(_scan_share, i) for i in range(workers)]
+        shown = time.perf_counter()
+        while True:
+            done, pending = wait(futures, timeout=0.05, return_when=FIRST_EXCEPTION)
+            poll()
+            if reporter is not None and time.perf_counter() - shown >= 0.25:
+                reporter.show()
+                shown = time.perf_counter()
+            if not pending or any(f.exception() for f in done):
+                break
+        return [f.result() for f in futures]
 
 
 # Scan workers (and the cat-file each starts) yield to the provenance walk: one git process that, given a

@@ -1,9 +1,11 @@
-"""Worker processes that stop quietly: Ctrl-C is the parent's to report, not a traceback per worker."""
+"""The one fork pool of every scan (dir and history), with a serial fallback that always says why, and
+worker processes that stop quietly: Ctrl-C is the parent's to report, not a traceback per worker."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -121,3 +123,62 @@ def usable_cpus() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+# --- the one fork pool ----------------------------------------------------------------------------
+
+# What the workers of the open pool inherit (a compiled detector is not picklable): set just before
+# the fork, read by the workers' tasks with `inherited()`, cleared when the pool closes.
+_INHERITED: list[Any] = []
+
+
+def fork_context() -> tuple[Any, str]:
+    """The fork start method, or None and why not (workers are forked so that they inherit `state`)."""
+    import multiprocessing
+
+    try:
+        return multiprocessing.get_context("fork"), ""
+    except ValueError:
+        return None, "no fork on this platform: scanned in one process"
+
+
+def inherited() -> Any:
+    """In a worker of `forked`: the state its pool was opened with."""
+    return _INHERITED[-1]
+
+
+@contextlib.contextmanager
+def forked(ctx: Any, jobs: int, state: Any, niceness: int = 0) -> Iterator[Any]:
+    """A ProcessPoolExecutor of `jobs` forked workers that inherit `state`; Ctrl-C ends them at once.
+
+    Objects alive at the fork are never freed by the workers: the collector is kept off their pages
+    (copy-on-write) while the pool is open."""
+    import gc
+    from concurrent.futures import ProcessPoolExecutor
+
+    _INHERITED.append(state)
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            max_workers=jobs, mp_context=ctx, initializer=quiet_worker, initargs=(niceness,)
+        ) as pool:
+            try:
+                yield pool
+            except KeyboardInterrupt:
+                stop_pool(pool)
+                raise
+    finally:
+        _INHERITED.clear()
+        gc.unfreeze()
+
+
+def pool_failures() -> tuple[type[BaseException], ...]:
+    """What ends a pool early: workers that could not start (process limits, a sandbox) or one that died
+    (killed for memory). The caller finishes in one process and says so (`fallback_note`)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    return (OSError, BrokenProcessPool)
+
+
+def fallback_note(exc: BaseException, what: str = "scanned in one process instead") -> str:
+    return f"scan workers failed ({type(exc).__name__}: {exc}): {what}"
