@@ -14,9 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.testing.gitutil import HERMETIC_ENV
 from tests.testing.netguard import NetGuard
+
+# No test times itself, hypothesis's tests included: no per-example deadline, no "too slow" health check.
+settings.register_profile("no-wall-time", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("no-wall-time")
 
 HEAVY_MARKERS = ("slow", "hostile")
 _DESELECTED = pytest.StashKey[int]()

@@ -609,10 +609,13 @@ def test_a_held_walk_makes_no_progress_and_ends_when_cancelled(tmp_path: Path) -
     log = HistoryLog(Git(str(repo)), [git(repo, "rev-parse", "HEAD").strip()], [])
     log.pause()
     proc = log._proc
-    time.sleep(0.3)
     state = Path(f"/proc/{proc.pid}/stat")
     if state.exists():  # Linux: the process is stopped ("T"), not running or sleeping
-        assert state.read_text().rsplit(")", 1)[1].split()[0] == "T"
+        # SIGSTOP lands when the kernel next schedules git: poll (a fixed sleep failed under load).
+        deadline = time.monotonic() + 30
+        while state.read_text().rsplit(")", 1)[1].split()[0] != "T":
+            assert time.monotonic() < deadline, "git was never stopped"
+            time.sleep(0.01)
     log.cancel()
     assert proc.returncode is not None and proc.returncode != 0
 
