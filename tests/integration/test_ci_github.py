@@ -19,6 +19,8 @@ from tests.testing.ci_repos import checkout, objects, remote_and_dev
 from tests.testing.gitutil import HERMETIC_ENV, commit_file, git
 from tests.testing.keys import detectable, v2_key
 
+pytestmark = pytest.mark.slow  # each test runs the wrapper's real bash step on real pushes
+
 ROOT = paths.ROOT
 ZERO = "0" * 40
 

@@ -20,6 +20,8 @@ from tests.testing.ci_repos import checkout, objects, remote_and_dev
 from tests.testing.gitutil import HERMETIC_ENV, commit_file, git
 from tests.testing.keys import detectable, v2_key
 
+pytestmark = pytest.mark.slow  # each test runs the wrapper's real bash step on real pushes
+
 ROOT = paths.ROOT
 TEMPLATE = ROOT / "ci" / "gitlab" / "mindee-scan.gitlab-ci.yml"
 SCHEMA = json.loads((ROOT / "tests" / "data" / "gitlab-secret-detection-report-format.json").read_text())

@@ -23,7 +23,7 @@ from tests.testing.gitutil import commit_file, git, init_repo
 from tests.testing.keys import v1_key, v2_key, v2_long_key
 from tests.testing.mindee_mock import MindeeMock
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]  # every format, every command, under a terminal
 
 FORMATS = ["text", "json", "jsonl", "sarif", "html", "junit", "csv"]
 

@@ -48,6 +48,7 @@ def test_which_patterns_get_a_hint(pattern: bytes, hint: bytes | None) -> None:
         assert hinted.startswith(hint) and hinted.endswith(pattern.removeprefix(b"(?i)"))
 
 
+@pytest.mark.slow  # every shipped pattern, hinted and plain, over the whole quality corpus
 def test_shipped_rules_match_the_same_on_the_quality_corpus(tmp_path: Path) -> None:
     build_corpus(tmp_path, seed=3, copies=1)
     texts = [p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()]
@@ -65,6 +66,7 @@ _PATTERNS = _rule_patterns()
 _ALPHABET = b"aAkKeEyYsStT_-=:'\" \t\n0123456789abcdefmd_MINDEEmindeeAKIAghp_xoxb-sk-/\\.,\\[]"
 
 
+@pytest.mark.slow  # 300 random texts x every shipped pattern, twice
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.lists(st.sampled_from([bytes([b]) for b in _ALPHABET] + [b"api_key", b"secret", b"token", b"md_"]),
                 max_size=120))  # fmt: skip
