@@ -24,7 +24,7 @@ from tests.testing.cli import cli_path
 from tests.testing.gitutil import commit_file, init_repo
 from tests.testing.keys import v2_key
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 LIMIT_MB = 300
 
@@ -55,7 +55,7 @@ def peak_rss(args: list[str], stdout: Path, feed_mb: int = 0) -> tuple[int, floa
         capture_output=True,
         text=True,
         check=True,
-        timeout=280,
+        timeout=850,
     )
     code, kb = proc.stdout.split()
     return int(code), int(kb) / 1024
