@@ -1,15 +1,13 @@
 """`mindee-scan baseline create|update [SCAN COMMAND...]`: record known findings, later drop stale ones.
 
-The scan itself is any scan command (`dir PATH`, `git REPO`, with its own options), run in-process
-with a JSON report that this command reads back: the baseline never sees more than the report does
-(rule, secret hash, paths), and every source gets baselines for free.
+The scan itself is any scan command (`dir PATH`, `git REPO`, with its own options): its command line is
+parsed by that command and scanned in-process through the same functions, and the baseline takes from
+the findings what their JSON report holds (rule, secret hash, paths), so every source gets baselines for free.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -141,22 +139,31 @@ def _scan_args(scan: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _run_scan(args: tuple[str, ...]) -> dict[str, Any]:
-    """Run the scan command in-process with a JSON report into a private temp file, and read it back."""
+    """Run the scan command in-process: its command line is parsed by its own click command (not invoked),
+    scanned and post-processed as that command would, and its findings read as its JSON report has them."""
+    from scanner.cli.common import OutputOptions, exit_status, revoke_to_stderr, settle
+    from scanner.cli.dir_cmd import scan_dir
+    from scanner.cli.git_cmd import scan_git, scan_staged_files
     from scanner.cli.main import cli
     from scanner.errors import ExitCode, ScanError
+    from scanner.model import ScanResult
 
-    with tempfile.TemporaryDirectory(prefix="mindee-scan-baseline-") as tmp:
-        report = os.path.join(tmp, "scan.json")
-        code = cli.main(
-            args=[*args, "--format", "json", "--output", report, "--quiet"],
-            prog_name="mindee-scan",
-            standalone_mode=False,
-        )
-        if code == ExitCode.ERROR or not os.path.exists(report):
-            raise ScanError(f"`mindee-scan {' '.join(args)}` could not scan; baseline not written")
-        with open(report, encoding="utf-8") as fh:
-            doc: dict[str, Any] = json.load(fh)
-    for err in doc.get("stats", {}).get("errors", []):
+    scans: dict[str, Callable[..., tuple[ScanResult, OutputOptions]]] = {
+        "dir": scan_dir,
+        "git": scan_git,
+        "staged": scan_staged_files,
+    }
+    group = click.Context(cli, info_name="mindee-scan")
+    command = cli.get_command(group, args[0])
+    assert command is not None
+    with command.make_context(args[0], [*args[1:], "--format", "json", "--quiet"], parent=group) as ctx:
+        result, opts = scans[args[0]](**ctx.params)
+        result = settle(result, opts)
+    revoke_to_stderr(result)  # as the scan's own JSON run printed it
+    if exit_status(result, opts) == ExitCode.ERROR:
+        raise ScanError(f"`mindee-scan {' '.join(args)}` could not scan; baseline not written")
+    doc = {"findings": [f.to_dict() for f in result.findings]}
+    for err in result.stats.errors:
         from scanner.trust import printable
 
         click.echo(printable(f"error: {err}"), err=True)

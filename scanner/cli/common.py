@@ -162,10 +162,9 @@ def with_excludes(config: Config, globs: tuple[str, ...]) -> Config:
     return replace(config, exclude=config.exclude + tuple(globs)) if globs else config
 
 
-def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> int:
-    """Suppress, verify, render and write; return the exit code (never 0 if nothing could be scanned).
-
-    `root` is not used: which repository's own files may suppress is the config's to say (scanner.trust)."""
+def settle(result: ScanResult, opts: OutputOptions) -> ScanResult:
+    """Everything after detection but the report: post-process (app.postprocess), write the remediation
+    file, hand the result to a CI wrapper."""
     from scanner.app.postprocess import PostOptions, postprocess
 
     post = PostOptions(
@@ -185,6 +184,25 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
     sink = click.get_current_context(silent=True)
     if sink is not None and hasattr(sink.obj, "finished"):
         sink.obj.finished(result, opts)  # a CI wrapper (scanner/ci/) reports from this very result
+    return result
+
+
+def revoke_to_stderr(result: ScanResult) -> None:
+    """A live key must reach a human even when the report goes to a file or a pipe: the REVOKE block."""
+    from scanner.report.remediation import revoke_lines
+
+    block = revoke_lines(result)
+    if block:
+        from scanner.trust import printable_lines
+
+        click.echo(printable_lines(block).strip("\n"), err=True)
+
+
+def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> int:
+    """Suppress, verify, render and write; return the exit code (never 0 if nothing could be scanned).
+
+    `root` is not used: which repository's own files may suppress is the config's to say (scanner.trust)."""
+    result = settle(result, opts)
     from scanner.report import RenderOptions, render_chunks
 
     color = opts.color if opts.color is not None else (opts.output is None and opts.fmt == "text" and _stdout_tty())
@@ -231,14 +249,7 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
 
         click.echo(summary_line(result), err=True)
     if opts.output or opts.fmt != "text":
-        # A live key must reach a human even when the report goes to a file or a pipe: the REVOKE block on stderr.
-        from scanner.report.remediation import revoke_lines
-
-        block = revoke_lines(result)
-        if block:
-            from scanner.trust import printable_lines
-
-            click.echo(printable_lines(block).strip("\n"), err=True)
+        revoke_to_stderr(result)
     return exit_status(result, opts)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +20,9 @@ from scanner.cli.common import (
     with_excludes,
 )
 
+if TYPE_CHECKING:
+    from scanner.model import ScanResult
+
 
 @click.command("dir")
 @click.argument("paths", nargs=-1, type=click.Path())
@@ -33,6 +36,11 @@ from scanner.cli.common import (
 @output_options
 def dir_command(paths: tuple[str, ...], config_path: str | None, **kwargs: Any) -> int:
     """Scan files and folders (default: the current folder), skipping .git/; `-` reads standard input."""
+    return finish(*scan_dir(paths, config_path, **kwargs))
+
+
+def scan_dir(paths: tuple[str, ...], config_path: str | None, **kwargs: Any) -> tuple[ScanResult, OutputOptions]:
+    """The parsed `dir` command line, scanned: the result and how to finish it (also `baseline create`)."""
     from scanner.app.dir import DirOptions, scan_paths
     from scanner.config import load_config, parse_size
     from scanner.record import replace
@@ -57,10 +65,12 @@ def dir_command(paths: tuple[str, ...], config_path: str | None, **kwargs: Any) 
             use_hyperscan=not kwargs["no_hyperscan"],
         )
     )
-    return finish(result, opts, root=root)
+    return result, opts
 
 
-def _stdin(paths: tuple[str, ...], config_path: str | None, opts: OutputOptions, kwargs: dict[str, Any]) -> int:
+def _stdin(
+    paths: tuple[str, ...], config_path: str | None, opts: OutputOptions, kwargs: dict[str, Any]
+) -> tuple[ScanResult, OutputOptions]:
     """`dir -`: the piped text, named `<stdin>` in reports (no config is read unless -c names one)."""
     import sys
 
@@ -73,4 +83,4 @@ def _stdin(paths: tuple[str, ...], config_path: str | None, opts: OutputOptions,
     result = scan_stdin(
         sys.stdin.buffer, config, parse_size(kwargs["max_file_size"]), use_hyperscan=not kwargs["no_hyperscan"]
     )
-    return finish(result, opts)
+    return result, opts

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from scanner.cli.common import (
+    OutputOptions,
     config_option,
     finish,
     jobs_option,
@@ -17,6 +18,9 @@ from scanner.cli.common import (
     with_config_defaults,
     with_excludes,
 )
+
+if TYPE_CHECKING:
+    from scanner.model import ScanResult
 
 
 @click.command("git")
@@ -50,6 +54,11 @@ def git_command(repo: str, config_path: str | None, **kwargs: Any) -> int:
     Each unique blob is read once; each finding says which commit introduced it, who and when,
     every other place it appears, whether it is still at HEAD and which refs reach it.
     """
+    return finish(*scan_git(repo, config_path, **kwargs))
+
+
+def scan_git(repo: str, config_path: str | None, **kwargs: Any) -> tuple[ScanResult, OutputOptions]:
+    """The parsed `git` command line, scanned: the result and how to finish it (also `baseline create`)."""
     from scanner.app.history import GitScanOptions, scan_repository
     from scanner.config import load_config, parse_size
     from scanner.sources.git.gitio import repo_toplevel
@@ -75,7 +84,7 @@ def git_command(repo: str, config_path: str | None, **kwargs: Any) -> int:
             on_progress=_progress_line(kwargs["progress"]),
         )
     )
-    return finish(result, opts, root=root)
+    return result, opts
 
 
 def _progress_line(wanted: bool | None) -> Any:
@@ -99,6 +108,13 @@ def staged_command(files: tuple[str, ...], config_path: str | None, **kwargs: An
     Only keys on lines the commit adds are reported. FILES (as the pre-commit framework passes them)
     limit the scan; a FILE with nothing staged, as in `pre-commit run --all-files`, is scanned whole.
     """
+    return finish(*scan_staged_files(files, config_path, **kwargs))
+
+
+def scan_staged_files(
+    files: tuple[str, ...], config_path: str | None, **kwargs: Any
+) -> tuple[ScanResult, OutputOptions]:
+    """The parsed `staged` command line, scanned: the result and how to finish it (also `baseline create`)."""
     from scanner.app.staged import run_staged
 
     opts = make_output_options(kwargs, hook="pre-commit")
@@ -110,7 +126,7 @@ def staged_command(files: tuple[str, ...], config_path: str | None, **kwargs: An
         exclude=tuple(kwargs["exclude"]),
         ignore_repo_config=kwargs["ignore_repo_config"],
     )
-    return finish(result, with_config_defaults(opts, config))
+    return result, with_config_defaults(opts, config)
 
 
 @click.command("pre-push")
