@@ -5,6 +5,7 @@ thousands of ordinary lines of code and which matches encoded values as they are
 from __future__ import annotations
 
 import base64
+import random
 import secrets
 import string
 
@@ -55,7 +56,10 @@ def test_aws_secret_in_a_kubernetes_secret_is_still_decoded() -> None:
 
 
 def test_generic_secret_reports_a_base64_value_as_it_is() -> None:
-    password = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(24))
+    # A fixed fake password (seeded, so no literal for the project's own scan): about 1% of random
+    # 24-character ones encode to a value the generic rule's randomness filters drop, which made this
+    # test fail now and then.
+    password = "".join(random.Random(17).choices(string.ascii_letters + string.digits, k=24))
     encoded = base64.b64encode(password.encode()).decode()
     found = build_detector(Config()).scan(f"DB_PASSWORD = '{encoded}'\n".encode())
     assert [(m.rule_id, m.secret, m.encoding) for m in found] == [("generic-secret", encoded, None)]
