@@ -443,7 +443,10 @@ def _prepush_stdin(repo: Path) -> bytes:
 
 def run_case(scanner: list[str], case: Case, inputs: Path, timeout: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="behaviour-") as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MINDEE", "GIT_", "PRE_COMMIT", "XDG_"))}
+        # PYTHON* too: an inherited PYTHONPATH would make both trees' commands import the same code.
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("MINDEE", "GIT_", "PRE_COMMIT", "XDG_", "PYTHON"))
+        }
         env.update(
             GIT_CONFIG_GLOBAL="/dev/null",
             GIT_CONFIG_NOSYSTEM="1",
