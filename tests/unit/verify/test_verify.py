@@ -30,7 +30,7 @@ def elsewhere() -> Iterator[MindeeMock]:
     yield from serve_elsewhere()
 
 
-FAST = VerifyConfig(timeout=0.5, backoff=0.01, rate=200, rate_v1=200, burst=50, workers=4)
+FAST = VerifyConfig(timeout=10, backoff=0.01, rate=200, rate_v1=200, burst=50, workers=4)
 
 
 def make_verifier(m: MindeeMock, config: VerifyConfig = FAST) -> Verifier:
@@ -116,7 +116,7 @@ def test_429_retry_after_pauses_every_thread(mindee: MindeeMock) -> None:
     mindee.script("v2", a, Reply(429, headers={"Retry-After": "0.6"}), Reply(200, {"models": []}))
     mindee.script("v2", b, Reply(200, {"models": []}, delay=0.1))
     mindee.live_v2(c, [])
-    config = VerifyConfig(timeout=2, backoff=0.01, rate=200, burst=50, workers=2)
+    config = VerifyConfig(timeout=10, backoff=0.01, rate=200, burst=50, workers=2)
     make_verifier(mindee, config).verify_many([(a, "mindee-v2"), (b, "mindee-v2"), (c, "mindee-v2")])
     first_a = mindee.requests_for(a)[0].at
     [req_c] = mindee.requests_for(c)
@@ -126,7 +126,7 @@ def test_429_retry_after_pauses_every_thread(mindee: MindeeMock) -> None:
 def test_429_forever_gives_unknown_after_bounded_retries(mindee: MindeeMock) -> None:
     key = v2_key()
     mindee.script("v2", key, Reply(429, headers={"Retry-After": "0"}))
-    config = VerifyConfig(timeout=0.5, backoff=0.01, rate=200, burst=50, max_retries_429=3)
+    config = VerifyConfig(timeout=10, backoff=0.01, rate=200, burst=50, max_retries_429=3)
     v = make_verifier(mindee, config).verify(key, "mindee-v2")
     assert (v.verdict, v.status_code) == ("unknown", 429)
     assert "429" in v.detail
@@ -176,7 +176,7 @@ def test_slow_answer_hits_the_timeout(mindee: MindeeMock) -> None:
 def test_malformed_answer_is_unknown_not_a_crash(mindee: MindeeMock) -> None:
     key = v2_key()
     mindee.script("v2", key, Reply(200, raw=b"NOT-HTTP garbage\r\n\r\n"))
-    config = VerifyConfig(timeout=1, backoff=0.01, rate=200, burst=50, max_retries_network=0)
+    config = VerifyConfig(timeout=10, backoff=0.01, rate=200, burst=50, max_retries_network=0)
     v = make_verifier(mindee, config).verify(key, "mindee-v2")
     assert v.verdict == "unknown", v
     assert "malformed" in v.detail
@@ -242,7 +242,7 @@ def test_concurrency_is_bounded(mindee: MindeeMock) -> None:
     keys = [v2_key() for _ in range(8)]
     for k in keys:
         mindee.script("v2", k, Reply(200, {"models": []}, delay=0.15))
-    config = VerifyConfig(timeout=2, backoff=0.01, rate=500, burst=50, workers=3)
+    config = VerifyConfig(timeout=10, backoff=0.01, rate=500, burst=50, workers=3)
     make_verifier(mindee, config).verify_many([(k, "mindee-v2") for k in keys])
     assert len(mindee.requests) == 8
     assert 2 <= mindee.max_inflight <= 3
@@ -252,7 +252,7 @@ def test_global_rate_limit_spaces_requests(mindee: MindeeMock) -> None:
     keys = [v2_key() for _ in range(6)]
     for k in keys:
         mindee.live_v2(k, [])
-    config = VerifyConfig(timeout=2, rate=20, burst=1, workers=4)
+    config = VerifyConfig(timeout=10, rate=20, burst=1, workers=4)
     verifier, fake = clocked_verifier(mindee, config)
     verifier.verify_many([(k, "mindee-v2") for k in keys])
     assert len(mindee.requests) == 6
@@ -600,7 +600,7 @@ def test_blast_radius_is_bounded_and_says_so(mindee: MindeeMock) -> None:
 
     key = v2_key()
     mindee.live_v2_catalogue(key, [model(f"M{i}") for i in range(30)], per_page=2)
-    config = VerifyConfig(timeout=1, backoff=0.01, rate=200, rate_v1=200, burst=50, max_model_pages=4)
+    config = VerifyConfig(timeout=10, backoff=0.01, rate=200, rate_v1=200, burst=50, max_model_pages=4)
     v = make_verifier(mindee, config).verify(key, "mindee-v2")
     assert (v.verdict, v.model_count, len(v.model_details)) == ("live", 30, 8)  # the total still comes from Mindee
     assert len(mindee.requests) == 4
