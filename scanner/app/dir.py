@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING
 
 from scanner.app.cap import FindingsCap
 from scanner.app.pool import usable_cpus
-from scanner.config import Config
+from scanner.app.request import DirOptions
 from scanner.detect.build import build_detector
 from scanner.detect.findings import FindingBuilder, note_stream
 from scanner.errors import SourceError
 from scanner.model import Finding, ScanResult, ScanStats
 from scanner.pathmatch import PathMatcher
-from scanner.record import record
 from scanner.sources.files import FileItem, StreamIt, TooLarge, read_chunks, read_file, walk
 
 if TYPE_CHECKING:
@@ -32,18 +31,6 @@ _PARALLEL_MIN_FILES = 1024
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 _BATCH_FILES = 256
 _BATCH_BYTES = 4 * 1024 * 1024  # for files whose size the walk knows (named on the command line)
-
-
-@record(frozen=True)
-class DirOptions:
-    paths: tuple[str, ...]
-    config: Config
-    jobs: int = 0  # 0: automatic
-    max_file_size: int | None = None
-    use_hyperscan: bool = True
-    # The user named `paths` (the `dir` command): one that could not be scanned is an error. False when
-    # a tool names them (pre-commit --all-files): skipped files stay skips there, as in a staged scan.
-    named_by_user: bool = True
 
 
 def scan_paths(options: DirOptions) -> ScanResult:

@@ -14,14 +14,12 @@ import time
 
 from scanner.app.cap import MAX_FINDINGS_PER_SCAN, FindingsCap, note_dropped_places
 from scanner.app.objectscan import ShareResult, scan_objects
-from scanner.app.progress import OnProgress
 from scanner.app.provenance import LogStarter, provenance
-from scanner.config import Config
+from scanner.app.request import GitScanOptions
 from scanner.detect.build import build_detector
 from scanner.detect.findings import FindingBuilder
 from scanner.errors import UsageError
 from scanner.model import HistoryStats, ScanResult, ScanStats
-from scanner.record import field, record
 from scanner.sources.git.gitio import Git, repo_toplevel
 from scanner.sources.git.objects import (
     GitObject,
@@ -34,24 +32,6 @@ from scanner.sources.git.objects import (
 from scanner.sources.git.refs import is_shallow, list_refs, resolve_commit, stash_entries
 
 _PARALLEL_MIN_BYTES = 8 * 1024 * 1024
-
-
-@record(frozen=True)
-class GitScanOptions:
-    """What to scan. `exclude_revs`: commits whose ancestry was already scanned (incremental re-scans)."""
-
-    repo: str
-    config: Config = field(default_factory=Config)
-    since: str | None = None
-    range: str | None = None  # "A..B"
-    branch: str | None = None
-    exclude_revs: tuple[str, ...] = ()
-    revs: tuple[str, ...] = ()  # explicit tips (pre-push); default: every ref and stash entry
-    jobs: int = 0  # 0: automatic
-    max_file_size: int | None = None
-    use_hyperscan: bool = True
-    scan_messages: bool = True
-    on_progress: OnProgress | None = None  # called about every 0.25 s while objects are scanned
 
 
 def scan_repository(options: GitScanOptions) -> ScanResult:

@@ -16,7 +16,7 @@ from scanner.sources.git.objects import MESSAGE_PATH, TAG_MESSAGE_PATH, CommitMe
 from scanner.sources.git.reachability import reaching_refs, refs_containing
 
 if TYPE_CHECKING:  # history.py drives this module
-    from scanner.app.history import GitScanOptions
+    from scanner.app.request import GitScanOptions
 
 _MAX_REF_LOOKUPS = 200
 # With nothing found, the tree-diff pass runs only to name the paths of unread blobs, and only where cheap.

@@ -166,8 +166,9 @@ def _gone_from_head(git_dir: str, config: Config, head_paths: tuple[tuple[str, s
 
 
 def _scan_repository(git_dir: str, config: Config, excluded: tuple[str, ...], jobs: int) -> ScanResult:
-    from scanner.app.history import GitScanOptions, scan_repository
+    from scanner.app.request import GitScanOptions
+    from scanner.app.run import run
 
     # No on_progress: the audit draws one status line for all repositories; workers stay silent.
     options = GitScanOptions(repo=git_dir, config=config, exclude_revs=excluded, jobs=jobs)
-    return scan_repository(options)
+    return run(options)

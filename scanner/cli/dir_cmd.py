@@ -41,7 +41,8 @@ def dir_command(paths: tuple[str, ...], config_path: str | None, **kwargs: Any) 
 
 def scan_dir(paths: tuple[str, ...], config_path: str | None, **kwargs: Any) -> tuple[ScanResult, OutputOptions]:
     """The parsed `dir` command line, scanned: the result and how to finish it (also `baseline create`)."""
-    from scanner.app.dir import DirOptions, scan_paths
+    from scanner.app.request import DirOptions
+    from scanner.app.run import run
     from scanner.config import load_config, parse_size
     from scanner.record import replace
 
@@ -56,7 +57,7 @@ def scan_dir(paths: tuple[str, ...], config_path: str | None, **kwargs: Any) -> 
     if kwargs["follow_symlinks"]:
         config = replace(config, follow_symlinks=True)
     max_size = parse_size(kwargs["max_file_size"])
-    result = scan_paths(
+    result = run(
         DirOptions(
             paths=paths,
             config=config,
@@ -74,13 +75,16 @@ def _stdin(
     """`dir -`: the piped text, named `<stdin>` in reports (no config is read unless -c names one)."""
     import sys
 
-    from scanner.app.stdin import scan_stdin
+    from scanner.app.request import StdinRequest
+    from scanner.app.run import run
     from scanner.config import load_config, parse_size
 
     require(paths == ("-",), "`-` (standard input) cannot be combined with other paths")
     config = load_config(config_path, None)
     opts = with_config_defaults(opts, config)
-    result = scan_stdin(
-        sys.stdin.buffer, config, parse_size(kwargs["max_file_size"]), use_hyperscan=not kwargs["no_hyperscan"]
+    result = run(
+        StdinRequest(
+            sys.stdin.buffer, config, parse_size(kwargs["max_file_size"]), use_hyperscan=not kwargs["no_hyperscan"]
+        )
     )
     return result, opts

@@ -59,7 +59,8 @@ def git_command(repo: str, config_path: str | None, **kwargs: Any) -> int:
 
 def scan_git(repo: str, config_path: str | None, **kwargs: Any) -> tuple[ScanResult, OutputOptions]:
     """The parsed `git` command line, scanned: the result and how to finish it (also `baseline create`)."""
-    from scanner.app.history import GitScanOptions, scan_repository
+    from scanner.app.request import GitScanOptions
+    from scanner.app.run import run
     from scanner.config import load_config, parse_size
     from scanner.sources.git.gitio import repo_toplevel
 
@@ -69,7 +70,7 @@ def scan_git(repo: str, config_path: str | None, **kwargs: Any) -> tuple[ScanRes
     config = with_excludes(load_config(config_path, root), kwargs["exclude"])
     opts = with_config_defaults(opts, config)
     max_size = parse_size(kwargs["max_file_size"])
-    result = scan_repository(
+    result = run(
         GitScanOptions(
             repo=top,
             config=config,
@@ -142,7 +143,9 @@ def pre_push_command(remote: str | None, url: str | None, config_path: str | Non
     """
     import sys
 
-    from scanner.app.prepush import push_updates, scan_push
+    from scanner.app.prepush import push_updates
+    from scanner.app.request import PushRequest
+    from scanner.app.run import run
     from scanner.config import load_config
     from scanner.sources.git.gitio import repo_toplevel
 
@@ -151,7 +154,7 @@ def pre_push_command(remote: str | None, url: str | None, config_path: str | Non
     updates = push_updates(os.environ, sys.stdin)
     config = load_config(config_path, None if kwargs["ignore_repo_config"] else top)
     opts = with_config_defaults(opts, config)
-    return finish(scan_push(top, config, updates, remote), opts, root=top)
+    return finish(run(PushRequest(top, config, tuple(updates), remote)), opts, root=top)
 
 
 @click.command("install-hook")
