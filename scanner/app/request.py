@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from scanner.app.progress import OnProgress
 from scanner.config import Config
 from scanner.record import field, record
+
+if TYPE_CHECKING:  # an annotation only: the hook imports this module, and never reports progress
+    from scanner.app.progress import OnProgress
 
 
 @record(frozen=True)
