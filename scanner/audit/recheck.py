@@ -6,13 +6,17 @@ The store keeps no key in clear by default, so each key is re-read from the reco
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from scanner.audit.findings import Filters, StoredFinding, load_findings
 from scanner.audit.gitops import commit_message, read_blob
 from scanner.audit.store import Store
-from scanner.detect.findings import FindingBuilder
 from scanner.errors import SourceError
 from scanner.model import Finding, Verification
 from scanner.record import record
+
+if TYPE_CHECKING:
+    from scanner.detect.findings import FindingBuilder
 
 
 @record(frozen=True)
@@ -27,8 +31,8 @@ def recheck_open(
     store: Store, v2_url: str | None, v1_url: str | None, config_path: str | None = None, filters: Filters | None = None
 ) -> tuple[list[Recheck], list[str]]:
     """Verify every open, not yet revoked key; returns the verdicts and the keys that could not be re-read."""
+    from scanner.app.detector import finding_builder
     from scanner.config import load_config
-    from scanner.detect.build import build_detector
     from scanner.record import replace
     from scanner.verify import verify_keys
 
@@ -37,7 +41,7 @@ def recheck_open(
     found = load_findings(store, replace(base, state="open"))
     # The store records verifier=None for a key whose context names another vendor: never sent to Mindee.
     candidates = [f for f in found if f.may_verify and f.verification.verdict != "revoked"]
-    builder = FindingBuilder(build_detector(load_config(config_path, None)))
+    builder = finding_builder(load_config(config_path, None))
     keys: list[tuple[StoredFinding, str]] = []
     missing: list[str] = []
     for finding in candidates:

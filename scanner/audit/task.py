@@ -148,12 +148,11 @@ def _run(task: RepoTask, outcome: RepoOutcome) -> None:
 def _gone_from_head(git_dir: str, config: Config, head_paths: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
     """Which keys recorded at HEAD are not at the new HEAD: an incremental scan reads only new objects,
     so it cannot tell on its own that an old key was deleted since."""
+    from scanner.app.detector import finding_builder
     from scanner.audit.gitops import read_blob
-    from scanner.detect.build import build_detector
-    from scanner.detect.findings import FindingBuilder
     from scanner.errors import SourceError
 
-    builder = FindingBuilder(build_detector(config))
+    builder = finding_builder(config)
     still: set[str] = set()
     for path in sorted({p for _, p in head_paths}):
         try:

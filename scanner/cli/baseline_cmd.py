@@ -37,18 +37,15 @@ def create_command(output: str | None, scan: tuple[str, ...]) -> int:
     SCAN is a scan command and its arguments (default: `dir .`), e.g. `git .`. `-o FILE` may come before
     or after it.
     """
+    from scanner.app.baseline import baseline_path, create_baseline
     from scanner.cli.common import require
-    from scanner.report.writer import write_private
-    from scanner.suppress.baseline import DEFAULT_BASELINE, Baseline, entries_from_report, now_iso
 
     scan, late = _take_output(scan)
     require(not (output and late and output != late), "give the baseline file once (-o FILE)")
-    path = output or late or DEFAULT_BASELINE
+    path = baseline_path(output or late)
     args = _scan_args(scan)
     doc = _run_scan(args)
-    stamp = now_iso()
-    baseline = Baseline(entries_from_report(doc), args, stamp, stamp)
-    write_private(path, baseline.to_json())
+    baseline = create_baseline(path, args, doc)
     click.echo(
         f"baseline {path}: {len(baseline.entries)} entr{'y' if len(baseline.entries) == 1 else 'ies'} "
         f"from {len(doc.get('findings', []))} finding(s) of `mindee-scan {' '.join(args)}`"
@@ -72,24 +69,15 @@ def update_command(baseline_path: str | None, add_new: bool, scan: tuple[str, ..
 
     SCAN defaults to the scan command recorded in the baseline, else `dir .`.
     """
-    from scanner.report.writer import write_private
-    from scanner.suppress.baseline import DEFAULT_BASELINE, entries_from_report, load_baseline, now_iso
+    from scanner.app.baseline import baseline_path as default_path
+    from scanner.app.baseline import recorded_scan, update_baseline
 
-    path = baseline_path or DEFAULT_BASELINE
-    baseline = load_baseline(path)
-    args = _scan_args(scan or baseline.scan)
+    path = default_path(baseline_path)
+    recorded = recorded_scan(path)  # a missing or broken baseline is an error before anything is scanned
+    args = _scan_args(scan or recorded)
     doc = _run_scan(args)
-    current = entries_from_report(doc)
-    stale = [baseline.entries[k] for k in sorted(baseline.entries) if k not in current]
-    new = [current[k] for k in sorted(current) if k not in baseline.entries]
-    # Kept entries take the paths where they are now; identity (rule, hash) never changes.
-    entries = {k: current[k] for k in baseline.entries if k in current}
-    if add_new:
-        entries.update({e.key: e for e in new})
-    baseline.entries = entries
-    baseline.scan = args
-    baseline.updated_at = now_iso()
-    write_private(path, baseline.to_json())
+    update = update_baseline(path, args, doc, add_new)
+    entries, stale, new = update.baseline.entries, update.stale, update.new
 
     lines = [
         f"baseline {path}: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} kept, "

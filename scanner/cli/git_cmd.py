@@ -59,13 +59,13 @@ def git_command(repo: str, config_path: str | None, **kwargs: Any) -> int:
 
 def scan_git(repo: str, config_path: str | None, **kwargs: Any) -> tuple[ScanResult, OutputOptions]:
     """The parsed `git` command line, scanned: the result and how to finish it (also `baseline create`)."""
+    from scanner.app.detector import repository_top
     from scanner.app.request import GitScanOptions
     from scanner.app.run import run
     from scanner.config import load_config, parse_size
-    from scanner.sources.git.gitio import repo_toplevel
 
     opts = make_output_options(kwargs)
-    top, _ = repo_toplevel(repo)
+    top = repository_top(repo)
     root = None if kwargs["ignore_repo_config"] else top
     config = with_excludes(load_config(config_path, root), kwargs["exclude"])
     opts = with_config_defaults(opts, config)
@@ -143,14 +143,14 @@ def pre_push_command(remote: str | None, url: str | None, config_path: str | Non
     """
     import sys
 
+    from scanner.app.detector import repository_top
     from scanner.app.prepush import push_updates
     from scanner.app.request import PushRequest
     from scanner.app.run import run
     from scanner.config import load_config
-    from scanner.sources.git.gitio import repo_toplevel
 
     opts = make_output_options(kwargs, hook="pre-push")
-    top, _ = repo_toplevel(".")
+    top = repository_top(".")
     updates = push_updates(os.environ, sys.stdin)
     config = load_config(config_path, None if kwargs["ignore_repo_config"] else top)
     opts = with_config_defaults(opts, config)

@@ -14,11 +14,11 @@ def rules_command(config_path: str | None, fmt: str) -> int:
     """List the detection rules (Mindee rules first) after the config's additions and removals."""
     import json
 
+    from scanner.app.detector import detector_for
     from scanner.config import load_config
-    from scanner.detect.build import build_detector
 
     config = load_config(config_path, ".")
-    detector = build_detector(config)
+    detector = detector_for(config)
     if fmt == "json":
         rows = [
             {

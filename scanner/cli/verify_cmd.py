@@ -59,10 +59,9 @@ def verify_command(refused: tuple[str, ...], from_env: str | None, fmt: str, **k
 
 def _refuse_other_vendor(name: str, secret: str) -> None:
     """`--from-env MACRODATA_API_KEY`: the variable's name is the key's context, judged as a scan would judge it."""
-    from scanner.detect.vendor import judge_md_token
+    from scanner.app.detector import other_vendor_named
 
-    line = f"{name}={secret}".encode()
-    vendor = judge_md_token(secret, line, len(name) + 1).other_vendor
+    vendor = other_vendor_named(name, secret)
     if vendor:
         raise UsageError(
             f"the variable name {name} says this md_ key belongs to {vendor}, not Mindee: it was not sent to "
