@@ -7,7 +7,6 @@ form explicitly instead of deriving them from the clear key.
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from scanner.audit.store import Store
@@ -73,12 +72,7 @@ class Filters:
 
 def load_findings(store: Store, filters: Filters | None = None) -> list[StoredFinding]:
     filters = filters or Filters()
-    c = store.conn
-    rows = c.execute(
-        "SELECT s.id, s.fingerprint, s.rule_id, s.secret_hash, s.redacted, s.description, s.severity, s.verifier,"
-        " s.secret, s.revoked_detected_at, t.state, t.note, t.who, t.at, t.expires"
-        " FROM secrets s LEFT JOIN triage t ON t.secret_id = s.id ORDER BY s.fingerprint"
-    ).fetchall()
+    rows = store.secret_rows()
     out: list[StoredFinding] = []
     for row in rows:
         (sid, fp, rule_id, shash, redacted, desc, severity, verifier, secret, revoked_at, *decided) = row
@@ -90,22 +84,17 @@ def load_findings(store: Store, filters: Filters | None = None) -> list[StoredFi
             continue
         if filters.state and (triage.effective_state() if triage else "open") != filters.state:
             continue
-        verification = latest_verification(c, sid)
+        verification = latest_verification(store, sid)
         if filters.verdict and verification.verdict != filters.verdict:
             continue
-        located = _locations(c, sid)
+        located = store.secret_locations(sid)
         if not located:
             continue
         if filters.repo and not any(_repo_matches(filters.repo, key) for key, *_ in located):
             continue
         occurrences = tuple(
             Occurrence(path=path, line=line, commit=commit or None, column=col, repo=key)
-            for key, commit, path, line, col in c.execute(
-                "SELECT r.key, o.commit_sha, o.path, o.line, o.col FROM occurrences o"
-                " JOIN repositories r ON r.id = o.repo_id WHERE o.secret_id = ?"
-                " ORDER BY r.key, o.path, o.line, o.commit_sha",
-                (sid,),
-            ).fetchall()
+            for key, commit, path, line, col in store.occurrence_rows(sid)
         )
         key, commit, author, date, path, line, col, encoding, snippet, _present, _refs = located[0]
         many = len({loc[0] for loc in located}) > 1
@@ -145,22 +134,8 @@ def _repo_matches(wanted: str, key: str) -> bool:
     return wanted == key or wanted in key
 
 
-def _locations(c: sqlite3.Connection, secret_id: int) -> list[tuple[Any, ...]]:
-    """Per repository where the secret was introduced, oldest first (the first one is the primary location)."""
-    return c.execute(
-        "SELECT r.key, x.commit_sha, x.author, x.date, x.path, x.line, x.col, x.encoding, x.snippet,"
-        " x.present_at_head, x.refs FROM repo_secrets x JOIN repositories r ON r.id = x.repo_id"
-        " WHERE x.secret_id = ? ORDER BY COALESCE(x.date, ''), r.key",
-        (secret_id,),
-    ).fetchall()
-
-
-def latest_verification(c: sqlite3.Connection, secret_id: int) -> Verification:
-    row = c.execute(
-        "SELECT verdict, detail, checked_at, status_code, models, model_count FROM verifications"
-        " WHERE secret_id = ? ORDER BY id DESC LIMIT 1",
-        (secret_id,),
-    ).fetchone()
+def latest_verification(store: Store, secret_id: int) -> Verification:
+    row = store.latest_verification_row(secret_id)
     if row is None:
         return Verification()
     verdict, detail, checked_at, status, models, model_count = row
@@ -176,21 +151,14 @@ def latest_verification(c: sqlite3.Connection, secret_id: int) -> Verification:
 
 def history(store: Store, fingerprint: str) -> dict[str, list[dict[str, Any]]]:
     """Verification and triage history of one finding, oldest first (for `findings show`)."""
-    c = store.conn
-    sid = c.execute("SELECT id FROM secrets WHERE fingerprint = ?", (fingerprint,)).fetchone()[0]
+    verification_rows, triage_rows = store.history_rows(fingerprint)
     verifications = [
         {"verdict": v, "detail": d, "status_code": s, "checked_at": at, "context": ctx}
-        for v, d, s, at, ctx in c.execute(
-            "SELECT verdict, detail, status_code, checked_at, context FROM verifications WHERE secret_id = ?"
-            " ORDER BY id",
-            (sid,),
-        ).fetchall()
+        for v, d, s, at, ctx in verification_rows
     ]
     triage = [
         {"state": st, "note": n, "who": w, "at": at, **({"expires": exp} if exp else {})}
-        for st, n, w, at, exp in c.execute(
-            "SELECT state, note, who, at, expires FROM triage_history WHERE secret_id = ? ORDER BY id", (sid,)
-        ).fetchall()
+        for st, n, w, at, exp in triage_rows
     ]
     return {"verifications": verifications, "triage": triage}
 
@@ -198,16 +166,9 @@ def history(store: Store, fingerprint: str) -> dict[str, list[dict[str, Any]]]:
 def store_result(store: Store, filters: Filters | None = None) -> ScanResult:
     """The whole audit (or a filtered part) as one ScanResult, ready for any renderer."""
     findings: list[Finding] = list(load_findings(store, filters))
-    c = store.conn
     stats = ScanStats()
-    latest = c.execute(
-        "SELECT r.key, s.status, s.error, s.objects_scanned, s.bytes_scanned, s.finished_at FROM scans s"
-        " JOIN repositories r ON r.id = s.repo_id"
-        " WHERE s.id = (SELECT MAX(id) FROM scans WHERE repo_id = s.repo_id) ORDER BY r.key"
-    ).fetchall()
-    totals = c.execute(
-        "SELECT COALESCE(SUM(objects_scanned), 0), COALESCE(SUM(bytes_scanned), 0) FROM scans WHERE status != 'error'"
-    ).fetchone()
+    latest = store.latest_scans()
+    totals = store.scan_totals()
     ok = [row for row in latest if row[1] != "error"]
     stats.files_scanned = int(totals[0]) or len(ok)
     stats.bytes_scanned = int(totals[1])
