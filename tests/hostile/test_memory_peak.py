@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.testing.cli import cli_path
-from tests.testing.gitutil import commit_file, init_repo
+from tests.testing.gitutil import commit_file, git, init_repo
 from tests.testing.keys import v2_key
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -48,10 +48,11 @@ print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
 """
 
 
-def peak_rss(args: list[str], stdout: Path, feed_mb: int = 0) -> tuple[int, float]:
+def peak_rss(args: list[str], stdout: Path, feed_mb: int = 0, cwd: Path | None = None) -> tuple[int, float]:
     """Exit code and peak RSS in MB of one `mindee-scan` run, measured alone."""
     proc = subprocess.run(
         [sys.executable, "-c", _HELPER, str(stdout), str(feed_mb), v2_key(), *cli_path(), *args],
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=True,
@@ -150,3 +151,28 @@ def test_standard_input_is_streamed(tmp_path: Path) -> None:
     doc = json.loads(out.read_text())
     assert doc["stats"]["bytes_scanned"] > 400 * 1024 * 1024
     assert len(doc["findings"]) == 400  # the key once per megabyte
+
+
+def test_a_huge_staged_commit_is_read_file_by_file(tmp_path: Path) -> None:
+    """160 staged files of 1.9 MB (300 MB of text, 5.6 million added lines): the staged scan held every
+    blob and the whole `diff --cached` at once, and a set entry per added line. Past 64 MB of blobs or a
+    million added lines, files are now streamed one at a time; keys the commit adds are found before and
+    past that point, and a key the file already had in HEAD is still not reported."""
+    repo = init_repo(tmp_path / "repo")
+    early, late, old = v2_key(), v2_key(), v2_key()
+    commit_file(repo, "part150.txt", f"MINDEE_V2_API_KEY={old}\n", message="start")
+    for n in range(160):
+        body = b"".join(b"row %07d of part %03d: plain text\n" % (i, n) for i in range(35_000))
+        if n == 3:
+            body += f"MINDEE_V2_API_KEY={early}\n".encode()
+        if n == 150:
+            body += f"MINDEE_V2_API_KEY={old}\nMINDEE_KEY_2={late}\n".encode()
+        (repo / f"part{n:03d}.txt").write_bytes(body)
+    git(repo, "add", ".")
+    out = tmp_path / "report.json"
+    code, mb = peak_rss(["staged", "--format", "json", "--show-secrets"], out, cwd=repo)
+    assert mb < LIMIT_MB, f"peak {mb:.0f} MB"
+    assert code == 1
+    doc = json.loads(out.read_text())
+    assert sorted((f["path"], f["secret"]) for f in doc["findings"]) == [("part003.txt", early), ("part150.txt", late)]
+    assert doc["stats"]["files_scanned"] == 160

@@ -7,6 +7,7 @@ blob, so a finding's line is its line in the new file and legacy-key context out
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from scanner.record import field, record
 from scanner.sources.git.gitio import NULL_SHA
@@ -27,6 +28,9 @@ class FileChange:
     mode: str = ""
     binary: bool = False
     added: set[int] = field(default_factory=set)
+    # The diff added more lines than a scan holds numbers for (see `parse_diff_lines`): `added` is
+    # incomplete, so whether a key is new must be told another way (the previous version of the file).
+    lines_dropped: bool = False
 
     @property
     def is_submodule(self) -> bool:
@@ -75,15 +79,28 @@ def _header_path(line: bytes) -> str:
 
 
 def parse_diff(output: bytes) -> list[FileChange]:
+    return parse_diff_lines(output.split(b"\n"))
+
+
+def parse_diff_lines(lines: Iterable[bytes], max_added: int | None = None) -> list[FileChange]:
+    """The diff's files, read line by line (a streamed diff is never held whole). Past `max_added` added
+    lines in all, a file keeps no more line numbers and is marked `lines_dropped`: memory stays bounded
+    whatever the commit adds."""
     changes: list[FileChange] = []
     cur: FileChange | None = None
     next_line = 0
     in_hunk = False
-    for line in output.split(b"\n"):
+    budget = max_added if max_added is not None else -1
+    for raw in lines:
+        line = raw[:-1] if raw.endswith(b"\n") else raw
         if in_hunk and cur is not None:
             first = line[:1]
             if first == b"+":
-                cur.added.add(next_line)
+                if budget == 0 or cur.lines_dropped:
+                    cur.lines_dropped = True
+                else:
+                    cur.added.add(next_line)
+                    budget -= 1
                 next_line += 1
                 continue
             if first in (b"-", b"\\"):

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
 from scanner.record import field, record
-from scanner.sources.git.diffparse import FileChange, parse_diff
+from scanner.sources.git.diffparse import FileChange, parse_diff_lines
 from scanner.sources.git.gitio import DIFF_SAFE, HOOK_ENV, Git, GitError
 
 
@@ -39,6 +40,10 @@ class Staged:
 # Blobs over this are streamed when scanned, never held whole; git's diff treats them as binary (no
 # content lines), so whether a key is new is told by the previous version, as for binary files.
 STREAM_OVER = 2 * 1024 * 1024
+# What one staged scan holds at once, whatever the commit adds: staged blob bytes, and numbers of added
+# lines (about 60 bytes each in a set). Past them, files are streamed one at a time like big ones.
+HOLD_BYTES = 64 * 1024 * 1024
+HOLD_LINES = 1_000_000
 
 
 def staged_git(repo: str = ".") -> Git:
@@ -76,11 +81,7 @@ def read_staged(git: Git, info: RepoInfo, max_size: int) -> Staged:
     # With no commit yet, `diff --cached` compares the index with the empty tree: every file is added.
     # Files over the size cap are "binary" to diff (no content lines: a 1 GB staged text file would
     # otherwise be a 1 GB diff held here); they are then skipped by size, unread.
-    proc = git.run(
-        "diff", "--cached", *DIFF_SAFE, "-U0", "-M", "--full-index", "--ignore-submodules=none",
-        config=(("core.bigFileThreshold", str(min(max_size, STREAM_OVER))),),
-    )  # fmt: skip
-    changes = parse_diff(proc.stdout)
+    changes = _staged_changes(git, max_size)
     merging = info.merging
     specs: list[tuple[str, str]] = []
     wanted: list[FileChange] = []
@@ -93,6 +94,9 @@ def read_staged(git: Git, info: RepoInfo, max_size: int) -> Staged:
             continue
         if ch.is_submodule:
             out.skipped.append((ch.path, "submodule: not followed"))
+            continue
+        if ch.lines_dropped:
+            out.big.append(ch)  # streamed; its new keys told by the previous version
             continue
         wanted.append(ch)
         specs.append((ch.new_sha, ch.path))
@@ -116,10 +120,43 @@ def read_staged(git: Git, info: RepoInfo, max_size: int) -> Staged:
     return out
 
 
+def _staged_changes(git: Git, max_size: int) -> list[FileChange]:
+    """`diff --cached -U0`, parsed as git writes it: the diff is never held whole (a commit may add
+    gigabytes of text), and at most HOLD_LINES added-line numbers are kept."""
+    import threading
+
+    proc = git.popen(
+        "diff", "--cached", *DIFF_SAFE, "-U0", "-M", "--full-index", "--ignore-submodules=none",
+        stdin=subprocess.DEVNULL, bufsize=1 << 16,
+        config=(("core.bigFileThreshold", str(min(max_size, STREAM_OVER))),),
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    err = bytearray()
+
+    def drain(stream: Any) -> None:  # git's complaints are read beside its diff: no pipe fills and stalls
+        while piece := stream.read(1 << 16):
+            if len(err) < 1 << 16:
+                err.extend(piece)
+
+    reader = threading.Thread(target=drain, args=(proc.stderr,), daemon=True)
+    reader.start()
+    try:
+        changes = parse_diff_lines(proc.stdout, HOLD_LINES)
+    finally:
+        proc.stdout.close()
+        reader.join()
+        proc.stderr.close()
+        proc.wait()
+    if proc.returncode != 0:
+        raise git.failure("diff", bytes(err))
+    return changes
+
+
 def _cat(git: Git, specs: list[tuple[str, str]], max_size: int, out: Staged, big: set[str]) -> dict[str, bytes]:
     """Read several objects (spec, path to report) in one streamed cat-file call. An oversized one is
     skipped by its size, a big one (over STREAM_OVER) is named in `big`; both are read past in 1 MB
-    pieces, never held whole."""
+    pieces, never held whole. Past HOLD_BYTES held in all, a file's blob is named in `big` too (its
+    previous version, or the other side of a merge, is then read when it is streamed)."""
     if not specs:
         return {}
     import threading
@@ -136,16 +173,24 @@ def _cat(git: Git, specs: list[tuple[str, str]], max_size: int, out: Staged, big
     writer = threading.Thread(target=feed, args=(proc.stdin,), daemon=True)
     writer.start()
     blobs: dict[str, bytes] = {}
+    held = 0
+    file_held = False  # the file whose previous version (or merge side) these path-less specs are
     try:
         for spec, path in specs:
             header = proc.stdout.readline().split()
             if not header:
                 break  # git ended early: its error is below
             if len(header) < 3:  # "<spec> missing": e.g. the file is new in this merge
+                file_held = file_held and not path
                 continue
             size = int(header[2])
-            if size <= min(max_size, STREAM_OVER):
+            small = size <= min(max_size, STREAM_OVER)
+            keep = small and held + size <= HOLD_BYTES if path else small and file_held
+            if path:
+                file_held = keep
+            if keep:
                 blobs[spec] = proc.stdout.read(size)
+                held += size
             else:
                 left = size
                 while left > 0 and (piece := proc.stdout.read(min(left, 1 << 20))):
