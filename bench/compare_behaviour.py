@@ -36,6 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness import GIT_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REQUESTS = Path("/work/.mirror/psf+requests/repo")
 FORMATS = ("text", "json", "jsonl", "sarif", "html", "junit", "csv", "gitlab")
@@ -98,17 +100,7 @@ class Git:
 
     def env(self) -> dict[str, str]:
         date = f"@{EPOCH + self.tick * 3600} +0000"
-        return {
-            **os.environ,
-            "GIT_CONFIG_GLOBAL": "/dev/null",
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_AUTHOR_NAME": "Bench",
-            "GIT_AUTHOR_EMAIL": "bench@example.com",
-            "GIT_COMMITTER_NAME": "Bench",
-            "GIT_COMMITTER_EMAIL": "bench@example.com",
-            "GIT_AUTHOR_DATE": date,
-            "GIT_COMMITTER_DATE": date,
-        }
+        return {**GIT_ENV, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
 
     def __call__(self, *args: str) -> str:
         done = subprocess.run(["git", *args], cwd=self.repo, env=self.env(), check=True, capture_output=True, text=True)

@@ -477,34 +477,35 @@ class Store:
         ).fetchall()
         return rows
 
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = self.conn.execute(sql, params).fetchall()
+        return rows
+
     def secret_rows(self) -> list[tuple[Any, ...]]:
         """Every secret with its current triage decision, by fingerprint."""
-        rows: list[tuple[Any, ...]] = self.conn.execute(
+        return self._rows(
             "SELECT s.id, s.fingerprint, s.rule_id, s.secret_hash, s.redacted, s.description, s.severity, s.verifier,"
             " s.secret, s.revoked_detected_at, t.state, t.note, t.who, t.at, t.expires"
             " FROM secrets s LEFT JOIN triage t ON t.secret_id = s.id ORDER BY s.fingerprint"
-        ).fetchall()
-        return rows
+        )
 
     def secret_locations(self, secret_id: int) -> list[tuple[Any, ...]]:
         """Per repository where the secret was introduced, oldest first (the first one is the primary location)."""
-        rows: list[tuple[Any, ...]] = self.conn.execute(
+        return self._rows(
             "SELECT r.key, x.commit_sha, x.author, x.date, x.path, x.line, x.col, x.encoding, x.snippet,"
             " x.present_at_head, x.refs FROM repo_secrets x JOIN repositories r ON r.id = x.repo_id"
             " WHERE x.secret_id = ? ORDER BY COALESCE(x.date, ''), r.key",
             (secret_id,),
-        ).fetchall()
-        return rows
+        )
 
     def occurrence_rows(self, secret_id: int) -> list[tuple[Any, ...]]:
         """Every place a secret occurs: (repository, commit, path, line, column)."""
-        rows: list[tuple[Any, ...]] = self.conn.execute(
+        return self._rows(
             "SELECT r.key, o.commit_sha, o.path, o.line, o.col FROM occurrences o"
             " JOIN repositories r ON r.id = o.repo_id WHERE o.secret_id = ?"
             " ORDER BY r.key, o.path, o.line, o.commit_sha",
             (secret_id,),
-        ).fetchall()
-        return rows
+        )
 
     def latest_verification_row(self, secret_id: int) -> tuple[Any, ...] | None:
         row: tuple[Any, ...] | None = self.conn.execute(
@@ -517,24 +518,23 @@ class Store:
     def history_rows(self, fingerprint: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         """A secret's verifications and triage decisions, oldest first."""
         sid = self.conn.execute("SELECT id FROM secrets WHERE fingerprint = ?", (fingerprint,)).fetchone()[0]
-        verifications: list[tuple[Any, ...]] = self.conn.execute(
+        verifications = self._rows(
             "SELECT verdict, detail, status_code, checked_at, context FROM verifications WHERE secret_id = ?"
             " ORDER BY id",
             (sid,),
-        ).fetchall()
-        triage: list[tuple[Any, ...]] = self.conn.execute(
+        )
+        triage = self._rows(
             "SELECT state, note, who, at, expires FROM triage_history WHERE secret_id = ? ORDER BY id", (sid,)
-        ).fetchall()
+        )
         return verifications, triage
 
     def latest_scans(self) -> list[tuple[Any, ...]]:
         """Each repository's last scan: (key, status, error, objects, bytes, finished_at), by key."""
-        rows: list[tuple[Any, ...]] = self.conn.execute(
+        return self._rows(
             "SELECT r.key, s.status, s.error, s.objects_scanned, s.bytes_scanned, s.finished_at FROM scans s"
             " JOIN repositories r ON r.id = s.repo_id"
             " WHERE s.id = (SELECT MAX(id) FROM scans WHERE repo_id = s.repo_id) ORDER BY r.key"
-        ).fetchall()
-        return rows
+        )
 
     def scan_totals(self) -> tuple[int, int]:
         """Objects and bytes read by every scan that did not fail."""
