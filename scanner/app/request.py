@@ -9,6 +9,8 @@ from scanner.record import field, record
 
 if TYPE_CHECKING:  # an annotation only: the hook imports this module, and never reports progress
     from scanner.app.progress import OnProgress
+    from scanner.sources.git.gitio import Git
+    from scanner.sources.git.staged import RepoInfo
 
 
 @record(frozen=True)
@@ -63,4 +65,18 @@ class PushRequest:
     remote: str | None = None
 
 
-ScanRequest = DirOptions | GitScanOptions | StdinRequest | PushRequest
+@record(frozen=True)
+class StagedRequest:
+    """What the next commit would add, in the repository a hook runs in (`git`, `info` from
+    sources.git.staged). `files`: the FILES a pre-commit framework named: findings are kept in them,
+    and those with nothing staged are scanned whole."""
+
+    git: Git
+    info: RepoInfo
+    config: Config
+    all_lines: bool = False
+    max_file_size: int | None = None
+    files: tuple[str, ...] = ()
+
+
+ScanRequest = DirOptions | GitScanOptions | StdinRequest | PushRequest | StagedRequest

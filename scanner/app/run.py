@@ -1,10 +1,10 @@
 """One way in for every command: `run(request) -> ScanResult` builds the detector and drives the source
-the request names. (The staged scan also resolves the repository's config, so it is `app.staged.run_staged`.)
+the request names. (`app.staged.run_staged` first resolves the repository a hook runs in and its config.)
 """
 
 from __future__ import annotations
 
-from scanner.app.request import DirOptions, GitScanOptions, PushRequest, ScanRequest, StdinRequest
+from scanner.app.request import DirOptions, GitScanOptions, PushRequest, ScanRequest, StagedRequest, StdinRequest
 from scanner.model import ScanResult
 
 
@@ -26,4 +26,8 @@ def run(request: ScanRequest) -> ScanResult:
         from scanner.app.prepush import scan_push
 
         return scan_push(request.top, request.config, list(request.updates), request.remote)
+    if isinstance(request, StagedRequest):
+        from scanner.app.staged import scan_staged_request
+
+        return scan_staged_request(request)
     raise TypeError(f"not a scan request: {type(request).__name__}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.app.cap import FindingsCap
 from scanner.config import Config
@@ -19,6 +19,9 @@ from scanner.model import Finding, ScanResult, ScanStats
 from scanner.pathmatch import PathMatcher
 from scanner.record import field, record
 from scanner.sources.git.gitio import Git
+
+if TYPE_CHECKING:
+    from scanner.app.request import StagedRequest
 
 
 @record(frozen=True)
@@ -130,6 +133,8 @@ def run_staged(
     Returns the result and the config it was scanned with (which says what may suppress).
 
     `ignore_repo_config`: read none of the repository's own files (scanner.trust)."""
+    from scanner.app.request import StagedRequest
+    from scanner.app.run import run
     from scanner.config import load_config, parse_size
     from scanner.record import replace
     from scanner.sources.git.staged import repo_info, staged_git
@@ -139,13 +144,18 @@ def run_staged(
     config = load_config(config_path, None if ignore_repo_config else info.top)
     if exclude:
         config = replace(config, exclude=config.exclude + exclude)
-    max_size = parse_size(max_file_size)
-    result, staged_paths = _scan_staged(
-        git, info, StagedOptions(config=config, all_lines=all_lines, max_file_size=max_size)
-    )
-    if files:
-        result = _restrict(result, files, set(staged_paths), info.top, config, max_size)
-    return result, config
+    request = StagedRequest(git, info, config, all_lines, parse_size(max_file_size), tuple(files))
+    return run(request), config
+
+
+def scan_staged_request(request: StagedRequest) -> ScanResult:
+    """`run`'s staged scan: the index, restricted to the request's FILES when it names some."""
+    options = StagedOptions(config=request.config, all_lines=request.all_lines, max_file_size=request.max_file_size)
+    result, staged_paths = _scan_staged(request.git, request.info, options)
+    if request.files:
+        top, size = request.info.top, request.max_file_size
+        result = _restrict(result, request.files, set(staged_paths), top, request.config, size)
+    return result
 
 
 def _restrict(
