@@ -70,11 +70,21 @@ def _watch_parent(parent_pid: int) -> None:
 
 def _end_worker(*_: Any) -> None:
     """Kill every process this worker started (git and the helpers git starts, `git remote-http`), then
-    exit at once (no cleanup that could block). The whole tree is listed before any kill: a killed git's
-    own children are reparented to init and could no longer be found."""
+    exit at once (no cleanup that could block). The tree is first frozen (SIGSTOP) until a listing finds
+    nothing new: a git still running could start a helper after it was listed, and a killed git's own
+    children are reparented to init and could no longer be found. Then everything frozen is killed."""
     import signal
 
-    for pid in _descendants():
+    frozen: list[int] = []
+    for _round in range(100):  # each round stops what the last one found; a stopped process starts nothing
+        fresh = [pid for pid in _descendants() if pid not in frozen]
+        if not fresh:
+            break
+        for pid in fresh:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGSTOP)
+        frozen.extend(fresh)
+    for pid in frozen:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
     os._exit(143)
