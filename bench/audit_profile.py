@@ -31,6 +31,7 @@ STEPS: dict[str, list[tuple[str, str]]] = {
         ("scanner.scan_git", "build_detector"),
         ("scanner.app.history", "build_detector"),
         ("scanner.app.run", "build_detector"),
+        ("scanner.app.detector", "detector_for"),
     ],
     "store write": [("scanner.audit.store", "Store.record_outcome")],
 }

@@ -13,10 +13,10 @@ import re
 import time
 
 from scanner.app.cap import MAX_FINDINGS_PER_SCAN, FindingsCap, note_dropped_places
+from scanner.app.detector import history_detector
 from scanner.app.objectscan import ShareResult, scan_objects
 from scanner.app.provenance import LogStarter, provenance
 from scanner.app.request import GitScanOptions
-from scanner.detect.build import build_detector
 from scanner.detect.findings import FindingBuilder
 from scanner.errors import UsageError
 from scanner.model import HistoryStats, ScanResult, ScanStats
@@ -170,7 +170,7 @@ def _scan_listing(
     if unread and log.paths_affordable():
         log.start()  # oversized blobs are reported with a path
 
-    builder = FindingBuilder(build_detector(options.config, options.use_hyperscan))
+    builder = FindingBuilder(history_detector(options.config, options.use_hyperscan))
     log.hold()
     jobs = _effective_jobs(options.jobs, total_bytes)
     part = scan_objects(git, builder, work, jobs, total_bytes, options.on_progress, log.start)
