@@ -309,19 +309,33 @@ class StoreStats:
 
 
 @record(frozen=True, slots=True)
+class RepositoryEffect:
+    """One thing a file of the scanned repository did to the scan: which file, which setting, its value,
+    and the sentence the report prints."""
+
+    file: str | None
+    setting: str
+    value: object
+    text: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"file": self.file, "setting": self.setting, "value": self.value, "text": self.text}
+
+
+@record(frozen=True, slots=True)
 class RepositoryConfigStats:
     """What the scanned repository's own files did to the scan (scanner.trust): one effect per setting."""
 
     root: str
     files: tuple[str, ...] = ()
-    effects: tuple[dict[str, object], ...] = ()  # file, setting, value, text
+    effects: tuple[RepositoryEffect, ...] = ()
     allowlisted_paths_skipped: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "root": self.root,
             "files": list(self.files),
-            "effects": [dict(e) for e in self.effects],
+            "effects": [e.to_dict() for e in self.effects],
             "allowlisted_paths_skipped": self.allowlisted_paths_skipped,
         }
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from scanner.model import Finding, Occurrence, ScanResult
+from scanner.model import Finding, Occurrence, RepositoryConfigStats, RepositoryEffect, ScanResult
 from scanner.record import replace
 from scanner.suppress.baseline import Baseline, DetectSecretsBaseline, load_any_baseline
 from scanner.suppress.ignorefile import (
@@ -163,14 +163,14 @@ def _at(finding: Finding, places: list[Occurrence]) -> Finding:
 # --- what the scanned repository's own files did to this scan (the trust model: scanner/trust.py) -----
 
 
-def _effects(config: Config) -> list[dict[str, Any]]:
+def _effects(config: Config) -> list[RepositoryEffect]:
     """What the repository's config changed, one entry per setting, for the report summary."""
     from scanner.config import DEFAULT_MAX_FILE_SIZE
 
-    out: list[dict[str, Any]] = []
+    out: list[RepositoryEffect] = []
 
     def add(setting: str, value: Any, text: str) -> None:
-        out.append({"file": config.source, "setting": setting, "value": value, "text": text})
+        out.append(RepositoryEffect(config.source, setting, value, text))
 
     if config.disabled_rules:
         add("rules.disable", list(config.disabled_rules), "disables rule(s) " + ", ".join(config.disabled_rules))
@@ -244,18 +244,17 @@ def annotate(result: ScanResult, config: Config, repo_files: tuple[str, ...] = (
     effects = _effects(config) if config.origin == "repository" else []
     for path in repo_files:
         n = _suppressed_by(result, path)
-        effects.append({"file": path, "setting": "suppressed", "value": n, "text": f"suppressed {n} finding(s)"})
+        effects.append(RepositoryEffect(path, "suppressed", n, f"suppressed {n} finding(s)"))
     if not effects:
         return result
     allowlisted = sum(1 for _, reason in result.stats.skipped if reason == "allowlisted path")
-    files = list(dict.fromkeys(str(e["file"]) for e in effects))
-    from scanner.model import RepositoryConfigStats
+    files = list(dict.fromkeys(str(e.file) for e in effects))
 
     result.stats.repository_config = RepositoryConfigStats(
         root=config.repo_root, files=tuple(files), effects=tuple(effects), allowlisted_paths_skipped=allowlisted
     )
     for e in effects:
-        result.stats.notes.append(f"repository file {e['file']}: {e['text']}")
+        result.stats.notes.append(f"repository file {e.file}: {e.text}")
     result.stats.notes.append(
         "the scanned repository's own files narrowed this scan as listed; --config FILE or --ignore-repo-config "
         "scans without them"
