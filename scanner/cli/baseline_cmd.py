@@ -90,7 +90,7 @@ def update_command(baseline_path: str | None, add_new: bool, scan: tuple[str, ..
         lines.append("new findings are not baselined: fix them, or rerun with --add-new to accept them")
     for e in new:
         lines.append(f"new: {e.fingerprint} in {', '.join(e.paths[:3])}")
-    from scanner.trust import printable_lines
+    from scanner.redact import printable_lines
 
     click.echo(printable_lines(lines))  # paths come from the scanned code
     return 0
@@ -141,7 +141,9 @@ def _run_scan(args: tuple[str, ...]) -> dict[str, Any]:
         "git": scan_git,
         "staged": scan_staged_files,
     }
-    group = click.Context(cli, info_name="mindee-scan")
+    # The group's own settings (help option names among them): click caches a command's help option on
+    # first use, so a context built without them left `dir --help` without `-h` for the rest of the process.
+    group = click.Context(cli, info_name="mindee-scan", **cli.context_settings)
     command = cli.get_command(group, args[0])
     assert command is not None
     with command.make_context(args[0], [*args[1:], "--format", "json", "--quiet"], parent=group) as ctx:
@@ -152,7 +154,7 @@ def _run_scan(args: tuple[str, ...]) -> dict[str, Any]:
         raise ScanError(f"`mindee-scan {' '.join(args)}` could not scan; baseline not written")
     doc = {"findings": [f.to_dict() for f in result.findings]}
     for err in result.stats.errors:
-        from scanner.trust import printable
+        from scanner.redact import printable
 
         click.echo(printable(f"error: {err}"), err=True)
     return doc

@@ -3,6 +3,8 @@ scanner/cli/main.py's COMMANDS (or a broken import in a command module) fails he
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import pytest
 
@@ -65,3 +67,15 @@ def test_short_help_option_and_hook_alias(capsys: pytest.CaptureFixture[str]) ->
     # The pre-commit framework's entry (`mindee-scan pre-commit`) is the staged command.
     assert console(["pre-commit", "--help"]) == 0
     assert capsys.readouterr().out.startswith("Usage: mindee-scan staged ")
+
+
+def test_help_keeps_its_short_option_after_an_in_process_baseline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`baseline create` parses its scan command in-process; click caches a command's help option on first
+    use, so parsing it without the group's settings left `dir --help` without `-h` afterwards."""
+    (tmp_path / "a.txt").write_text("nothing here\n")
+    assert console(["baseline", "create", "-o", str(tmp_path / "b.json"), "dir", str(tmp_path / "a.txt")]) == 0
+    capsys.readouterr()
+    assert console(["dir", "--help"]) == 0
+    assert "-h, --help" in capsys.readouterr().out
