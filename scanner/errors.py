@@ -39,16 +39,23 @@ def report_internal_error(exc: BaseException, echo: Callable[[str], None] | None
     import os
     import traceback
 
-    from scanner.redact import mask_keys
+    from scanner.redact import error_message, mask_keys, printable_lines
 
     say = echo or _stderr_line
     say(
-        f"mindee-scan: internal error: {type(exc).__name__}: {mask_keys(str(exc))}\n"
+        f"mindee-scan: internal error: {type(exc).__name__}: {error_message(exc)}\n"
         "This is a bug in mindee-scan; the scan did not complete. "
         "Set MINDEE_SCAN_TRACEBACK=1 to see where it happened."
     )
     if os.environ.get("MINDEE_SCAN_TRACEBACK"):
-        say(mask_keys("".join(traceback.format_exception(exc))))
+        # Where it happened, from our own code's frames; the message goes through error_message, where
+        # a newline of its own is escaped rather than starting a line
+        frames = mask_keys("".join(traceback.format_tb(exc.__traceback__))).splitlines()
+        say(
+            printable_lines(
+                ["Traceback (most recent call last):", *frames, f"{type(exc).__name__}: {error_message(exc)}"]
+            )
+        )
 
 
 def _stderr_line(message: str) -> None:

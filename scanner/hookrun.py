@@ -69,7 +69,7 @@ def _staged(args: list[str], quiet: bool) -> int:
         result, config = run_staged(args[1:])
         return _lean_finish(result, config, quiet)
     except ScanError as exc:
-        from scanner.trust import error_message
+        from scanner.redact import error_message
 
         sys.stderr.write(f"mindee-scan: error: {error_message(exc)}\n")  # as the full command line says it
         return int(exc.exit_code)

@@ -136,32 +136,3 @@ def restrict_repository_config(config: Config, root: str) -> Config:
         extra_rules=tuple(rules),
         refused=tuple(refused),
     )
-
-
-# --- terminal output is inert -------------------------------------------------------------------------
-
-# Names, e-mails, paths, refs and triage notes come from the scanned code: a newline would forge a report
-# line, ESC/OSC sequences would clear the screen, hide findings, set the title or the clipboard, and
-# bidi controls would reorder what a reviewer reads. Human-readable output shows them escaped.
-_CONTROL = {i: f"\\x{i:02x}" for i in (*range(32), 127, *range(0x80, 0xA0))} | {9: "\\t", 10: "\\n", 13: "\\r"}
-_CONTROL |= {c: f"\\u{c:04x}" for c in (0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F))}
-_CONTROL |= {c: f"\\u{c:04x}" for c in range(0x2066, 0x206A)}
-
-
-def printable(text: str) -> str:
-    """`text` with every control character shown escaped (idempotent: the result has none left).
-    For text, `findings list/show` and other human output; machine formats (JSON, SARIF...) stay exact."""
-    return text.translate(_CONTROL)
-
-
-def printable_lines(lines: list[str]) -> str:
-    """Lines joined by newlines, each made inert: only our own newlines separate lines."""
-    return "\n".join(printable(line) for line in lines)
-
-
-def error_message(exc: BaseException) -> str:
-    """What a user is shown of an error: its message quotes config values, paths and git's words, so any
-    key in it is masked and no character in it can drive a terminal or forge a CI log command."""
-    from scanner.redact import mask_keys
-
-    return printable(mask_keys(str(exc)))

@@ -73,7 +73,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
         args = split_args(env.get("INPUT_ARGS", ""))
         chosen = plan(repo, event_of(env, (env.get("INPUT_SCAN") or "changes").strip()))
     except ScanError as exc:
-        from scanner.trust import error_message
+        from scanner.redact import error_message
 
         message = error_message(exc)
         print(f"::error title=mindee-scan::{_data(message)}", flush=True)

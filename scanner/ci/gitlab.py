@@ -44,7 +44,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
         args = split_args(env.get("MINDEE_SCAN_ARGS", ""))
         chosen = plan(".", event_of(env, (env.get("MINDEE_SCAN") or "changes").strip()))
     except ScanError as exc:
-        from scanner.trust import error_message
+        from scanner.redact import error_message
 
         print(f"mindee-scan: error: {error_message(exc)}", file=sys.stderr, flush=True)
         return int(ExitCode.ERROR)

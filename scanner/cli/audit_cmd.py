@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 import click
 
 from scanner.model import TRIAGE_STATES
+from scanner.redact import printable, printable_lines
 from scanner.report import FORMATS
-from scanner.trust import printable, printable_lines
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -193,7 +193,7 @@ def revoke_to_stderr(result: ScanResult) -> None:
 
     block = revoke_lines(result)
     if block:
-        from scanner.trust import printable_lines
+        from scanner.redact import printable_lines
 
         click.echo(printable_lines(block).strip("\n"), err=True)
 

@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None, obj: Any = None) -> int:
     try:
         result: Any = cli.main(args=argv, prog_name="mindee-scan", standalone_mode=False, obj=obj)
     except ScanError as exc:
-        from scanner.trust import error_message
+        from scanner.redact import error_message
 
         _safe_echo(f"mindee-scan: error: {error_message(exc)}")
         return int(exc.exit_code)

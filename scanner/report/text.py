@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from scanner.model import Finding, ScanResult
+from scanner.redact import printable
 from scanner.report import RenderOptions
 from scanner.report.remediation import dashboards_line, one_line_advice, remediation_lines
 from scanner.report.triage import label as triage_label
-from scanner.trust import printable
 
 _COLORS = {"red": "\x1b[31m", "yellow": "\x1b[33m", "bold": "\x1b[1m", "dim": "\x1b[2m", "reset": "\x1b[0m"}
 
