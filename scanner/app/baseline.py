@@ -31,11 +31,11 @@ def create_baseline(path: str, args: tuple[str, ...], doc: dict[str, Any]) -> Ba
     return baseline
 
 
-def recorded_scan(path: str) -> tuple[str, ...]:
-    """The scan command a baseline was made with (empty if it recorded none)."""
+def read_baseline(path: str) -> Baseline:
+    """The baseline at `path` (a missing or broken one is an error before anything is scanned)."""
     from scanner.suppress.baseline import load_baseline
 
-    return tuple(load_baseline(path).scan)
+    return load_baseline(path)
 
 
 @record(frozen=True)
@@ -45,13 +45,14 @@ class BaselineUpdate:
     new: list[BaselineEntry]  # findings with no entry: added only with add_new
 
 
-def update_baseline(path: str, args: tuple[str, ...], doc: dict[str, Any], add_new: bool) -> BaselineUpdate:
+def update_baseline(
+    path: str, baseline: Baseline, args: tuple[str, ...], doc: dict[str, Any], add_new: bool
+) -> BaselineUpdate:
     """Drop the entries `doc` no longer has, keep the rest (at the paths where they are now), add new ones
     only when asked; written back to `path`."""
     from scanner.report.writer import write_private
-    from scanner.suppress.baseline import entries_from_report, load_baseline, now_iso
+    from scanner.suppress.baseline import entries_from_report, now_iso
 
-    baseline = load_baseline(path)
     current = entries_from_report(doc)
     stale = [baseline.entries[k] for k in sorted(baseline.entries) if k not in current]
     new = [current[k] for k in sorted(current) if k not in baseline.entries]

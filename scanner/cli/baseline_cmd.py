@@ -70,13 +70,13 @@ def update_command(baseline_path: str | None, add_new: bool, scan: tuple[str, ..
     SCAN defaults to the scan command recorded in the baseline, else `dir .`.
     """
     from scanner.app.baseline import baseline_path as default_path
-    from scanner.app.baseline import recorded_scan, update_baseline
+    from scanner.app.baseline import read_baseline, update_baseline
 
     path = default_path(baseline_path)
-    recorded = recorded_scan(path)  # a missing or broken baseline is an error before anything is scanned
-    args = _scan_args(scan or recorded)
+    baseline = read_baseline(path)
+    args = _scan_args(scan or tuple(baseline.scan))
     doc = _run_scan(args)
-    update = update_baseline(path, args, doc, add_new)
+    update = update_baseline(path, baseline, args, doc, add_new)
     entries, stale, new = update.baseline.entries, update.stale, update.new
 
     lines = [
