@@ -197,17 +197,18 @@ def _scan_share(index: int, shared: _Shared | None = None) -> ShareResult:
         else:
             stats.skip(f"{obj.kind} {obj.sha[:12]}", reason)
 
+    def message_findings(text: bytes, path: str) -> list[Finding]:
+        """A commit's or tag's message, scanned as the file `path` names."""
+        found, _ = builder.from_bytes(text, path)
+        return held.keep(found)
+
     def scan_one(obj: GitObject, text: bytes, data: bytes) -> None:
         if obj.kind == "commit":
-            found, _ = builder.from_bytes(text, MESSAGE_PATH)
-            found = held.keep(found)
-            if found:
+            if found := message_findings(text, MESSAGE_PATH):
                 out.message_hits[obj.sha] = (found, commit_meta(data))
             return
         if obj.kind == "tag":
-            found, _ = builder.from_bytes(text, TAG_MESSAGE_PATH)
-            found = held.keep(found)
-            if found:
+            if found := message_findings(text, TAG_MESSAGE_PATH):
                 out.tag_hits[obj.sha] = (found, tag_meta(data))
             return
         found, binary = builder.from_bytes(text, obj.path)

@@ -87,14 +87,14 @@ def load_findings(store: Store, filters: Filters | None = None) -> list[StoredFi
         verification = latest_verification(store, sid)
         if filters.verdict and verification.verdict != filters.verdict:
             continue
-        located = store.secret_locations(sid)
+        located, occurs = store.secret_places(sid)
         if not located:
             continue
         if filters.repo and not any(_repo_matches(filters.repo, key) for key, *_ in located):
             continue
         occurrences = tuple(
             Occurrence(path=path, line=line, commit=commit or None, column=col, repo=key)
-            for key, commit, path, line, col in store.occurrence_rows(sid)
+            for key, commit, path, line, col in occurs
         )
         key, commit, author, date, path, line, col, encoding, snippet, _present, _refs = located[0]
         many = len({loc[0] for loc in located}) > 1

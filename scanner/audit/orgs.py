@@ -13,7 +13,7 @@ import json
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -179,20 +179,9 @@ def github_repos(org: str, api: str = GITHUB_API, env: Mapping[str, str] | None 
             f"{api}/users/{quote(org, safe='')}/repos?{query}", headers, what, lambda h, _: _next_link(h.get("Link"))
         )
         first = next(pages)
-    out: list[ForgeRepo] = []
-    for page in (first, *pages):
-        for repo in page:
-            if not isinstance(repo, dict):
-                continue
-            out.append(
-                ForgeRepo(
-                    name=str(repo.get("full_name", "")),
-                    clone_url=_clone_url(repo.get("clone_url"), git_origin, what),
-                    archived=bool(repo.get("archived")),
-                    fork=bool(repo.get("fork")),
-                )
-            )
-    return out
+    return _forge_repos(
+        (first, *pages), "full_name", "clone_url", git_origin, what, lambda repo: bool(repo.get("fork"))
+    )
 
 
 def _github_git_origin(api: str) -> str:
@@ -221,20 +210,33 @@ def gitlab_projects(group: str, base: str = GITLAB_URL, env: Mapping[str, str] |
             raise ScanError(f"listing {what}: X-Next-Page is not a page number")
         return f"{first}?{urlencode({**params, 'page': page})}"
 
-    out: list[ForgeRepo] = []
-    for page in _pages(f"{first}?{urlencode({**params, 'page': '1'})}", headers, what, next_url):
-        for project in page:
-            if not isinstance(project, dict):
-                continue
-            out.append(
-                ForgeRepo(
-                    name=str(project.get("path_with_namespace", "")),
-                    clone_url=_clone_url(project.get("http_url_to_repo"), _origin(base), what),
-                    archived=bool(project.get("archived")),
-                    fork="forked_from_project" in project,
-                )
-            )
-    return out
+    pages = _pages(f"{first}?{urlencode({**params, 'page': '1'})}", headers, what, next_url)
+    return _forge_repos(
+        pages, "path_with_namespace", "http_url_to_repo", _origin(base), what, lambda p: "forked_from_project" in p
+    )
+
+
+def _forge_repos(
+    pages: Iterable[list[Any]],
+    name_key: str,
+    url_key: str,
+    origin: str,
+    what: str,
+    is_fork: Callable[[dict[str, Any]], bool],
+) -> list[ForgeRepo]:
+    """The repositories of every page, read by the forge's own field names; entries that are not objects are
+    passed over."""
+    return [
+        ForgeRepo(
+            name=str(entry.get(name_key, "")),
+            clone_url=_clone_url(entry.get(url_key), origin, what),
+            archived=bool(entry.get("archived")),
+            fork=is_fork(entry),
+        )
+        for page in pages
+        for entry in page
+        if isinstance(entry, dict)
+    ]
 
 
 @record(frozen=True)

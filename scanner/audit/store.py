@@ -489,23 +489,22 @@ class Store:
             " FROM secrets s LEFT JOIN triage t ON t.secret_id = s.id ORDER BY s.fingerprint"
         )
 
-    def secret_locations(self, secret_id: int) -> list[tuple[Any, ...]]:
-        """Per repository where the secret was introduced, oldest first (the first one is the primary location)."""
-        return self._rows(
+    def secret_places(self, secret_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """Where a secret was introduced, per repository, oldest first (the first is the primary location),
+        and every place it occurs: (repository, commit, path, line, column)."""
+        located = self._rows(
             "SELECT r.key, x.commit_sha, x.author, x.date, x.path, x.line, x.col, x.encoding, x.snippet,"
             " x.present_at_head, x.refs FROM repo_secrets x JOIN repositories r ON r.id = x.repo_id"
             " WHERE x.secret_id = ? ORDER BY COALESCE(x.date, ''), r.key",
             (secret_id,),
         )
-
-    def occurrence_rows(self, secret_id: int) -> list[tuple[Any, ...]]:
-        """Every place a secret occurs: (repository, commit, path, line, column)."""
-        return self._rows(
+        occurs = self._rows(
             "SELECT r.key, o.commit_sha, o.path, o.line, o.col FROM occurrences o"
             " JOIN repositories r ON r.id = o.repo_id WHERE o.secret_id = ?"
             " ORDER BY r.key, o.path, o.line, o.commit_sha",
             (secret_id,),
         )
+        return located, occurs
 
     def latest_verification_row(self, secret_id: int) -> tuple[Any, ...] | None:
         row: tuple[Any, ...] | None = self.conn.execute(

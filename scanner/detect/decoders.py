@@ -127,6 +127,19 @@ class Fresh:
         return i >= 0 and self._ends[i] > start
 
 
+class Decoding(NamedTuple):
+    """What every decoder reads besides its hits: the bytes, the ranges it may decode again (None: all of
+    them) and the budget the scan's decoders share."""
+
+    data: bytes
+    fresh: Fresh | None
+    budget: Budget
+
+    def holds(self, start: int, end: int) -> bool:
+        """May [start, end) be decoded: is it wholly inside a fresh range (or is everything fresh)?"""
+        return self.fresh is None or self.fresh.holds(start, end)
+
+
 def decoder_triggers(binary_keywords: Iterable[str]) -> list[Trigger]:
     """Prefilter patterns that say where an encoded key can be, so decoders run only there."""
     triggers = [Trigger("base64", literal=f, case_sensitive=True) for f in BASE64_FRAGMENTS]
@@ -151,13 +164,10 @@ def decoder_triggers(binary_keywords: Iterable[str]) -> list[Trigger]:
 
 
 def base64_segments(
-    data: bytes,
-    fragment_spans: Iterable[tuple[int, int]],
-    lines: Sequence[tuple[int, int]],
-    fresh: Fresh | None,
-    budget: Budget,
+    at: Decoding, fragment_spans: Iterable[tuple[int, int]], lines: Sequence[tuple[int, int]]
 ) -> list[Segment]:
     """Base64 runs around the fragments, and mixed-case runs of `lines`, that decode to text: each once."""
+    data, fresh = at.data, at.fresh
     runs: dict[tuple[int, int], None] = {}
     covered = 0
     # Hits are visited in order and a hit inside a run already found is skipped, so a long base64
@@ -184,13 +194,13 @@ def base64_segments(
                 runs[(start, end)] = None
     for ls, le in lines:
         for m in _B64_RUN.finditer(data, ls, le):
-            inside = fresh is None or fresh.holds(*m.span())
-            if inside and _MIN_LINE_B64 <= m.end() - m.start() <= _MAX_DECODED_BLOB and _mixed_case(m.group()):
+            sized = _MIN_LINE_B64 <= m.end() - m.start() <= _MAX_DECODED_BLOB
+            if sized and at.holds(*m.span()) and _mixed_case(m.group()):
                 runs[m.span()] = None
     out: list[Segment] = []
     for rs, re_ in runs:
         decoded = _b64decode_text(data[rs:re_])
-        if decoded is not None and budget.take(len(decoded)):
+        if decoded is not None and at.budget.take(len(decoded)):
             out.append(Segment(rs, re_, decoded, "base64"))
     return out
 
@@ -236,16 +246,13 @@ def _b64decode_text(blob: bytes) -> bytes | None:
 
 
 def json_escape_segments(
-    data: bytes,
-    hit_spans: Iterable[tuple[int, int]],
-    lines: Sequence[tuple[int, int]],
-    fresh: Fresh | None,
-    budget: Budget,
+    at: Decoding, hit_spans: Iterable[tuple[int, int]], lines: Sequence[tuple[int, int]]
 ) -> list[Segment]:
     """Tokens of key characters written partly or wholly as `\\uXXXX` escapes, read in clear.
 
     Near a hit (a key starts at most 18 bytes before it) and on whole `lines`; each byte once.
     """
+    data = at.data
     windows = [(max(0, s - 24), min(len(data), s + _ESCAPE_REACH)) for s, _ in hit_spans]
     windows.extend(lines)
     merged: list[tuple[int, int]] = []
@@ -260,11 +267,11 @@ def json_escape_segments(
             continue
         for m in _ESCAPED_TOKEN.finditer(data, ws, we):
             token = m.group("token")
-            if token is None or b"\\" not in token or (fresh is not None and not fresh.holds(m.start(), m.end())):
+            if token is None or b"\\" not in token or not at.holds(m.start(), m.end()):
                 continue
             first, *rest = token.split(b"\\u00")  # each `\\` of a token opens an escape of a key character
             text = first + b"".join([_KEY_CHARS[part[:2].lower()] + part[2:] for part in rest])
-            if budget.take(len(text)):
+            if at.budget.take(len(text)):
                 out.append(Segment(m.start(), m.end(), text, "json-escape"))
     return out
 
@@ -273,17 +280,14 @@ def json_escape_segments(
 
 
 def concat_segments(
-    data: bytes,
-    hit_spans: Iterable[tuple[int, int]],
-    lines: Sequence[tuple[int, int]],
-    fresh: Fresh | None,
-    budget: Budget,
+    at: Decoding, hit_spans: Iterable[tuple[int, int]], lines: Sequence[tuple[int, int]]
 ) -> list[Segment]:
     """Joins between string literals (`"md_ab" + "cd"`) read as nothing, so the parts read as one value.
 
     From an `md_` hit the joins of that one value are followed (at most 16, 64 characters a part);
     on whole `lines` (a Mindee-named setting whose value the rule could not read) every join.
     """
+    data = at.data
     joins: dict[tuple[int, int], None] = {}
     covered = 0
     for s, _ in sorted(hit_spans):
@@ -304,7 +308,7 @@ def concat_segments(
             joins[join.span()] = None
     out: list[Segment] = []
     for js, je in joins:
-        if (fresh is None or fresh.holds(js, je)) and budget.take(1):
+        if at.holds(js, je) and at.budget.take(1):
             out.append(Segment(js, je, b"", "concatenation"))
     return out
 
@@ -312,10 +316,9 @@ def concat_segments(
 # -- UTF-16 inside binaries -------------------------------------------------------------------------
 
 
-def utf16_segments(
-    data: bytes, hit_spans: Iterable[tuple[int, int]], fresh: Fresh | None, budget: Budget
-) -> list[Segment]:
+def utf16_segments(at: Decoding, hit_spans: Iterable[tuple[int, int]]) -> list[Segment]:
     """Printable UTF-16LE strings around the hits, read as ASCII; each string once."""
+    data, fresh = at.data, at.fresh
     out: list[Segment] = []
     covered = 0
     for s, _ in sorted(hit_spans):
@@ -329,7 +332,7 @@ def utf16_segments(
         end = m.end() if m else s
         covered = end
         text = data[start:end:2]
-        if len(text) >= 8 and budget.take(len(text)):
+        if len(text) >= 8 and at.budget.take(len(text)):
             out.append(Segment(start, end, text, "utf-16-le"))
     return out
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from scanner.detect.decoders import (
     Budget,
+    Decoding,
     Fresh,
     Segment,
     base64_segments,
@@ -249,18 +250,19 @@ class Detector:
         secret). A line where a rule's keyword was found but its regex was not has its values decoded too.
         """
         segments: list[Segment] = []
+        at = Decoding(data, fresh, budget)
         if binary:
             if "utf16" in hits:
-                segments = utf16_segments(data, hits["utf16"], fresh, budget)
+                segments = utf16_segments(at, hits["utf16"])
             context, gap = 0, 64  # binaries have no lines: the decoded strings are the region
         else:
             lines = _lines_of(data, missed_windows)
-            segments = base64_segments(data, hits.get("base64", ()), lines, fresh, budget)
+            segments = base64_segments(at, hits.get("base64", ()), lines)
             escapes = [*hits.get("json-escape", ()), *hits.get("json-escape-md", ())]
             if escapes or lines:
-                segments += json_escape_segments(data, escapes, lines, fresh, budget)
+                segments += json_escape_segments(at, escapes, lines)
             if "concat" in hits or lines:
-                segments += concat_segments(data, hits.get("concat", ()), lines, fresh, budget)
+                segments += concat_segments(at, hits.get("concat", ()), lines)
             context, gap = _DECODE_CONTEXT, 1024
         if not segments:
             return []

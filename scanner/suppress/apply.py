@@ -172,17 +172,16 @@ def _effects(config: Config) -> list[RepositoryEffect]:
     def add(setting: str, value: Any, text: str) -> None:
         out.append(RepositoryEffect(config.source, setting, value, text))
 
-    if config.disabled_rules:
-        add("rules.disable", list(config.disabled_rules), "disables rule(s) " + ", ".join(config.disabled_rules))
-    if config.only_rules:
-        add("rules.only", list(config.only_rules), "reports only rule(s) " + ", ".join(config.only_rules))
-    if config.extra_rules:
-        ids = [r.id for r in config.extra_rules]
-        add("rules.add", ids, "adds rule(s) " + ", ".join(ids) + " (never verified)")
-    if config.exclude:
-        add("exclude", list(config.exclude), "excludes path(s) " + ", ".join(config.exclude))
-    if config.allow_paths:
-        add("allowlist.paths", list(config.allow_paths), "allowlists path(s) " + ", ".join(config.allow_paths))
+    listed = (  # (setting, the names it lists, what it does to them, a rider)
+        ("rules.disable", list(config.disabled_rules), "disables rule(s)", ""),
+        ("rules.only", list(config.only_rules), "reports only rule(s)", ""),
+        ("rules.add", [r.id for r in config.extra_rules], "adds rule(s)", " (never verified)"),
+        ("exclude", list(config.exclude), "excludes path(s)", ""),
+        ("allowlist.paths", list(config.allow_paths), "allowlists path(s)", ""),
+    )
+    for setting, names, does, rider in listed:
+        if names:
+            add(setting, names, f"{does} {', '.join(names)}{rider}")
     if config.allow_regexes:
         patterns = [p.pattern for p in config.allow_regexes]
         add("allowlist.regexes", patterns, f"allowlists what {len(patterns)} regex(es) match")

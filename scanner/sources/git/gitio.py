@@ -78,33 +78,27 @@ NULL_SHA = "0" * 40
 
 # Pack windows and delta-base caches are sized per job; the measurements behind each size are in
 # docs/git.md ("Why the git settings are what they are").
+def _pack_settings(limit: str, window: str, delta_base_cache: str) -> tuple[tuple[str, str], ...]:
+    """git's three pack-memory settings, named once: how much pack to map, in what windows, and how many
+    delta bases to keep."""
+    return (
+        ("core.packedGitLimit", limit),
+        ("core.packedGitWindowSize", window),
+        ("core.deltaBaseCacheLimit", delta_base_cache),
+    )
+
+
 # Bounded memory for long object streams: git otherwise maps whole packs (RSS the size of the pack).
-LOW_MEMORY_CONFIG: tuple[tuple[str, str], ...] = (
-    ("core.packedGitLimit", "32m"),
-    ("core.packedGitWindowSize", "8m"),
-    ("core.deltaBaseCacheLimit", "32m"),
-)
+LOW_MEMORY_CONFIG = _pack_settings("32m", "8m", "32m")
 # The scan's cat-file streams read a run of neighbouring objects each, so a bigger delta-base cache keeps
 # more bases for the deltas that follow.
-STREAM_CONFIG: tuple[tuple[str, str], ...] = (
-    ("core.packedGitLimit", "96m"),
-    ("core.packedGitWindowSize", "16m"),
-    ("core.deltaBaseCacheLimit", "96m"),
-)
+STREAM_CONFIG = _pack_settings("96m", "16m", "96m")
 # Listing every object's type and size follows each delta to its base, all over the pack: with small
 # windows git spends its time mapping and unmapping them.
-LISTING_CONFIG: tuple[tuple[str, str], ...] = (
-    ("core.packedGitLimit", "176m"),
-    ("core.packedGitWindowSize", "16m"),
-    ("core.deltaBaseCacheLimit", "8m"),
-)
+LISTING_CONFIG = _pack_settings("176m", "16m", "8m")
 # The provenance walk diffs the trees of consecutive commits all over the pack; fewer than eight windows
 # thrash.
-LOG_CONFIG: tuple[tuple[str, str], ...] = (
-    ("core.packedGitLimit", "256m"),
-    ("core.packedGitWindowSize", "32m"),
-    ("core.deltaBaseCacheLimit", "32m"),
-)
+LOG_CONFIG = _pack_settings("256m", "32m", "32m")
 
 
 def scrubbed_env(keep: Iterable[str] = ()) -> dict[str, str]:
