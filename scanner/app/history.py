@@ -29,7 +29,7 @@ from scanner.sources.git.objects import (
     list_objects,
     packs_without_index,
 )
-from scanner.sources.git.refs import is_shallow, list_refs, resolve_commit, stash_entries
+from scanner.sources.git.refs import is_shallow, read_refs, resolve_commit, stash_entries
 
 _PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 
@@ -103,9 +103,7 @@ def _history(
 ) -> tuple[dict[str, str], list[str], list[str], list[str]]:
     """The refs, the commits to scan (include, exclude), the annotated tag objects whose messages to scan
     (every tag's, unless the scan is limited to a branch or range), and notes on what this clone lacks."""
-    broken: list[str] = []
-    tags: dict[str, str] = {}
-    refs = list_refs(git, broken, tags)
+    _, refs, tags, broken = read_refs(git)
     for ref in broken:
         stats.skip(ref, "broken ref: points to a missing or damaged object")
     if broken:

@@ -63,14 +63,14 @@ def resolve_git_dir(path: str) -> str | None:
 
 
 def refs_at(git_dir: str) -> dict[str, str]:
-    """`stored_refs` of the repository at `git_dir` and never of one around it (what decides whether a
+    """The refs of the repository at `git_dir` as stored, and never of one around it (what decides whether a
     repository moved)."""
-    from scanner.sources.git.refs import stored_refs
+    from scanner.sources.git.refs import read_refs
 
     git = Git(git_dir)
     # A broken repository inside another one must fail, not silently report the enclosing repository's refs.
     git.env["GIT_CEILING_DIRECTORIES"] = os.path.dirname(os.path.abspath(git_dir))
-    return stored_refs(git)
+    return read_refs(git).stored
 
 
 def existing_commits(git_dir: str, revs: list[str]) -> tuple[str, ...]:

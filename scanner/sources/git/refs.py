@@ -4,68 +4,82 @@ revisions a user named, and whether the history is cut short (shallow)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from scanner.sources.git.gitio import LOG_SAFE, Git
 
 
-def list_refs(git: Git, broken: list[str] | None = None, tags: dict[str, str] | None = None) -> dict[str, str]:
-    """refname -> commit sha (tags peeled), plus HEAD when it points somewhere.
+class Refs(NamedTuple):
+    """A repository's refs, read once, in the two readings its callers need (each ends with HEAD when it
+    points somewhere)."""
 
-    Refs that point at a missing or damaged object are left out and named in `broken`; annotated tags'
-    own objects (which carry a message) go into `tags`, refname -> tag object id.
-    """
-    # show-ref takes peeled tags from packed-refs (for-each-ref's %(*objectname) inflates every tagged
-    # object: ten times slower) and peels nested tags fully. It exits 1 when there are no refs at all.
-    proc = git.run("show-ref", "-d", check=False)
+    # refname -> the object as stored (an annotated tag's own object): what decides whether a repository
+    # moved since an audit last saw it (a re-made tag moves it). Every ref, one at a missing object too.
+    stored: dict[str, str]
+    # refname -> the commit a history scan starts from (tags peeled fully); broken refs left out.
+    tips: dict[str, str]
+    # annotated tag refname -> its tag object, which carries a message.
+    tags: dict[str, str]
+    # "refname (sha12)" of each ref that points at a missing or damaged object.
+    broken: list[str]
+
+
+def read_refs(git: Git) -> Refs:
+    """Every ref, as stored and peeled to commits; a failure to list them is an error."""
+    # One show-ref lists each ref as stored and, after an annotated tag, its fully peeled object, taken
+    # from packed-refs. (for-each-ref's %(*objectname) peels one level only, as of git 2.39, and inflates
+    # every tagged object.) show-ref fails as a whole when one ref points at a missing or damaged object.
+    proc = git.run("show-ref", "-d", "--head", check=False)  # exit 1: no refs at all
     if proc.returncode > 1:
-        # One dangling ref fails the listing as a whole: peel ref by ref instead.
-        refs = _refs_one_by_one(git, broken if broken is not None else [])
-    else:
-        refs = {}
-        for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines():
-            obj, _, name = line.partition(" ")
-            if name:
-                if tags is not None and name.endswith("^{}") and name[:-3] in refs:
-                    tags[name[:-3]] = refs[name[:-3]]  # the line before was the tag object itself
-                refs[name.removesuffix("^{}")] = obj  # a tag's peeled line follows the tag's own
-    head = git.run("rev-parse", "--verify", "-q", "HEAD^{commit}", check=False)
-    if head.returncode == 0:
-        refs["HEAD"] = head.stdout.decode().strip()
-    return refs
+        return _read_one_by_one(git)
+    stored: dict[str, str] = {}
+    tips: dict[str, str] = {}
+    tags: dict[str, str] = {}
+    head: str | None = None
+    for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines():
+        obj, _, name = line.partition(" ")
+        if name == "HEAD":
+            head = obj
+        elif name.endswith("^{}"):  # a tag's peeled line follows the tag's own
+            tag = name[:-3]
+            if tag == "HEAD":
+                continue  # HEAD's commit is asked of rev-parse below, as in a damaged repository
+            if tag in tips:
+                tags[tag] = tips[tag]
+            tips[tag] = obj
+        elif name:
+            stored[name] = tips[name] = obj
+    if head is not None:
+        stored["HEAD"] = head
+    _add_head_commit(git, tips)
+    return Refs(stored, tips, tags, [])
 
 
-def stored_refs(git: Git) -> dict[str, str]:
-    """refname -> the object it points at as stored (an annotated tag's own object, not peeled), plus HEAD.
-
-    The other reading of the same refs: `list_refs` gives what a scan starts from (commits), this gives
-    what decides whether a repository moved since an audit last saw it (a re-made tag moves it). Every
-    ref is listed, one pointing at a missing object too; a failure to list is an error.
-    """
-    out = git.out("for-each-ref", "--format=%(objectname) %(refname)")
-    refs: dict[str, str] = {}
-    for line in out.splitlines():
-        sha, _, name = line.partition(" ")
-        if sha and name:
-            refs[name] = sha
-    head = git.run("rev-parse", "--verify", "-q", "HEAD", check=False)
-    if head.returncode == 0:  # a detached HEAD can hold commits no ref has
-        refs["HEAD"] = head.stdout.decode().strip()
-    return refs
-
-
-def _refs_one_by_one(git: Git, broken: list[str]) -> dict[str, str]:
+def _read_one_by_one(git: Git) -> Refs:
     """Raw ref values, peeled to commits by one `cat-file --batch-check` (which answers `missing`, not fails)."""
     pairs = [line.split(" ", 1) for line in git.out("for-each-ref", "--format=%(objectname) %(refname)").splitlines()]
     pairs = [p for p in pairs if len(p) == 2]
     query = "".join(f"{sha}^{{commit}}\n" for sha, _ in pairs).encode()
     answers = git.run("cat-file", "--batch-check=%(objectname)", input=query, check=False).stdout.decode().splitlines()
-    refs: dict[str, str] = {}
+    stored = {name: sha for sha, name in pairs if sha}
+    tips: dict[str, str] = {}
+    broken: list[str] = []
     for (sha, name), answer in zip(pairs, answers + [""] * len(pairs), strict=False):
         if answer and " " not in answer:
-            refs[name] = answer
+            tips[name] = answer
         else:
             broken.append(f"{name} ({sha[:12]})")
-    return refs
+    head = git.run("rev-parse", "--verify", "-q", "HEAD", check=False)
+    if head.returncode == 0:  # a detached HEAD can hold commits no ref has
+        stored["HEAD"] = head.stdout.decode().strip()
+    _add_head_commit(git, tips)
+    return Refs(stored, tips, {}, broken)
+
+
+def _add_head_commit(git: Git, tips: dict[str, str]) -> None:
+    head = git.run("rev-parse", "--verify", "-q", "HEAD^{commit}", check=False)
+    if head.returncode == 0:
+        tips["HEAD"] = head.stdout.decode().strip()
 
 
 def stash_entries(git: Git) -> list[str]:

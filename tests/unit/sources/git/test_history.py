@@ -19,7 +19,7 @@ from scanner.sources.git.gitio import Git
 from scanner.sources.git.log import HistoryLog
 from scanner.sources.git.objects import _BATCH_COMMAND, GitObject, StoreListing, stream_objects
 from scanner.sources.git.reachability import reaching_refs
-from scanner.sources.git.refs import list_refs
+from scanner.sources.git.refs import read_refs
 from tests.testing.gitutil import commit_file, git, init_repo
 from tests.testing.keys import v2_key, v2_long_key
 
@@ -115,7 +115,7 @@ def test_key_reachable_only_from_a_tag_of_a_tag(tmp_path: Path, packed: bool) ->
     git(repo, "branch", "-q", "-D", "release")
     if packed:
         git(repo, "pack-refs", "--all")
-    refs = list_refs(Git(str(repo)))
+    refs = read_refs(Git(str(repo))).tips
     assert refs["refs/tags/outer"] == git(repo, "rev-parse", "outer^{commit}").strip()
     f = only(scan(repo), key)
     assert f.refs == ("refs/tags/outer",)
