@@ -2,7 +2,9 @@
 
 Two small deterministic scans run in-process (`main(argv)`): `dir` over tests/data/golden/tree and
 `git` over a repository built from it with fixed dates (so fixed commit ids). Only what changes from
-run to run is normalised: durations, the generation time and the tool version. After an intended
+run to run is normalised: durations, the generation time and the tool version. The HTML page's inlined
+stylesheet and script are checked to be scanner/report/html_assets.py's, verbatim, and stand in its golden
+file as a marker (their CSP hashes stay in it, so a changed stylesheet or script still shows in the diff). After an intended
 change, regenerate with `pytest tests/integration/test_golden_reports.py --update-golden` and review
 the diff of tests/golden/.
 """
@@ -18,6 +20,7 @@ import pytest
 
 from scanner import __version__
 from scanner.cli.main import main
+from scanner.report.html_assets import CSS, JS
 from tests.testing.gitutil import commit_file, git, init_repo
 from tests.testing.paths import DATA, ROOT
 
@@ -52,6 +55,22 @@ def normalise(text: str, tmp: Path | None = None) -> str:
     for pattern, replacement in _VOLATILE:
         text = pattern.sub(replacement, text)
     return text
+
+
+# Each inlined asset's block, and the marker that stands for it in a golden page.
+_ASSETS = {
+    "<style>" + CSS + "</style>": "<style><!-- html_assets.CSS --></style>",
+    "<script>" + JS + "</script>": "<script><!-- html_assets.JS --></script>",
+}
+
+
+def without_assets(page: str) -> str:
+    """The page with its stylesheet and script replaced by markers, once each is checked to be html_assets'
+    own, embedded once and verbatim."""
+    for block, marker in _ASSETS.items():
+        assert page.count(block) == 1, f"the page must embed {marker} verbatim, once"
+        page = page.replace(block, marker)
+    return page
 
 
 def _dir_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[list[str]], int]:
@@ -89,7 +108,8 @@ def test_every_format_matches_its_golden_file(
     for fmt, ext in FORMATS.items():
         out = tmp_path / f"report.{ext}"
         assert run(["-f", fmt, "--no-color", "-o", str(out)]) == 1  # findings: exit 1
-        got = normalise(out.read_text(encoding="utf-8"), tmp_path)
+        got = out.read_text(encoding="utf-8")
+        got = normalise(without_assets(got) if fmt == "html" else got, tmp_path)
         golden = GOLDEN / f"{scan}.{ext}"
         if update:
             golden.parent.mkdir(parents=True, exist_ok=True)
@@ -97,6 +117,21 @@ def test_every_format_matches_its_golden_file(
         elif not golden.exists() or golden.read_text(encoding="utf-8") != got:
             stale.append(golden.relative_to(ROOT).as_posix())
     assert not stale, f"reports differ from {stale}: if intended, rerun with --update-golden and review the diff"
+
+
+def test_without_assets_refuses_a_page_whose_stylesheet_or_script_is_not_html_assets() -> None:
+    page = f"<head><style>{CSS}</style></head><body><script>{JS}</script></body>"
+    assert without_assets(page) == (
+        "<head><style><!-- html_assets.CSS --></style></head><body><script><!-- html_assets.JS --></script></body>"
+    )
+    for broken in (
+        page.replace(CSS, CSS.replace("--accent:#2f5bea", "--accent:#000")),
+        page.replace(JS, JS[:-2]),
+        page.replace("</body>", f"<style>{CSS}</style></body>"),
+        page.replace(f"<script>{JS}</script>", ""),
+    ):
+        with pytest.raises(AssertionError):
+            without_assets(broken)
 
 
 def test_normalise_hides_only_run_dependent_values() -> None:
