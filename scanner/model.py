@@ -22,9 +22,86 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(_SECRET_HASH_PREFIX + secret.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def fingerprint_for(rule_id: str, secret: str) -> str:
+def fingerprint_of(rule_id: str, digest: str) -> str:
     """Line-free identity of a finding: rule + secret hash, so moves and rebases keep it."""
-    return f"{rule_id}:{secret_hash(secret)[:24]}"
+    return f"{rule_id}:{digest[:24]}"
+
+
+def fingerprint_for(rule_id: str, secret: str) -> str:
+    """The fingerprint of `secret` found by `rule_id` (hashes the clear text: for tests and one-off keys)."""
+    return fingerprint_of(rule_id, secret_hash(secret))
+
+
+class Secret:
+    """A key's clear text and its identity, hashed once when the key is found.
+
+    Equality and hashing go by the identity, so sorting, dedup, suppression and the store never hash the
+    clear text again. `repr` and `str` never show it (a stray log line, print or traceback cannot leak a
+    key); `reveal()` is the one way to the clear text, for `--show-secret`, the verifier and masking.
+    A secret read back from the audit store may carry no text, only its hash and the redacted form kept.
+    """
+
+    __slots__ = ("_masked", "_text", "hash")
+
+    def __init__(self, text: str, digest: str, masked: str | None = None) -> None:
+        object.__setattr__(self, "_text", text)
+        object.__setattr__(self, "hash", digest)
+        object.__setattr__(self, "_masked", masked)
+
+    _text: str
+    hash: str
+    _masked: str | None
+
+    @classmethod
+    def of(cls, text: str) -> Secret:
+        """The secret `text`, hashed now (the only place a found key is hashed)."""
+        return cls(text, secret_hash(text))
+
+    @classmethod
+    def stored(cls, digest: str, masked: str, text: str = "") -> Secret:
+        """A secret known by its hash and the redacted form a store kept (and its text if it kept that)."""
+        return cls(text, digest, masked)
+
+    def reveal(self) -> str:
+        """The clear key: only for `--show-secret`, the verifier, the store's opt-in copy and masking."""
+        return self._text
+
+    @property
+    def known(self) -> bool:
+        """Whether the clear text is held (a stored secret may have only its hash)."""
+        return bool(self._text)
+
+    @property
+    def length(self) -> int:
+        """Characters of the clear text (0 when only the hash is held)."""
+        return len(self._text)
+
+    def occurs_in(self, text: str) -> bool:
+        """Whether the clear key appears in `text` (a snippet must never hold it); True when unknown."""
+        return self._text in text
+
+    def redacted(self, percent: int | None = None) -> str:
+        """Enough to recognise the key, never enough to use it (`percent`: `--redact PCT`)."""
+        return self._masked if self._masked is not None else redact(self._text, percent)
+
+    def __eq__(self, other: object) -> bool:
+        return self.hash == other.hash if isinstance(other, Secret) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.hash)
+
+    def __repr__(self) -> str:
+        return f"Secret(sha256:{self.hash[:12]}…)"
+
+    def __str__(self) -> str:
+        return self.redacted()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Secret is immutable")
+
+    def __reduce__(self) -> tuple[type[Secret], tuple[str, str, str | None]]:
+        # Pickled (to and from worker processes) with its hash: the parent never hashes it again.
+        return (Secret, (self._text, self.hash, self._masked))
 
 
 def clean_text(text: str) -> str:
@@ -41,7 +118,7 @@ class Match:
     """One secret found by one rule in one piece of text (offsets are into the scanned bytes)."""
 
     rule_id: str
-    secret: str
+    secret: str = field(repr=False)  # clear: the detector's own; a Finding holds it as a Secret
     start: int
     end: int
     line: int
@@ -150,7 +227,8 @@ class Triage:
 
 @record(frozen=True, slots=True)
 class Finding:
-    """A located secret ready for triage and reporting; `secret` is full, renderers redact it."""
+    """A located secret ready for triage and reporting; `secret` holds the key and its identity, renderers
+    redact it."""
 
     rule_id: str
     description: str
@@ -158,10 +236,10 @@ class Finding:
     path: str
     line: int
     column: int
-    secret: str
+    secret: Secret
     verifier: str | None = None
     encoding: str | None = None
-    line_text: str = ""  # the source line, used only for redacted snippets
+    line_text: str = field(default="", repr=False)  # the source line, used only for redacted snippets
     commit: str | None = None
     author: str | None = None
     date: str | None = None
@@ -171,7 +249,7 @@ class Finding:
     repo: str | None = None
     verification: Verification = field(default_factory=Verification)
     suppressed_by: str | None = None
-    line_secrets: tuple[str, ...] = ()  # other secrets in `line_text`: snippets mask them too
+    line_secrets: tuple[str, ...] = field(default=(), repr=False)  # other keys in `line_text`: snippets mask them
     # (start, end, encoding or "") in characters of `line_text`: where each secret the detector found in
     # that text sits (for a decoded key, its encoded value). Snippets mask by these spans.
     line_spans: tuple[tuple[int, int, str], ...] = ()
@@ -189,15 +267,15 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        return fingerprint_for(self.rule_id, self.secret)
+        return fingerprint_of(self.rule_id, self.secret.hash)
 
     @property
     def secret_hash(self) -> str:
-        return secret_hash(self.secret)
+        return self.secret.hash
 
     @property
     def redacted(self) -> str:
-        return redact(self.secret, self.redact_percent)
+        return self.secret.redacted(self.redact_percent)
 
     @property
     def is_mindee(self) -> bool:
@@ -223,7 +301,7 @@ class Finding:
         text = self.line_text
         if not show_secret and text:
             spans = [*self.line_spans, *known]
-            for secret in {self.secret, *self.line_secrets}:
+            for secret in {self.secret.reveal(), *self.line_secrets}:
                 spans.extend(find_spans(text, secret))
             text = mask_spans(text, [*spans, *key_shape_spans(text)], self.redact_percent)
             text = mask_encoded(text, self.encoding)
@@ -239,7 +317,7 @@ class Finding:
             "path": self.path,
             "line": self.line,
             "column": self.column,
-            "secret": self.secret if show_secret else self.redacted,
+            "secret": self.secret.reveal() if show_secret else self.redacted,
             "redacted": self.redacted,
             "fingerprint": self.fingerprint,
             "secret_hash": self.secret_hash,

@@ -133,13 +133,14 @@ class SnippetRedactor:
         self._by_path: dict[str, dict[str, set[str]]] = {}
         self._short: dict[str, set[str]] = {}
         for f in (*result.findings, *result.suppressed):
-            if not f.secret:
+            secret = f.secret.reveal()  # masking needs the clear text; a stored finding may not hold it
+            if not secret:
                 continue
             for path in {f.path, *(o.path for o in f.occurrences)}:
-                if len(f.secret) < _PREFIX:
-                    self._short.setdefault(path, set()).add(f.secret)
+                if len(secret) < _PREFIX:
+                    self._short.setdefault(path, set()).add(secret)
                 else:
-                    self._by_path.setdefault(path, {}).setdefault(f.secret[:_PREFIX], set()).add(f.secret)
+                    self._by_path.setdefault(path, {}).setdefault(secret[:_PREFIX], set()).add(secret)
 
     def known_spans(self, f: Finding) -> list[tuple[int, int, str]]:
         """Where secrets found at the finding's path sit in its text (clear spans)."""

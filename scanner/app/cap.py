@@ -38,7 +38,7 @@ def importance(f: Finding) -> tuple[Any, ...]:
         f.line,
         f.column,
         f.rule_id,
-        f.secret,
+        f.secret.hash,  # the identity: a total order without the clear text
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scanner.app.objectscan import ShareResult
-from scanner.model import Finding, Occurrence, ScanStats
+from scanner.model import Finding, Occurrence, ScanStats, Secret
 from scanner.pathmatch import PathMatcher
 from scanner.record import record
 from scanner.sources.git.gitio import Git
@@ -103,8 +103,8 @@ def provenance(
         head_blobs, links = blobs_at(git, head)
         for path, sha in links:
             stats.skip(path, f"submodule (pinned at {sha[:12]}): not followed, scan it separately")
-    places: dict[tuple[str, str], list[_Place]] = {}
-    order: list[tuple[str, str]] = []
+    places: dict[tuple[str, Secret], list[_Place]] = {}
+    order: list[tuple[str, Secret]] = []
 
     def add(place: _Place) -> None:
         key = (place.finding.rule_id, place.finding.secret)
@@ -113,7 +113,7 @@ def provenance(
             order.append(key)
         places[key].append(place)
 
-    at_head: set[tuple[str, str]] = set()
+    at_head: set[tuple[str, Secret]] = set()
     paths: dict[str, str] = {o.sha: o.path for o, _ in unread if o.path}
     graph: dict[str, str] = {}
     if part.blob_hits or (unread and log.paths_affordable()):
@@ -160,7 +160,7 @@ def provenance(
             add(_Place(tagged, TAG_MESSAGE_PATH, f, tag.tagger, tag.date, own))
 
     skip_paths = PathMatcher(options.config.allow_paths + options.config.exclude)
-    kept_places: list[tuple[tuple[str, str], list[_Place]]] = []
+    kept_places: list[tuple[tuple[str, Secret], list[_Place]]] = []
     for key in order:
         kept = [p for p in places[key] if p.path in _MESSAGES or not skip_paths.matches(p.path)]
         if kept:

@@ -99,21 +99,23 @@ def _scan_big(
     stats.binary_files += int(scan.binary)
     if all_lines or not scan.findings:
         return scan.findings
-    needles = {f.secret.encode("utf-8", "surrogateescape") for f in scan.findings}
+    needles = {f.secret.reveal().encode("utf-8", "surrogateescape") for f in scan.findings}
     seen: set[bytes] = set()
     if change.old_sha:
         seen |= blob_holds(git, change.old_sha, needles)
     if info.merging:
         seen |= blob_holds(git, f"MERGE_HEAD:{change.path}", needles)
     return [
-        f.with_changes(staged=True) for f in scan.findings if f.secret.encode("utf-8", "surrogateescape") not in seen
+        f.with_changes(staged=True)
+        for f in scan.findings
+        if f.secret.reveal().encode("utf-8", "surrogateescape") not in seen
     ]
 
 
 def _added_by_commit(f: Finding, item: Any, binary: bool) -> bool:
     """On a line the commit adds (or, in a binary file, absent from its previous version) and not
     already in the branch being merged."""
-    secret = f.secret.encode("utf-8", "surrogateescape")
+    secret = f.secret.reveal().encode("utf-8", "surrogateescape")
     if item.merge_other is not None and secret in item.merge_other:
         return False
     if binary:

@@ -10,17 +10,16 @@ import json
 from typing import Any
 
 from scanner.audit.store import Store
-from scanner.model import Finding, Occurrence, ScanResult, ScanStats, StoreStats, Triage, Verification
+from scanner.model import Finding, Occurrence, ScanResult, ScanStats, Secret, StoreStats, Triage, Verification
 from scanner.record import record
 
 
 @record(frozen=True, slots=True)
 class StoredFinding(Finding):
-    """A finding read from the store: identity comes from stored columns; `secret` is empty unless stored."""
+    """A finding read from the store: identity comes from stored columns (`secret` holds the stored hash and
+    redacted form, and the clear key only when the audit kept it)."""
 
     stored_fingerprint: str = ""
-    stored_hash: str = ""
-    stored_redacted: str = ""
     revoked_detected_at: str | None = None
 
     @property
@@ -44,16 +43,8 @@ class StoredFinding(Finding):
     def fingerprint(self) -> str:
         return self.stored_fingerprint
 
-    @property
-    def secret_hash(self) -> str:
-        return self.stored_hash
-
-    @property
-    def redacted(self) -> str:
-        return self.stored_redacted
-
     def to_dict(self, show_secret: bool = False, snippet: str | None = None) -> dict[str, Any]:
-        out = Finding.to_dict(self, show_secret and bool(self.secret), snippet)
+        out = Finding.to_dict(self, show_secret and self.secret.known, snippet)
         out["state"] = self.state
         out["triage"] = (self.triage or Triage()).to_dict()
         if self.revoked_detected_at:
@@ -108,7 +99,7 @@ def load_findings(store: Store, filters: Filters | None = None) -> list[StoredFi
                 path=path,
                 line=line,
                 column=col,
-                secret=secret or "",
+                secret=Secret.stored(shash, redacted, secret or ""),
                 verifier=verifier,
                 encoding=encoding,
                 line_text=snippet,
@@ -121,8 +112,6 @@ def load_findings(store: Store, filters: Filters | None = None) -> list[StoredFi
                 repo=key,
                 verification=verification,
                 stored_fingerprint=fp,
-                stored_hash=shash,
-                stored_redacted=redacted,
                 triage=triage,
                 revoked_detected_at=revoked_at,
             )

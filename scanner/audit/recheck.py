@@ -12,7 +12,7 @@ from scanner.audit.findings import Filters, StoredFinding, load_findings
 from scanner.audit.gitops import commit_message, read_blob
 from scanner.audit.store import Store
 from scanner.errors import SourceError
-from scanner.model import Finding, Verification
+from scanner.model import Finding, Secret, Verification
 from scanner.record import record
 
 if TYPE_CHECKING:
@@ -42,10 +42,10 @@ def recheck_open(
     # The store records verifier=None for a key whose context names another vendor: never sent to Mindee.
     candidates = [f for f in found if f.may_verify and f.verification.verdict != "revoked"]
     builder = finding_builder(load_config(config_path, None))
-    keys: list[tuple[StoredFinding, str]] = []
+    keys: list[tuple[StoredFinding, Secret]] = []
     missing: list[str] = []
     for finding in candidates:
-        if finding.secret:
+        if finding.secret.known:
             keys.append((finding, finding.secret))
             continue
         recovered = _recover(store, builder, finding)

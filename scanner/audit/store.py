@@ -314,7 +314,7 @@ class Store:
         )
         secret_id = int(c.execute("SELECT id FROM secrets WHERE fingerprint = ?", (f.fingerprint,)).fetchone()[0])
         if store_secrets:
-            c.execute("UPDATE secrets SET secret = ? WHERE id = ?", (f.secret, secret_id))
+            c.execute("UPDATE secrets SET secret = ? WHERE id = ?", (f.secret.reveal(), secret_id))
         c.execute(
             "INSERT OR IGNORE INTO triage(secret_id, state, who, at) VALUES (?, 'open', 'mindee-scan', ?)",
             (secret_id, now()),

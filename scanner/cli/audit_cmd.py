@@ -302,7 +302,7 @@ def _text_table(findings: list[Any], show_secrets: bool) -> str:
     rows: list[tuple[str, ...]] = []
     for f in findings:
         repos = len({o.repo for o in f.occurrences} | {f.repo})
-        shown = f.secret if show_secrets and f.secret else f.redacted
+        shown = f.secret.reveal() if show_secrets and f.secret.known else f.redacted
         where = f"{f.repo}: {f.path}:{f.line}" + (f" @ {f.commit[:10]}" if f.commit else "")
         places = str(len(f.occurrences))
         row = (f.fingerprint, f.state, f.verification.verdict, shown, str(repos), places, where)

@@ -14,7 +14,7 @@ from itertools import chain
 from scanner.detect.engine import Detector
 from scanner.detect.rules import Rule
 from scanner.detect.textio import is_plain_text, prepare
-from scanner.model import Finding, Match, ScanStats, clean_text
+from scanner.model import Finding, Match, ScanStats, Secret, clean_text
 from scanner.record import record, replace
 
 _MAX_LINE_TEXT = 400
@@ -52,7 +52,7 @@ class FindingBuilder:
             path=clean_text(path),
             line=match.line,
             column=match.column,
-            secret=match.secret,
+            secret=Secret.of(match.secret),
             verifier=None if match.other_vendor else rule.verifier,
             encoding=match.encoding,
             line_text=text,

@@ -60,7 +60,7 @@ def _row(f: Finding, options: RenderOptions) -> list[str]:
         f.path,
         f.line,
         f.column,
-        f.secret if options.show_secrets else f.redacted,
+        f.secret.reveal() if options.show_secrets else f.redacted,
         f.fingerprint,
         f.verification.verdict,
         f.commit,

@@ -222,7 +222,7 @@ def _snippet(f: Finding, show: bool, redactor: SnippetRedactor) -> str:
     if not f.line_text or (f.encoding and not show):
         return ""
     text = redactor.snippet(f, show_secrets=show)
-    if not show and f.secret in text:
+    if not show and f.secret.occurs_in(text):
         return ""
     return f'<code class="snip">{_e(text)}</code>'
 
@@ -232,7 +232,7 @@ def _row(f: Finding, show: bool, redactor: SnippetRedactor) -> str:
     status = triage_status(f)
     decided = triage_label(f)
     triage = f'<br><span class="small triage" title="{_e(decided)}">triage: {_e(decided)}</span>' if decided else ""
-    secret = f.secret if show else f.redacted
+    secret = f.secret.reveal() if show else f.redacted
     where = f"{f.path}:{f.line}:{f.column}"
     repo = f'<span class="small">{_e(f.repo)}</span><br>' if f.repo else ""
     enc = f'<br><span class="small">inside a {_e(f.encoding)}-encoded value</span>' if f.encoding else ""

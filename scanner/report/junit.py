@@ -28,7 +28,7 @@ def _location(f: Finding) -> str:
 
 
 def _details(f: Finding, options: RenderOptions, redactor: SnippetRedactor) -> str:
-    secret = f.secret if options.show_secrets else f.redacted
+    secret = f.secret.reveal() if options.show_secrets else f.redacted
     lines = [
         f"{f.description} at {_location(f)}",
         f"rule: {f.rule_id} ({f.severity})",
@@ -42,7 +42,7 @@ def _details(f: Finding, options: RenderOptions, redactor: SnippetRedactor) -> s
     if f.encoding:
         lines.append(f"encoding: {f.encoding}")
     snippet = redactor.snippet(f, options.show_secrets)
-    if snippet and (options.show_secrets or f.secret not in snippet) and not f.encoding:
+    if snippet and (options.show_secrets or not f.secret.occurs_in(snippet)) and not f.encoding:
         lines.append(f"line: {snippet}")
     if f.commit:
         lines.append(f"introduced in {f.commit} by {f.author or '?'} on {f.date or '?'}")
@@ -75,7 +75,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         case = ET.SubElement(
             suite, "testcase", {"classname": _clean(f"mindee-scan.{f.rule_id}"), "name": _clean(_location(f))}
         )
-        message = f"{f.description}: {f.secret if options.show_secrets else f.redacted}"
+        message = f"{f.description}: {f.secret.reveal() if options.show_secrets else f.redacted}"
         if f.triaged:
             message = f"triaged {f.triaged}: {message}"
         attrs = {"message": _clean(message)} if f.triaged else {"message": _clean(message), "type": _clean(f.rule_id)}

@@ -90,16 +90,16 @@ def _uri(path: str) -> str:
 
 def _snippet(f: Finding, redactor: SnippetRedactor) -> str | None:
     """A redacted snippet, or none when the key may sit there in another form (encoded, truncated)."""
-    if f.encoding or not f.line_text or f.secret not in f.line_text:
+    if f.encoding or not f.line_text or not f.secret.occurs_in(f.line_text):
         return None
     text = redactor.snippet(f)
-    return None if f.secret in text else text
+    return None if f.secret.occurs_in(text) else text
 
 
 def _result(f: Finding, rule_index: int, redactor: SnippetRedactor) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(1, f.line), "startColumn": max(1, f.column)}
     if not f.encoding:
-        region["endColumn"] = max(1, f.column) + len(f.secret)
+        region["endColumn"] = max(1, f.column) + f.secret.length
     snippet = _snippet(f, redactor)
     if snippet is not None:
         region["snippet"] = {"text": snippet}

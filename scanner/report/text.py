@@ -28,7 +28,7 @@ def _location(f: Finding) -> str:
 
 
 def _finding_block(f: Finding, options: RenderOptions) -> list[str]:
-    secret = f.secret if options.show_secrets else f.redacted
+    secret = f.secret.reveal() if options.show_secrets else f.redacted
     verdict = f.verification.verdict
     tag = ""
     if verdict != "not-checked":

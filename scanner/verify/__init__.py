@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from scanner.model import Finding, ScanResult, Verification, VerificationStats
+from scanner.model import Finding, ScanResult, Secret, Verification, VerificationStats
 from scanner.verify.checker import Verifier, VerifyConfig
 from scanner.verify.mindee import VERIFIERS
 
@@ -20,7 +20,7 @@ def may_send(finding: Finding) -> bool:
 
 
 def verify_keys(
-    keys: Iterable[tuple[str, str]],
+    keys: Iterable[tuple[Secret, str]],
     v2_url: str | None = None,
     v1_url: str | None = None,
     verifier: Verifier | None = None,

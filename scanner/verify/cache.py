@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-from scanner.model import Verification, secret_hash
+if TYPE_CHECKING:
+    from scanner.model import Secret, Verification
 
 
 class VerificationCache:
@@ -15,14 +17,14 @@ class VerificationCache:
         self._results: dict[tuple[str, str], Verification] = {}
 
     @staticmethod
-    def key(secret: str, verifier: str) -> tuple[str, str]:
-        return secret_hash(secret), verifier
+    def key(secret: Secret, verifier: str) -> tuple[str, str]:
+        return secret.hash, verifier
 
-    def get(self, secret: str, verifier: str) -> Verification | None:
+    def get(self, secret: Secret, verifier: str) -> Verification | None:
         with self._lock:
             return self._results.get(self.key(secret, verifier))
 
-    def put(self, secret: str, verifier: str, verification: Verification) -> None:
+    def put(self, secret: Secret, verifier: str, verification: Verification) -> None:
         with self._lock:
             self._results[self.key(secret, verifier)] = verification
 

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-from scanner.model import ModelInfo, Verification
+from scanner.model import ModelInfo, Secret, Verification
 from scanner.record import field, record
 from scanner.verify.cache import VerificationCache
 from scanner.verify.client import Response, Transport, TransportError
@@ -93,11 +93,11 @@ class Verifier:
         v2, v1 = resolve_bases(v2_url, v1_url)
         return cls(v2, v1, config or VerifyConfig.from_env(), warnings=base_warnings(v2, v1))
 
-    def verify_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Verification]:
+    def verify_many(self, keys: Iterable[tuple[Secret, str]]) -> dict[tuple[str, str], Verification]:
         """(secret, verifier) pairs -> verdicts keyed by VerificationCache.key; each key asked once."""
         from concurrent.futures import ThreadPoolExecutor
 
-        wanted: dict[tuple[str, str], tuple[str, str]] = {}
+        wanted: dict[tuple[str, str], tuple[Secret, str]] = {}
         for secret, verifier in keys:
             wanted.setdefault(VerificationCache.key(secret, verifier), (secret, verifier))
         todo = [pair for pair in wanted.values() if self.cache.get(*pair) is None]
@@ -115,10 +115,12 @@ class Verifier:
             out[key] = cached if cached is not None else Verification("unknown", "not checked")
         return out
 
-    def verify(self, secret: str, verifier: str) -> Verification:
-        return self.verify_many([(secret, verifier)])[VerificationCache.key(secret, verifier)]
+    def verify(self, secret: Secret | str, verifier: str) -> Verification:
+        """One key (`mindee-scan verify` reads it from stdin as text)."""
+        key = Secret.of(secret) if isinstance(secret, str) else secret
+        return self.verify_many([(key, verifier)])[VerificationCache.key(key, verifier)]
 
-    def _check_once(self, secret: str, verifier: str) -> Verification:
+    def _check_once(self, secret: Secret, verifier: str) -> Verification:
         """Callers on other threads (an audit's workers) asking for the same key wait for one request."""
         key = VerificationCache.key(secret, verifier)
         with self._count_lock:
@@ -130,10 +132,10 @@ class Verifier:
                 self.cache.put(secret, verifier, cached)
             return cached
 
-    def _check(self, secret: str, verifier: str) -> Verification:
+    def _check(self, secret: Secret, verifier: str) -> Verification:
         if verifier not in VERIFIERS:
             return Verification("not-checked", f"no verifier named {verifier!r}")
-        probe = probe_for(verifier, secret)
+        probe = probe_for(verifier, secret.reveal())  # the one place a key leaves the process
         answer = self._get(verifier, probe.path, probe.headers)
         if isinstance(answer, Verification):
             return answer

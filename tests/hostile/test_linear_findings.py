@@ -16,8 +16,9 @@ import pytest
 from scanner.config import Config
 from scanner.detect.build import build_detector
 from scanner.detect.findings import FindingBuilder
-from scanner.model import Finding, ScanResult, ScanStats
+from scanner.model import ScanResult, ScanStats, Secret
 from scanner.report import FORMATS, RenderOptions, render
+from tests.testing.findings import make_finding
 from tests.testing.keys import v2_key
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.slow]
@@ -42,8 +43,8 @@ def test_sixteen_thousand_findings_on_one_line(builder: FindingBuilder, digits: 
     assert max(len(f.line_text) for f in findings) <= 400
     by_column = {f.column: f for f in findings}
     for f in findings[::1000]:
-        assert raw.decode()[f.column - 1 :].startswith(f.secret)
-        assert f.secret not in f.snippet(width=1000)
+        assert raw.decode()[f.column - 1 :].startswith(f.secret.reveal())
+        assert f.secret.reveal() not in f.snippet(width=1000)
     assert len(by_column) == len(findings)
 
 
@@ -54,7 +55,7 @@ def test_md_keys_on_one_line_are_located_exactly(builder: FindingBuilder) -> Non
     assert len(findings) >= 3990  # a random body reads as a placeholder about once in 10,000
     for f in findings:
         assert f.line == 2
-        assert text[f.column - 1 :].startswith(f.secret)
+        assert text[f.column - 1 :].startswith(f.secret.reveal())
 
 
 def _many(n: int) -> ScanResult:
@@ -63,7 +64,7 @@ def _many(n: int) -> ScanResult:
         key = "md_" + secrets.token_urlsafe(24)[:32]
         line = f"k{i} = '{key}'"
         findings.append(
-            Finding(
+            make_finding(
                 rule_id="mindee-api-key",
                 description="Mindee API key",
                 severity="critical",
@@ -83,7 +84,7 @@ def _many(n: int) -> ScanResult:
 def test_thirty_thousand_findings_in_one_file_render(fmt: str) -> None:
     result = _many(30_000)
     out = render(result, fmt, RenderOptions())
-    assert result.findings[-1].secret not in out
+    assert result.findings[-1].secret.reveal() not in out
     if fmt == "json":
         assert len(json.loads(out)["findings"]) == 30_000
 
@@ -91,8 +92,8 @@ def test_thirty_thousand_findings_in_one_file_render(fmt: str) -> None:
 def test_one_key_found_many_times_plans_once() -> None:
     """One key at 30,000 places: its remediation plan lists each place once, in linear time."""
     result = _many(30_000)
-    key = result.findings[0].secret
-    result.findings[:] = [f.with_changes(secret=key) for f in result.findings]
+    key = result.findings[0].secret.reveal()
+    result.findings[:] = [f.with_changes(secret=Secret.of(key)) for f in result.findings]
     doc = json.loads(render(result, "json", RenderOptions()))
     (plan,) = doc["remediation"]
     assert len(plan["places"]) == 30_000

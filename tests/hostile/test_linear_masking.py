@@ -16,8 +16,9 @@ from scanner.app.dir import DirOptions, scan_paths
 from scanner.config import Config
 from scanner.detect.build import build_detector
 from scanner.detect.findings import FindingBuilder
-from scanner.model import Finding, ScanResult, ScanStats
+from scanner.model import ScanResult, ScanStats
 from scanner.report import FORMATS, RenderOptions, render
+from tests.testing.findings import make_finding
 from tests.testing.keys import detectable, v1_key, v2_key
 
 pytestmark = pytest.mark.timeout(120)
@@ -49,7 +50,7 @@ def test_snippet_masks_by_spans_of_every_match() -> None:
     assert findings
     for f in findings:
         assert f.line_spans, "every engine finding knows the spans of the secrets in its text"
-        own = [s for s in f.line_spans if f.line_text[s[0] : s[1]] == f.secret or s[2]]
+        own = [s for s in f.line_spans if f.line_text[s[0] : s[1]] == f.secret.reveal() or s[2]]
         assert own
         for text in (f.snippet(), f.snippet(width=10_000), str(f.to_dict())):
             for secret in secrets:
@@ -61,7 +62,7 @@ def test_span_masking_hides_a_secret_of_any_shape() -> None:
     secret = "hunter2-Qz8!x-not-key-shaped"
     line = f"db_password = '{secret}'; other = 1"
     start = line.index(secret)
-    f = Finding(
+    f = make_finding(
         rule_id="generic-secret",
         description="d",
         severity="high",

@@ -43,7 +43,7 @@ def _corpus(rng: random.Random, keys: list[str], long_lines: bool) -> bytes:
 
 
 def _located(findings: list) -> list[tuple[str, int, int, str]]:  # type: ignore[type-arg]
-    return sorted((f.secret, f.line, f.column, f.line_text) for f in findings)
+    return sorted((f.secret.reveal(), f.line, f.column, f.line_text) for f in findings)
 
 
 @pytest.mark.parametrize("long_lines", [False, True], ids=["lines", "one-line"])
@@ -68,7 +68,7 @@ def test_key_straddling_a_window_boundary_is_found_once(builder: FindingBuilder,
         prefix = "x" * (window + shift - len("MINDEE_API_KEY=")) + " MINDEE_API_KEY="
         raw = f"first line\n{prefix}{key} tail {'y' * 20000}\n".encode()
         scan = builder.scan_stream([raw], "cut.txt", window=window)
-        assert [(f.secret, f.line, f.column) for f in scan.findings] == [(key, 2, len(prefix) + 1)]
+        assert [(f.secret.reveal(), f.line, f.column) for f in scan.findings] == [(key, 2, len(prefix) + 1)]
 
 
 def test_context_seen_in_another_window_counts(builder: FindingBuilder) -> None:
@@ -78,7 +78,7 @@ def test_context_seen_in_another_window_counts(builder: FindingBuilder) -> None:
     text = f"import mindee\n{filler}headers = {{'Authorization': 'Token {key}'}}\n"
     whole, _ = builder.from_bytes(text.encode(), "client.py")
     streamed = builder.scan_stream([text.encode()], "client.py", window=4096)
-    assert [f.secret for f in whole] == [key]
+    assert [f.secret.reveal() for f in whole] == [key]
     assert _located(streamed.findings) == _located(whole)
     alone = text.replace("import mindee\n", "import requests\n").encode()
     assert builder.scan_stream([alone], "client.py", window=4096).findings == []
@@ -104,7 +104,7 @@ def test_key_at_the_end_of_a_12mb_csv_in_a_folder(tmp_path: Path) -> None:
     data = _big_csv(key)
     (tmp_path / "export.csv").write_bytes(data)
     result = scan_paths(DirOptions(paths=(str(tmp_path),), config=Config()))
-    assert [(f.secret, f.line) for f in result.findings] == [(key, data.count(b"\n"))]
+    assert [(f.secret.reveal(), f.line) for f in result.findings] == [(key, data.count(b"\n"))]
     assert result.stats.bytes_scanned == len(data)
     assert not result.stats.skipped
 
@@ -117,7 +117,7 @@ def test_key_at_the_end_of_a_12mb_csv_in_history(tmp_path: Path) -> None:
     commit_file(repo, "export.csv", data, "add export")
     commit_file(repo, "export.csv", b"id,total\n", "trim export")
     result = scan_repository(GitScanOptions(repo=str(repo), config=Config()))
-    assert [(f.secret, f.path, f.line) for f in result.findings] == [(key, "export.csv", data.count(b"\n"))]
+    assert [(f.secret.reveal(), f.path, f.line) for f in result.findings] == [(key, "export.csv", data.count(b"\n"))]
     assert not any(reason.startswith("too large") for _, reason in result.stats.skipped)
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from scanner.cli.main import main
 from scanner.report.remediation import HISTORY_NOTE, LOCAL_HISTORY_NOTE
+from tests.testing.findings import make_finding
 from tests.testing.gitutil import commit_file, git, init_repo
 from tests.testing.keys import v2_key
 from tests.testing.mindee_mock import MindeeMock, serve_mindee
@@ -100,10 +101,10 @@ def test_summary_sizes_say_mib(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 def test_audit_findings_never_read_as_unpushed() -> None:
     """A mirror's branches are the remote's: an audit finding gets the history warning, not 'rewrite before pushing'."""
-    from scanner.model import Finding, ScanResult, ScanStats
+    from scanner.model import ScanResult, ScanStats
     from scanner.report.remediation import is_pushed, remediation_lines
 
-    f = Finding("mindee-api-key", "Mindee API key", "critical", "a.env", 1, 16, v2_key(), verifier="mindee-v2",
+    f = make_finding("mindee-api-key", "Mindee API key", "critical", "a.env", 1, 16, v2_key(), verifier="mindee-v2",
                 commit="a" * 40, refs=("refs/heads/main",), repo="https://git.example.com/acme/api.git")  # fmt: skip
     assert is_pushed(f) is None
     assert HISTORY_NOTE in remediation_lines(ScanResult([f], ScanStats()))

@@ -23,7 +23,7 @@ def staged(repo: Path, all_lines: bool = False) -> ScanResult:
 
 
 def found(result: ScanResult) -> list[tuple[str, int, str]]:
-    return [(f.path, f.line, f.secret) for f in result.findings]
+    return [(f.path, f.line, f.secret.reveal()) for f in result.findings]
 
 
 def write(repo: Path, rel: str, text: str | bytes) -> None:

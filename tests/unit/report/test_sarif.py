@@ -14,6 +14,7 @@ from scanner.report.remediation import DASHBOARD_URL, ROTATION_STEPS
 from scanner.report.sarif import FINGERPRINT_KEY, render
 from tests.testing import paths
 from tests.testing.cli import invoke
+from tests.testing.findings import make_finding
 from tests.testing.keys import v1_key, v2_key, v2_long_key
 
 jsonschema = pytest.importorskip("jsonschema", reason="pip install jsonschema (in the test extra)")
@@ -39,7 +40,7 @@ def _finding(secret: str, **kw: Any) -> Finding:
         line_text=f'    API_KEY = "{secret}"  # prod',
     )
     base.update(kw)
-    return Finding(**base)
+    return make_finding(**base)
 
 
 def _result(findings: list[Finding]) -> ScanResult:
@@ -102,7 +103,7 @@ def test_location_is_relative_and_1_based() -> None:
     loc = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"] == {"uri": "dir%20with%20space/%C3%BCn%C3%AF.py", "uriBaseId": "%SRCROOT%"}
     assert loc["region"]["startLine"] == 9 and loc["region"]["startColumn"] == 4
-    assert loc["region"]["endColumn"] == 4 + len(f.secret)
+    assert loc["region"]["endColumn"] == 4 + len(f.secret.reveal())
 
 
 def test_partial_fingerprints_ignore_lines_but_not_keys_or_paths() -> None:

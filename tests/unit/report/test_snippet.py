@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from scanner.model import Finding, ScanResult, ScanStats
+from scanner.model import ScanResult, ScanStats, Secret
 from scanner.redact import SnippetRedactor
 from tests.testing.cli import invoke
+from tests.testing.findings import make_finding
 from tests.testing.keys import v2_key, v2_long_key
 
 
@@ -29,7 +30,7 @@ def test_redactor_masks_every_known_secret_on_the_line() -> None:
     unknown = "pw" + secrets.token_hex(9)
     line = f'a = "{k1}"; b = "{k2}"; c = "{k3}"; d = "{unknown}"'
     findings = [
-        Finding(
+        make_finding(
             rule_id="mindee-api-key",
             description="d",
             severity="critical",
@@ -41,7 +42,7 @@ def test_redactor_masks_every_known_secret_on_the_line() -> None:
         )
         for k in (k1, k2)
     ]
-    suppressed = [findings[1].with_changes(secret=k3, suppressed_by="baseline b.json")]
+    suppressed = [findings[1].with_changes(secret=Secret.of(k3), suppressed_by="baseline b.json")]
     redactor = SnippetRedactor(ScanResult([findings[0]], ScanStats(), suppressed=suppressed))
     text = redactor.snippet(findings[0], width=1000)
     assert k1 not in text and k3 not in text

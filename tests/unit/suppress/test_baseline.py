@@ -15,11 +15,12 @@ from scanner.model import Finding, Occurrence, ScanResult, ScanStats
 from scanner.suppress.apply import apply_suppressions
 from scanner.suppress.baseline import Baseline, entries_from_findings, load_any_baseline, load_baseline
 from tests.testing.cli import invoke, invoke_json
+from tests.testing.findings import make_finding
 from tests.testing.keys import v2_key, v2_long_key
 
 
 def _finding(secret: str, path: str = "a.py", line: int = 1, rule: str = "mindee-api-key") -> Finding:
-    return Finding(
+    return make_finding(
         rule_id=rule,
         description="d",
         severity="critical",
@@ -55,7 +56,7 @@ def test_baseline_matches_by_rule_and_secret_not_by_place(tmp_path: Path) -> Non
     result = ScanResult([moved, new_on_same_line, other_rule_same_secret], ScanStats())
     out = apply_suppressions(result, baseline=path, ignore_file=None, root=None)
     assert out.findings == [new_on_same_line, other_rule_same_secret]
-    assert [f.secret for f in out.suppressed] == [key]
+    assert [f.secret.reveal() for f in out.suppressed] == [key]
     assert out.suppressed[0].suppressed_by == f"baseline {path}"
 
 
@@ -127,7 +128,7 @@ def test_detect_secrets_baseline_matches_file_and_sha1(tmp_path: Path) -> None:
     other_file = _finding(other, "c.py", 7)  # detect-secrets keys by file too: a new file is new
     out = apply_suppressions(ScanResult([known, other_file], ScanStats()), str(p), None, None)
     assert out.findings == [other_file]
-    assert [f.secret for f in out.suppressed] == [key]
+    assert [f.secret.reveal() for f in out.suppressed] == [key]
     assert type(load_any_baseline(str(p))).__name__ == "DetectSecretsBaseline"
 
 

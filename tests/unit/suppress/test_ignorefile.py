@@ -12,11 +12,12 @@ from scanner.model import Finding, Occurrence, ScanResult, ScanStats
 from scanner.suppress.apply import apply_suppressions
 from scanner.suppress.ignorefile import parse_gitleaks, parse_ignore
 from tests.testing.cli import invoke, invoke_json
+from tests.testing.findings import make_finding
 from tests.testing.keys import v2_key
 
 
 def _finding(secret: str, path: str = "a.py", line: int = 2, commit: str | None = None) -> Finding:
-    return Finding(
+    return make_finding(
         rule_id="mindee-api-key",
         description="d",
         severity="critical",

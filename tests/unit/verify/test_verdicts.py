@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from scanner.model import Secret
 from scanner.verify import Verifier, VerifyConfig
 from tests.testing.keys import v1_key, v2_key
 from tests.testing.mindee_mock import (
@@ -143,7 +144,7 @@ def test_each_v1_probe_uses_a_fresh_random_job_id(mindee: MindeeMock) -> None:
     for k in keys:
         mindee.live_v1(k)
     verifier = Verifier.from_urls(mindee.v2_url, mindee.v1_url, FAST)
-    verifier.verify_many([(k, "mindee-v1") for k in keys])
+    verifier.verify_many([(Secret.of(k), "mindee-v1") for k in keys])
     ids = [r.path.removeprefix(V1_QUEUE) for r in mindee.requests]
     assert len(ids) == 3 and len(set(ids)) == 3
     assert all(uuid.UUID(i).version == 4 for i in ids)

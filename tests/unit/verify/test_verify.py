@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from scanner.errors import UsageError
-from scanner.model import Finding, ScanResult, ScanStats, secret_hash
+from scanner.model import Finding, ScanResult, ScanStats, Secret, secret_hash
 from scanner.verify import Verifier, VerifyConfig, verify_keys, verify_result
 from scanner.verify.checker import parse_retry_after
 from scanner.verify.mindee import load_json, parse_models_page
 from scanner.verify.policy import parse_base_url, resolve_bases
 from scanner.verify.ratelimit import RateLimiter
+from tests.testing.findings import make_finding
 from tests.testing.keys import v1_key, v2_key, v2_long_key
 from tests.testing.mindee_mock import V1_QUEUE, V2_PATH, MindeeMock, Reply, free_port, serve_elsewhere, serve_mindee
 
@@ -117,7 +118,7 @@ def test_429_retry_after_pauses_every_thread(mindee: MindeeMock) -> None:
     mindee.script("v2", b, Reply(200, {"models": []}, delay=0.1))
     mindee.live_v2(c, [])
     config = VerifyConfig(timeout=10, backoff=0.01, rate=200, burst=50, workers=2)
-    make_verifier(mindee, config).verify_many([(a, "mindee-v2"), (b, "mindee-v2"), (c, "mindee-v2")])
+    make_verifier(mindee, config).verify_many([(Secret.of(k), "mindee-v2") for k in (a, b, c)])
     first_a = mindee.requests_for(a)[0].at
     [req_c] = mindee.requests_for(c)
     assert req_c.at - first_a >= 0.5  # without the shared pause, c would go out after b, at ~0.1 s
@@ -217,7 +218,7 @@ def test_each_distinct_key_is_checked_once(mindee: MindeeMock) -> None:
     mindee.live_v2(a, ["X"])
     mindee.live_v1(b)
     verifier = make_verifier(mindee)
-    out = verifier.verify_many([(a, "mindee-v2")] * 5 + [(b, "mindee-v1")] * 3)
+    out = verifier.verify_many([(Secret.of(a), "mindee-v2")] * 5 + [(Secret.of(b), "mindee-v1")] * 3)
     assert len(mindee.requests) == 2
     assert verifier.verify(a, "mindee-v2").verdict == "live"  # from the cache
     assert len(mindee.requests) == 2
@@ -243,7 +244,7 @@ def test_concurrency_is_bounded(mindee: MindeeMock) -> None:
     for k in keys:
         mindee.script("v2", k, Reply(200, {"models": []}, delay=0.15))
     config = VerifyConfig(timeout=10, backoff=0.01, rate=500, burst=50, workers=3)
-    make_verifier(mindee, config).verify_many([(k, "mindee-v2") for k in keys])
+    make_verifier(mindee, config).verify_many([(Secret.of(k), "mindee-v2") for k in keys])
     assert len(mindee.requests) == 8
     assert 2 <= mindee.max_inflight <= 3
 
@@ -254,7 +255,7 @@ def test_global_rate_limit_spaces_requests(mindee: MindeeMock) -> None:
         mindee.live_v2(k, [])
     config = VerifyConfig(timeout=10, rate=20, burst=1, workers=4)
     verifier, fake = clocked_verifier(mindee, config)
-    verifier.verify_many([(k, "mindee-v2") for k in keys])
+    verifier.verify_many([(Secret.of(k), "mindee-v2") for k in keys])
     assert len(mindee.requests) == 6
     # 6 requests at 20/s with no burst from 4 threads: the shared bucket held them at least 5 intervals
     # apart in (virtual) time; the loaded machine's scheduling cannot make this pass or fail.
@@ -295,7 +296,7 @@ def test_rate_limiter_is_thread_safe() -> None:
 
 
 def _finding(secret: str, rule: str, verifier: str | None, path: str = "app.py", line: int = 1) -> Finding:
-    return Finding(
+    return make_finding(
         rule_id=rule,
         description="d",
         severity="high",
@@ -339,7 +340,9 @@ def test_verify_result_fills_report_fields(mindee: MindeeMock) -> None:
 def test_verify_keys_returns_verdicts_by_hash(mindee: MindeeMock) -> None:
     key = v2_key()
     mindee.live_v2(key, ["M"])
-    out = verify_keys([(key, "mindee-v2"), ("AKIAIOSFODNN7EXAMPLQ", "aws")], mindee.v2_url, mindee.v1_url)
+    out = verify_keys(
+        [(Secret.of(key), "mindee-v2"), (Secret.of("AKIAIOSFODNN7EXAMPLQ"), "aws")], mindee.v2_url, mindee.v1_url
+    )
     assert list(out) == [secret_hash(key)]
     assert out[secret_hash(key)].verdict == "live"
     assert len(mindee.requests) == 1
@@ -349,8 +352,8 @@ def test_shared_verifier_keeps_cache_across_calls(mindee: MindeeMock) -> None:
     key = v1_key()
     mindee.live_v1(key)
     verifier = make_verifier(mindee)
-    verify_keys([(key, "mindee-v1")], verifier=verifier)
-    verify_keys([(key, "mindee-v1")], verifier=verifier)
+    verify_keys([(Secret.of(key), "mindee-v1")], verifier=verifier)
+    verify_keys([(Secret.of(key), "mindee-v1")], verifier=verifier)
     assert len(mindee.requests) == 1
 
 

@@ -29,12 +29,12 @@ def scan(repo: Path, **kwargs: object) -> ScanResult:
 
 
 def secrets_of(result: ScanResult) -> set[str]:
-    return {f.secret for f in result.findings}
+    return {f.secret.reveal() for f in result.findings}
 
 
 def only(result: ScanResult, secret: str):  # type: ignore[no-untyped-def]
-    hits = [f for f in result.findings if f.secret == secret]
-    assert len(hits) == 1, [(f.path, f.secret[:6]) for f in result.findings]
+    hits = [f for f in result.findings if f.secret.reveal() == secret]
+    assert len(hits) == 1, [(f.path, f.secret.reveal()[:6]) for f in result.findings]
     return hits[0]
 
 
