@@ -3,10 +3,10 @@
 Two small deterministic scans run in-process (`main(argv)`): `dir` over tests/data/golden/tree and
 `git` over a repository built from it with fixed dates (so fixed commit ids). Only what changes from
 run to run is normalised: durations, the generation time and the tool version. The HTML page's inlined
-stylesheet and script are checked to be scanner/report/html_assets.py's, verbatim, and stand in its golden
-file as a marker (their CSP hashes stay in it, so a changed stylesheet or script still shows in the diff). After an intended
-change, regenerate with `pytest tests/integration/test_golden_reports.py --update-golden` and review
-the diff of tests/golden/.
+stylesheet and script are checked to be scanner/report/html_assets.py's, verbatim, and stand in its
+golden file as markers (their CSP hashes stay in it, so a changed stylesheet or script still shows in
+the diff). After an intended change, regenerate with
+`pytest tests/integration/test_golden_reports.py --update-golden` and review the diff of tests/golden/.
 """
 
 from __future__ import annotations
