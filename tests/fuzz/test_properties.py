@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import string
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -106,37 +107,26 @@ def _mindee_secrets(data: str) -> list[str]:
     return sorted(m.secret for m in detector().scan(data.encode()) if m.rule_id.startswith("mindee-"))
 
 
-@SETTINGS
-@given(
-    keys=st.lists(v2_keys(), min_size=2, max_size=2, unique=True),
-    template=st.sampled_from(V2_SYNTAXES),
-    newline=st.sampled_from(["\n", "\r\n"]),
-    before=st.sampled_from(NEIGHBOURS),
-    after=st.sampled_from(NEIGHBOURS),
-    eof=st.booleans(),
-)
-def test_any_v2_key_is_found_exactly_in_any_syntax(
-    keys: list[str], template: str, newline: str, before: str, after: str, eof: bool
-) -> None:
-    data = _render(template, keys, newline, before, after, eof)
-    expected = sorted(k for k in keys if k in data)
-    assert _mindee_secrets(data) == expected, data
+# A Mindee key kind: its keys, the syntaxes it is pasted into, and the lines that may follow it (for legacy
+# keys, as this property has always been stated, none).
+KINDS = {
+    "v2": (v2_keys(), V2_SYNTAXES, NEIGHBOURS),
+    "legacy-with-mindee-context": (legacy_keys(), LEGACY_SYNTAXES, [""]),
+}
 
 
+@pytest.mark.parametrize("kind", sorted(KINDS))
 @SETTINGS
-@given(
-    keys=st.lists(legacy_keys(), min_size=2, max_size=2, unique=True),
-    template=st.sampled_from(LEGACY_SYNTAXES),
-    newline=st.sampled_from(["\n", "\r\n"]),
-    before=st.sampled_from(NEIGHBOURS),
-    eof=st.booleans(),
-)
-def test_any_legacy_key_with_mindee_context_is_found_exactly(
-    keys: list[str], template: str, newline: str, before: str, eof: bool
+@given(data=st.data(), newline=st.sampled_from(["\n", "\r\n"]), before=st.sampled_from(NEIGHBOURS), eof=st.booleans())
+def test_any_key_is_found_exactly_in_any_syntax(
+    kind: str, data: st.DataObject, newline: str, before: str, eof: bool
 ) -> None:
-    data = _render(template, keys, newline, before, "", eof)
-    expected = sorted(k for k in keys if k in data)
-    assert _mindee_secrets(data) == expected, data
+    key_of_kind, syntaxes, afters = KINDS[kind]
+    keys = data.draw(st.lists(key_of_kind, min_size=2, max_size=2, unique=True), label="keys")
+    template = data.draw(st.sampled_from(syntaxes), label="template")
+    text = _render(template, keys, newline, before, data.draw(st.sampled_from(afters), label="after"), eof)
+    expected = sorted(k for k in keys if k in text)
+    assert _mindee_secrets(text) == expected, text
 
 
 @SETTINGS

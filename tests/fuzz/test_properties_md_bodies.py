@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import string
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -63,17 +64,11 @@ def _random_enough(body: str) -> bool:
     return any(c.isdigit() for c in body) and any(c.isalpha() for c in body)
 
 
+@pytest.mark.parametrize("alphabet", [LOWER, ALNUM], ids=["lowercase", "mixed-case"])
 @SETTINGS
-@given(body=bodies(LOWER), syntax=st.sampled_from(SYNTAXES))
-def test_any_lowercase_md_key_is_found_after_a_mindee_name(body: str, syntax: str) -> None:
-    assume(_random_enough(body))
-    key = "md_" + body
-    assert _mindee(syntax.format(k=key) + "\n") == [key]
-
-
-@SETTINGS
-@given(body=bodies(ALNUM), syntax=st.sampled_from(SYNTAXES))
-def test_any_mixed_case_md_key_is_found_after_a_mindee_name(body: str, syntax: str) -> None:
+@given(data=st.data(), syntax=st.sampled_from(SYNTAXES))
+def test_any_md_key_is_found_after_a_mindee_name(alphabet: str, data: st.DataObject, syntax: str) -> None:
+    body = data.draw(bodies(alphabet), label="body")
     assume(_random_enough(body))
     key = "md_" + body
     assert _mindee(syntax.format(k=key) + "\n") == [key]

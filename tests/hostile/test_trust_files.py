@@ -23,6 +23,15 @@ def _env() -> dict[str, str]:
     return {"CI_DEPLOY_TOKEN": CANARY}
 
 
+def _refused_without_quoting(target: Path, *said: str) -> None:
+    """`dir target` fails (exit 2), its message says each of `said`, and nothing it prints holds the canary."""
+    proc = run("dir", str(target))
+    assert proc.returncode == 2
+    for words in said:
+        assert words in proc.stderr
+    assert CANARY not in proc.stderr + proc.stdout
+
+
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("command", ["dir", "git"])
 def test_ignore_symlink_to_environ_never_prints_the_environment(tmp_path: Path, command: str) -> None:
@@ -41,10 +50,7 @@ def test_ignore_symlink_to_environ_never_prints_the_environment(tmp_path: Path, 
 def test_bad_ignore_line_names_file_and_line_not_its_text(tmp_path: Path) -> None:
     (tmp_path / ".mindee-scan-ignore").write_text(f"# ok\n{CANARY} reason=x\n")
     (tmp_path / "a.txt").write_text("nothing\n")
-    proc = run("dir", str(tmp_path))
-    assert proc.returncode == 2
-    assert ".mindee-scan-ignore:2:" in proc.stderr
-    assert CANARY not in proc.stderr + proc.stdout
+    _refused_without_quoting(tmp_path, ".mindee-scan-ignore:2:")
 
 
 @pytest.mark.timeout(30)
@@ -78,17 +84,11 @@ def test_config_symlink_outside_the_repository_is_refused(tmp_path: Path) -> Non
     repo.mkdir()
     (repo / "a.txt").write_text("nothing\n")
     os.symlink(outside, repo / ".mindee-scan.yaml")
-    proc = run("dir", str(repo))
-    assert proc.returncode == 2
-    assert "outside the scanned repository" in proc.stderr
-    assert CANARY not in proc.stderr + proc.stdout
+    _refused_without_quoting(repo, "outside the scanned repository")
 
 
 @pytest.mark.timeout(60)
 def test_yaml_error_does_not_quote_the_config(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("nothing\n")
     (tmp_path / ".mindee-scan.yaml").write_text(f"exclude: !{CANARY} [a]\n")
-    proc = run("dir", str(tmp_path))
-    assert proc.returncode == 2
-    assert ".mindee-scan.yaml:1: invalid YAML" in proc.stderr
-    assert CANARY not in proc.stderr + proc.stdout
+    _refused_without_quoting(tmp_path, ".mindee-scan.yaml:1: invalid YAML")

@@ -3,6 +3,7 @@ same results; and the CLI's `--dask` path is the one the docs tell users to run.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,16 +43,12 @@ def test_local_pool_and_dask_cluster_store_identical_results(tmp_path: Path, clu
     fleet = build_fleet(tmp_path / "fleet")
     local_db, dask_db = tmp_path / "local.db", tmp_path / "dask.db"
     local = run("audit", *fleet.targets, "--db", str(local_db), "--cache-dir", str(tmp_path / "c1"), "-j", "2")
-    remote = run(
-        "audit",
-        *fleet.targets,
-        "--db",
-        str(dask_db),
-        "--cache-dir",
-        str(tmp_path / "c2"),
-        "--dask",
-        cluster.scheduler_address,
-    )
+
+    def on_the_cluster() -> subprocess.CompletedProcess[str]:
+        dask = ("--dask", cluster.scheduler_address)
+        return run("audit", *fleet.targets, "--db", str(dask_db), "--cache-dir", str(tmp_path / "c2"), *dask)
+
+    remote = on_the_cluster()
     assert local.returncode == remote.returncode == 2, (local.stderr, remote.stderr)  # broken ones in the fleet
     assert "on local pool (2 workers)" in local.stderr
     assert f"on dask {cluster.scheduler_address} (2 workers)" in remote.stderr
@@ -72,16 +69,7 @@ def test_local_pool_and_dask_cluster_store_identical_results(tmp_path: Path, clu
     assert len(workers) == 2, workers
 
     # A re-run on the cluster is incremental like a local one.
-    again = run(
-        "audit",
-        *fleet.targets,
-        "--db",
-        str(dask_db),
-        "--cache-dir",
-        str(tmp_path / "c2"),
-        "--dask",
-        cluster.scheduler_address,
-    )
+    again = on_the_cluster()
     assert "(2 error, 10 unchanged)" in again.stderr, again.stderr
 
 
