@@ -63,11 +63,9 @@ def test_span_masking_hides_a_secret_of_any_shape() -> None:
     line = f"db_password = '{secret}'; other = 1"
     start = line.index(secret)
     f = make_finding(
-        rule_id="generic-secret",
-        description="d",
-        severity="high",
-        path="a.py",
-        line=1,
+        "generic-secret",
+        "d",
+        "high",
         column=start + 1,
         secret="unrelated",
         line_text=line,

@@ -18,11 +18,7 @@ NOTE = "the context names Macrodata, not Mindee: probably a Macrodata token (not
 def _result() -> ScanResult:
     key = "md_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
     finding = make_finding(
-        rule_id="mindee-api-key",
-        description="Mindee API key",
-        severity="critical",
         path="settings.env",
-        line=1,
         column=19,
         secret=key,
         line_text=f"MACRODATA_API_KEY={key}",

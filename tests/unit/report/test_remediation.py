@@ -37,20 +37,8 @@ REVOKED = Verification("revoked", "Mindee v2 answered 401", "2026-01-01T00:00:00
 
 
 def finding(secret: str, verification: Verification = NOT_CHECKED, **kw: object) -> Finding:
-    base: dict[str, object] = {
-        "rule_id": "mindee-api-key",
-        "description": "Mindee API key",
-        "severity": "critical",
-        "path": "app.py",
-        "line": 3,
-        "column": 5,
-        "secret": secret,
-        "verifier": "mindee-v2",
-        "line_text": f"KEY='{secret}'",
-        "verification": verification,
-    }
-    base.update(kw)
-    return make_finding(**base)  # type: ignore[arg-type]
+    where = {"path": "app.py", "line": 3, "column": 5, "line_text": f"KEY='{secret}'"}
+    return make_finding(**{**where, "secret": secret, "verifier": "mindee-v2", "verification": verification, **kw})
 
 
 def history_finding(secret: str, refs: tuple[str, ...], verification: Verification = LIVE) -> Finding:

@@ -29,18 +29,8 @@ def _validate(doc: dict[str, Any]) -> None:
 
 
 def _finding(secret: str, **kw: Any) -> Finding:
-    base: dict[str, Any] = dict(
-        rule_id="mindee-api-key",
-        description="Mindee API key",
-        severity="critical",
-        path="src/app.py",
-        line=3,
-        column=12,
-        secret=secret,
-        line_text=f'    API_KEY = "{secret}"  # prod',
-    )
-    base.update(kw)
-    return make_finding(**base)
+    where = {"path": "src/app.py", "line": 3, "column": 12}
+    return make_finding(**{**where, "secret": secret, "line_text": f'    API_KEY = "{secret}"  # prod', **kw})
 
 
 def _result(findings: list[Finding]) -> ScanResult:

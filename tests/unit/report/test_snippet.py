@@ -29,19 +29,7 @@ def test_redactor_masks_every_known_secret_on_the_line() -> None:
     k3 = "pw" + secrets.token_hex(9)  # not shaped like a key: only the redactor's index can know it
     unknown = "pw" + secrets.token_hex(9)
     line = f'a = "{k1}"; b = "{k2}"; c = "{k3}"; d = "{unknown}"'
-    findings = [
-        make_finding(
-            rule_id="mindee-api-key",
-            description="d",
-            severity="critical",
-            path="x.py",
-            line=1,
-            column=1,
-            secret=k,
-            line_text=line,
-        )
-        for k in (k1, k2)
-    ]
+    findings = [make_finding(description="d", path="x.py", secret=k, line_text=line) for k in (k1, k2)]
     suppressed = [findings[1].with_changes(secret=Secret.of(k3), suppressed_by="baseline b.json")]
     redactor = SnippetRedactor(ScanResult([findings[0]], ScanStats(), suppressed=suppressed))
     text = redactor.snippet(findings[0], width=1000)

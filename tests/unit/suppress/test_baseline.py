@@ -20,16 +20,7 @@ from tests.testing.keys import v2_key, v2_long_key
 
 
 def _finding(secret: str, path: str = "a.py", line: int = 1, rule: str = "mindee-api-key") -> Finding:
-    return make_finding(
-        rule_id=rule,
-        description="d",
-        severity="critical",
-        path=path,
-        line=line,
-        column=1,
-        secret=secret,
-        line_text=f'KEY = "{secret}"',
-    )
+    return make_finding(rule, "d", path=path, line=line, secret=secret, line_text=f'KEY = "{secret}"')
 
 
 def _write_baseline(path: Path, findings: list[Finding]) -> str:

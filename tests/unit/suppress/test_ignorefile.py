@@ -17,16 +17,7 @@ from tests.testing.keys import v2_key
 
 
 def _finding(secret: str, path: str = "a.py", line: int = 2, commit: str | None = None) -> Finding:
-    return make_finding(
-        rule_id="mindee-api-key",
-        description="d",
-        severity="critical",
-        path=path,
-        line=line,
-        column=1,
-        secret=secret,
-        commit=commit,
-    )
+    return make_finding(description="d", path=path, line=line, secret=secret, commit=commit)
 
 
 def test_parse_entry_with_reason_owner_and_expiry() -> None:

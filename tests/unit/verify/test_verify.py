@@ -296,17 +296,7 @@ def test_rate_limiter_is_thread_safe() -> None:
 
 
 def _finding(secret: str, rule: str, verifier: str | None, path: str = "app.py", line: int = 1) -> Finding:
-    return make_finding(
-        rule_id=rule,
-        description="d",
-        severity="high",
-        path=path,
-        line=line,
-        column=1,
-        secret=secret,
-        verifier=verifier,
-        line_text=f"KEY = '{secret}'",
-    )
+    return make_finding(rule, "d", "high", path, line, secret=secret, verifier=verifier, line_text=f"KEY = '{secret}'")
 
 
 def test_verify_result_fills_report_fields(mindee: MindeeMock) -> None:
