@@ -16,20 +16,9 @@ import scanner.sources.files as files
 from scanner.app.dir import DirOptions, scan_paths
 from scanner.config import Config
 from tests.testing.cli import cli_path
-from tests.testing.keys import detectable, v1_key, v2_key
+from tests.testing.keys import detectable, keys_in_noise, v1_key, v2_key
 
 pytestmark = pytest.mark.timeout(240)
-
-
-def _corpus(rng: random.Random, keys: list[str], long_lines: bool) -> bytes:
-    parts: list[str] = []
-    for i, key in enumerate(keys):
-        filler = "".join(rng.choice("abc xyz=é\n") for _ in range(rng.randrange(50, 3000)))
-        if long_lines:
-            filler = filler.replace("\n", " ")
-        name = "MINDEE_API_KEY" if len(key) == 32 else f"token{i}"
-        parts.append(f"{filler} {name}={key} ")
-    return "".join(parts).encode()
 
 
 @pytest.mark.parametrize("long_lines", [False, True], ids=["lines", "one-line"])
@@ -39,7 +28,7 @@ def test_streamed_scan_matches_whole_file_scan(
     rng = random.Random(7)
     keys = [detectable(v2_key if i % 3 else v1_key) for i in range(60)]
     path = tmp_path / "big.txt"
-    path.write_bytes(_corpus(rng, keys, long_lines))
+    path.write_bytes(keys_in_noise(rng, keys, long_lines))
     whole = scan_paths(DirOptions(paths=(str(path),), config=Config()))
     # Tiny chunks force hundreds of cuts, inside lines and between them.
     monkeypatch.setattr(files, "STREAM_THRESHOLD", 1024)

@@ -21,7 +21,7 @@ from scanner.detect.build import build_detector
 from scanner.detect.findings import FindingBuilder
 from tests.testing.cli import cli_path
 from tests.testing.gitutil import commit_file, init_repo
-from tests.testing.keys import detectable, v1_key, v2_key
+from tests.testing.keys import detectable, keys_in_noise, v1_key, v2_key
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -29,17 +29,6 @@ pytestmark = pytest.mark.timeout(600)
 @pytest.fixture(scope="module")
 def builder() -> FindingBuilder:
     return FindingBuilder(build_detector(Config()))
-
-
-def _corpus(rng: random.Random, keys: list[str], long_lines: bool) -> bytes:
-    parts: list[str] = []
-    for i, key in enumerate(keys):
-        filler = "".join(rng.choice("abc xyz=é\n") for _ in range(rng.randrange(50, 3000)))
-        if long_lines:
-            filler = filler.replace("\n", " ")
-        name = "MINDEE_API_KEY" if len(key) == 32 else f"token{i}"
-        parts.append(f"{filler} {name}={key} ")
-    return "".join(parts).encode()
 
 
 def _located(findings: list) -> list[tuple[str, int, int, str]]:  # type: ignore[type-arg]
@@ -51,7 +40,7 @@ def _located(findings: list) -> list[tuple[str, int, int, str]]:  # type: ignore
 def test_windows_find_what_a_whole_scan_finds(builder: FindingBuilder, long_lines: bool, window: int) -> None:
     rng = random.Random(7)
     keys = [detectable(v2_key if i % 3 else v1_key) for i in range(60)]
-    raw = _corpus(rng, keys, long_lines)
+    raw = keys_in_noise(rng, keys, long_lines)
     whole, _ = builder.from_bytes(raw, "big.txt")
     streamed = builder.scan_stream((raw[i : i + 997] for i in range(0, len(raw), 997)), "big.txt", window=window)
     assert len(whole) == len(keys)

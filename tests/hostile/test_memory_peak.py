@@ -17,6 +17,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,6 +61,15 @@ def peak_rss(args: list[str], stdout: Path, feed_mb: int = 0, cwd: Path | None =
     )
     code, kb = proc.stdout.split()
     return int(code), int(kb) / 1024
+
+
+def json_report(args: list[str], stdout: Path, feed_mb: int = 0, cwd: Path | None = None) -> dict[str, Any]:
+    """The JSON report of one run that found keys (exit 1) and peaked under the limit."""
+    code, mb = peak_rss(args, stdout, feed_mb, cwd)
+    assert mb < LIMIT_MB, f"peak {mb:.0f} MB"
+    assert code == 1
+    doc: dict[str, Any] = json.loads(stdout.read_text())
+    return doc
 
 
 @pytest.fixture(scope="module")
@@ -115,11 +125,7 @@ def test_many_files_full_of_keys(keys: list[str], tmp_path: Path) -> None:
     tree.mkdir()
     for n in range(8):
         (tree / f"keys{n}.py").write_text(_dense(keys, f"f{n}_"))
-    out = tmp_path / "report.json"
-    code, mb = peak_rss(["dir", str(tree), "--format", "json"], out)
-    assert code == 1
-    assert mb < LIMIT_MB, f"peak {mb:.0f} MB"
-    doc = json.loads(out.read_text())
+    doc = json_report(["dir", str(tree), "--format", "json"], tmp_path / "report.json")
     assert len(doc["findings"]) == 20_000
     dropped = doc["stats"]["findings_over_cap"]
     assert len(doc["findings"]) + dropped > 239_000
@@ -132,11 +138,7 @@ def test_history_of_blobs_full_of_keys(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo")
     for n in range(8):
         commit_file(repo, "keys.py", _dense([v2_key() for _ in range(30_000)], f"v{n}_"), message=f"v{n}")
-    out = tmp_path / "report.json"
-    code, mb = peak_rss(["git", str(repo), "--format", "json"], out)
-    assert code == 1
-    assert mb < LIMIT_MB, f"peak {mb:.0f} MB"
-    doc = json.loads(out.read_text())
+    doc = json_report(["git", str(repo), "--format", "json"], tmp_path / "report.json")
     assert len(doc["findings"]) == 20_000
     assert doc["stats"]["findings_over_cap"] > 0
     assert any("not reported" in n for n in doc["stats"]["notes"])
@@ -144,11 +146,7 @@ def test_history_of_blobs_full_of_keys(tmp_path: Path) -> None:
 
 def test_standard_input_is_streamed(tmp_path: Path) -> None:
     """400 MB piped to `dir -`: before, the whole input was read into memory, then scanned whole."""
-    out = tmp_path / "report.json"
-    code, mb = peak_rss(["dir", "-", "--format", "json"], out, feed_mb=400)
-    assert mb < LIMIT_MB, f"peak {mb:.0f} MB"
-    assert code == 1
-    doc = json.loads(out.read_text())
+    doc = json_report(["dir", "-", "--format", "json"], tmp_path / "report.json", feed_mb=400)
     assert doc["stats"]["bytes_scanned"] > 400 * 1024 * 1024
     assert len(doc["findings"]) == 400  # the key once per megabyte
 
@@ -169,10 +167,6 @@ def test_a_huge_staged_commit_is_read_file_by_file(tmp_path: Path) -> None:
             body += f"MINDEE_V2_API_KEY={old}\nMINDEE_KEY_2={late}\n".encode()
         (repo / f"part{n:03d}.txt").write_bytes(body)
     git(repo, "add", ".")
-    out = tmp_path / "report.json"
-    code, mb = peak_rss(["staged", "--format", "json", "--show-secrets"], out, cwd=repo)
-    assert mb < LIMIT_MB, f"peak {mb:.0f} MB"
-    assert code == 1
-    doc = json.loads(out.read_text())
+    doc = json_report(["staged", "--format", "json", "--show-secrets"], tmp_path / "report.json", cwd=repo)
     assert sorted((f["path"], f["secret"]) for f in doc["findings"]) == [("part003.txt", early), ("part150.txt", late)]
     assert doc["stats"]["files_scanned"] == 160

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 import string
 from collections.abc import Callable
@@ -55,3 +56,17 @@ def detectable(make: Callable[[], str]) -> str:
         line = f"MINDEE_API_KEY={key}\n" if len(key) == 32 else f"K = '{key}'\n"
         if [m.secret for m in _DETECTOR.scan(line.encode())] == [key]:
             return key
+
+
+def keys_in_noise(rng: random.Random, keys: list[str], long_lines: bool) -> bytes:
+    """`keys` in order, each after 50 to 3,000 characters of noise and a name its rule reads (legacy keys
+    under MINDEE_API_KEY): a big text where keys fall anywhere relative to a stream's windows. With
+    `long_lines`, the noise has no line breaks."""
+    parts: list[str] = []
+    for i, key in enumerate(keys):
+        filler = "".join(rng.choice("abc xyz=é\n") for _ in range(rng.randrange(50, 3000)))
+        if long_lines:
+            filler = filler.replace("\n", " ")
+        name = "MINDEE_API_KEY" if len(key) == 32 else f"token{i}"
+        parts.append(f"{filler} {name}={key} ")
+    return "".join(parts).encode()
