@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from tests.testing.gitutil import HERMETIC_ENV
+from tests.testing.mindee_mock import MindeeMock, serve_elsewhere, serve_mindee
 from tests.testing.netguard import NetGuard
 
 # No test times itself, hypothesis's tests included: no per-example deadline, no "too slow" health check.
@@ -87,3 +88,15 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetGuard]:
     yield guard
     if guard.attempts:
         pytest.fail("the test tried to reach the network: " + "; ".join(guard.attempts), pytrace=False)
+
+
+@pytest.fixture
+def mindee() -> Iterator[MindeeMock]:
+    """A fake Mindee on 127.0.0.1 that fails the test on any malformed request."""
+    yield from serve_mindee()
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[MindeeMock]:
+    """Another host (127.0.0.2) that must never be contacted."""
+    yield from serve_elsewhere()

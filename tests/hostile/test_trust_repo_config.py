@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from scanner.config import load_config
 from tests.testing.cli import run
 from tests.testing.gitutil import commit_file, git, init_repo
 from tests.testing.keys import v2_key
-from tests.testing.mindee_mock import MindeeMock, serve_mindee
+from tests.testing.mindee_mock import MindeeMock
 
 NO_PROXY_ENV = {"HTTP_PROXY": "", "HTTPS_PROXY": "", "http_proxy": "", "https_proxy": "", "ALL_PROXY": ""}
 
@@ -33,11 +32,6 @@ def _tree(tmp_path: Path, config: str | None = None) -> tuple[Path, str]:
     if config is not None:
         (tree / ".mindee-scan.yaml").write_text(config)
     return tree, key
-
-
-@pytest.fixture
-def mindee() -> Iterator[MindeeMock]:
-    yield from serve_mindee()
 
 
 @pytest.mark.timeout(120)

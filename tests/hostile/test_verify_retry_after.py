@@ -7,21 +7,15 @@ died with a traceback and wrote no report at all.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.testing.cli import run
 from tests.testing.keys import v2_key
-from tests.testing.mindee_mock import MindeeMock, Reply, serve_mindee
+from tests.testing.mindee_mock import MindeeMock, Reply
 
 NO_PROXY_ENV = {"HTTP_PROXY": "", "HTTPS_PROXY": "", "http_proxy": "", "https_proxy": "", "ALL_PROXY": ""}
-
-
-@pytest.fixture
-def mindee() -> Iterator[MindeeMock]:
-    yield from serve_mindee()
 
 
 @pytest.mark.timeout(60)

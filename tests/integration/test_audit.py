@@ -19,7 +19,7 @@ from tests.testing.cli import invoke
 from tests.testing.fleet import Fleet, build_fleet
 from tests.testing.gitutil import commit_file, git
 from tests.testing.keys import v2_key
-from tests.testing.mindee_mock import MindeeMock, serve_mindee
+from tests.testing.mindee_mock import MindeeMock
 
 
 @pytest.fixture(scope="module")
@@ -298,11 +298,6 @@ def test_triage_records_who_and_when_and_filters(fleet: Fleet, tmp_path: Path) -
     assert shown["state"] == "false-positive"
     last = shown["history"]["triage"][-1]
     assert last["who"] == "alice@example.com" and last["note"].startswith("test fixture") and last["at"]
-
-
-@pytest.fixture
-def mindee() -> Any:
-    yield from serve_mindee()
 
 
 def test_verify_rechecks_open_keys_and_records_live_to_revoked(

@@ -13,12 +13,7 @@ from click.testing import CliRunner
 from scanner.cli.main import cli, main
 from tests.testing.gitutil import commit_file, git, init_repo
 from tests.testing.keys import v2_key
-from tests.testing.mindee_mock import MindeeMock, serve_mindee
-
-
-@pytest.fixture
-def mindee() -> Iterator[MindeeMock]:
-    yield from serve_mindee()
+from tests.testing.mindee_mock import MindeeMock
 
 
 def _tree(tmp_path: Path) -> tuple[Path, str]:

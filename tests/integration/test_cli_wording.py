@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,12 +14,7 @@ from scanner.report.remediation import HISTORY_NOTE, LOCAL_HISTORY_NOTE
 from tests.testing.findings import make_finding
 from tests.testing.gitutil import commit_file, git, init_repo
 from tests.testing.keys import v2_key
-from tests.testing.mindee_mock import MindeeMock, serve_mindee
-
-
-@pytest.fixture
-def mindee() -> Iterator[MindeeMock]:
-    yield from serve_mindee()
+from tests.testing.mindee_mock import MindeeMock
 
 
 def test_a_staged_key_is_to_remove_before_committing(

@@ -13,7 +13,7 @@ from scanner.model import ScanResult
 from scanner.sources.git.diffparse import parse_diff, unquote
 from scanner.sources.git.staged import repo_info, staged_git
 from tests.testing.cli import invoke
-from tests.testing.gitutil import commit_file, git, init_repo
+from tests.testing.gitutil import commit_file, git, init_repo, stage_file, write_file
 from tests.testing.keys import v2_key
 
 
@@ -26,27 +26,17 @@ def found(result: ScanResult) -> list[tuple[str, int, str]]:
     return [(f.path, f.line, f.secret.reveal()) for f in result.findings]
 
 
-def write(repo: Path, rel: str, text: str | bytes) -> None:
-    p = repo / rel
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        p.write_bytes(text)
-    else:
-        p.write_text(text)
-
-
 def test_partially_staged_file_is_scanned_as_staged(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "r")
     commit_file(repo, "app.py", "a = 1\nb = 2\n")
     key = v2_key()
-    write(repo, "app.py", f"a = 1\nb = 2\nMINDEE_API_KEY = '{key}'\n")
-    git(repo, "add", "app.py")
-    write(repo, "app.py", "a = 1\nb = 2\nMINDEE_API_KEY = os.environ['MINDEE_API_KEY']\n")  # fixed, not staged
+    stage_file(repo, "app.py", f"a = 1\nb = 2\nMINDEE_API_KEY = '{key}'\n")
+    write_file(repo, "app.py", "a = 1\nb = 2\nMINDEE_API_KEY = os.environ['MINDEE_API_KEY']\n")  # fixed, not staged
     assert found(staged(repo)) == [("app.py", 3, key)]
     # and the reverse: a key only in the working tree is not part of the commit
     other = v2_key()
     commit_file(repo, "app.py", "a = 1\n")
-    write(repo, "app.py", f"a = 1\nMINDEE_API_KEY = '{other}'\n")
+    write_file(repo, "app.py", f"a = 1\nMINDEE_API_KEY = '{other}'\n")
     assert found(staged(repo)) == []
 
 
@@ -58,8 +48,7 @@ def test_line_numbers_are_those_of_the_staged_file(tmp_path: Path) -> None:
     lines.insert(2, f"MINDEE_API_KEY = '{k1}'\n")
     lines.insert(15, f"mindee_key = '{k2}'\n")
     del lines[8]
-    write(repo, "conf.py", "".join(lines))
-    git(repo, "add", "conf.py")
+    stage_file(repo, "conf.py", "".join(lines))
     assert found(staged(repo)) == [("conf.py", 3, k1), ("conf.py", 15, k2)]
 
 
@@ -67,8 +56,7 @@ def test_only_added_lines_count_unless_all_lines(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "r")
     old = v2_key()
     commit_file(repo, "settings.env", f"MINDEE_API_KEY={old}\nDEBUG=0\n")
-    write(repo, "settings.env", f"MINDEE_API_KEY={old}\nDEBUG=1\n")
-    git(repo, "add", "settings.env")
+    stage_file(repo, "settings.env", f"MINDEE_API_KEY={old}\nDEBUG=1\n")
     assert found(staged(repo)) == []
     assert found(staged(repo, all_lines=True)) == [("settings.env", 1, old)]
 
@@ -77,8 +65,7 @@ def test_empty_repository(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "r")
     assert staged(repo).findings == []
     key = v2_key()
-    write(repo, "first.env", f"x=1\nMINDEE_API_KEY={key}\n")
-    git(repo, "add", "first.env")
+    stage_file(repo, "first.env", f"x=1\nMINDEE_API_KEY={key}\n")
     assert found(staged(repo)) == [("first.env", 2, key)]
 
 
@@ -90,8 +77,7 @@ def test_renames_and_deletions(tmp_path: Path) -> None:
     git(repo, "mv", "old_name.py", "new_name.py")
     assert found(staged(repo)) == []  # a pure rename adds nothing
     new = v2_key()
-    write(repo, "new_name.py", body + f"OTHER_MINDEE_KEY = '{new}'\n")
-    git(repo, "add", "new_name.py")
+    stage_file(repo, "new_name.py", body + f"OTHER_MINDEE_KEY = '{new}'\n")
     assert found(staged(repo)) == [("new_name.py", 32, new)]
     git(repo, "commit", "-q", "-m", "rename")
     git(repo, "rm", "-q", "new_name.py")
@@ -104,12 +90,10 @@ def test_binary_files(tmp_path: Path) -> None:
     commit_file(repo, "a.txt", "a\n")
     key = v2_key()
     blob = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dtEXtComment\x00token " + key.encode() + b" \x00\xff\xfe"
-    write(repo, "img.png", blob)
-    git(repo, "add", "img.png")
+    stage_file(repo, "img.png", blob)
     assert [(p, s) for p, _, s in found(staged(repo))] == [("img.png", key)]
     git(repo, "commit", "-q", "-m", "img")
-    write(repo, "img.png", blob + b"\x00more")  # changed, but the key was already there
-    git(repo, "add", "img.png")
+    stage_file(repo, "img.png", blob + b"\x00more")  # changed, but the key was already there
     assert found(staged(repo)) == []
 
 
@@ -120,7 +104,7 @@ def test_git_index_file_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     alt = tmp_path / "alt-index"
     env = {"GIT_INDEX_FILE": str(alt)}
     git(repo, "read-tree", "HEAD", env=env)
-    write(repo, "tool.env", f"MINDEE_API_KEY={key}\n")
+    write_file(repo, "tool.env", f"MINDEE_API_KEY={key}\n")
     git(repo, "add", "tool.env", env=env)
     assert found(staged(repo)) == []  # the default index has nothing staged
     monkeypatch.setenv("GIT_INDEX_FILE", str(alt))
@@ -142,8 +126,7 @@ def test_merge_in_progress(tmp_path: Path) -> None:
     assert conflicted.findings == []
     assert ("shared.py", "unmerged (resolve the conflict and stage the file)") in conflicted.stats.skipped
     ours = v2_key()
-    write(repo, "shared.py", f"x = 'both'\nMINDEE_API_KEY = '{ours}'\n")
-    git(repo, "add", "shared.py")
+    stage_file(repo, "shared.py", f"x = 'both'\nMINDEE_API_KEY = '{ours}'\n")
     result = staged(repo)
     assert found(result) == [("shared.py", 2, ours)]  # the resolution's key, not the merged branch's
     assert any("merge in progress" in n for n in result.stats.notes)
@@ -165,8 +148,7 @@ def test_cli_blocks_with_the_three_ways_forward(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "r")
     commit_file(repo, "a.txt", "a\n")
     key = v2_key()
-    write(repo, "b.py", f"\n\nMINDEE_API_KEY = '{key}'\n")
-    git(repo, "add", "b.py")
+    stage_file(repo, "b.py", f"\n\nMINDEE_API_KEY = '{key}'\n")
     for argv in (["staged"], [sys.executable, "-m", "scanner.hookrun", "pre-commit"]):
         if argv[0] == "staged":
             proc = invoke(*argv, cwd=repo)
@@ -181,8 +163,7 @@ def test_cli_blocks_with_the_three_ways_forward(tmp_path: Path) -> None:
 def test_lean_hook_path_stays_light(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "r")
     commit_file(repo, "a.txt", "a\n")
-    write(repo, "a.txt", "a\nb\n")
-    git(repo, "add", "a.txt")
+    stage_file(repo, "a.txt", "a\nb\n")
     code = (
         "import sys, scanner.hookrun as h; rc = h.main(['pre-commit']);"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'click', 'git', 'multiprocessing', 'requests'}))"
@@ -245,8 +226,7 @@ def test_console_staged_without_options_skips_click(tmp_path: Path) -> None:
     """`mindee-scan staged` and `mindee-scan pre-commit` (what the hooks run) start without click."""
     repo = init_repo(tmp_path / "r")
     commit_file(repo, "a.txt", "a\n")
-    write(repo, "a.txt", "a\nb\n")
-    git(repo, "add", "a.txt")
+    stage_file(repo, "a.txt", "a\nb\n")
     for command, quiet in (("staged", False), ("pre-commit", True)):
         code = (
             f"import sys, scanner.hookrun as h; rc = h.console(['{command}', 'a.txt']);"

@@ -6,26 +6,15 @@ import json
 import os
 import stat
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.testing.cli import invoke
 from tests.testing.keys import v1_key, v2_key, v2_long_key
-from tests.testing.mindee_mock import V2_PATH, MindeeMock, Reply, serve_elsewhere, serve_mindee
+from tests.testing.mindee_mock import V2_PATH, MindeeMock, Reply
 
 NO_PROXY_ENV = {"HTTP_PROXY": "", "HTTPS_PROXY": "", "http_proxy": "", "https_proxy": "", "ALL_PROXY": ""}
-
-
-@pytest.fixture
-def mindee() -> Iterator[MindeeMock]:
-    yield from serve_mindee()
-
-
-@pytest.fixture
-def elsewhere() -> Iterator[MindeeMock]:
-    yield from serve_elsewhere()
 
 
 def scan(tree: Path, m: MindeeMock, *extra: str, env: dict[str, str] | None = None) -> tuple[int, dict, str]:

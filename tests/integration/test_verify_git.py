@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,9 @@ import pytest
 from tests.testing.cli import invoke
 from tests.testing.gitutil import commit_file, git, init_repo
 from tests.testing.keys import v2_key
-from tests.testing.mindee_mock import MindeeMock, serve_mindee
+from tests.testing.mindee_mock import MindeeMock
 
 NO_PROXY_ENV = {"HTTP_PROXY": "", "HTTPS_PROXY": "", "http_proxy": "", "https_proxy": "", "ALL_PROXY": ""}
-
-
-@pytest.fixture
-def mindee() -> Iterator[MindeeMock]:
-    yield from serve_mindee()
 
 
 @pytest.fixture

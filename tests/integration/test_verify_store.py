@@ -25,16 +25,9 @@ from tests.testing.mindee_mock import (
     V1_UNAUTHORIZED,
     MindeeMock,
     Reply,
-    serve_mindee,
     v1_error,
     v2_problem,
 )
-
-
-@pytest.fixture
-def mindee() -> Iterator[MindeeMock]:
-    yield from serve_mindee()
-
 
 HTML = {"Content-Type": "text/html"}
 

@@ -4,7 +4,6 @@ from the store). Real detection on real files and a real git repository; a loopb
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,9 @@ from scanner.audit.targets import resolve
 from tests.testing.cli import invoke
 from tests.testing.gitutil import commit_file, init_repo
 from tests.testing.keys import v2_key
-from tests.testing.mindee_mock import MindeeMock, serve_mindee
+from tests.testing.mindee_mock import MindeeMock
 
 NO_PROXY_ENV = {"HTTP_PROXY": "", "HTTPS_PROXY": "", "http_proxy": "", "https_proxy": "", "ALL_PROXY": ""}
-
-
-@pytest.fixture
-def mindee() -> Iterator[MindeeMock]:
-    yield from serve_mindee()
 
 
 def _leaks() -> tuple[str, str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -31,14 +32,43 @@ def init_repo(path: Path, branch: str = "main") -> Path:
     return path
 
 
-def commit_file(repo: Path, rel: str, content: str | bytes, message: str = "change", date: str | None = None) -> str:
+def write_file(repo: Path, rel: str, content: str | bytes) -> None:
+    """`content` at `rel` in the work tree, its folders made."""
     target = repo / rel
     target.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(content, bytes):
         target.write_bytes(content)
     else:
         target.write_text(content)
+
+
+def stage_file(repo: Path, rel: str, content: str | bytes) -> None:
+    write_file(repo, rel, content)
     git(repo, "add", "--", rel)
+
+
+def commit_file(repo: Path, rel: str, content: str | bytes, message: str = "change", date: str | None = None) -> str:
+    stage_file(repo, rel, content)
     env = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else None
     git(repo, "commit", "-q", "-m", message, env=env)
     return git(repo, "rev-parse", "HEAD")
+
+
+def snapshot_of_checkout(dest: Path, skip: tuple[str, ...] = ()) -> str:
+    """This checkout's tracked and untracked-but-not-ignored files (less those under `skip`), committed as a
+    new repository at `dest`, as a user would have them; its commit id."""
+    from tests.testing.paths import ROOT
+
+    listed = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "-z", "-c", "-o", "--exclude-standard"], capture_output=True, check=True
+    ).stdout.decode()
+    for rel in filter(None, listed.split("\0")):
+        src = ROOT / rel
+        if src.is_file() and not rel.startswith(skip):
+            dst = dest / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    init_repo(dest)
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "-m", "snapshot")
+    return git(dest, "rev-parse", "HEAD")

@@ -8,7 +8,6 @@ reason. docs/verification.md lists the same table with the public Mindee source 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
@@ -22,7 +21,6 @@ from tests.testing.mindee_mock import (
     V1_UNAUTHORIZED,
     MindeeMock,
     Reply,
-    serve_mindee,
     v1_error,
     v2_problem,
 )
@@ -48,11 +46,6 @@ V1_ASYNC_DISALLOWED = Reply(
     403,
     v1_error(403, "Forbidden", "This product does not support asynchronous mode", "account/api_name does not support"),
 )
-
-
-@pytest.fixture
-def mindee() -> Iterator[MindeeMock]:
-    yield from serve_mindee()
 
 
 def check(m: MindeeMock, api: str, reply: Reply) -> tuple[str, str, int | None]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,7 @@ from scanner.verify.policy import parse_base_url, resolve_bases
 from scanner.verify.ratelimit import RateLimiter
 from tests.testing.findings import make_finding
 from tests.testing.keys import v1_key, v2_key, v2_long_key
-from tests.testing.mindee_mock import V1_QUEUE, V2_PATH, MindeeMock, Reply, free_port, serve_elsewhere, serve_mindee
-
-
-@pytest.fixture
-def mindee() -> Iterator[MindeeMock]:
-    yield from serve_mindee()
-
-
-@pytest.fixture
-def elsewhere() -> Iterator[MindeeMock]:
-    yield from serve_elsewhere()
-
+from tests.testing.mindee_mock import V1_QUEUE, V2_PATH, MindeeMock, Reply, free_port
 
 FAST = VerifyConfig(timeout=10, backoff=0.01, rate=200, rate_v1=200, burst=50, workers=4)
 

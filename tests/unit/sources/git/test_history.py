@@ -7,7 +7,7 @@ import struct
 import subprocess
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -42,6 +42,18 @@ def env_line(key: str) -> str:
     return f"MINDEE_API_KEY={key}\n"
 
 
+def key_on_a_branch(tmp_path: Path, branch: str, path: str, text_of: Callable[[str], str]) -> tuple[Path, str, str]:
+    """(repo, key, commit): `branch` adds `path`, holding a new key, on top of main's one commit; main is
+    checked out again."""
+    repo = init_repo(tmp_path / "r")
+    commit_file(repo, "a.txt", "a\n")
+    git(repo, "checkout", "-q", "-b", branch)
+    key = v2_key()
+    added = commit_file(repo, path, text_of(key))
+    git(repo, "checkout", "-q", "main")
+    return repo, key, added
+
+
 def test_key_added_then_removed_keeps_its_first_commit(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "r")
     commit_file(repo, "README.md", "hello\n")
@@ -70,12 +82,7 @@ def test_key_in_a_file_later_deleted(tmp_path: Path) -> None:
 
 
 def test_key_only_on_a_non_default_branch(tmp_path: Path) -> None:
-    repo = init_repo(tmp_path / "r")
-    commit_file(repo, "a.txt", "a\n")
-    git(repo, "checkout", "-q", "-b", "feature/x")
-    key = v2_key()
-    added = commit_file(repo, "conf.yaml", f"mindee_api_key: {key}\n")
-    git(repo, "checkout", "-q", "main")
+    repo, key, added = key_on_a_branch(tmp_path, "feature/x", "conf.yaml", lambda key: f"mindee_api_key: {key}\n")
     f = only(scan(repo), key)
     assert f.commit == added
     assert f.refs == ("refs/heads/feature/x",)
@@ -86,13 +93,8 @@ def test_key_only_on_a_non_default_branch(tmp_path: Path) -> None:
 
 
 def test_key_reachable_only_from_a_tag(tmp_path: Path) -> None:
-    repo = init_repo(tmp_path / "r")
-    commit_file(repo, "a.txt", "a\n")
-    git(repo, "checkout", "-q", "-b", "release")
-    key = v2_key()
-    commit_file(repo, "deploy.sh", f"export MINDEE_API_KEY={key}\n")
-    git(repo, "tag", "-a", "-m", "v1", "v1.0")
-    git(repo, "checkout", "-q", "main")
+    repo, key, _ = key_on_a_branch(tmp_path, "release", "deploy.sh", lambda key: f"export MINDEE_API_KEY={key}\n")
+    git(repo, "tag", "-a", "-m", "v1", "v1.0", "release")
     git(repo, "branch", "-q", "-D", "release")
     result = scan(repo)
     f = only(result, key)
@@ -103,15 +105,10 @@ def test_key_reachable_only_from_a_tag(tmp_path: Path) -> None:
 @pytest.mark.parametrize("packed", [False, True], ids=["loose-refs", "packed-refs"])
 def test_key_reachable_only_from_a_tag_of_a_tag(tmp_path: Path, packed: bool) -> None:
     """A tag of a tag is peeled to its commit, whether its ref is loose or packed with its peeled id."""
-    repo = init_repo(tmp_path / "r")
-    commit_file(repo, "a.txt", "a\n")
-    git(repo, "checkout", "-q", "-b", "release")
-    key = v2_key()
-    commit_file(repo, "deploy.sh", f"export MINDEE_API_KEY={key}\n")
-    git(repo, "-c", "advice.nestedTag=false", "tag", "-a", "-m", "inner", "inner")
+    repo, key, _ = key_on_a_branch(tmp_path, "release", "deploy.sh", lambda key: f"export MINDEE_API_KEY={key}\n")
+    git(repo, "-c", "advice.nestedTag=false", "tag", "-a", "-m", "inner", "inner", "release")
     git(repo, "-c", "advice.nestedTag=false", "tag", "-a", "-m", "outer", "outer", "inner")
     git(repo, "tag", "-d", "inner")
-    git(repo, "checkout", "-q", "main")
     git(repo, "branch", "-q", "-D", "release")
     if packed:
         git(repo, "pack-refs", "--all")
@@ -142,12 +139,7 @@ def test_key_introduced_in_a_merge_conflict_resolution(tmp_path: Path) -> None:
 
 
 def test_clean_merge_does_not_take_credit(tmp_path: Path) -> None:
-    repo = init_repo(tmp_path / "r")
-    commit_file(repo, "a.txt", "a\n")
-    git(repo, "checkout", "-q", "-b", "side")
-    key = v2_key()
-    side = commit_file(repo, "side.env", env_line(key))
-    git(repo, "checkout", "-q", "main")
+    repo, key, side = key_on_a_branch(tmp_path, "side", "side.env", env_line)
     commit_file(repo, "b.txt", "b\n")
     git(repo, "merge", "-q", "--no-edit", "side")
     f = only(scan(repo), key)
@@ -282,21 +274,29 @@ def test_keys_still_at_head_and_gone(tmp_path: Path) -> None:
     assert only(result, gone).present_at_head is False
 
 
-def test_shallow_clone_scans_what_is_there_and_says_so(tmp_path: Path) -> None:
+def clone_of_a_key_history(tmp_path: Path, *how: str) -> tuple[Path, str, str]:
+    """(clone, old, new): an origin whose history added then removed the key `old`, then added `new` (what
+    HEAD holds), cloned `how`."""
     origin = init_repo(tmp_path / "origin")
+    git(origin, "config", "uploadpack.allowFilter", "true")
     old, new = v2_key(), v2_key()
     commit_file(origin, "old.env", env_line(old))
     git(origin, "rm", "-q", "old.env")
     git(origin, "commit", "-q", "-m", "rm")
     commit_file(origin, "new.env", env_line(new))
     clone = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", str(clone))
+    git(tmp_path, "clone", "-q", *how, f"file://{origin}", str(clone))
+    return clone, old, new
+
+
+def test_shallow_clone_scans_what_is_there_and_says_so(tmp_path: Path) -> None:
+    clone, old, new = clone_of_a_key_history(tmp_path, "--depth", "1")
     result = scan(clone)
     assert new in secrets_of(result)
     assert old not in secrets_of(result)
     assert result.stats.history.shallow is True
     assert any("shallow" in n for n in result.stats.notes)
-    assert not any("shallow" in n for n in scan(origin).stats.notes)
+    assert not any("shallow" in n for n in scan(tmp_path / "origin").stats.notes)
 
 
 def test_empty_repository(tmp_path: Path) -> None:
@@ -477,15 +477,7 @@ def test_not_a_repository(tmp_path: Path) -> None:
 
 
 def test_partial_clone_says_what_it_could_not_read(tmp_path: Path) -> None:
-    origin = init_repo(tmp_path / "origin")
-    git(origin, "config", "uploadpack.allowFilter", "true")
-    old, new = v2_key(), v2_key()
-    commit_file(origin, "old.env", env_line(old))
-    git(origin, "rm", "-q", "old.env")
-    git(origin, "commit", "-q", "-m", "rm")
-    commit_file(origin, "new.env", env_line(new))
-    clone = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", "--filter=blob:none", f"file://{origin}", str(clone))
+    clone, old, new = clone_of_a_key_history(tmp_path, "--filter=blob:none")
     result = scan(clone)
     assert new in secrets_of(result)  # checked out, so downloaded
     assert old not in secrets_of(result)  # never downloaded, and never fetched by the scan
