@@ -87,7 +87,7 @@ class Detector:
         from scanner.detect.regex import hyperscan_safe
 
         context = [
-            Trigger(f"context:{r.id}", pattern=c.pattern)
+            Trigger(f"context:{r.id}", pattern=c.pattern, presence=True)
             for r in self.rules
             if hs and r.context and all(hyperscan_safe(c.pattern) for c in r.context)
             for c in r.context
@@ -117,7 +117,7 @@ class Detector:
 
     def hit_spans(self, data: bytes) -> list[tuple[int, int]]:
         """Every prefilter hit in `data`; with none, `scan` finds nothing there."""
-        return [span for spans in self._prefilter.scan(data).values() for span in spans]
+        return self._prefilter.hit_spans(data)
 
     def contexts_in(self, data: bytes, wanted: set[str]) -> set[str]:
         """Which of the `wanted` rules' file-level `context` `data` holds: one prefilter pass where

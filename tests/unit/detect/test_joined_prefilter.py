@@ -76,3 +76,13 @@ def test_a_text_without_hits_is_not_flagged_even_beside_one_with_hits() -> None:
     builder = FindingBuilder(build_detector(Config()))
     texts = [b"just a commit message\n", f"MINDEE_API_KEY={v2_key()}\n".encode(), b"another one\n"]
     assert builder.needing_scan(texts) == [1]
+
+
+def test_a_text_where_only_a_rule_s_file_level_context_matches_is_not_flagged() -> None:
+    """A context pattern (here the rotation rule's "revoked") only tells whether a file talks about
+    Mindee: alone it can give no finding, so it never makes a text worth scanning on its own."""
+    builder = FindingBuilder(build_detector(Config()))
+    texts = [b"the old certificate was revoked after rotation\n", b"plain\n"]
+    assert builder.needing_scan(texts) == []
+    for text in texts:
+        assert builder.from_bytes(text, "x.txt") == ([], False)
