@@ -31,6 +31,8 @@ _PARALLEL_MIN_FILES = 1024
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 _BATCH_FILES = 256
 _BATCH_BYTES = 4 * 1024 * 1024  # for files whose size the walk knows (named on the command line)
+# Files read are prefiltered together in groups of about this many bytes (see `_scan_items`).
+_JOIN_BYTES = 1024 * 1024
 
 
 def scan_paths(options: DirOptions) -> ScanResult:
@@ -138,7 +140,11 @@ def _total_size(items: list[FileItem]) -> int:
 def _scan_items(
     builder: FindingBuilder, items: Iterable[FileItem], max_size: int, stats: ScanStats, out: FindingsCap
 ) -> None:
-    from_bytes = builder.from_bytes
+    """Files are read into groups of about `_JOIN_BYTES` and each group is prefiltered in one pass
+    (`FindingBuilder.needing_scan`); only files with a hit are scanned one by one. Most files of a
+    tree hold no hit, and a scan call per file cost more than reading the file."""
+    pending: list[tuple[str, bytes]] = []
+    pending_bytes = 0
     for item in items:
         try:
             raw = read_file(item, max_size)
@@ -151,9 +157,24 @@ def _scan_items(
         except OSError as exc:
             stats.skip(item.rel, f"unreadable: {exc.strerror or exc}")
             continue
-        found, binary = from_bytes(raw, item.rel)
         stats.files_scanned += 1
         stats.bytes_scanned += len(raw)
+        pending.append((item.rel, raw))
+        pending_bytes += len(raw)
+        if pending_bytes >= _JOIN_BYTES:
+            _scan_group(builder, pending, stats, out)
+            pending, pending_bytes = [], 0
+    if pending:
+        _scan_group(builder, pending, stats, out)
+
+
+def _scan_group(builder: FindingBuilder, group: list[tuple[str, bytes]], stats: ScanStats, out: FindingsCap) -> None:
+    """Scan the files of `group` in which one prefilter pass over all of them found a hit (binary and
+    UTF-16 files are always scanned: `prepare` changes them)."""
+    from_bytes = builder.from_bytes
+    for i in builder.needing_scan([raw for _, raw in group]):
+        rel, raw = group[i]
+        found, binary = from_bytes(raw, rel)
         if binary:
             stats.binary_files += 1
         if found:
