@@ -18,6 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
+from tests.testing.paths import DATA
+
 ALNUM = string.ascii_letters + string.digits
 B64URL = ALNUM + "-_"
 B64STD = ALNUM + "+/"
@@ -312,360 +316,19 @@ class _Writer:
             self.corpus.negative_files[rel] = negative
 
 
-# Filler that makes files look like real code in each language and must never trigger a rule.
-_FILLER: dict[str, list[str]] = {
-    "py": [
-        "import os",
-        "import json",
-        "from pathlib import Path",
-        "from mindee import ClientV2, InferenceParameters, PathInput",
-        "",
-        "def load(path: Path) -> dict:",
-        '    """Read a document and return its fields."""',
-        "    return json.loads(path.read_text())",
-        "logger = logging.getLogger(__name__)",
-        "MODEL_ID = os.environ.get('MINDEE_V2_MODEL_ID', '')",
-        "for key, value in sorted(fields.items()):",
-        "    print(f'{key}: {value}')",
-        "token_count = len(tokens)",
-        "api_key = os.environ['MINDEE_V2_API_KEY']",
-        "cache_key = hashlib.md5(payload).hexdigest()",
-    ],
-    "js": [
-        "'use strict';",
-        "const mindee = require('mindee');",
-        "import { readFile } from 'node:fs/promises';",
-        "export function parse(doc) {",
-        "  return doc.inference.result.fields;",
-        "}",
-        "const apiKey = process.env.MINDEE_V2_API_KEY;",
-        "const tokenCount = tokens.length;",
-        "module.exports = { parse };",
-        "// keyboard shortcuts: ctrl+k opens search",
-    ],
-    "go": [
-        "package main",
-        'import "os"',
-        "func main() {",
-        '\tkey := os.Getenv("MINDEE_V2_API_KEY")',
-        "\tdefer resp.Body.Close()",
-        "}",
-        'type Config struct { APIKey string `json:"api_key"` }',
-    ],
-    "java": [
-        "package com.example.invoices;",
-        "import com.mindee.MindeeClientV2;",
-        "public class InvoiceService {",
-        '    private final String apiKey = System.getenv("MINDEE_V2_API_KEY");',
-        '    @Override public String toString() { return "InvoiceService"; }',
-        "}",
-    ],
-    "rb": ["require 'mindee'", "class Extractor", "  def call(path)", "    client.parse(path)", "  end", "end"],
-    "php": ["<?php", "use Mindee\\ClientV2;", "$client = new ClientV2(getenv('MINDEE_V2_API_KEY'));", "echo $x;"],
-    "cs": [
-        "using Mindee;",
-        "namespace Invoices {",
-        "public sealed class Extractor {",
-        '    private readonly string _key = Environment.GetEnvironmentVariable("MINDEE_V2_API_KEY");',
-        "}",
-        "}",
-    ],
-    "sh": ["#!/usr/bin/env bash", "set -euo pipefail", 'cd "$(dirname "$0")"', 'echo "done"', "python -m app"],
-    "yaml": ["version: '3.9'", "services:", "  app:", "    image: example/app:1.4.2", "    restart: always"],
-    "md": ["# Getting started", "", "Install the SDK with `pip install mindee`.", "", "## Usage", ""],
-    "txt": ["Release notes", "=============", "", "Fixed a crash when parsing receipts."],
-}
+# The templates and filler are data: tests/data/corpus-templates.yaml says what each table holds.
+_TABLES = yaml.safe_load((DATA / "corpus-templates.yaml").read_text(encoding="utf-8"))
+_FILLER: dict[str, list[str]] = _TABLES["filler"]
+_V2_TEMPLATES: dict[str, list[str]] = _TABLES["v2_templates"]
+_LEGACY_TEMPLATES: dict[str, list[str]] = _TABLES["legacy_templates"]
+_LEGACY_NEGATIVES: list[str] = _TABLES["legacy_negatives"]
+_V2_LANG_EXT: dict[str, list[str]] = _TABLES["v2_lang_ext"]
+_FILLER_LANG: dict[str, str] = _TABLES["filler_lang"]
 
 
 def _filler(rng: random.Random, lang: str, n: int) -> str:
     pool = _FILLER.get(lang, _FILLER["txt"])
     return "\n".join(rng.choice(pool) for _ in range(n))
-
-
-# Each template turns keys into one snippet; `{k}` is a v2 key (either shape), `{k2}` a second one.
-_V2_TEMPLATES: dict[str, list[str]] = {
-    "py": [
-        'MINDEE_V2_API_KEY = "{k}"',
-        "client = ClientV2(api_key='{k}')",
-        'os.environ["MINDEE_V2_API_KEY"] = "{k}"',
-        'api_key = os.getenv("MINDEE_V2_API_KEY", "{k}")',
-        'headers = {{"Authorization": "{k}", "Accept": "application/json"}}',
-        'DEFAULT_KEY: Final[str] = "{k}"  # TODO: move to vault',
-        'url = f"https://api-v2.mindee.net/v2/inferences/enqueue?api_key={k}&model_id={{model_id}}"',
-        'KEYS = ["{k}", "{k2}"]',
-        '"""Staging uses the key {k} until the migration."""',
-        "token = b'{k}'",
-        "client = mindee.ClientV2(r'{k}')",
-        'print(f"using key={k}")',
-        'settings = dict(api_key="{k}", timeout=30)',
-    ],
-    "js": [
-        "const apiKey = '{k}';",
-        "const client = new mindee.ClientV2({{ apiKey: `{k}` }});",
-        'process.env.MINDEE_V2_API_KEY ??= "{k}";',
-        'export const MINDEE_KEY = "{k}" as const;',
-        'await fetch(url, {{ headers: {{ Authorization: "{k}" }} }});',
-        'let a="{k}",b="{k2}";',
-        "const url = `https://api-v2.mindee.net/v2/search/models?key={k}`;",
-    ],
-    "go": [
-        'const mindeeAPIKey = "{k}"',
-        "apiKey := `{k}`",
-        'req.Header.Set("Authorization", "{k}")',
-        'client := mindee.NewClientV2(mindee.WithAPIKey("{k}"))',
-    ],
-    "java": [
-        'private static final String API_KEY = "{k}";',
-        'MindeeClientV2 client = new MindeeClientV2("{k}");',
-        '@Value("${{mindee.api-key:{k}}}")',
-        'conn.setRequestProperty("Authorization", "{k}");',
-    ],
-    "rb": [
-        "api_key: '{k}'",
-        "ENV['MINDEE_V2_API_KEY'] ||= \"{k}\"",
-        'client = Mindee::ClientV2.new(api_key: "{k}")',
-        "KEYS = %w[{k} {k2}]",
-    ],
-    "php": [
-        "$apiKey = '{k}';",
-        "define('MINDEE_V2_API_KEY', \"{k}\");",
-        "    'api_key' => '{k}',",
-        '$client = new ClientV2("{k}");',
-    ],
-    "cs": [
-        'var client = new ClientV2("{k}");',
-        'private const string ApiKey = @"{k}";',
-        'request.Headers.Add("Authorization", $"{k}");',
-    ],
-    "sh": [
-        "export MINDEE_V2_API_KEY={k}",
-        'curl -sS -H "Authorization: {k}" https://api-v2.mindee.net/v2/search/models',
-        "MINDEE_V2_API_KEY='{k}' python -m app",
-        "docker run --rm -e MINDEE_V2_API_KEY={k} example/app",
-        "mindee-cli --api-key {k} parse invoice.pdf",
-        "echo {k} | gh secret set MINDEE_V2_API_KEY",
-    ],
-    "dockerfile": [
-        "ENV MINDEE_V2_API_KEY={k}",
-        'ARG MINDEE_V2_API_KEY="{k}"',
-        "ENV MINDEE_V2_API_KEY {k}",
-        "RUN MINDEE_V2_API_KEY={k} python -m app.warmup",
-    ],
-    "env": ["MINDEE_V2_API_KEY={k}", 'MINDEE_V2_API_KEY="{k}"', "export MINDEE_KEY='{k}'", "MINDEE_KEY={k} # prod"],
-    "yaml": [
-        "api_key: {k}",
-        "    - MINDEE_V2_API_KEY={k}",
-        '        value: "{k}"',
-        "mindee_api_key: >-\n  {k}",
-        "  MINDEE_V2_API_KEY: '{k}'",
-        "keys: [{k}, {k2}]",
-    ],
-    "json": [
-        '  "apiKey": "{k}",',
-        '  "config": "{{\\"api_key\\":\\"{k}\\",\\"timeout\\":30}}",',
-        '  "env": ["MINDEE_V2_API_KEY={k}"],',
-        '  "script": "export MINDEE_V2_API_KEY={k}\\npython -m app",',
-        '  "log": "line one\\n{k}\\tsecond",',
-        '  "html": "\\u003ccode\\u003e{k}\\u003c/code\\u003e",',
-        '  "quoted": "\\u0022{k}\\u0022",',
-    ],
-    "toml": ['api_key = "{k}"', "key = '{k}'", 'MINDEE_V2_API_KEY = """{k}"""'],
-    "ini": ["api_key = {k}", "MindeeApiKey={k}", "key: {k}"],
-    "xml": [
-        "<apiKey>{k}</apiKey>",
-        '<add key="MindeeApiKey" value="{k}" />',
-        '<env name="MINDEE_V2_API_KEY" value="{k}"/>',
-        "<secret><![CDATA[{k}]]></secret>",
-        '<string name="mindee_api_key">{k}</string>',
-    ],
-    "md": [
-        "Use `{k}` for the demo account.",
-        "```bash\nexport MINDEE_V2_API_KEY={k}\n```",
-        "| prod | {k} | rotated 2024-05 |",
-        "Open <https://app.example.com/setup?api_key={k}> to finish.",
-        "<code>{k}</code>",
-        "> key: **{k}**",
-    ],
-    "url": [
-        "https://user:{k}@api.example.com/v2",
-        "wss://stream.example.com/socket?token={k}",
-        "https://api.example.com/keys/{k}/status",
-        "redirect=https%3A%2F%2Fapp.example.com%2Fcb%3Fkey%3D{k}%26x%3D1",
-        "https://api.example.com/v2?key=%22{k}%22",
-        "GET /hook?api_key={k}&model=abc HTTP/1.1",
-    ],
-    "misc": [
-        "INSERT INTO settings (name, value) VALUES ('mindee_key', '{k}');",
-        'mindee_api_key = "{k}"',
-        "2024-05-01T10:00:00Z DEBUG sending request key={k} status=200",
-        "{{'key': '{k}', 'other': 1}}",
-        "prod,{k},2024-01-01",
-        '<input type="hidden" name="key" value="{k}">',
-        '<div data-api-key="{k}"></div>',
-        '$env:MINDEE_V2_API_KEY = "{k}"',
-        "set MINDEE_V2_API_KEY={k}",
-        "({k})",
-        "[{k}]",
-        "|{k}|",
-        "key;{k};",
-        "k={k};m={k2}",
-        "Bearer {k}",
-        "Token {k}",
-        "@{k}",
-        "#{k}",
-        "'{k}'+'{k2}'",
-        "\\n{k}\\r\\n",
-        "&quot;{k}&quot;",
-        "&#34;{k}&#34;",
-        "%0A{k}%0A",
-        "key: {k}.",
-        "{k}\t{k2}",
-        "* {k}",
-    ],
-    "http": [
-        "GET /v2/search/models HTTP/1.1\nHost: api-v2.mindee.net\nAuthorization: {k}",
-        "@apiKey = {k}",
-        '{{"key": "Authorization", "value": "{k}", "type": "text"}}',
-    ],
-}
-
-# Legacy hex keys in the structures that make them Mindee keys. `{h}` is the hex key.
-_LEGACY_TEMPLATES: dict[str, list[str]] = {
-    "env": ["MINDEE_API_KEY={h}", 'MINDEE_API_KEY="{h}"', "export MINDEE_API_KEY={h}", "MINDEE_V1_API_KEY={h}"],
-    "sh": [
-        'export MINDEE_API_KEY="{h}"',
-        "curl -X POST https://api.mindee.net/v1/products/mindee/invoices/v4/predict \\\n"
-        '  -H "Authorization: Token {h}" -F document=@invoice.pdf',
-        "docker run -e MINDEE_API_KEY={h} example/app",
-        "set -x MINDEE_API_KEY {h}",
-    ],
-    "py": [
-        'os.environ["MINDEE_API_KEY"] = "{h}"',
-        'mindee_api_key = "{h}"',
-        'MINDEE_API_KEY = os.getenv("MINDEE_API_KEY", "{h}")',
-        'from mindee import Client, product\nmindee_client = Client(api_key="{h}")',
-        'import requests\nurl = "https://api.mindee.net/v1/products/mindee/expense_receipts/v5/predict"\n'
-        'headers = {{"Authorization": "Token {h}"}}',
-        'from mindee import Client\nAPI_KEY = "{h}"\nclient = Client(api_key=API_KEY)',
-    ],
-    "js": [
-        'const mindee = require("mindee");\nconst mindeeClient = new mindee.Client({{ apiKey: "{h}" }});',
-        'const MINDEE_API_KEY = process.env.MINDEE_API_KEY || "{h}";',
-        "const headers = {{ Authorization: `Token {h}` }}; // https://api.mindee.net/v1",
-    ],
-    "rb": ["require 'mindee'\nmindee_client = Mindee::Client.new(api_key: '{h}')", "ENV['MINDEE_API_KEY'] = '{h}'"],
-    "php": ["define('MINDEE_API_KEY', '{h}');", "$mindeeApiKey = '{h}';"],
-    "java": [
-        'import com.mindee.MindeeClient;\nMindeeClient client = new MindeeClient("{h}");',
-        'private static final String MINDEE_API_KEY = "{h}";',
-    ],
-    "cs": ['private const string MindeeKey = "{h}";', 'var mindeeClient = new MindeeClient("{h}");'],
-    "yaml": [
-        "mindee_api_key: {h}",
-        "mindee:\n  endpoint: https://api.mindee.net/v1\n  api_key: {h}",
-        '        - name: MINDEE_API_KEY\n          value: "{h}"',
-        "  MINDEE_API_KEY: {h}",
-    ],
-    "json": ['  "mindeeApiKey": "{h}",', '  "MINDEE_API_KEY": "{h}",', '  "mindee": {{"api_key": "{h}"}},'],
-    "ini": ["[mindee]\napi_key = {h}", "mindee.api.key={h}", "MindeeApiKey={h}"],
-    "toml": ['[mindee]\napi_key = "{h}"', '[tool.mindee]\nkey = "{h}"'],
-    "xml": ['<add key="MindeeApiKey" value="{h}" />', "<MindeeApiKey>{h}</MindeeApiKey>"],
-    "dockerfile": ["ENV MINDEE_API_KEY {h}", "ENV MINDEE_API_KEY={h}"],
-    "http": [
-        "POST https://api.mindee.net/v1/products/mindee/invoices/v4/predict\nAuthorization: Token {h}",
-        '{{"url": "https://api.mindee.net/v1/products/mindee/invoices/v4/predict",'
-        ' "header": [{{"key": "Authorization", "value": "Token {h}"}}]}}',
-        "GET https://api.mindee.net/v1/products/mindee/invoices/v4/predict?api_key={h}",
-    ],
-    "tf": [
-        'variable "mindee_api_key" {{\n  type    = string\n  default = "{h}"\n}}',
-        'mindee_api_key = "{h}"',
-    ],
-    "misc": [
-        "python -m mindee invoice -k {h} ./invoice.pdf",
-        'config["mindee"]["api_key"] = "{h}"',
-        "# Mindee key: {h}",
-        'export const mindeeConfig = {{\n  apiKey: "{h}",\n}};',
-        'requests.post("https://api.mindee.net/v1/x", headers={{"Authorization": "Token " + "{h}"}})',
-        '$env:MINDEE_API_KEY = "{h}"',
-        "set MINDEE_API_KEY={h}",
-        'mindee_api_key <- "{h}"',
-        'mindee_api_key = "{h}"',
-        "mindee-scan --mindee-api-key {h}",
-    ],
-}
-
-# Hex that sits next to Mindee but is not a key: checksums, request ids, hashes.
-_LEGACY_NEGATIVES = [
-    "mindee-4.1.0.tar.gz md5: {h}",
-    "{h}  mindee-4.1.0-py3-none-any.whl",
-    "MINDEE_SDK_CHECKSUM={h}",
-    "mindee_request_id: {h}",
-    "X-Mindee-Request-Id: {h}",
-    '"mindee": {{"request_id": "{h}", "status": "ok"}}',
-    "MINDEE_API_KEY_MD5={h}",
-    'mindee_key_checksum = "{h}"',
-    'mindee_document_id = "{h}"',
-    "etag for mindee upload: {h}",
-    "mindee.job_id = '{h}'",
-    "MINDEE_MODEL_HASH={h}",
-    "pip download mindee==4.1.0 --hash=md5:{h}",
-    "INFO mindee request {h} completed in 1.2s",
-    "cache/mindee/{h}.json",
-    "# we used to call mindee here\n"
-    'requests.get("https://api.github.com/user", headers={{"Authorization": "Token {h}"}})',
-    "mindee_token_count: {h}",
-    "MINDEE_V2_MODEL_ID={h}",
-    '{{"job": {{"id": "{h}", "model_id": "mindee-invoice"}}}}',
-    "mindee_file_md5 = '{h}'",
-    "Mindee document {h} was processed",
-    "mindee_sha = {h}",
-    "mindee_api_key_hash: {h}",
-    "MINDEE_API_KEY_ID={h}",
-    'config["mindee"]["request_id"] = "{h}"',
-    "mindee key md5 {h}",
-    "Mindee API key (md5): {h}",
-    "https://api.mindee.net/v1/documents?request_id={h}",
-    "[mindee]\nendpoint = https://api.mindee.net\nchecksum = {h}",
-    "mindee:\n  webhook_id: {h}",
-    "mindee:\n  url: https://api.mindee.net\nredis:\n  token: {h}",
-    "{h}  mindee_api_key.txt",
-    "# mindee\nAuthorization: Token {h}\nHost: api.github.com",
-]
-
-
-_V2_LANG_EXT = {
-    "py": ["py"],
-    "js": ["js", "ts", "mjs", "jsx", "tsx"],
-    "go": ["go"],
-    "java": ["java", "kt"],
-    "rb": ["rb"],
-    "php": ["php"],
-    "cs": ["cs"],
-    "sh": ["sh", "bash", "zsh"],
-    "dockerfile": ["Dockerfile"],
-    "env": ["env"],
-    "yaml": ["yaml", "yml"],
-    "json": ["json"],
-    "toml": ["toml"],
-    "ini": ["ini", "cfg", "properties", "conf"],
-    "xml": ["xml", "config", "csproj"],
-    "md": ["md", "rst", "txt"],
-    "url": ["txt", "http", "log"],
-    "misc": ["sql", "log", "csv", "html", "ps1", "bat", "R", "txt"],
-    "http": ["http", "rest", "json"],
-    "tf": ["tf", "tfvars"],
-}
-_FILLER_LANG = {
-    "dockerfile": "sh",
-    "env": "sh",
-    "ini": "txt",
-    "toml": "txt",
-    "xml": "txt",
-    "url": "txt",
-    "http": "txt",
-    "tf": "txt",
-}
 
 
 def _name(rng: random.Random, lang: str, n: int) -> str:
@@ -888,18 +551,7 @@ def _negative_files(w: _Writer, rng: random.Random) -> None:
         w.write(f"neg/{cls}/f{n}.{ext}", doc, negative=cls)
 
     placeholders = placeholder_keys(rng)
-    wrappers = [
-        'MINDEE_V2_API_KEY="{p}"',
-        "MINDEE_V2_API_KEY={p}",
-        "api_key: {p}",
-        "client = ClientV2(api_key='{p}')",
-        '  "apiKey": "{p}",',
-        "export MINDEE_V2_API_KEY={p}",
-        "<apiKey>{p}</apiKey>",
-        "Set `{p}` in your environment.",
-        "curl -H 'Authorization: {p}' https://api-v2.mindee.net/v2/search/models",
-        "MINDEE_API_KEY={p}",
-    ]
+    wrappers = _TABLES["placeholder_wrappers"]
     for i in range(0, len(placeholders), 3):
         lines = [rng.choice(wrappers).format(p=p) for p in placeholders[i : i + 3]]
         put("placeholder", lines, rng.choice(["env", "md", "py", "yaml", "json", "sh"]))
@@ -908,29 +560,7 @@ def _negative_files(w: _Writer, rng: random.Random) -> None:
         put("placeholder", lines, rng.choice(["env", "md", "py", "yaml"]))
     put(
         "placeholder",
-        [
-            "MINDEE_API_KEY=<your-32-character-hex-key>",
-            "MINDEE_API_KEY=0123456789abcdef0123456789abcdef",
-            "MINDEE_API_KEY=00000000000000000000000000000000",
-            "MINDEE_API_KEY=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-            "MINDEE_API_KEY=${MINDEE_API_KEY}",
-            'headers = {"Authorization": "Token <YOUR_API_KEY>"}  # https://api.mindee.net/v1',
-            "api_key = 'your-api-key-here'",
-            'password = "changeme"',
-            "token: ${{ secrets.MINDEE_V2_API_KEY }}",
-            "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----",
-            'headers = {"Authorization": "Token 0123456789abcdef0123456789abcdef"}  # api.mindee.net',
-            "MINDEE_API_KEY=deadbeefdeadbeefdeadbeefdeadbeef",
-            "MINDEE_API_KEY=a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4",
-            "MINDEE_API_KEY=12345678123456781234567812345678",
-            "mindee_client = Client(api_key='<YOUR_API_KEY>')",
-            "export MINDEE_V2_API_KEY=$(vault kv get -field=key secret/mindee)",
-            "MINDEE_V2_API_KEY: !vault |",
-            'MINDEE_V2_API_KEY = ""',
-            "api_key = settings.MINDEE_V2_API_KEY",
-            "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE",
-            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        ],
+        _TABLES["placeholder_lines"],
         "md",
     )
 
@@ -940,20 +570,7 @@ def _negative_files(w: _Writer, rng: random.Random) -> None:
         idents.append(camel_identifier(rng, length, digits=True))
         idents.append(snake_identifier(rng, length))
         idents.append(snake_identifier(rng, length, mixed=True))
-    ident_wrappers = [
-        "def {p}(text: str) -> str:",
-        "import {{ {p} }} from './markdown';",
-        ".{p} {{ border-radius: 4px; }}",
-        '<div class="{p} {p}--raised">',
-        "\\page {p} Getting started",
-        "@ref {p}",
-        "See [the guide](group__{p}.html) and {p}.html",
-        "const {p} = require('./md');",
-        "{p}();",
-        "    {p} = markdown.Markdown(extensions=['tables'])",
-        "#define {p} 1",
-        "converter_key = '{p}'",
-    ]
+    ident_wrappers = _TABLES["identifier_wrappers"]
     for i in range(0, len(idents), 2):
         lines = [rng.choice(ident_wrappers).format(p=p) for p in idents[i : i + 2]]
         put("identifier", lines, rng.choice(["py", "js", "css", "html", "md", "h", "ts"]))
