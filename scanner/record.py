@@ -1,8 +1,8 @@
 """`record`: the part of `dataclasses` this project uses, at a fraction of the start-up cost.
 
-`import dataclasses` pulls in `inspect` (about 15 ms), and every `@dataclass` execs a few generated
-functions (about 1 ms a class). The pre-commit hook defines about 25 records before it scans a
-byte: 40 ms of a 130 ms hook. `record` generates the same `__init__` with one `exec` per class (on
+`import dataclasses` pulls in `inspect`, and every `@dataclass` execs generated functions: for the
+records the pre-commit hook defines, a third of its start-up (docs/benchmarks.md, "Measurements behind
+the code"). `record` generates the same `__init__` with one `exec` per class (on
 the class's first instance: most classes a hook run defines are never built) and shares generic
 `__repr__`, `__eq__` and `__hash__`; `dataclass_transform` tells type checkers what
 it does. Supported: defaults, `field(default_factory=..., init=..., repr=...)`, `__post_init__`,

@@ -1,7 +1,7 @@
 """JSON written piece by piece: a report's long lists are encoded one item at a time, never whole.
 
-`json.dumps` of a report with 30,000 findings held every finding's dict and the encoder's fragments at
-once: rendering alone took 270 MB, and the CLI then held the 47 MB text and its UTF-8 copy (issue 13).
+`json.dumps` of a report held every finding's dict and the encoder's fragments at once, then the whole
+text and its UTF-8 copy (issue 13; the sizes are in docs/benchmarks.md, "Measurements behind the code").
 Here the document is encoded with a unique marker in place of each long list, and each item is encoded
 as it is drawn from its iterator, so memory holds one item at a time. The text is byte-identical to
 `json.dumps(document, indent=indent, ensure_ascii=False)`: with an indent, every newline json writes is

@@ -27,8 +27,9 @@ class Refs(NamedTuple):
 def read_refs(git: Git) -> Refs:
     """Every ref, as stored and peeled to commits; a failure to list them is an error."""
     # One show-ref lists each ref as stored and, after an annotated tag, its fully peeled object, taken
-    # from packed-refs. (for-each-ref's %(*objectname) peels one level only, as of git 2.39, and inflates
-    # every tagged object.) show-ref fails as a whole when one ref points at a missing or damaged object.
+    # from packed-refs (for-each-ref's %(*objectname) parses every tag object and, in git 2.39, peels
+    # one level only: docs/benchmarks.md). It fails as a whole when a ref points at a missing or damaged
+    # object.
     proc = git.run("show-ref", "-d", "--head", check=False)  # exit 1: no refs at all
     if proc.returncode > 1:
         return _read_one_by_one(git)
