@@ -19,7 +19,6 @@ Targets (issue 18): >= 6x faster than both peers (per-round ratios printed, wall
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -27,28 +26,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (
-    BETTERLEAKS,
-    KINGFISHER,
     MINDEE_SCAN,
     ROOT,
-    check_planted,
+    Argv,
     chosen,
     compile_bytecode,
+    finish,
     interleaved,
+    peer_commands,
     per_round,
     print_round,
+    print_table,
     pss_breakdown,
     ratio_line,
     reset_reports,
-    table,
     tree_size,
     warm_cache,
 )
 
 OUT = ROOT / "bench" / "out"
-
-
-Argv = list[str | os.PathLike[str]]
 
 
 def commands(tree: Path, jobs: int | None, fallback: bool) -> dict[str, Argv]:
@@ -57,18 +53,7 @@ def commands(tree: Path, jobs: int | None, fallback: bool) -> dict[str, Argv]:
         ours += ["--jobs", str(jobs)]
     cmds: dict[str, Argv] = {
         "mindee-scan": ours,
-        "betterleaks": [BETTERLEAKS, "fs", tree, "--no-banner", "--no-color", "-o", OUT / "betterleaks.json"],
-        "kingfisher": [
-            KINGFISHER,
-            "scan",
-            tree,
-            "--no-validate",
-            "--no-update-check",
-            "--format",
-            "json",
-            "-o",
-            OUT / "kingfisher.json",
-        ],
+        **peer_commands("fs", tree, OUT, REPORTS),
         "floor: cat every file": ["sh", "-c", f"find '{tree}' -type f -print0 | xargs -0 cat > /dev/null"],
     }
     if fallback:
@@ -104,9 +89,7 @@ def main() -> int:
     cmds = commands(args.tree, args.jobs, args.fallback)
     cmds = chosen(cmds, args.only)
     medians = interleaved(cmds, args.rounds, print_round)
-    print()
-    print(table(medians, size, "mindee-scan", [n for n in cmds if n != "mindee-scan"]))
-    ours = next((r for r in medians if r.name == "mindee-scan"), None)
+    ours = print_table(medians, size, cmds)
     if ours:
         print()
         for peer in ("betterleaks", "kingfisher", "floor: cat every file"):
@@ -116,13 +99,9 @@ def main() -> int:
         print(f"mindee-scan memory (target <= 150 MB): process tree {ours.tree_pss_mb:.0f} MB PSS"
               f" ({ours.tree_rss_mb:.0f} MB summed RSS), largest process {ours.max_rss_mb:.0f} MB RSS;"
               f" at the peak: {pss_breakdown(ours)}")  # fmt: skip
-    planted_file = args.tree.parent / "planted.json"  # make_tree.py's keys, in its tree only
-    if planted_file.exists() and args.tree.resolve() == (ROOT / "bench" / "work" / "tree").resolve():
-        print()
-        print("\n".join(check_planted(json.loads(planted_file.read_text()), REPORTS, OUT)))
-    if args.json:
-        args.json.write_text(json.dumps([{k: v for k, v in vars(r).items() if k not in ("stdout", "stderr")}
-                                         for r in medians], indent=1))  # fmt: skip
+    made_tree = args.tree.resolve() == (ROOT / "bench" / "work" / "tree").resolve()
+    planted_file = args.tree.parent / "planted.json" if made_tree else None  # make_tree.py's keys, in its tree only
+    finish(medians, planted_file, REPORTS, OUT, args.json)
     return 0
 
 

@@ -21,34 +21,31 @@ PSS, sampled from /proc/<pid>/smaps_rollup of every process of the tree every 20
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (
-    BETTERLEAKS,
-    KINGFISHER,
     MINDEE_SCAN,
     ROOT,
+    Argv,
     Run,
-    check_planted,
     chosen,
     compile_bytecode,
+    finish,
     interleaved,
     measure,
+    peer_commands,
     per_round,
     print_round,
+    print_table,
     pss_breakdown,
     ratio_line,
     reset_reports,
-    table,
 )
 
 OUT = ROOT / "bench" / "out"
-Argv = list[str | os.PathLike[str]]
 FLOOR = "floor: cat-file --batch-all-objects"
 FLOOR_BLOBS = "floor: cat-file blobs only"
 REPORTS = {"mindee-scan": "git-ours.json", "betterleaks": "git-betterleaks.json", "kingfisher": "git-kingfisher.json"}
@@ -60,18 +57,7 @@ def commands(repo: Path, jobs: int | None) -> dict[str, Argv]:
         ours += ["--jobs", str(jobs)]
     return {
         "mindee-scan": ours,
-        "betterleaks": [BETTERLEAKS, "git", repo, "--no-banner", "--no-color", "-o", OUT / REPORTS["betterleaks"]],
-        "kingfisher": [
-            KINGFISHER,
-            "scan",
-            repo,
-            "--no-validate",
-            "--no-update-check",
-            "--format",
-            "json",
-            "-o",
-            OUT / REPORTS["kingfisher"],
-        ],
+        **peer_commands("git", repo, OUT, REPORTS),
         FLOOR: ["sh", "-c", f"git -C '{repo}' cat-file --batch-all-objects --batch --unordered > /dev/null"],
         FLOOR_BLOBS: [
             "sh",
@@ -129,9 +115,7 @@ def main() -> int:
         print_round(i, r)
 
     medians = interleaved(cmds, args.rounds, show, sample=not args.no_sample)
-    print()
-    print(table(medians, size, "mindee-scan", [n for n in cmds if n != "mindee-scan"]))
-    ours = next((r for r in medians if r.name == "mindee-scan"), None)
+    ours = print_table(medians, size, cmds)
     if ours:
         print()
         for name, target in ((FLOOR, "target <= 1.25"), (FLOOR_BLOBS, "target <= 1.30")):
@@ -143,13 +127,7 @@ def main() -> int:
         for r in medians:
             if r.name.startswith("floor"):
                 print(f"  {r.name}: {r.tree_pss_mb:.0f} MB PSS ({pss_breakdown(r)})")
-    planted_file = args.repo.parent / "history-planted.json"
-    if planted_file.exists():
-        print()
-        print("\n".join(check_planted(json.loads(planted_file.read_text()), REPORTS, OUT)))
-    if args.json:
-        rows = [{k: v for k, v in vars(r).items() if k not in ("stdout", "stderr")} for r in medians]
-        args.json.write_text(json.dumps(rows, indent=1))
+    finish(medians, args.repo.parent / "history-planted.json", REPORTS, OUT, args.json)
     return 0
 
 

@@ -57,6 +57,23 @@ class Run:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+Argv = list[str | os.PathLike[str]]
+
+
+def peer_commands(betterleaks_source: str, target: Path, out: Path, reports: Mapping[str, str]) -> dict[str, Argv]:
+    """betterleaks (`fs` or `git`) and Kingfisher on `target`, run as bench/README.md says: no banner, colour,
+    validation or update check; their JSON reports under `out`, named by `reports`."""
+    return {
+        "betterleaks": [
+            BETTERLEAKS, betterleaks_source, target, "--no-banner", "--no-color", "-o", out / reports["betterleaks"]
+        ],
+        "kingfisher": [
+            KINGFISHER, "scan", target, "--no-validate", "--no-update-check", "--format", "json",
+            "-o", out / reports["kingfisher"],
+        ],
+    }  # fmt: skip
+
+
 def compile_bytecode() -> None:
     """Byte-compile the package as a wheel install does: with the project installed in editable mode and
     PYTHONDONTWRITEBYTECODE set, every run would otherwise recompile the modules changed since the last
@@ -354,6 +371,28 @@ def table(runs: list[Run], size_bytes: int | None, reference: str, peers: Sequen
                 f"   tree PSS x{peer.tree_pss_mb / max(ref.tree_pss_mb, 1e-9):5.2f}"
             )
     return "\n".join(lines)
+
+
+def print_table(medians: list[Run], size_bytes: int, cmds: Mapping[str, Any]) -> Run | None:
+    """The medians against mindee-scan, printed; mindee-scan's own median run, if it ran."""
+    print()
+    print(table(medians, size_bytes, "mindee-scan", [n for n in cmds if n != "mindee-scan"]))
+    return next((r for r in medians if r.name == "mindee-scan"), None)
+
+
+def finish(
+    medians: list[Run], planted_file: Path | None, reports: dict[str, str], out: Path, json_path: Path | None
+) -> None:
+    """Which planted keys each tool found (when the input came with its list), and the medians as JSON
+    (without the tools' output) when `--json` asked for them."""
+    import json
+
+    if planted_file is not None and planted_file.exists():
+        print()
+        print("\n".join(check_planted(json.loads(planted_file.read_text()), reports, out)))
+    if json_path:
+        rows = [{k: v for k, v in vars(r).items() if k not in ("stdout", "stderr")} for r in medians]
+        json_path.write_text(json.dumps(rows, indent=1))
 
 
 def check_planted(planted: list[dict[str, str]], reports: dict[str, str], out: Path) -> list[str]:
