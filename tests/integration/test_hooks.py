@@ -7,7 +7,6 @@ pre-commit home once per module, so it costs one environment build (~20 s, needs
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ import pytest
 
 from tests.testing import paths
 from tests.testing.cli import run
-from tests.testing.gitutil import HERMETIC_ENV, commit_file, git, init_repo
+from tests.testing.gitutil import HERMETIC_ENV, commit_file, git, init_repo, snapshot_of_checkout
 from tests.testing.keys import v2_key
 
 PROJECT = paths.ROOT
@@ -35,20 +34,8 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     """A snapshot of this checkout as a git repo (pre-commit installs hooks from a repo + rev)."""
     root = tmp_path_factory.mktemp("hooksrc")
     snap = root / "mindee-scan"
-    listed = subprocess.run(
-        ["git", "-C", str(PROJECT), "ls-files", "-z", "-c", "-o", "--exclude-standard"],
-        capture_output=True, check=True,
-    ).stdout.decode().split("\0")  # fmt: skip
-    for rel in filter(None, listed):
-        src = PROJECT / rel
-        if src.is_file() and not rel.startswith(("bench/", "tests/data/")):
-            dst = snap / rel
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst)
-    init_repo(snap)
-    git(snap, "add", "-A")
-    git(snap, "commit", "-q", "-m", "snapshot")
-    yield snap, git(snap, "rev-parse", "HEAD"), root / "pre-commit-home"
+    rev = snapshot_of_checkout(snap, skip=("bench/", "tests/data/"))
+    yield snap, rev, root / "pre-commit-home"
 
 
 def _framework_repo(tmp_path: Path, hook_repo: tuple[Path, str, Path]) -> tuple[Path, dict[str, str]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ import yaml
 
 from tests.testing import paths
 from tests.testing.ci_repos import checkout, remote_and_dev
-from tests.testing.gitutil import HERMETIC_ENV, commit_file, git, init_repo
+from tests.testing.gitutil import HERMETIC_ENV, commit_file, git, init_repo, snapshot_of_checkout
 from tests.testing.keys import detectable, v2_key
 
 ROOT = paths.ROOT
@@ -59,18 +58,7 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]
     """A fresh clone of this checkout as it is now (committed or not), and its commit."""
     root = tmp_path_factory.mktemp("walk")
     snap = root / "mindee-scan"
-    listed = subprocess.run(
-        ["git", "-C", str(ROOT), "ls-files", "-z", "-c", "-o", "--exclude-standard"], capture_output=True, check=True
-    ).stdout.decode()
-    for rel in filter(None, listed.split("\0")):
-        src = ROOT / rel
-        if src.is_file():
-            dst = snap / rel
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst)
-    init_repo(snap)
-    git(snap, "add", "-A")
-    git(snap, "commit", "-q", "-m", "snapshot")
+    snapshot_of_checkout(snap)
     fresh = root / "clone"
     git(root, "clone", "-q", str(snap), str(fresh))
     yield fresh, git(fresh, "rev-parse", "HEAD")
