@@ -58,7 +58,6 @@ def _scan_repository(options: GitScanOptions) -> ScanResult:
         # A whole-history scan needs no refs to read the object store, but reading them costs nothing
         # while git lists it (read while the workers scanned, they competed with them for the cores).
         refs, log.revs, log.exclude, tag_objects = _history(git, options, stats)
-        log.early()
         # Annotated tags carry messages: a walk from the peeled tips never meets them, so name them too.
         listing = store.read() if store is not None else list_objects(git, log.revs + tag_objects, log.exclude)
         store = None
@@ -169,9 +168,8 @@ def _scan_listing(
         log.start()  # oversized blobs are reported with a path
 
     builder = FindingBuilder(history_detector(options.config, options.use_hyperscan))
-    log.hold()
     jobs = _effective_jobs(options.jobs, total_bytes)
-    part = scan_objects(git, builder, work, jobs, total_bytes, options.on_progress, log.start)
+    part = scan_objects(git, builder, work, jobs, total_bytes, options.on_progress, log.start, log.running)
     stats.merge(part.stats)
     unread.extend(part.unread)
     work.clear()  # emptied by scan_objects already: the chunks held the objects, packed

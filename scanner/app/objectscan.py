@@ -153,9 +153,16 @@ class _ChunkClaims:
             self._ends[0] = front + 1
             return int(front)
 
-    def claimed(self, chunks: list[Sequence[GitObject]], worker: int) -> Iterator[Sequence[GitObject]]:
-        """The chunks `worker` claims, one at a time, as it needs them."""
-        while (index := self.take(worker)) is not None:
+    def left(self) -> bool:
+        """Are chunks left to claim?"""
+        with self._lock:
+            return bool(self._ends[0] <= self._ends[1])
+
+    def claimed(
+        self, chunks: list[Sequence[GitObject]], worker: int, stop: Callable[[], bool] | None = None
+    ) -> Iterator[Sequence[GitObject]]:
+        """The chunks `worker` claims, one at a time, as it needs them (none more once `stop()` says so)."""
+        while not (stop is not None and stop()) and (index := self.take(worker)) is not None:
             yield chunks[index]
 
 
@@ -172,6 +179,7 @@ class _Shared:
     claims: _ChunkClaims
     counters: list[Any]
     found: Any  # a shared flag: set once a blob has a finding or could not be read
+    walking: Any  # a shared flag: set while the provenance walk runs (workers but the first stand aside)
 
 
 def _scan_share(index: int, shared: _Shared | None = None) -> ShareResult:
@@ -181,9 +189,7 @@ def _scan_share(index: int, shared: _Shared | None = None) -> ShareResult:
 
         shared = inherited()
         assert shared is not None
-    git = shared.git
     builder = shared.builder
-    share = shared.claims.claimed(shared.chunks, index)
     counter = shared.counters[index]
     out = ShareResult()
     stats = out.stats
@@ -233,7 +239,7 @@ def _scan_share(index: int, shared: _Shared | None = None) -> ShareResult:
 
     done_objects = 0
     done_bytes = 0
-    for obj, data in stream_objects(git, share, on_error, stream_over=STREAM_WINDOW):
+    for obj, data in _objects(shared, index, on_error):
         done_objects += 1
         if isinstance(data, BlobPieces):  # a big blob: scanned in bounded windows as it is read
             done_bytes += data.size
@@ -279,6 +285,34 @@ def _scan_share(index: int, shared: _Shared | None = None) -> ShareResult:
     return out
 
 
+def _objects(
+    shared: _Shared, index: int, on_error: Callable[[GitObject, str], None]
+) -> Iterator[tuple[GitObject, bytes | BlobPieces]]:
+    """What worker `index` reads: the chunks it claims, through its own `cat-file`.
+
+    While the provenance walk runs, every worker but the first ends its `cat-file` after the chunks
+    it holds and waits: the walk and one stream use the two cores anyway, and each `cat-file` holds
+    100-200 MB of pack windows and delta bases (git/git: the walk beside two streams was 700 MB of PSS).
+    """
+    claims, chunks, walking = shared.claims, shared.chunks, shared.walking
+    if index == 0:
+        yield from stream_objects(shared.git, claims.claimed(chunks, 0), on_error, stream_over=STREAM_WINDOW)
+        return
+
+    def stand_aside() -> bool:
+        return bool(walking.value)
+
+    while claims.left():
+        while walking.value and claims.left():
+            time.sleep(_WALK_POLL_S)
+        share = claims.claimed(chunks, index, stand_aside)
+        yield from stream_objects(shared.git, share, on_error, stream_over=STREAM_WINDOW)
+
+
+# How often a worker standing aside checks whether the walk has ended.
+_WALK_POLL_S = 0.05
+
+
 def scan_objects(
     git: Git,
     builder: FindingBuilder,
@@ -287,10 +321,12 @@ def scan_objects(
     total_bytes: int,
     progress: OnProgress | None,
     on_found: Callable[[], None],
+    walking: Callable[[], bool] = lambda: False,
 ) -> ShareResult:
     """Scan `work` in forked workers (or here, when small); `on_found` is called soon after the first
-    blob finding or unread blob, while the workers go on. `work` is emptied: its objects are packed
-    into the chunks (`PackedChunk`) before the workers fork."""
+    blob finding or unread blob, while the workers go on, and `walking` says whether the provenance walk
+    is running (only the first worker reads meanwhile). `work` is emptied: its objects are packed into
+    the chunks (`PackedChunk`) before the workers fork."""
     import multiprocessing
 
     chunks = _chunks(work)
@@ -309,7 +345,10 @@ def scan_objects(
     counters = [mp.Array("q", 2, lock=False) for _ in range(workers)]
     claims = _ChunkClaims(len(chunks), ctx)
     found = mp.Value("b", 0, lock=False)
-    shared = _Shared(git=git, builder=builder, chunks=chunks, claims=claims, counters=counters, found=found)
+    walk = mp.Value("b", int(walking()), lock=False)
+    shared = _Shared(
+        git=git, builder=builder, chunks=chunks, claims=claims, counters=counters, found=found, walking=walk
+    )
     reporter = Progress(objects, total_bytes, counters, progress) if progress is not None else None
     if reporter is not None:
         reporter.show()
@@ -321,6 +360,7 @@ def scan_objects(
             def poll() -> None:
                 if found.value:
                     on_found()
+                walk.value = int(walking())
 
             try:
                 parts = _parallel(ctx, workers, shared, reporter, poll)

@@ -24,10 +24,12 @@ _PATH_LOOKUP_MAX_COMMITS = 50_000
 
 
 class LogStarter:
-    """The provenance walk (`git log --raw`) over the scanned commits. It starts as soon as the refs
-    are known, on the core the object-store listing leaves idle; from the scan's start it is held until
-    a blob has a finding (or will need a path), then walks while the rest is scanned. On a repository
-    with findings it is mostly done when the scan is; on a clean one it costs only that idle core."""
+    """The provenance walk (`git log --raw`) over the scanned commits, started once something needs it
+    (a blob with a finding, or one that will need a path), then run while the rest is scanned: on a
+    repository with findings it is mostly done when the scan is; on a clean one it never runs.
+
+    It does not start with the listing: a walk held through the scan kept its pack windows (100 MB
+    and more on git/git) beside the listing's and then the scan's `cat-file` processes."""
 
     def __init__(self, git: Git) -> None:
         self.git = git
@@ -41,24 +43,16 @@ class LogStarter:
         """With nothing found, the walk runs only to name the paths of unread blobs, where it is cheap."""
         return self.commits <= _PATH_LOOKUP_MAX_COMMITS
 
-    def early(self) -> None:
-        if self.log is None:
-            self._open()
-
-    def hold(self) -> None:
-        """The scan starts: the walk waits unless something already needs it."""
-        if self.log is not None and not self.wanted:
-            self.log.pause()
-
     def start(self) -> None:
         """Something needs provenance: run the walk (called again on every poll once it is wanted)."""
-        if self.wanted and self.log is not None:
+        if self.wanted:
             return
         self.wanted = True
-        if self.log is None:
-            self._open()
-        else:
-            self.log.resume()
+        self._open()
+
+    def running(self) -> bool:
+        """Is git walking (started and not yet exited)?"""
+        return self.log is not None and self.log.running()
 
     def _open(self) -> None:
         if self.revs:

@@ -1,7 +1,6 @@
-"""Provenance: `git log --raw` (tree diffs only, no content) over the scanned commits, started while the
-object store is listed, held from the scan's start until something is found, then run beside the scan:
-which commit introduced which (path, blob), so a finding gets its first commit, author, date and other
-places."""
+"""Provenance: `git log --raw` (tree diffs only, no content) over the scanned commits, started once
+something is found and run beside the scan: which commit introduced which (path, blob), so a finding
+gets its first commit, author, date and other places."""
 
 from __future__ import annotations
 
@@ -29,10 +28,10 @@ class Introduction:
 
 class HistoryLog:
     """Where blobs entered history: `git log --raw` (tree diffs only, no content) over the scanned
-    commits, started as soon as the refs are known and read from the moment the scan ends.
+    commits, started once something needs it and read from the moment the scan ends.
 
-    git writes to an unlinked temporary file, not a pipe, so it never waits for a reader; `pause`
-    holds it while nothing needs provenance and `cancel` stops it for good. Streamed in git's default
+    git writes to an unlinked temporary file, not a pipe, so it never waits for a reader; `cancel`
+    stops it for good. Streamed in git's default
     order (no --reverse or --date-order, which make git hold every commit of a 250,000-commit mirror
     in memory) and sorted here, for the wanted blobs only. A merge shows only the paths where its
     result differs from every parent (git's combined diff): a conflict resolution or an edit made in
@@ -75,27 +74,13 @@ class HistoryLog:
         finally:
             os.close(fd)
 
-    def pause(self) -> None:
-        """Hold git where it is (it started before anything was found; the scan needs the cores)."""
-        self._signal("SIGSTOP")
-
-    def resume(self) -> None:
-        self._signal("SIGCONT")
-
-    def _signal(self, name: str) -> None:
-        import signal
-
-        number = getattr(signal, name, None)
-        if number is None:  # no job control here: git just keeps running
-            return
-        if self._proc.poll() is None:
-            with contextlib.suppress(OSError):  # exited meanwhile
-                os.kill(self._proc.pid, number)
+    def running(self) -> bool:
+        return self._proc.poll() is None
 
     def cancel(self) -> None:
         """Nothing needs provenance: stop git and drop what it wrote."""
         if self._proc.poll() is None:
-            self._proc.kill()  # a paused git too
+            self._proc.kill()
         self._proc.wait()
         self._close()
 
@@ -114,7 +99,6 @@ class HistoryLog:
         and fills `graph` (commit -> its parents, space-separated) for `reaching_refs`.
         """
         try:
-            self.resume()  # a held git would never finish
             raw_found, metas, absent = _parse_log(Follow(self._out, self._proc), blobs, known, graph)
         finally:
             self._close()
