@@ -56,11 +56,26 @@ def console(argv: Sequence[str] | None = None) -> int:
     return _staged(args, quiet=False)
 
 
+def _clean_commit(files: list[str], quiet: bool) -> int | None:
+    """The fast path for a clean commit (scanner.app.quickstaged); None: the full path decides."""
+    try:
+        from scanner.app.quickstaged import clean_commit
+
+        return clean_commit(files, quiet)
+    except KeyboardInterrupt:
+        raise
+    except Exception:  # an optimisation must never fail a commit: the full path decides, and reports
+        return None
+
+
 def _staged(args: list[str], quiet: bool) -> int:
     if args[:1] != ["staged"] or any(a.startswith("-") for a in args[1:]):
         from scanner.cli.main import main as cli_main
 
         return cli_main(args)
+    code = _clean_commit(args[1:], quiet)
+    if code is not None:
+        return code
     from scanner.errors import ScanError
 
     try:

@@ -119,6 +119,14 @@ class Detector:
         """Every prefilter hit in `data`; with none, `scan` finds nothing there."""
         return self._prefilter.hit_spans(data)
 
+    def hit_database(self) -> bytes | None:
+        """The serialized Hyperscan database of every prefilter pattern that can open a match: the rules'
+        and the decoders', not the file-level `context` ones (a context hit alone opens no window, see
+        `_candidates`). Where it has no hit, `scan` finds nothing: the pre-commit fast path
+        (scanner/app/quickstaged.py) asks it without building a detector. None without Hyperscan."""
+        context = frozenset(t.owner for t in self._prefilter.triggers if t.owner.startswith("context:"))
+        return self._prefilter.serialized_without(context)
+
     def contexts_in(self, data: bytes, wanted: set[str]) -> set[str]:
         """Which of the `wanted` rules' file-level `context` `data` holds: one prefilter pass where
         Hyperscan answers the context (a Python search of a 2 MB window per rule took a second)."""

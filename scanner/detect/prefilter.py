@@ -145,6 +145,15 @@ class Prefilter:
             slots = self._slots[dense] = (owners, slot, len(index))
         return slots
 
+    def serialized_without(self, owners: frozenset[str]) -> bytes | None:
+        """The Hyperscan database of every trigger but those of `owners`, serialized (None without Hyperscan)."""
+        if self._db is None:
+            return None
+        import hyperscan
+
+        db = self._database_without(owners)[0]
+        return None if db is None else bytes(hyperscan.dumpb(db))
+
     def _database_without(self, owners: frozenset[str]) -> tuple[Any, Any, list[Trigger]]:
         """A database of every trigger but those of `owners` (None when none is left), its scratch, its triggers."""
         if owners not in self._without:

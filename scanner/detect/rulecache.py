@@ -13,90 +13,29 @@ it, MINDEE_SCAN_CACHE_DIR to move it (default: $XDG_CACHE_HOME/mindee-scan or ~/
 from __future__ import annotations
 
 import json
-import os
 import sys
-import zlib
 from typing import Any
 
 from scanner import __version__
-from scanner.detect.rules import (
-    Rule,
-    _LineDict,
-    default_rules_dir,
-    line_of,
-    load_rule_files,
-    load_yaml,
-    parse_rule,
-    rule_files,
-)
+from scanner.detect.rules import Rule, _LineDict, line_of, load_rule_files, load_yaml, parse_rule
+
+# Re-exported: the hyperscan database cache (prefilter.py) and the tests use them from here.
+from scanner.detect.startup import cache_dir as cache_dir
+from scanner.detect.startup import cache_name as cache_name
+from scanner.detect.startup import default_rules_dir, file_stamps, rule_files
+from scanner.detect.startup import read_cache as read_cache
+from scanner.detect.startup import write_cache as write_cache
 
 _LINE_KEY = "\x00line"
 _FORMAT = "2"
-
-
-def cache_dir() -> str | None:
-    """Where cache files live, or None when caching is off."""
-    if os.environ.get("MINDEE_SCAN_NO_CACHE"):
-        return None
-    explicit = os.environ.get("MINDEE_SCAN_CACHE_DIR")
-    if explicit:
-        return explicit
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "mindee-scan")
-
-
-def cache_name(prefix: str, key: bytes, suffix: str) -> str:
-    """A short file name for `key`. Not a cryptographic hash (hashlib loads OpenSSL: 4-9 ms of every
-    hook run): each file starts with its whole key and is used only when that matches, so two keys
-    sharing a name cost a rebuild, never a wrong result."""
-    return f"{prefix}-{zlib.crc32(key):08x}{zlib.adler32(key):08x}{suffix}"
-
-
-def read_cache(name: str, key: bytes) -> bytes | None:
-    """The data stored under `name`, if that file was written for exactly `key`."""
-    directory = cache_dir()
-    if directory is None:
-        return None
-    try:
-        with open(os.path.join(directory, name), "rb") as fh:
-            raw = fh.read()
-    except OSError:
-        return None
-    header = len(key).to_bytes(4, "big") + key
-    return raw[len(header) :] if raw.startswith(header) else None
-
-
-def write_cache(name: str, key: bytes, data: bytes) -> None:
-    """Atomic write (temp file + rename), 0600 in a 0700 folder; failures only cost the next run time."""
-    directory = cache_dir()
-    if directory is None:
-        return
-    import tempfile  # only a cold start writes: keep it off the warm path
-
-    try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(len(key).to_bytes(4, "big") + key + data)
-            os.replace(tmp, os.path.join(directory, name))
-        except OSError:
-            os.unlink(tmp)
-            raise
-    except OSError:
-        return
 
 
 def default_rules() -> list[Rule]:
     """The built-in rules, from the cache when the rule files have not changed."""
     directory = default_rules_dir()
     paths = rule_files(directory)
-    try:
-        stamps = []
-        for p in paths:
-            st = os.stat(p)
-            stamps.append(f"{os.path.basename(p)}:{st.st_size}:{st.st_mtime_ns}")
-    except OSError:
+    stamps = file_stamps(paths)
+    if stamps is None:
         return load_rule_files(paths)
     key = f"{_FORMAT}|{__version__}|{sys.version_info[:2]}|{directory}|{'|'.join(stamps)}".encode()
     name = cache_name("rules", key, ".json")

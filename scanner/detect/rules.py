@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from scanner.detect.startup import default_rules_dir, rule_files
 from scanner.errors import ConfigError
 from scanner.record import field, record
 
@@ -128,25 +128,6 @@ def load_yaml(text: str, source: str) -> Any:
 
 def line_of(obj: Any) -> int:
     return int(getattr(obj, "line", 0))
-
-
-def default_rules_dir() -> str:
-    """The rules shipped with the package (wheel: scanner/rule_data; source checkout: ./rules)."""
-    here = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # the scanner package
-    candidates = (os.path.join(here, "rule_data"), os.path.join(os.path.dirname(here), "rules"))
-    for candidate in candidates:
-        if rule_files(candidate):
-            return candidate
-    raise ConfigError(f"the built-in rules are missing (looked in {candidates[0]} and {candidates[1]})")
-
-
-def rule_files(directory: str) -> list[str]:
-    """The *.yaml files of a folder, sorted (empty when it is not a folder)."""
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return []
-    return sorted(os.path.join(directory, n) for n in names if n.endswith(".yaml"))
 
 
 def _err(source: str, line: int, rule_id: str | None, msg: str) -> ConfigError:

@@ -127,3 +127,34 @@ def test_pre_commit_entry_is_light(tmp_path: Path) -> None:
     assert _heavy(modules, (*HEAVY, *POOL, "yaml", "click")) == []
     # Needed only to read an ignore file or a baseline (issue 18: the hook's import set is what it runs).
     assert _heavy(modules, ("shlex", "datetime", "hashlib")) == []
+    # A clean commit is decided by the fast path (scanner.app.quickstaged): one git process started
+    # without `subprocess`, the cached prefilter database, and none of the detector, the full staged
+    # reader, the settings, the result model or the renderers.
+    assert "scanner.app.quickstaged" in modules
+    assert _heavy(modules, FULL_PATH) == []
+    # A key: the full path decides, still without click or PyYAML.
+    (repo / "b.py").write_text(f"MINDEE_V2_API_KEY = '{v2_key()}'\n")
+    git(repo, "add", "b.py")
+    code, modules = _modules(tmp_path, "-m", "scanner.hookrun", "pre-commit", "b.py", cwd=repo, cache=cache)
+    assert code == 1
+    assert "scanner.detect.engine" in modules
+    assert _heavy(modules, (*HEAVY, *POOL, "yaml", "click")) == []  # (hashlib: fingerprints of findings)
+
+
+# What a clean pre-commit run must not import (the full path's modules, and what only they need).
+FULL_PATH = (
+    "subprocess",
+    "threading",
+    "scanner.model",
+    "scanner.config",
+    "scanner.errors",
+    "scanner.detect.engine",
+    "scanner.detect.rules",
+    "scanner.detect.rulecache",
+    "scanner.app.staged",
+    "scanner.app.run",
+    "scanner.sources.git.gitio",
+    "scanner.sources.git.staged",
+    "scanner.suppress",
+    "scanner.report",
+)

@@ -10,7 +10,17 @@ import re
 from collections.abc import Iterable
 
 from scanner.record import field, record
-from scanner.sources.git.gitio import NULL_SHA
+from scanner.sources.git.gitenv import NULL_SHA
+
+# Limits of a staged scan, shared by both readers of the index (staged.py, and wholediff.py for the hook's
+# fast path). Blobs over STREAM_OVER are streamed when scanned, never held whole; git's diff treats them
+# as binary (no content lines: `core.bigFileThreshold`), so whether a key is new is told by the previous
+# version, as for binary files.
+STREAM_OVER = 2 * 1024 * 1024
+# What one staged scan holds at once, whatever the commit adds: staged blob bytes, and numbers of added
+# lines (about 60 bytes each in a set). Past them, files are streamed one at a time like big ones.
+HOLD_BYTES = 64 * 1024 * 1024
+HOLD_LINES = 1_000_000
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 GITLINK_MODE = "160000"

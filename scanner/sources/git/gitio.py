@@ -15,66 +15,19 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from scanner.errors import SourceError
 from scanner.record import field, record
 
-# `-c` overrides: command-line config has the highest precedence, so the scanned repo cannot undo them.
-SAFE_CONFIG: tuple[tuple[str, str], ...] = (
-    ("core.fsmonitor", "false"),
-    ("core.hooksPath", os.devnull),
-    ("core.pager", "cat"),
-    ("core.sshCommand", "false"),
-    ("core.gitProxy", "false"),
-    ("core.askPass", "false"),
-    ("core.alternateRefsCommand", "false"),
-    ("core.untrackedCache", "false"),
-    ("core.quotePath", "false"),
-    ("core.splitIndex", "false"),
-    ("diff.external", "false"),
-    ("diff.relative", "false"),
-    ("diff.noprefix", "false"),
-    ("diff.mnemonicPrefix", "false"),
-    ("diff.renames", "true"),
-    ("diff.ignoreSubmodules", "none"),
-    ("log.showSignature", "false"),
-    ("log.showRoot", "true"),
-    ("gpg.program", "false"),
-    ("gpg.ssh.program", "false"),
-    ("gpg.x509.program", "false"),
-    ("gpg.openpgp.program", "false"),
-    ("color.ui", "false"),
-    ("i18n.logOutputEncoding", "UTF-8"),
-    ("protocol.allow", "never"),
-    ("credential.helper", ""),
-    ("uploadpack.packObjectsHook", "false"),
-    ("gc.auto", "0"),
-    ("maintenance.auto", "false"),
-    ("fetch.prune", "false"),
-    ("submodule.recurse", "false"),
-)
-
-# Flags for every diff/log call that could otherwise consult attributes or config for a program.
-DIFF_SAFE: tuple[str, ...] = ("--no-ext-diff", "--no-textconv", "--no-color")
-LOG_SAFE: tuple[str, ...] = (*DIFF_SAFE, "--no-show-signature", "--encoding=UTF-8")
-
-# Variables a hook legitimately receives from git and that describe *this* repository.
-HOOK_ENV: tuple[str, ...] = (
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_COMMON_DIR",
-    "GIT_QUARANTINE_PATH",
-)
-_PATH_VARS = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"}
-
-# git's all-zero object id: "no object" (a ref being created or deleted, a file added or removed).
-NULL_SHA = "0" * 40
-
+# Re-exported: git's callers import these from here.
+from scanner.sources.git.gitenv import DIFF_SAFE as DIFF_SAFE
+from scanner.sources.git.gitenv import HOOK_ENV as HOOK_ENV
+from scanner.sources.git.gitenv import LOG_SAFE as LOG_SAFE
+from scanner.sources.git.gitenv import NULL_SHA as NULL_SHA
+from scanner.sources.git.gitenv import SAFE_CONFIG as SAFE_CONFIG
+from scanner.sources.git.gitenv import git_argv, scrubbed_env
 
 # Pack windows and delta-base caches are sized per job; the measurements behind each size are in
 # docs/git.md ("Why the git settings are what they are").
@@ -101,38 +54,6 @@ LISTING_CONFIG = _pack_settings("176m", "16m", "8m")
 LOG_CONFIG = _pack_settings("64m", "8m", "32m")
 
 
-def scrubbed_env(keep: Iterable[str] = ()) -> dict[str, str]:
-    """os.environ without GIT_* (except `keep`, made absolute), plus settings that stop git running programs."""
-    keep_set = set(keep)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in keep_set}
-    for name in _PATH_VARS & keep_set:
-        # A hook may get a relative GIT_INDEX_FILE; we run git with -C, so pin it to the caller's cwd.
-        if env.get(name) and not os.path.isabs(env[name]):
-            env[name] = os.path.abspath(env[name])
-    env.update(
-        {
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_TERMINAL_PROMPT": "0",
-            "GIT_ASKPASS": "false",
-            "SSH_ASKPASS": "false",
-            "GIT_PAGER": "cat",
-            "PAGER": "cat",
-            "GIT_EDITOR": "false",
-            "GIT_NO_LAZY_FETCH": "1",
-            "GIT_PROTOCOL_FROM_USER": "0",
-            "GIT_ALLOW_PROTOCOL": "",
-            "GIT_OPTIONAL_LOCKS": "0",
-            "GIT_NO_REPLACE_OBJECTS": "1",
-            "LC_ALL": "C",
-            "LANG": "C",
-        }
-    )
-    env.pop("GIT_EXTERNAL_DIFF", None)
-    env.pop("GIT_SSH", None)
-    env.pop("GIT_SSH_COMMAND", None)
-    return env
-
-
 class GitError(SourceError):
     """A git command failed; the message carries git's own words."""
 
@@ -153,11 +74,7 @@ class Git:
         return self._env
 
     def argv(self, args: Sequence[str], config: Sequence[tuple[str, str]] = ()) -> list[str]:
-        out = ["git", "--no-pager", "--no-replace-objects", "-C", self.repo]
-        for key, value in (*SAFE_CONFIG, *config):
-            out += ["-c", f"{key}={value}"]
-        out.extend(args)
-        return out
+        return git_argv(self.repo, args, config)
 
     def run(
         self,

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from scanner.record import field, record
-from scanner.sources.git.diffparse import FileChange, parse_diff_lines
+from scanner.sources.git.diffparse import HOLD_BYTES, HOLD_LINES, STREAM_OVER, FileChange, parse_diff_lines
 from scanner.sources.git.gitio import DIFF_SAFE, HOOK_ENV, Git, GitError
 
 
@@ -35,15 +35,6 @@ class Staged:
     paths: set[str] = field(default_factory=set)  # every path the index changes, scanned or not
     # Files over STREAM_OVER: not read here, streamed through the detector by `blob_pieces` (bounded memory).
     big: list[FileChange] = field(default_factory=list)
-
-
-# Blobs over this are streamed when scanned, never held whole; git's diff treats them as binary (no
-# content lines), so whether a key is new is told by the previous version, as for binary files.
-STREAM_OVER = 2 * 1024 * 1024
-# What one staged scan holds at once, whatever the commit adds: staged blob bytes, and numbers of added
-# lines (about 60 bytes each in a set). Past them, files are streamed one at a time like big ones.
-HOLD_BYTES = 64 * 1024 * 1024
-HOLD_LINES = 1_000_000
 
 
 def staged_git(repo: str = ".") -> Git:
