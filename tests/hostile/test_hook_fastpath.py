@@ -12,6 +12,7 @@ import scanner.app.quickstaged as quickstaged
 from scanner.sources.git.diffparse import STREAM_OVER
 from tests.testing.cli import invoke
 from tests.testing.gitutil import commit_file, git, init_repo
+from tests.testing.gitutil import stage_file as stage
 
 
 @pytest.fixture()
@@ -21,11 +22,6 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     commit_file(repo, "README.md", "hello\n")
     monkeypatch.chdir(repo)
     return repo
-
-
-def stage(repo: Path, rel: str, content: bytes) -> None:
-    (repo / rel).write_bytes(content)
-    git(repo, "add", "--", rel)
 
 
 def peak_of_clean_commit(quiet: bool = True) -> tuple[int | None, int]:

@@ -29,6 +29,7 @@ from scanner.sources.git.gitenv import NULL_SHA as NULL_SHA
 from scanner.sources.git.gitenv import SAFE_CONFIG as SAFE_CONFIG
 from scanner.sources.git.gitenv import git_argv, scrubbed_env
 
+
 # Pack windows and delta-base caches are sized per job; the measurements behind each size are in
 # docs/git.md ("Why the git settings are what they are").
 def _pack_settings(limit: str, window: str, delta_base_cache: str) -> tuple[tuple[str, str], ...]:

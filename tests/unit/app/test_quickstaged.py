@@ -19,6 +19,7 @@ import scanner.app.quickstaged as quickstaged
 import scanner.hookrun as hookrun
 from tests.testing.cli import invoke
 from tests.testing.gitutil import commit_file, git, init_repo
+from tests.testing.gitutil import stage_file as stage
 from tests.testing.gitutil import write_file as write
 from tests.testing.keys import detectable, v1_key, v2_key
 
@@ -68,11 +69,6 @@ def repo(tmp_path: Path) -> Path:
     commit_file(repo, "src/app.py", "".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(40)))
     commit_file(repo, "README.md", "# project\n\nSome words.\n")
     return repo
-
-
-def stage(repo: Path, rel: str, content: str | bytes) -> None:
-    write(repo, rel, content)
-    git(repo, "add", "--", rel)
 
 
 # -- the clean commits the fast path decides -----------------------------------------------------------

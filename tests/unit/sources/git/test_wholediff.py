@@ -13,6 +13,7 @@ from scanner.sources.git import wholediff
 from scanner.sources.git.gitenv import HOOK_ENV, scrubbed_env
 from scanner.sources.git.staged import read_staged, repo_info, staged_git
 from tests.testing.gitutil import commit_file, git, init_repo
+from tests.testing.gitutil import stage_file as stage
 
 
 def read(repo: Path) -> dict[str, bytes | None]:
@@ -35,13 +36,6 @@ def assert_same_as_full_reader(repo: Path) -> dict[str, bytes | None]:
         blob = subprocess.run(["git", "-C", str(repo), "cat-file", "blob", f":{path}"], capture_output=True)
         assert data == blob.stdout
     return got
-
-
-def stage(repo: Path, rel: str, content: bytes) -> None:
-    path = repo / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    git(repo, "add", "--", rel)
 
 
 @pytest.mark.timeout(120)
