@@ -226,60 +226,72 @@ class Triage:
 
 
 @record(frozen=True, slots=True)
-class Finding:
-    """A located secret ready for triage and reporting; `secret` holds the key and its identity, renderers
-    redact it."""
+class Location:
+    """Where a finding is: file, 1-based line and column, and the repository when an audit spans several."""
 
-    rule_id: str
-    description: str
-    severity: str
     path: str
     line: int
     column: int
-    secret: Secret
-    verifier: str | None = None
-    encoding: str | None = None
-    line_text: str = field(default="", repr=False)  # the source line, used only for redacted snippets
-    commit: str | None = None
-    author: str | None = None
-    date: str | None = None
-    occurrences: tuple[Occurrence, ...] = ()
-    present_at_head: bool | None = None
-    refs: tuple[str, ...] = ()
     repo: str | None = None
-    verification: Verification = field(default_factory=Verification)
-    suppressed_by: str | None = None
-    line_secrets: tuple[str, ...] = field(default=(), repr=False)  # other keys in `line_text`: snippets mask them
-    # (start, end, encoding or "") in characters of `line_text`: where each secret the detector found in
-    # that text sits (for a decoded key, its encoded value). Snippets mask by these spans.
-    line_spans: tuple[tuple[int, int, str], ...] = ()
+
+
+@record(frozen=True, slots=True)
+class Judgement:
+    """What the rule says about the key it found: which rule, how grave, how sure, and who may check it.
+
+    Findings of one rule with the same confidence and note share one (the builder keeps them)."""
+
+    id: str
+    description: str
+    severity: str
+    verifier: str | None = None  # None when `other_vendor` is set: never sent to Mindee
     confidence: str = "high"  # see Match.confidence
     note: str = ""
-    other_vendor: str | None = None  # set when the context says another vendor issued the key: never verified
-    redact_percent: int | None = None  # `--redact PCT`: how much of the key output hides (None: prefix + tail)
-    triage: Triage | None = None  # set for findings read from an audit store
-    staged: bool = False  # on a line the next commit adds (staged scan): not in any commit yet
+    other_vendor: str | None = None  # set when the context says another vendor issued the key
+
+    @property
+    def is_mindee(self) -> bool:
+        return self.id.startswith("mindee-")
 
     @property
     def may_verify(self) -> bool:
         """Only a key the detector believes is Mindee's may ever be sent to Mindee."""
         return bool(self.verifier) and self.other_vendor is None
 
-    @property
-    def fingerprint(self) -> str:
-        return fingerprint_of(self.rule_id, self.secret.hash)
 
-    @property
-    def secret_hash(self) -> str:
-        return self.secret.hash
+@record(frozen=True, slots=True)
+class LineContext:
+    """The text around the key, used only to print a redacted snippet (it holds keys: never shown by repr)."""
 
-    @property
-    def redacted(self) -> str:
-        return self.secret.redacted(self.redact_percent)
+    text: str = field(default="", repr=False)  # the source line, cut to a window on long lines
+    others: tuple[str, ...] = field(default=(), repr=False)  # other keys in `text`: snippets mask them too
+    # (start, end, encoding or "") in characters of `text`: where each secret the detector found in that
+    # text sits (for a decoded key, its encoded value). Snippets mask by these spans.
+    spans: tuple[tuple[int, int, str], ...] = field(default=(), repr=False)
+    encoding: str | None = None  # how the key was reached when not in clear: "base64", "json-escape", ...
 
-    @property
-    def is_mindee(self) -> bool:
-        return self.rule_id.startswith("mindee-")
+
+@record(frozen=True, slots=True)
+class Provenance:
+    """Where in a repository's history the key is: the commit that brought it, every other place, the refs
+    that still reach it; or that it is staged, in no commit yet. Empty for a directory scan."""
+
+    commit: str | None = None
+    author: str | None = None
+    date: str | None = None
+    occurrences: tuple[Occurrence, ...] = ()
+    present_at_head: bool | None = None
+    refs: tuple[str, ...] = ()
+    staged: bool = False  # on a line the next commit adds (staged scan): not in any commit yet
+
+
+@record(frozen=True, slots=True)
+class Decisions:
+    """What was decided after detection: Mindee's verdict, a suppression, a human's triage."""
+
+    verification: Verification = field(default_factory=Verification)
+    suppressed_by: str | None = None
+    triage: Triage | None = None  # set for findings read from an audit store
 
     @property
     def triaged(self) -> str | None:
@@ -290,61 +302,145 @@ class Finding:
         state = self.triage.effective_state()
         return None if state == "open" else state
 
-    def with_changes(self, **changes: Any) -> Finding:
+
+# Shared by every finding that has no history and no decision yet (frozen: nothing can change them).
+NO_CONTEXT = LineContext()
+NO_HISTORY = Provenance()
+UNDECIDED = Decisions()
+
+
+@record(frozen=True, slots=True)
+class Finding:
+    """A located secret ready for triage and reporting, in parts of one meaning each.
+
+    `fingerprint` (rule + secret hash) is computed once, in `Finding.of`, and travels as data with the
+    secret's hash: a finding read back from a store or a worker never hashes its key again."""
+
+    rule: Judgement
+    where: Location
+    secret: Secret
+    fingerprint: str
+    context: LineContext = NO_CONTEXT
+    history: Provenance = NO_HISTORY
+    decisions: Decisions = UNDECIDED
+    redact_percent: int | None = None  # `--redact PCT`: how much of the key output hides (None: prefix + tail)
+
+    @classmethod
+    def of(
+        cls,
+        rule: Judgement,
+        where: Location,
+        secret: Secret,
+        context: LineContext = NO_CONTEXT,
+        history: Provenance = NO_HISTORY,
+        decisions: Decisions = UNDECIDED,
+    ) -> Finding:
+        """A new finding; its fingerprint is formatted from the secret's hash (no hashing here)."""
+        return cls(rule, where, secret, fingerprint_of(rule.id, secret.hash), context, history, decisions)
+
+    @property
+    def is_mindee(self) -> bool:
+        return self.rule.is_mindee
+
+    @property
+    def may_verify(self) -> bool:
+        """Only a key the detector believes is Mindee's may ever be sent to Mindee."""
+        return self.rule.may_verify
+
+    @property
+    def redacted(self) -> str:
+        return self.secret.redacted(self.redact_percent)
+
+    @property
+    def triaged(self) -> str | None:
+        return self.decisions.triaged
+
+    def with_changes(
+        self,
+        *,
+        rule: Judgement | None = None,
+        where: Location | None = None,
+        secret: Secret | None = None,
+        context: LineContext | None = None,
+        history: Provenance | None = None,
+        decisions: Decisions | None = None,
+    ) -> Finding:
+        """A copy with whole parts replaced; a new rule id or secret gets its fingerprint with it."""
+        changes: dict[str, Any] = {
+            name: part
+            for name, part in (
+                ("rule", rule),
+                ("where", where),
+                ("secret", secret),
+                ("context", context),
+                ("history", history),
+                ("decisions", decisions),
+            )
+            if part is not None
+        }
+        rule, secret = rule or self.rule, secret or self.secret
+        if rule.id != self.rule.id or secret.hash != self.secret.hash:
+            changes["fingerprint"] = fingerprint_of(rule.id, secret.hash)
         return replace(self, **changes)
+
+    def redacting(self, percent: int | None) -> Finding:
+        """The finding as `--redact PCT` prints it."""
+        return replace(self, redact_percent=percent)
 
     def snippet(self, show_secret: bool = False, width: int = 160, known: Iterable[tuple[int, int, str]] = ()) -> str:
         """The line around the secret, with it and every other secret on the line redacted unless asked.
 
         `known`: more spans to mask (secrets a report found elsewhere at the same path).
         """
-        text = self.line_text
+        context = self.context
+        text = context.text
         if not show_secret and text:
-            spans = [*self.line_spans, *known]
-            for secret in {self.secret.reveal(), *self.line_secrets}:
+            spans = [*context.spans, *known]
+            for secret in {self.secret.reveal(), *context.others}:
                 spans.extend(find_spans(text, secret))
             text = mask_spans(text, [*spans, *key_shape_spans(text)], self.redact_percent)
-            text = mask_encoded(text, self.encoding)
+            text = mask_encoded(text, context.encoding)
         text = text.strip()
         return text if len(text) <= width else text[: width - 1] + "…"
 
     def to_dict(self, show_secret: bool = False, snippet: str | None = None) -> dict[str, Any]:
         """`snippet`: the text a report already redacted (see redact.SnippetRedactor), else `self.snippet`."""
+        rule, where, history = self.rule, self.where, self.history
         out: dict[str, Any] = {
-            "rule_id": self.rule_id,
-            "description": self.description,
-            "severity": self.severity,
-            "path": self.path,
-            "line": self.line,
-            "column": self.column,
+            "rule_id": rule.id,
+            "description": rule.description,
+            "severity": rule.severity,
+            "path": where.path,
+            "line": where.line,
+            "column": where.column,
             "secret": self.secret.reveal() if show_secret else self.redacted,
             "redacted": self.redacted,
             "fingerprint": self.fingerprint,
-            "secret_hash": self.secret_hash,
+            "secret_hash": self.secret.hash,
             "snippet": self.snippet(show_secret) if snippet is None else snippet,
         }
-        if self.encoding:
-            out["encoding"] = self.encoding
-        if self.confidence != "high":
-            out["confidence"] = self.confidence
-        if self.note:
-            out["note"] = self.note
-        if self.other_vendor:
-            out["other_vendor"] = self.other_vendor
-        if self.repo is not None:
-            out["repo"] = self.repo
-        if self.commit is not None or self.occurrences:
+        if self.context.encoding:
+            out["encoding"] = self.context.encoding
+        if rule.confidence != "high":
+            out["confidence"] = rule.confidence
+        if rule.note:
+            out["note"] = rule.note
+        if rule.other_vendor:
+            out["other_vendor"] = rule.other_vendor
+        if where.repo is not None:
+            out["repo"] = where.repo
+        if history.commit is not None or history.occurrences:
             out.update(
                 {
-                    "commit": self.commit,
-                    "author": self.author,
-                    "date": self.date,
-                    "occurrences": [o.to_dict() for o in self.occurrences],
-                    "present_at_head": self.present_at_head,
-                    "refs": list(self.refs),
+                    "commit": history.commit,
+                    "author": history.author,
+                    "date": history.date,
+                    "occurrences": [o.to_dict() for o in history.occurrences],
+                    "present_at_head": history.present_at_head,
+                    "refs": list(history.refs),
                 }
             )
-        out["verification"] = self.verification.to_dict()
+        out["verification"] = self.decisions.verification.to_dict()
         return out
 
 
@@ -525,6 +621,11 @@ class ScanStats:
         return out
 
 
+def _report_order(f: Finding) -> tuple[bool, str, str, int, int, str]:
+    where = f.where
+    return (not f.rule.is_mindee, where.repo or "", where.path, where.line, where.column, f.rule.id)
+
+
 @record(slots=True)
 class ScanResult:
     """Findings of one scan plus the stats; `suppressed` keeps what filters removed, for audits."""
@@ -536,7 +637,7 @@ class ScanResult:
     suppressed: list[Finding] = field(default_factory=list)
 
     def sort(self) -> None:
-        self.findings.sort(key=lambda f: (not f.is_mindee, f.repo or "", f.path, f.line, f.column, f.rule_id))
+        self.findings.sort(key=_report_order)
 
     @property
     def failed(self) -> bool:

@@ -136,7 +136,7 @@ class SnippetRedactor:
             secret = f.secret.reveal()  # masking needs the clear text; a stored finding may not hold it
             if not secret:
                 continue
-            for path in {f.path, *(o.path for o in f.occurrences)}:
+            for path in {f.where.path, *(o.path for o in f.history.occurrences)}:
                 if len(secret) < _PREFIX:
                     self._short.setdefault(path, set()).add(secret)
                 else:
@@ -144,8 +144,8 @@ class SnippetRedactor:
 
     def known_spans(self, f: Finding) -> list[tuple[int, int, str]]:
         """Where secrets found at the finding's path sit in its text (clear spans)."""
-        text = f.line_text
-        index = self._by_path.get(f.path)
+        text = f.context.text
+        index = self._by_path.get(f.where.path)
         spans: list[tuple[int, int, str]] = []
         if index:
             # Few prefixes: a C-speed find of each. Many: the text's own prefixes (at most its length)
@@ -157,7 +157,7 @@ class SnippetRedactor:
             for head in heads:
                 for secret in index[head]:
                     spans.extend(find_spans(text, secret))
-        for secret in self._short.get(f.path, ()):
+        for secret in self._short.get(f.where.path, ()):
             spans.extend(find_spans(text, secret))
         return spans
 

@@ -30,14 +30,14 @@ def importance(f: Finding) -> tuple[Any, ...]:
     """Sort key, most important first: a total order, so what is kept does not depend on arrival order."""
     return (
         not f.is_mindee,
-        _CONFIDENCE.get(f.confidence, 3),
-        f.other_vendor is not None,
-        f.repo or "",
-        f.path,
-        f.commit or "",
-        f.line,
-        f.column,
-        f.rule_id,
+        _CONFIDENCE.get(f.rule.confidence, 3),
+        f.rule.other_vendor is not None,
+        f.where.repo or "",
+        f.where.path,
+        f.history.commit or "",
+        f.where.line,
+        f.where.column,
+        f.rule.id,
         f.secret.hash,  # the identity: a total order without the clear text
     )
 

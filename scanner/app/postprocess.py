@@ -44,5 +44,5 @@ def postprocess(result: ScanResult, options: PostOptions, verifier: Verifier | N
         result = verify_result(result, v2_url=options.v2_url, v1_url=options.v1_url, verifier=verifier)
     if options.redact is not None:
         percent = options.redact
-        result = replace(result, findings=[f.with_changes(redact_percent=percent) for f in result.findings])
+        result = replace(result, findings=[f.redacting(percent) for f in result.findings])
     return result

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from scanner.app.objectscan import ShareResult
 from scanner.model import Finding, Occurrence, ScanStats, Secret
 from scanner.pathmatch import PathMatcher
-from scanner.record import record
+from scanner.record import record, replace
 from scanner.sources.git.gitio import Git
 from scanner.sources.git.log import HistoryLog, Introduction
 from scanner.sources.git.objects import MESSAGE_PATH, TAG_MESSAGE_PATH, CommitMeta, GitObject, blobs_at, tree_blobs
@@ -101,7 +101,7 @@ def provenance(
     order: list[tuple[str, Secret]] = []
 
     def add(place: _Place) -> None:
-        key = (place.finding.rule_id, place.finding.secret)
+        key = (place.finding.rule.id, place.finding.secret)
         if key not in places:
             places[key] = []
             order.append(key)
@@ -132,7 +132,7 @@ def provenance(
         limited = bool(log.exclude) or options.branch is not None or bool(options.revs)
         for sha, found in part.blob_hits.items():
             if sha in head_blobs:
-                at_head.update((f.rule_id, f.secret) for f in found)
+                at_head.update((f.rule.id, f.secret) for f in found)
         outside = [sha for sha in part.blob_hits if sha not in introduced and not limited]
         if outside:
             # In the object store but in no commit's history from the refs: say what still reaches it
@@ -166,23 +166,27 @@ def provenance(
         first = kept[0]
         occurrences = tuple(
             dict.fromkeys(
-                Occurrence(path=p.path, line=p.finding.line, commit=p.commit, column=p.finding.column) for p in kept
+                Occurrence(path=p.path, line=p.finding.where.line, commit=p.commit, column=p.finding.where.column)
+                for p in kept
             )
         )
         reach: set[str] = {r for p in kept for r in p.refs}
         for commit in dict.fromkeys(p.commit for p in kept if p.commit):
             reach.update(reach_of.get(commit, ()))
-        notes = [n for n in dict.fromkeys([first.finding.note, *(p.note for p in kept if p is first)]) if n]
+        notes = [n for n in dict.fromkeys([first.finding.rule.note, *(p.note for p in kept if p is first)]) if n]
         out.append(
             first.finding.with_changes(
-                note="; ".join(notes),
-                path=first.path,
-                commit=first.commit,
-                author=first.author,
-                date=first.date,
-                occurrences=occurrences,
-                present_at_head=key in at_head,
-                refs=tuple(sorted(reach)),
+                rule=replace(first.finding.rule, note="; ".join(notes)),
+                where=replace(first.finding.where, path=first.path),
+                history=replace(
+                    first.finding.history,
+                    commit=first.commit,
+                    author=first.author,
+                    date=first.date,
+                    occurrences=occurrences,
+                    present_at_head=key in at_head,
+                    refs=tuple(sorted(reach)),
+                ),
             )
         )
     return out

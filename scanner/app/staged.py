@@ -17,7 +17,7 @@ from scanner.detect.build import build_detector
 from scanner.detect.findings import FindingBuilder
 from scanner.model import Finding, ScanResult, ScanStats
 from scanner.pathmatch import PathMatcher
-from scanner.record import field, record
+from scanner.record import field, record, replace
 from scanner.sources.git.gitio import Git
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def _scan_staged(git: Git, info: Any, options: StagedOptions) -> tuple[ScanResul
         for f in found:
             added = _added_by_commit(f, item, binary or item.change.binary)
             if added:
-                kept.add([f.with_changes(staged=True)])
+                kept.add([_staged(f)])
             elif options.all_lines:
                 kept.add([f])
     for change in staged.big:
@@ -105,11 +105,11 @@ def _scan_big(
         seen |= blob_holds(git, change.old_sha, needles)
     if info.merging:
         seen |= blob_holds(git, f"MERGE_HEAD:{change.path}", needles)
-    return [
-        f.with_changes(staged=True)
-        for f in scan.findings
-        if f.secret.reveal().encode("utf-8", "surrogateescape") not in seen
-    ]
+    return [_staged(f) for f in scan.findings if f.secret.reveal().encode("utf-8", "surrogateescape") not in seen]
+
+
+def _staged(f: Finding) -> Finding:
+    return f.with_changes(history=replace(f.history, staged=True))
 
 
 def _added_by_commit(f: Finding, item: Any, binary: bool) -> bool:
@@ -120,7 +120,7 @@ def _added_by_commit(f: Finding, item: Any, binary: bool) -> bool:
         return False
     if binary:
         return item.old_data is None or secret not in item.old_data
-    return f.line in item.change.added
+    return f.where.line in item.change.added
 
 
 def run_staged(
@@ -167,7 +167,7 @@ def _restrict(
     from scanner.app.dir import DirOptions, scan_paths
 
     wanted = {_rel(f, top) for f in files}
-    result.findings = [f for f in result.findings if f.path in wanted]
+    result.findings = [f for f in result.findings if f.where.path in wanted]
     rest = sorted(p for p in wanted - staged_paths if os.path.isfile(os.path.join(top, p)))
     if not rest:
         return result

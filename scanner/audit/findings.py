@@ -1,7 +1,7 @@
 """Read the store back as findings: the same `Finding`s a scan produces, so every renderer works unchanged.
 
 The store keeps secrets by hash only, so a stored finding carries its fingerprint, hash and redacted
-form explicitly instead of deriving them from the clear key.
+form as read from their columns, never derived from the clear key (which it may not have).
 """
 
 from __future__ import annotations
@@ -10,43 +10,41 @@ import json
 from typing import Any
 
 from scanner.audit.store import Store
-from scanner.model import Finding, Occurrence, ScanResult, ScanStats, Secret, StoreStats, Triage, Verification
+from scanner.model import (
+    Decisions,
+    Finding,
+    Judgement,
+    LineContext,
+    Location,
+    Occurrence,
+    Provenance,
+    ScanResult,
+    ScanStats,
+    Secret,
+    StoreStats,
+    Triage,
+    Verification,
+)
 from scanner.record import record
 
 
 @record(frozen=True, slots=True)
 class StoredFinding(Finding):
-    """A finding read from the store: identity comes from stored columns (`secret` holds the stored hash and
-    redacted form, and the clear key only when the audit kept it)."""
+    """A finding read from the store: its fingerprint and `secret` (hash, redacted form, and the clear key
+    only when the audit kept it) come from stored columns."""
 
-    stored_fingerprint: str = ""
     revoked_detected_at: str | None = None
 
     @property
     def state(self) -> str:
         """The triage state that counts today (an accepted risk past its expiry is open again)."""
-        return self.triage.effective_state() if self.triage else "open"
-
-    @property
-    def triage_note(self) -> str:
-        return self.triage.note if self.triage else ""
-
-    @property
-    def triage_who(self) -> str:
-        return self.triage.who if self.triage else ""
-
-    @property
-    def triage_at(self) -> str:
-        return self.triage.at if self.triage else ""
-
-    @property
-    def fingerprint(self) -> str:
-        return self.stored_fingerprint
+        triage = self.decisions.triage
+        return triage.effective_state() if triage else "open"
 
     def to_dict(self, show_secret: bool = False, snippet: str | None = None) -> dict[str, Any]:
         out = Finding.to_dict(self, show_secret and self.secret.known, snippet)
         out["state"] = self.state
-        out["triage"] = (self.triage or Triage()).to_dict()
+        out["triage"] = (self.decisions.triage or Triage()).to_dict()
         if self.revoked_detected_at:
             out["revoked_detected_at"] = self.revoked_detected_at
         return out
@@ -93,26 +91,13 @@ def load_findings(store: Store, filters: Filters | None = None) -> list[StoredFi
         presents = [loc[9] for loc in located if loc[9] is not None]
         out.append(
             StoredFinding(
-                rule_id=rule_id,
-                description=desc,
-                severity=severity,
-                path=path,
-                line=line,
-                column=col,
-                secret=Secret.stored(shash, redacted, secret or ""),
-                verifier=verifier,
-                encoding=encoding,
-                line_text=snippet,
-                commit=commit or None,
-                author=author,
-                date=date,
-                occurrences=occurrences,
-                present_at_head=any(presents) if presents else None,
-                refs=tuple(refs),
-                repo=key,
-                verification=verification,
-                stored_fingerprint=fp,
-                triage=triage,
+                Judgement(rule_id, desc, severity, verifier),
+                Location(path, line, col, key),
+                Secret.stored(shash, redacted, secret or ""),
+                fp,
+                LineContext(snippet, encoding=encoding),
+                Provenance(commit or None, author, date, occurrences, any(presents) if presents else None, tuple(refs)),
+                Decisions(verification, triage=triage),
                 revoked_detected_at=revoked_at,
             )
         )

@@ -40,7 +40,7 @@ def recheck_open(
     # A deleted Mindee key never comes back: once seen revoked it is not sent again.
     found = load_findings(store, replace(base, state="open"))
     # The store records verifier=None for a key whose context names another vendor: never sent to Mindee.
-    candidates = [f for f in found if f.may_verify and f.verification.verdict != "revoked"]
+    candidates = [f for f in found if f.may_verify and f.decisions.verification.verdict != "revoked"]
     builder = finding_builder(load_config(config_path, None))
     keys: list[tuple[StoredFinding, Secret]] = []
     missing: list[str] = []
@@ -53,10 +53,10 @@ def recheck_open(
             missing.append(finding.fingerprint)
         elif recovered.may_verify:  # re-read today, its context may now name another vendor
             keys.append((finding, recovered.secret))
-    verdicts = verify_keys([(secret, f.verifier or "") for f, secret in keys], v2_url, v1_url)
+    verdicts = verify_keys([(secret, f.rule.verifier or "") for f, secret in keys], v2_url, v1_url)
     out: list[Recheck] = []
     for finding, _secret in keys:
-        verification = verdicts.get(finding.secret_hash)
+        verification = verdicts.get(finding.secret.hash)
         if verification is None:
             continue
         verification = closing_safe(verification)
@@ -81,14 +81,14 @@ def closing_safe(verification: Verification) -> Verification:
 def _recover(store: Store, builder: FindingBuilder, finding: StoredFinding) -> Finding | None:
     """Find the clear key again at one of its recorded locations; None if no location still has it."""
     git_dirs = store.git_dirs()
-    for occ in finding.occurrences:
+    for occ in finding.history.occurrences:
         git_dir = git_dirs.get(occ.repo) if occ.repo else None
         if not git_dir or not occ.commit:
             continue
         for raw in _contents(git_dir, occ.commit, occ.path):
             found, _binary = builder.from_bytes(raw, occ.path)
             for candidate in found:
-                if candidate.secret_hash == finding.secret_hash:
+                if candidate.secret.hash == finding.secret.hash:
                     return candidate
     return None
 

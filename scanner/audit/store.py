@@ -290,7 +290,7 @@ class Store:
                 return scan_id
             for finding in outcome.findings:
                 self._record_finding(c, repo_id, scan_id, finding, store_secrets)
-            fresh = {f.secret_hash for f in outcome.findings if f.present_at_head}
+            fresh = {f.secret.hash for f in outcome.findings if f.history.present_at_head}
             for gone in sorted(set(outcome.gone_from_head) - fresh):
                 c.execute(
                     "UPDATE repo_secrets SET present_at_head = 0, last_scan_id = ? WHERE repo_id = ?"
@@ -310,7 +310,16 @@ class Store:
         c.execute(
             "INSERT OR IGNORE INTO secrets(fingerprint, rule_id, secret_hash, redacted, description, severity,"
             " verifier, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (f.fingerprint, f.rule_id, f.secret_hash, f.redacted, f.description, f.severity, f.verifier, now()),
+            (
+                f.fingerprint,
+                f.rule.id,
+                f.secret.hash,
+                f.redacted,
+                f.rule.description,
+                f.rule.severity,
+                f.rule.verifier,
+                now(),
+            ),
         )
         secret_id = int(c.execute("SELECT id FROM secrets WHERE fingerprint = ?", (f.fingerprint,)).fetchone()[0])
         if store_secrets:
@@ -323,16 +332,16 @@ class Store:
             "SELECT date FROM repo_secrets WHERE secret_id = ? AND repo_id = ?", (secret_id, repo_id)
         ).fetchone()
         values = (
-            f.commit or "",
-            f.author,
-            f.date,
-            f.path,
-            f.line,
-            f.column,
-            f.encoding,
+            f.history.commit or "",
+            f.history.author,
+            f.history.date,
+            f.where.path,
+            f.where.line,
+            f.where.column,
+            f.context.encoding,
             f.snippet(False),
-            None if f.present_at_head is None else int(f.present_at_head),
-            json.dumps(sorted(f.refs)),
+            None if f.history.present_at_head is None else int(f.history.present_at_head),
+            json.dumps(sorted(f.history.refs)),
         )
         if row is None:
             c.execute(
@@ -343,21 +352,23 @@ class Store:
             )
         else:
             # An incremental scan sees only new objects: keep the older introduction, refresh the rest.
-            refs = json.dumps(sorted(f.refs))
+            refs = json.dumps(sorted(f.history.refs))
             c.execute(
                 "UPDATE repo_secrets SET present_at_head = ?, refs = ?, last_scan_id = ?"
                 " WHERE secret_id = ? AND repo_id = ?",
                 (values[8], refs, scan_id, secret_id, repo_id),
             )
-        locations: list[tuple[str, str, int, int | None]] = [(f.commit or "", f.path, f.line, f.column)]
-        locations += [(o.commit or "", o.path, o.line, o.column) for o in f.occurrences]
+        locations: list[tuple[str, str, int, int | None]] = [
+            (f.history.commit or "", f.where.path, f.where.line, f.where.column)
+        ]
+        locations += [(o.commit or "", o.path, o.line, o.column) for o in f.history.occurrences]
         c.executemany(
             "INSERT OR IGNORE INTO occurrences(secret_id, repo_id, commit_sha, path, line, col, scan_id)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(secret_id, repo_id, commit, path, line, col, scan_id) for commit, path, line, col in locations],
         )
-        if f.verification.verdict != "not-checked":
-            self._record_verification(c, secret_id, f.verification, "audit")
+        if f.decisions.verification.verdict != "not-checked":
+            self._record_verification(c, secret_id, f.decisions.verification, "audit")
 
     # -- verification and triage -----------------------------------------------------------------
 

@@ -160,7 +160,7 @@ def _gone_from_head(git_dir: str, config: Config, head_paths: tuple[tuple[str, s
         except SourceError:
             continue  # the file is gone from HEAD
         found, _binary = builder.from_bytes(raw, path)
-        still.update(f.secret_hash for f in found)
+        still.update(f.secret.hash for f in found)
     return tuple(sorted({h for h, _ in head_paths} - still))
 
 

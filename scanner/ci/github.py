@@ -109,16 +109,16 @@ def _annotate(outcome: Outcome) -> None:
     if outcome.problem:
         print(f"::error title=mindee-scan scanned nothing::{_data(outcome.problem)}")
     for finding in outcome.result.findings[:MAX_ANNOTATIONS]:
-        where = f" in commit {finding.commit[:12]}" if finding.commit else ""
-        verdict = finding.verification.verdict
+        where = f" in commit {finding.history.commit[:12]}" if finding.history.commit else ""
+        verdict = finding.decisions.verification.verdict
         state = f" (verified: {verdict})" if verdict != "not-checked" else ""
         message = (
-            f"{finding.description}{state}{where}. Fingerprint {finding.fingerprint}. "
+            f"{finding.rule.description}{state}{where}. Fingerprint {finding.fingerprint}. "
             "Remove it; if it was ever pushed, revoke and rotate it."
         )
-        props = {"title": f"mindee-scan: {finding.rule_id}"}
-        if not finding.path.startswith("<"):  # `<commit message>` is not a file
-            props = {"file": finding.path, "line": str(finding.line), **props}
+        props = {"title": f"mindee-scan: {finding.rule.id}"}
+        if not finding.where.path.startswith("<"):  # `<commit message>` is not a file
+            props = {"file": finding.where.path, "line": str(finding.where.line), **props}
         prop_text = ",".join(f"{k}={_prop(v)}" for k, v in props.items())
         print(f"::error {prop_text}::{_data(message)}")
     hidden = len(outcome.result.findings) - MAX_ANNOTATIONS
@@ -142,8 +142,14 @@ def summary(chosen: Plan, outcome: Outcome) -> str:
         lines += ["", f"**{len(result.findings)} finding(s)**, {outcome.live} verified live.", ""]
         lines += ["| rule | where | commit | key (redacted) | verified |", "|---|---|---|---|---|"]
         for f in result.findings[:200]:
-            commit = f.commit[:12] if f.commit else ""
-            cells = [f.rule_id, f"{f.path}:{f.line}", commit, f"`{f.redacted}`", f.verification.verdict]
+            commit = f.history.commit[:12] if f.history.commit else ""
+            cells = [
+                f.rule.id,
+                f"{f.where.path}:{f.where.line}",
+                commit,
+                f"`{f.redacted}`",
+                f.decisions.verification.verdict,
+            ]
             lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
     if outcome.output:
         lines += ["", f"Report: `{outcome.output}` ({outcome.fmt})."]

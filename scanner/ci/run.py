@@ -37,7 +37,7 @@ class Outcome:
 
     @property
     def live(self) -> int:
-        return sum(1 for f in self.result.findings if f.verification.verdict == "live") if self.result else 0
+        return sum(1 for f in self.result.findings if f.decisions.verification.verdict == "live") if self.result else 0
 
 
 def split_args(text: str) -> list[str]:

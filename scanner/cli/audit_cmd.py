@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from scanner.model import TRIAGE_STATES
+from scanner.model import TRIAGE_STATES, Triage
 from scanner.redact import printable, printable_lines
 from scanner.report import FORMATS
+
+if TYPE_CHECKING:
+    from scanner.model import Finding
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -296,16 +299,18 @@ def _recheck(store: Any, kwargs: dict[str, Any], filters: Any) -> None:
         )
 
 
-def _text_table(findings: list[Any], show_secrets: bool) -> str:
+def _text_table(findings: list[Finding], show_secrets: bool) -> str:
     """A header and columns as wide as their widest cell; the last column (where) is left ragged."""
     header = ("FINGERPRINT", "STATE", "VERDICT", "KEY", "REPOS", "PLACES", "FIRST SEEN")
     rows: list[tuple[str, ...]] = []
     for f in findings:
-        repos = len({o.repo for o in f.occurrences} | {f.repo})
+        at, origin = f.where, f.history
+        repos = len({o.repo for o in origin.occurrences} | {at.repo})
         shown = f.secret.reveal() if show_secrets and f.secret.known else f.redacted
-        where = f"{f.repo}: {f.path}:{f.line}" + (f" @ {f.commit[:10]}" if f.commit else "")
-        places = str(len(f.occurrences))
-        row = (f.fingerprint, f.state, f.verification.verdict, shown, str(repos), places, where)
+        where = f"{at.repo}: {at.path}:{at.line}" + (f" @ {origin.commit[:10]}" if origin.commit else "")
+        places = str(len(origin.occurrences))
+        state = (f.decisions.triage or Triage()).effective_state()
+        row = (f.fingerprint, state, f.decisions.verification.verdict, shown, str(repos), places, where)
         rows.append(tuple(printable(str(c)) for c in row))
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header) - 1)]
     numeric = {4, 5}
@@ -340,19 +345,20 @@ def show_command(fingerprint: str, db_path: str | None, fmt: str) -> int:
     if fmt == "json":
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
+    triage = finding.decisions.triage or Triage()
+    verification, where, origin = finding.decisions.verification, finding.where, finding.history
     out = [
-        f"{finding.fingerprint}  {finding.rule_id}  {finding.redacted}",
+        f"{finding.fingerprint}  {finding.rule.id}  {finding.redacted}",
         f"  state: {finding.state}"
-        + (f" ({finding.triage_note})" if finding.triage_note else "")
-        + (f" until {finding.triage.expires}" if finding.triage and finding.triage.expires else "")
-        + f" by {finding.triage_who} at {finding.triage_at}",
-        f"  verdict: {finding.verification.verdict}"
-        + (f" at {finding.verification.checked_at}" if finding.verification.checked_at else ""),
-        f"  introduced: {finding.repo}: {finding.path}:{finding.line} in {finding.commit or '-'} "
-        f"by {finding.author or '?'} on {finding.date or '?'}",
-        f"  present at HEAD: {finding.present_at_head}; refs: {', '.join(finding.refs) or '-'}",
-        f"  occurrences ({len(finding.occurrences)}):",
-        *(f"    {o.repo}: {o.path}:{o.line} @ {(o.commit or '-')[:12]}" for o in finding.occurrences),
+        + (f" ({triage.note})" if triage.note else "")
+        + (f" until {triage.expires}" if triage.expires else "")
+        + f" by {triage.who} at {triage.at}",
+        f"  verdict: {verification.verdict}" + (f" at {verification.checked_at}" if verification.checked_at else ""),
+        f"  introduced: {where.repo}: {where.path}:{where.line} in {origin.commit or '-'} "
+        f"by {origin.author or '?'} on {origin.date or '?'}",
+        f"  present at HEAD: {origin.present_at_head}; refs: {', '.join(origin.refs) or '-'}",
+        f"  occurrences ({len(finding.history.occurrences)}):",
+        *(f"    {o.repo}: {o.path}:{o.line} @ {(o.commit or '-')[:12]}" for o in finding.history.occurrences),
         "  verification history:",
         *(f"    {v['checked_at']} {v['verdict']} ({v['context']}) {v['detail']}" for v in past["verifications"]),
         "  triage history:",

@@ -261,7 +261,7 @@ def exit_status(result: ScanResult, opts: OutputOptions) -> int:
         return int(ExitCode.ERROR)
     if opts.fail_on == "live":
         # Only Mindee can say a key is dead: a key it could not check counts as live, never as clean.
-        failing = any(f.may_verify and f.verification.verdict != "revoked" for f in result.findings)
+        failing = any(f.may_verify and f.decisions.verification.verdict != "revoked" for f in result.findings)
     else:
         failing = bool(result.findings)
     return opts.exit_code if failing else int(ExitCode.CLEAN)

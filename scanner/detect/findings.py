@@ -14,7 +14,7 @@ from itertools import chain
 from scanner.detect.engine import Detector
 from scanner.detect.rules import Rule
 from scanner.detect.textio import is_plain_text, prepare
-from scanner.model import Finding, Match, ScanStats, Secret, clean_text
+from scanner.model import Finding, Judgement, LineContext, Location, Match, ScanStats, Secret, clean_text
 from scanner.record import record, replace
 
 _MAX_LINE_TEXT = 400
@@ -28,6 +28,7 @@ class FindingBuilder:
 
     def __post_init__(self) -> None:
         self._rules: dict[str, Rule] = {r.id: r for r in self.detector.rules}
+        self._judgements: dict[tuple[str, str, str, str | None], Judgement] = {}
 
     def scan_raw(self, raw: bytes) -> tuple[list[Match], bytes, bool]:
         """Matches plus the text bytes they index into, and whether the blob was binary."""
@@ -43,25 +44,26 @@ class FindingBuilder:
         context: tuple[str, tuple[tuple[int, int, str], ...]] | None = None,
     ) -> Finding:
         """`context`: the snippet text and the spans of every secret in it (see `snippet_context`)."""
-        rule = self._rules[match.rule_id]
         text, spans = context if context is not None else snippet_context(data, match, [match])
-        return Finding(
-            rule_id=rule.id,
-            description=rule.description,
-            severity=rule.severity,
-            path=clean_text(path),
-            line=match.line,
-            column=match.column,
-            secret=Secret.of(match.secret),
-            verifier=None if match.other_vendor else rule.verifier,
-            encoding=match.encoding,
-            line_text=text,
-            line_secrets=tuple(s for s in line_secrets if s != match.secret),
-            line_spans=spans,
-            confidence=match.confidence,
-            note=match.note,
-            other_vendor=match.other_vendor,
+        return Finding.of(
+            self._judgement(match),
+            Location(clean_text(path), match.line, match.column),
+            Secret.of(match.secret),  # the one hashing of a found key
+            LineContext(text, tuple(s for s in line_secrets if s != match.secret), spans, match.encoding),
         )
+
+    def _judgement(self, match: Match) -> Judgement:
+        """The rule's judgement of a match, one object for all matches judged alike."""
+        key = (match.rule_id, match.confidence, match.note, match.other_vendor)
+        judgement = self._judgements.get(key)
+        if judgement is None:
+            rule = self._rules[match.rule_id]
+            verifier = None if match.other_vendor else rule.verifier
+            judgement = Judgement(
+                rule.id, rule.description, rule.severity, verifier, match.confidence, match.note, match.other_vendor
+            )
+            self._judgements[key] = judgement
+        return judgement
 
     def to_findings(
         self, matches: list[Match], data: bytes, path: str, own: tuple[int, int] | None = None
@@ -322,14 +324,15 @@ class _StreamScanner:
                 out.dropped += 1
                 continue
             room -= 1
-            column = f.column + (col_base if f.line == 1 else 0)
-            out.findings.append(f.with_changes(line=f.line + line_base, column=column))
+            where = f.where
+            column = where.column + (col_base if where.line == 1 else 0)
+            out.findings.append(f.with_changes(where=replace(where, line=where.line + line_base, column=column)))
 
     def _judge_context(self, out: StreamScan) -> list[Finding]:
         missing = set(self.context_rules) - self.context_seen
         if not missing:
             return out.findings
-        return [f for f in out.findings if f.rule_id not in missing]
+        return [f for f in out.findings if f.rule.id not in missing]
 
 
 def _transcode(pieces: Iterable[bytes], encoding: str) -> Iterator[bytes]:

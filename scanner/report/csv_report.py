@@ -53,27 +53,28 @@ def safe_cell(value: object) -> str:
 
 
 def _row(f: Finding, options: RenderOptions) -> list[str]:
+    rule, history = f.rule, f.history
     values: list[object] = [
-        f.rule_id,
-        f.severity,
-        f.repo,
-        f.path,
-        f.line,
-        f.column,
+        rule.id,
+        rule.severity,
+        f.where.repo,
+        f.where.path,
+        f.where.line,
+        f.where.column,
         f.secret.reveal() if options.show_secrets else f.redacted,
         f.fingerprint,
-        f.verification.verdict,
-        f.commit,
-        f.author,
-        f.date,
-        len(f.occurrences) if f.occurrences else None,
-        f.present_at_head,
-        f.encoding,
-        f.description,
+        f.decisions.verification.verdict,
+        history.commit,
+        history.author,
+        history.date,
+        len(history.occurrences) if history.occurrences else None,
+        history.present_at_head,
+        f.context.encoding,
+        rule.description,
         one_line_advice(f),
         *(
-            (f.triage.effective_state(), f.triage.note, f.triage.who, f.triage.at, f.triage.expires)
-            if f.triage
+            (triage.effective_state(), triage.note, triage.who, triage.at, triage.expires)
+            if (triage := f.decisions.triage)
             else (None,) * 5
         ),
     ]

@@ -37,27 +37,28 @@ def _tool() -> dict[str, Any]:
 
 
 def _vulnerability(f: Finding) -> dict[str, Any]:
-    severity = "Critical" if f.verification.verdict == "live" else _SEVERITY.get(f.severity, "Unknown")
-    where = f"{f.path}:{f.line}" + (f" in commit {f.commit[:12]}" if f.commit else "")
-    verdict = f" Verified with Mindee: {f.verification.verdict}." if f.verification.verdict != "not-checked" else ""
+    history, verification = f.history, f.decisions.verification
+    severity = "Critical" if verification.verdict == "live" else _SEVERITY.get(f.rule.severity, "Unknown")
+    where = f"{f.where.path}:{f.where.line}" + (f" in commit {history.commit[:12]}" if history.commit else "")
+    verdict = f" Verified with Mindee: {verification.verdict}." if verification.verdict != "not-checked" else ""
     location: dict[str, Any] = {
-        "file": f.path,
-        "start_line": f.line,
-        "end_line": f.line,
-        "commit": {"sha": f.commit or NO_COMMIT},
+        "file": f.where.path,
+        "start_line": f.where.line,
+        "end_line": f.where.line,
+        "commit": {"sha": history.commit or NO_COMMIT},
     }
-    if f.commit:
-        location["commit"].update({"author": f.author or "", "date": f.date or ""})
+    if history.commit:
+        location["commit"].update({"author": history.author or "", "date": history.date or ""})
     vulnerability: dict[str, Any] = {
         # Stable across runs (GitLab matches findings of successive pipelines by id and location).
-        "id": str(uuid.uuid5(_ID_SPACE, f"{f.fingerprint}\0{f.repo or ''}\0{f.path}\0{f.line}")),
+        "id": str(uuid.uuid5(_ID_SPACE, f"{f.fingerprint}\0{f.where.repo or ''}\0{f.where.path}\0{f.where.line}")),
         "category": "secret_detection",
-        "name": f.description[:255],
-        "description": f"{f.description} ({f.redacted}) at {where}.{verdict} Fingerprint: {f.fingerprint}.",
+        "name": f.rule.description[:255],
+        "description": f"{f.rule.description} ({f.redacted}) at {where}.{verdict} Fingerprint: {f.fingerprint}.",
         "severity": severity,
         "solution": remediation_text(f)[:7000],
         "identifiers": [
-            {"type": "mindee_scan_rule_id", "name": f"mindee-scan rule {f.rule_id}", "value": f.rule_id, "url": URL},
+            {"type": "mindee_scan_rule_id", "name": f"mindee-scan rule {f.rule.id}", "value": f.rule.id, "url": URL},
             {
                 "type": "cwe",
                 "name": "CWE-798",
@@ -67,12 +68,12 @@ def _vulnerability(f: Finding) -> dict[str, Any]:
         ],
         "location": location,
     }
-    if f.confidence != "high":
+    if f.rule.confidence != "high":
         vulnerability["flags"] = [
             {
                 "type": "flagged-as-likely-false-positive",
                 "origin": "mindee-scan",
-                "description": f"{f.confidence} confidence" + (f": {f.note}" if f.note else ""),
+                "description": f"{f.rule.confidence} confidence" + (f": {f.rule.note}" if f.rule.note else ""),
             }
         ]
     return vulnerability

@@ -51,7 +51,7 @@ def _parse_date(value: str | None) -> datetime | None:
 def _unique_keys(findings: list[Finding]) -> dict[str, Finding]:
     keys: dict[str, Finding] = {}
     for f in findings:
-        keys.setdefault(f.secret_hash, f)
+        keys.setdefault(f.secret.hash, f)
     return keys
 
 
@@ -77,8 +77,8 @@ def _summary(result: ScanResult) -> str:
     keys = _unique_keys(findings)
     # What a reader acts on: a key a human triaged revoked counts as revoked, whatever was last verified.
     verdicts = Counter(triage_status(f) for f in keys.values())
-    repos = {f.repo for f in findings if f.repo} or ({result.target} if result.target else set())
-    dates = [d for d in (_parse_date(f.date) for f in findings) if d is not None]
+    repos = {f.where.repo for f in findings if f.where.repo} or ({result.target} if result.target else set())
+    dates = [d for d in (_parse_date(f.history.date) for f in findings) if d is not None]
     oldest = min(dates) if dates else None
     if oldest:
         days = (datetime.now(UTC) - oldest).days
@@ -135,7 +135,7 @@ def _hbar_chart(counts: list[tuple[str, int]], label: str, colors: dict[str, str
 
 def _timeline(findings: list[Finding]) -> str:
     """Keys exposed per month (per year for long histories), by the date of the introducing commit."""
-    dated = [(d, f) for f in _unique_keys(findings).values() if (d := _parse_date(f.date)) is not None]
+    dated = [(d, f) for f in _unique_keys(findings).values() if (d := _parse_date(f.history.date)) is not None]
     if not dated:
         return '<p class="empty">No commit dates: run a history scan (mindee-scan git) to see exposures over time.</p>'
     first, last = min(d for d, _ in dated), max(d for d, _ in dated)
@@ -158,7 +158,7 @@ def _timeline(findings: list[Finding]) -> str:
                 break
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     total: Counter[str] = Counter(bucket(d) for d, _ in dated)
-    live: Counter[str] = Counter(bucket(d) for d, f in dated if f.verification.verdict == "live")
+    live: Counter[str] = Counter(bucket(d) for d, f in dated if f.decisions.verification.verdict == "live")
     width, height, left, bottom = 640, 200, 30, 36
     plot_w, plot_h = width - left - 10, height - bottom - 12
     top = max(total.values())
@@ -200,8 +200,8 @@ def _timeline(findings: list[Finding]) -> str:
 
 def _charts(result: ScanResult) -> str:
     findings = result.findings
-    by_rule = Counter(f.rule_id for f in findings).most_common()
-    verdict_counts = Counter(f.verification.verdict for f in findings)
+    by_rule = Counter(f.rule.id for f in findings).most_common()
+    verdict_counts = Counter(f.decisions.verification.verdict for f in findings)
     by_verdict = [(v, verdict_counts[v]) for v in VERDICTS if verdict_counts.get(v)]
     by_verdict += [(v, n) for v, n in verdict_counts.items() if v not in VERDICTS]
     return (
@@ -219,7 +219,7 @@ def _charts(result: ScanResult) -> str:
 
 def _snippet(f: Finding, show: bool, redactor: SnippetRedactor) -> str:
     """Redacted line; none when the key sits there encoded (the encoded form would be the key)."""
-    if not f.line_text or (f.encoding and not show):
+    if not f.context.text or (f.context.encoding and not show):
         return ""
     text = redactor.snippet(f, show_secrets=show)
     if not show and f.secret.occurs_in(text):
@@ -228,51 +228,57 @@ def _snippet(f: Finding, show: bool, redactor: SnippetRedactor) -> str:
 
 
 def _row(f: Finding, show: bool, redactor: SnippetRedactor) -> str:
-    verdict = f.verification.verdict
+    history, verification = f.history, f.decisions.verification
+    rule = f.rule
+    verdict = verification.verdict
     status = triage_status(f)
     decided = triage_label(f)
     triage = f'<br><span class="small triage" title="{_e(decided)}">triage: {_e(decided)}</span>' if decided else ""
     secret = f.secret.reveal() if show else f.redacted
-    where = f"{f.path}:{f.line}:{f.column}"
-    repo = f'<span class="small">{_e(f.repo)}</span><br>' if f.repo else ""
-    enc = f'<br><span class="small">inside a {_e(f.encoding)}-encoded value</span>' if f.encoding else ""
-    if f.commit:
+    where = f"{f.where.path}:{f.where.line}:{f.where.column}"
+    repo = f'<span class="small">{_e(f.where.repo)}</span><br>' if f.where.repo else ""
+    enc = (
+        f'<br><span class="small">inside a {_e(f.context.encoding)}-encoded value</span>' if f.context.encoding else ""
+    )
+    if history.commit:
         introduced = (
-            f"<code>{_e(f.commit[:12])}</code><br>{_e(f.author or '?')}<br>"
-            f'<span class="small" title="{_e(f.date or "")}">{_e((f.date or "?")[:10])}</span>'
+            f"<code>{_e(history.commit[:12])}</code><br>{_e(history.author or '?')}<br>"
+            f'<span class="small" title="{_e(history.date or "")}">{_e((history.date or "?")[:10])}</span>'
         )
-        if f.present_at_head is not None:
-            introduced += f'<br><span class="small">{"still at HEAD" if f.present_at_head else "not at HEAD"}</span>'
+        if history.present_at_head is not None:
+            introduced += (
+                f'<br><span class="small">{"still at HEAD" if history.present_at_head else "not at HEAD"}</span>'
+            )
     else:
         introduced = '<span class="small">working tree</span>'
-    occ = len(f.occurrences)
+    occ = len(history.occurrences)
     if occ:
         items = "".join(
             f"<li>{_e(o.path)}:{o.line}" + (f" <code>{_e(o.commit[:12])}</code>" if o.commit else "") + "</li>"
-            for o in f.occurrences[:_MAX_OCCURRENCES_LISTED]
+            for o in history.occurrences[:_MAX_OCCURRENCES_LISTED]
         )
         more = f"<li>… {occ - _MAX_OCCURRENCES_LISTED} more</li>" if occ > _MAX_OCCURRENCES_LISTED else ""
-        refs = f'<div class="small">refs: {_e(", ".join(f.refs))}</div>' if f.refs else ""
+        refs = f'<div class="small">refs: {_e(", ".join(history.refs))}</div>' if history.refs else ""
         occurrences = f"<details><summary>{occ}</summary><ul>{items}{more}</ul>{refs}</details>"
     else:
         occurrences = "1"
-    detail = _e(f.verification.detail) if f.verification.detail else ""
-    loc_key = f"{f.repo or ''} {f.path} {f.line:09d}"
+    detail = _e(verification.detail) if verification.detail else ""
+    loc_key = f"{f.where.repo or ''} {f.where.path} {f.where.line:09d}"
     blast = ""
-    if f.verification.model_count is not None:
-        blast = f'<br><span class="small">{f.verification.model_count} model(s) reachable</span>'
+    if verification.model_count is not None:
+        blast = f'<br><span class="small">{verification.model_count} model(s) reachable</span>'
     return (
-        f'<tr class="finding" data-rule="{_e(f.rule_id)}" data-verdict="{_e(verdict)}" data-triage="{_e(status)}">'
+        f'<tr class="finding" data-rule="{_e(rule.id)}" data-verdict="{_e(verdict)}" data-triage="{_e(status)}">'
         f'<td data-sort="{_urgency(f)}"><span class="badge v-{_e(verdict)}" title="{detail}">'
         f"{_e(verdict)}</span>{blast}{triage}</td>"
-        f'<td data-sort="{5 - _SEVERITY_RANK.get(f.severity, 0)}"><span class="sev">{_e(f.severity)}</span></td>'
-        f'<td class="rule" data-sort="{_e(f.rule_id)}"><code>{_e(f.rule_id)}</code><br>'
-        f'<span class="small">{_e(f.description)}</span>{_confidence(f)}</td>'
+        f'<td data-sort="{5 - _SEVERITY_RANK.get(rule.severity, 0)}"><span class="sev">{_e(rule.severity)}</span></td>'
+        f'<td class="rule" data-sort="{_e(rule.id)}"><code>{_e(rule.id)}</code><br>'
+        f'<span class="small">{_e(rule.description)}</span>{_confidence(f)}</td>'
         f'<td data-sort="{_e(loc_key)}" class="path">{repo}{_e(where)}'
         f"{enc}{_snippet(f, show, redactor)}</td>"
         f'<td class="key" data-sort="{_e(secret)}"><code>{_e(secret)}</code><br>'
         f'<span class="small">{_e(f.fingerprint)}</span></td>'
-        f'<td data-sort="{_e(f.date or "")}">{introduced}</td>'
+        f'<td data-sort="{_e(history.date or "")}">{introduced}</td>'
         f'<td data-sort="{occ or 1}">{occurrences}</td>'
         f'<td class="fix"><details><summary title="{_e(one_line_advice(f))}">{_e(_action(f))}</summary>'
         f"<pre>{_e(remediation_text(f))}</pre></details></td>"
@@ -290,7 +296,7 @@ def _urgency(f: Finding) -> int:
         return _VERDICT_ORDER["revoked"]
     if closed is not None:
         return len(VERDICTS) + CLOSED_RANK.get(closed, 0)
-    return _VERDICT_ORDER.get(f.verification.verdict, 9)
+    return _VERDICT_ORDER.get(f.decisions.verification.verdict, 9)
 
 
 def _action(f: Finding) -> str:
@@ -299,12 +305,14 @@ def _action(f: Finding) -> str:
     if closed == "false-positive":
         return "Triaged: false positive"
     if closed == "accepted-risk":
-        return "Triaged: risk accepted" + (f" until {f.triage.expires}" if f.triage and f.triage.expires else "")
+        return "Triaged: risk accepted" + (
+            f" until {f.decisions.triage.expires}" if f.decisions.triage and f.decisions.triage.expires else ""
+        )
     if closed == "revoked":
         return "Revoked: remove from code"
     if not f.is_mindee:
         return "Rotate with its provider"
-    verdict = f.verification.verdict
+    verdict = f.decisions.verification.verdict
     if verdict == "live":
         return "Revoke now"
     if verdict == "revoked":
@@ -320,18 +328,19 @@ def _options(values: list[str], all_label: str) -> str:
 
 def _confidence(f: Finding) -> str:
     """Confidence below high and the note (an unusual length, another vendor) under the rule name."""
-    if f.confidence == "high" and not f.note:
+    rule = f.rule
+    if rule.confidence == "high" and not rule.note:
         return ""
-    if f.confidence == "high":
-        return f'<br><span class="small conf">{_e(f.note)}</span>'
-    note = f": {_e(f.note)}" if f.note else ""
-    return f'<br><span class="small conf">confidence {_e(f.confidence)}{note}</span>'
+    if rule.confidence == "high":
+        return f'<br><span class="small conf">{_e(rule.note)}</span>'
+    note = f": {_e(rule.note)}" if rule.note else ""
+    return f'<br><span class="small conf">confidence {_e(rule.confidence)}{note}</span>'
 
 
 def _table(result: ScanResult, show: bool) -> str:
     findings = result.findings
-    rules = sorted({f.rule_id for f in findings})
-    verdicts = sorted({f.verification.verdict for f in findings}, key=lambda v: _VERDICT_ORDER.get(v, 9))
+    rules = sorted({f.rule.id for f in findings})
+    verdicts = sorted({f.decisions.verification.verdict for f in findings}, key=lambda v: _VERDICT_ORDER.get(v, 9))
     controls = (
         '<div class="controls">'
         '<input id="q" type="search" placeholder="Filter: path, rule, author, commit, key…" '
@@ -359,8 +368,8 @@ def _table(result: ScanResult, show: bool) -> str:
         findings,
         key=lambda f: (
             _urgency(f),
-            -_SEVERITY_RANK.get(f.severity, 0),
-            f.date or "9999",
+            -_SEVERITY_RANK.get(f.rule.severity, 0),
+            f.history.date or "9999",
         ),
     )
     redactor = SnippetRedactor(result)

@@ -23,31 +23,33 @@ def _clean(text: str) -> str:
 
 
 def _location(f: Finding) -> str:
-    where = f"{f.path}:{f.line}:{f.column}"
-    return f"{f.repo}: {where}" if f.repo else where
+    where = f"{f.where.path}:{f.where.line}:{f.where.column}"
+    return f"{f.where.repo}: {where}" if f.where.repo else where
 
 
 def _details(f: Finding, options: RenderOptions, redactor: SnippetRedactor) -> str:
+    history = f.history
     secret = f.secret.reveal() if options.show_secrets else f.redacted
     lines = [
-        f"{f.description} at {_location(f)}",
-        f"rule: {f.rule_id} ({f.severity})",
+        f"{f.rule.description} at {_location(f)}",
+        f"rule: {f.rule.id} ({f.rule.severity})",
         f"key: {secret}",
         f"fingerprint: {f.fingerprint}",
-        f"verification: {f.verification.verdict}" + (f" ({f.verification.detail})" if f.verification.detail else ""),
+        f"verification: {f.decisions.verification.verdict}"
+        + (f" ({f.decisions.verification.detail})" if f.decisions.verification.detail else ""),
     ]
     decided = triage_label(f)
     if decided:
         lines.append(f"triage: {decided}")
-    if f.encoding:
-        lines.append(f"encoding: {f.encoding}")
+    if f.context.encoding:
+        lines.append(f"encoding: {f.context.encoding}")
     snippet = redactor.snippet(f, options.show_secrets)
-    if snippet and (options.show_secrets or not f.secret.occurs_in(snippet)) and not f.encoding:
+    if snippet and (options.show_secrets or not f.secret.occurs_in(snippet)) and not f.context.encoding:
         lines.append(f"line: {snippet}")
-    if f.commit:
-        lines.append(f"introduced in {f.commit} by {f.author or '?'} on {f.date or '?'}")
-        if f.occurrences:
-            lines.append(f"occurrences: {len(f.occurrences)}; present at HEAD: {f.present_at_head}")
+    if history.commit:
+        lines.append(f"introduced in {history.commit} by {history.author or '?'} on {history.date or '?'}")
+        if history.occurrences:
+            lines.append(f"occurrences: {len(history.occurrences)}; present at HEAD: {history.present_at_head}")
     lines.append("")
     lines.append(remediation_text(f))
     return "\n".join(lines)
@@ -73,12 +75,12 @@ def render(result: ScanResult, options: RenderOptions) -> str:
     )
     for f in findings:
         case = ET.SubElement(
-            suite, "testcase", {"classname": _clean(f"mindee-scan.{f.rule_id}"), "name": _clean(_location(f))}
+            suite, "testcase", {"classname": _clean(f"mindee-scan.{f.rule.id}"), "name": _clean(_location(f))}
         )
-        message = f"{f.description}: {f.secret.reveal() if options.show_secrets else f.redacted}"
+        message = f"{f.rule.description}: {f.secret.reveal() if options.show_secrets else f.redacted}"
         if f.triaged:
             message = f"triaged {f.triaged}: {message}"
-        attrs = {"message": _clean(message)} if f.triaged else {"message": _clean(message), "type": _clean(f.rule_id)}
+        attrs = {"message": _clean(message)} if f.triaged else {"message": _clean(message), "type": _clean(f.rule.id)}
         failure = ET.SubElement(case, "skipped" if f.triaged else "failure", attrs)
         failure.text = _clean(_details(f, options, redactor))
     if not findings:

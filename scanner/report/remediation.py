@@ -38,10 +38,10 @@ def key_kind(finding: Finding, rule_only: bool = False) -> str | None:
 
     `rule_only` judges by the rule alone (SARIF rule help, shared by every finding of the rule).
     """
-    if not finding.is_mindee or (finding.other_vendor and not rule_only):
+    if not finding.is_mindee or (finding.rule.other_vendor and not rule_only):
         return None
-    if finding.verifier in ("mindee-v2", "mindee-v1"):
-        return finding.verifier[-2:]
+    if finding.rule.verifier in ("mindee-v2", "mindee-v1"):
+        return finding.rule.verifier[-2:]
     return "v2" if finding.redacted.startswith("md_") else "v1"
 
 
@@ -84,13 +84,14 @@ STAGED_ADVICE = (
 
 def one_line_advice(finding: Finding) -> str:
     """The single line of advice printed under a finding in text output."""
-    verdict = finding.verification.verdict
-    if finding.staged and verdict != "live":
+    verdict = finding.decisions.verification.verdict
+    if finding.history.staged and verdict != "live":
         return STAGED_ADVICE
     kind = key_kind(finding)
-    if finding.is_mindee and finding.other_vendor:
+    vendor = finding.rule.other_vendor
+    if finding.is_mindee and vendor:
         return (
-            f"Its context names {finding.other_vendor}: rotate it with {finding.other_vendor} if it is theirs, "
+            f"Its context names {vendor}: rotate it with {vendor} if it is theirs, "
             "then remove it from the code (not sent to Mindee)."
         )
     if kind is not None:
@@ -105,13 +106,13 @@ def one_line_advice(finding: Finding) -> str:
 
 
 def in_history(finding: Finding) -> bool:
-    return finding.commit is not None or any(o.commit for o in finding.occurrences)
+    return finding.history.commit is not None or any(o.commit for o in finding.history.occurrences)
 
 
 def pushed_refs(finding: Finding) -> list[str]:
     """Remote-tracking refs that hold the key: once pushed, others may have fetched it."""
     out = []
-    for ref in finding.refs:
+    for ref in finding.history.refs:
         name = ref.removeprefix("refs/")
         if name.startswith("remotes/") or ("/" in name and not name.startswith(("heads/", "tags/", "stash", "notes/"))):
             out.append(ref)
@@ -125,18 +126,19 @@ def is_pushed(finding: Finding) -> bool | None:
     are the remote's own branches, so the absence of remote-tracking refs says nothing there."""
     if not in_history(finding):
         return None
-    if not finding.refs:
+    if not finding.history.refs:
         return None
     pushed = bool(pushed_refs(finding))
-    return None if finding.repo is not None and not pushed else pushed
+    return None if finding.where.repo is not None and not pushed else pushed
 
 
 def places(finding: Finding) -> list[str]:
     """Every place the key was seen, as `[repo: ]path:line[ @commit]`."""
-    prefix = f"{finding.repo}: " if finding.repo else ""
-    first = f"{prefix}{finding.path}:{finding.line}" + (f" @{finding.commit[:12]}" if finding.commit else "")
+    at, history = finding.where, finding.history
+    prefix = f"{at.repo}: " if at.repo else ""
+    first = f"{prefix}{at.path}:{at.line}" + (f" @{history.commit[:12]}" if history.commit else "")
     seen: dict[str, None] = {first: None}  # ordered and deduplicated in linear time
-    for o in finding.occurrences:
+    for o in history.occurrences:
         repo = f"{o.repo}: " if o.repo else prefix
         seen[f"{repo}{o.path}:{o.line}" + (f" @{o.commit[:12]}" if o.commit else "")] = None
     return list(seen)
@@ -144,7 +146,7 @@ def places(finding: Finding) -> list[str]:
 
 def finding_remediation(finding: Finding) -> dict[str, Any]:
     """Structured advice for one finding (JSON, JSONL and any format with room for fields)."""
-    verdict = finding.verification.verdict
+    verdict = finding.decisions.verification.verdict
     out: dict[str, Any] = {
         "action": _action(finding),
         "advice": one_line_advice(finding),
@@ -153,7 +155,7 @@ def finding_remediation(finding: Finding) -> dict[str, Any]:
     if kind is not None:
         out["key_type"] = kind
         out["dashboard"] = dashboard_for(kind)
-        if verdict != "revoked" and not (finding.staged and verdict != "live"):
+        if verdict != "revoked" and not (finding.history.staged and verdict != "live"):
             out["steps"] = list(rotation_steps(kind))
         if kind == "v2" and verdict == "live":
             out["usage"] = INSIGHTS_ADVICE
@@ -170,8 +172,8 @@ def history_note(pushed: bool | None) -> str:
 
 
 def _action(finding: Finding) -> str:
-    verdict = finding.verification.verdict
-    if finding.staged and verdict != "live":
+    verdict = finding.decisions.verification.verdict
+    if finding.history.staged and verdict != "live":
         return "remove-before-commit"
     if key_kind(finding) is None:
         return "rotate"
@@ -185,13 +187,13 @@ def _action(finding: Finding) -> str:
 def remediation_text(finding: Finding) -> str:
     """The full remediation for reports that have room for it (SARIF help, HTML details)."""
     lines = [one_line_advice(finding)]
-    v = finding.verification
+    v = finding.decisions.verification
     kind = key_kind(finding)
     if kind is not None and v.verdict == "live" and v.model_count is not None:
         lines.append(f"Blast radius: {v.model_count} model(s) of the organisation reachable with this key.")
         lines.extend(f"  - {label}" for label in model_labels(v.models, v.model_details, v.model_count))
     if kind is not None and v.verdict != "revoked":
-        if finding.staged and v.verdict != "live":
+        if finding.history.staged and v.verdict != "live":
             lines.append(f"If it was already committed, pushed or shared, rotate it: {dashboard_for(kind)}")
         else:
             lines.append(f"Dashboard: {dashboard_for(kind)}")
@@ -280,11 +282,11 @@ def key_plans(result: ScanResult) -> list[KeyPlan]:
     """One plan per distinct secret, live Mindee keys first."""
     groups: dict[str, list[Finding]] = {}
     for f in result.findings:
-        groups.setdefault(f.secret_hash, []).append(f)
+        groups.setdefault(f.secret.hash, []).append(f)
     plans = []
     for key_hash, findings in groups.items():
         first = findings[0]
-        verified = next((f for f in findings if f.verification.verdict != "not-checked"), first)
+        verified = next((f for f in findings if f.decisions.verification.verdict != "not-checked"), first)
         where: dict[str, None] = {}  # ordered sets: one key found 30,000 times was quadratic here
         refs: dict[str, None] = {}
         for f in findings:
@@ -293,12 +295,12 @@ def key_plans(result: ScanResult) -> list[KeyPlan]:
         history = any(in_history(f) for f in findings)
         pushed_flags = [is_pushed(f) for f in findings]
         pushed = True if any(pushed_flags) else (False if False in pushed_flags else None)
-        v = verified.verification
+        v = verified.decisions.verification
         plans.append(
             KeyPlan(
                 secret_hash=key_hash,
                 redacted=first.redacted,
-                rule_id=first.rule_id,
+                rule_id=first.rule.id,
                 verdict=v.verdict,
                 detail=v.detail,
                 is_mindee=any(f.is_mindee for f in findings),
@@ -310,7 +312,7 @@ def key_plans(result: ScanResult) -> list[KeyPlan]:
                 models=v.models,
                 kind=next((k for k in map(key_kind, findings) if k is not None), None),
                 model_details=v.model_details,
-                staged=all(f.staged for f in findings),
+                staged=all(f.history.staged for f in findings),
             )
         )
     order = {"live": 0, "unknown": 1, "not-checked": 2, "revoked": 3}
@@ -368,11 +370,11 @@ def summary_counts(result: ScanResult) -> dict[str, Any]:
     findings = result.findings
     verdicts: dict[str, int] = {}
     for f in findings:
-        verdicts[f.verification.verdict] = verdicts.get(f.verification.verdict, 0) + 1
+        verdicts[f.decisions.verification.verdict] = verdicts.get(f.decisions.verification.verdict, 0) + 1
     by_rule: dict[str, int] = {}
     for f in findings:
-        by_rule[f.rule_id] = by_rule.get(f.rule_id, 0) + 1
-    live_keys = {f.secret_hash for f in findings if f.is_mindee and f.verification.verdict == "live"}
+        by_rule[f.rule.id] = by_rule.get(f.rule.id, 0) + 1
+    live_keys = {f.secret.hash for f in findings if f.is_mindee and f.decisions.verification.verdict == "live"}
     return {
         "findings": len(findings),
         "mindee_findings": sum(1 for f in findings if f.is_mindee),

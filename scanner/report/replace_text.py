@@ -22,7 +22,7 @@ def replace_text_lines(result: ScanResult) -> tuple[list[str], list[str]]:
     lines: list[str] = []
     skipped: list[str] = []
     seen: set[str] = set()
-    for f in sorted(result.findings, key=lambda f: (not f.is_mindee, f.path, f.line)):
+    for f in sorted(result.findings, key=lambda f: (not f.is_mindee, f.where.path, f.where.line)):
         secret = f.secret.reveal()  # the file's whole purpose: the keys to blank, in full
         if not secret or secret in seen:
             continue
@@ -32,7 +32,7 @@ def replace_text_lines(result: ScanResult) -> tuple[list[str], list[str]]:
             continue
         replacement = MINDEE_REPLACEMENT if f.is_mindee else OTHER_REPLACEMENT
         forms = [secret]
-        if f.encoding == "base64":
+        if f.context.encoding == "base64":
             # Found inside a base64 value: the history holds the encoded form, which the plain key never matches.
             forms.extend(form for form in base64_cores(secret) if form not in forms)
         for form in forms:

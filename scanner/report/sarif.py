@@ -31,27 +31,28 @@ _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": 
 
 def _rule_help(f: Finding) -> tuple[str, str]:
     """Rule-level help (text, markdown): how to revoke, and why deleting the line is not enough."""
+    rule = f.rule
     kind = key_kind(f, rule_only=True)
     if kind is not None:
         steps = "\n".join(f"{i}. {s}" for i, s in enumerate(rotation_steps(kind), 1))
         where = dashboard_for(kind)
         text = (
-            f"{f.description}.\n\nMindee API keys never expire: treat a leaked key as compromised and revoke it "
+            f"{rule.description}.\n\nMindee API keys never expire: treat a leaked key as compromised and revoke it "
             f"at {where}\n{steps}\n\n{HISTORY_NOTE}"
         )
         md = (
-            f"**{f.description}.**\n\nMindee API keys never expire: treat a leaked key as compromised and "
+            f"**{rule.description}.**\n\nMindee API keys never expire: treat a leaked key as compromised and "
             f"revoke it in the [Mindee dashboard]({where}).\n\n{steps}\n\n{HISTORY_NOTE}\n\n"
             "If this is not a real key, add `mindee-scan:allow` on its line, or add its fingerprint with a "
             "reason to `.mindee-scan-ignore`."
         )
     else:
         text = (
-            f"{f.description}.\n\nRotate this credential with its provider, deploy the new one, then remove "
+            f"{rule.description}.\n\nRotate this credential with its provider, deploy the new one, then remove "
             f"it from the code.\n\n{HISTORY_NOTE}"
         )
         md = (
-            f"**{f.description}.**\n\nRotate this credential with its provider, deploy the new one, then "
+            f"**{rule.description}.**\n\nRotate this credential with its provider, deploy the new one, then "
             f"remove it from the code.\n\n{HISTORY_NOTE}"
         )
     return text, md
@@ -59,29 +60,30 @@ def _rule_help(f: Finding) -> tuple[str, str]:
 
 def _rule(f: Finding) -> dict[str, Any]:
     text, md = _rule_help(f)
+    rule = f.rule
     tags = ["security", "secret", "mindee" if f.is_mindee else "credential", "external/cwe/cwe-798"]
     return {
-        "id": f.rule_id,
-        "name": "".join(p.capitalize() for p in f.rule_id.replace("_", "-").split("-")),
-        "shortDescription": {"text": f.description},
+        "id": rule.id,
+        "name": "".join(p.capitalize() for p in rule.id.replace("_", "-").split("-")),
+        "shortDescription": {"text": rule.description},
         "fullDescription": {
-            "text": f"{f.description}: a credential committed to source code or history ({f.severity} severity)."
+            "text": f"{rule.description}: a credential committed to source code or history ({rule.severity} severity)."
         },
         "help": {"text": text, "markdown": md},
         "helpUri": dashboard_for(key_kind(f, rule_only=True)) if f.is_mindee else INFO_URI,
-        "defaultConfiguration": {"level": _LEVELS.get(f.severity, "warning")},
+        "defaultConfiguration": {"level": _LEVELS.get(rule.severity, "warning")},
         "properties": {
             "tags": tags,
             "precision": "very-high" if f.is_mindee else "high",
-            "problem.severity": "error" if _LEVELS.get(f.severity) == "error" else "warning",
-            "security-severity": _SECURITY_SEVERITY.get(f.severity, "5.5"),
+            "problem.severity": "error" if _LEVELS.get(rule.severity) == "error" else "warning",
+            "security-severity": _SECURITY_SEVERITY.get(rule.severity, "5.5"),
         },
     }
 
 
 def partial_fingerprint(f: Finding) -> str:
     """Rule + secret hash + path: stable when lines move, distinct per file; never the line."""
-    return hashlib.sha256(f"{f.rule_id}\0{f.secret_hash}\0{f.repo or ''}\0{f.path}".encode()).hexdigest()
+    return hashlib.sha256(f"{f.rule.id}\0{f.secret.hash}\0{f.where.repo or ''}\0{f.where.path}".encode()).hexdigest()
 
 
 def _uri(path: str) -> str:
@@ -90,60 +92,61 @@ def _uri(path: str) -> str:
 
 def _snippet(f: Finding, redactor: SnippetRedactor) -> str | None:
     """A redacted snippet, or none when the key may sit there in another form (encoded, truncated)."""
-    if f.encoding or not f.line_text or not f.secret.occurs_in(f.line_text):
+    if f.context.encoding or not f.context.text or not f.secret.occurs_in(f.context.text):
         return None
     text = redactor.snippet(f)
     return None if f.secret.occurs_in(text) else text
 
 
 def _result(f: Finding, rule_index: int, redactor: SnippetRedactor) -> dict[str, Any]:
-    region: dict[str, Any] = {"startLine": max(1, f.line), "startColumn": max(1, f.column)}
-    if not f.encoding:
-        region["endColumn"] = max(1, f.column) + f.secret.length
+    rule, at = f.rule, f.where
+    region: dict[str, Any] = {"startLine": max(1, at.line), "startColumn": max(1, at.column)}
+    if not f.context.encoding:
+        region["endColumn"] = max(1, at.column) + f.secret.length
     snippet = _snippet(f, redactor)
     if snippet is not None:
         region["snippet"] = {"text": snippet}
-    where = "git history" if f.commit else "the code"
-    if f.path == COMMIT_MESSAGE_PATH and f.commit:
-        where = f"the message of commit {f.commit[:12]}"
-    message = f"{f.description} ({f.redacted}) found in {where}. " + remediation_text(f).splitlines()[0]
+    where = "git history" if f.history.commit else "the code"
+    if at.path == COMMIT_MESSAGE_PATH and f.history.commit:
+        where = f"the message of commit {f.history.commit[:12]}"
+    message = f"{rule.description} ({f.redacted}) found in {where}. " + remediation_text(f).splitlines()[0]
     props: dict[str, Any] = {
         "fingerprint": f.fingerprint,
-        "secretHash": f.secret_hash,
+        "secretHash": f.secret.hash,
         "redacted": f.redacted,
-        "severity": f.severity,
-        "verification": f.verification.to_dict(),
+        "severity": rule.severity,
+        "verification": f.decisions.verification.to_dict(),
     }
-    if f.encoding:
-        props["encoding"] = f.encoding
-    props["confidence"] = f.confidence
-    if f.note:
-        props["note"] = f.note
-        message += f" Note: {f.note}."
-    if f.other_vendor:
-        props["otherVendor"] = f.other_vendor
-    if f.repo is not None:
-        props["repository"] = f.repo
-    if f.commit is not None or f.occurrences:
+    if f.context.encoding:
+        props["encoding"] = f.context.encoding
+    props["confidence"] = rule.confidence
+    if rule.note:
+        props["note"] = rule.note
+        message += f" Note: {rule.note}."
+    if rule.other_vendor:
+        props["otherVendor"] = rule.other_vendor
+    if at.repo is not None:
+        props["repository"] = at.repo
+    if f.history.commit is not None or f.history.occurrences:
         props.update(
             {
-                "commit": f.commit,
-                "author": f.author,
-                "date": f.date,
-                "presentAtHead": f.present_at_head,
-                "refs": list(f.refs),
-                "occurrences": [o.to_dict() for o in f.occurrences],
+                "commit": f.history.commit,
+                "author": f.history.author,
+                "date": f.history.date,
+                "presentAtHead": f.history.present_at_head,
+                "refs": list(f.history.refs),
+                "occurrences": [o.to_dict() for o in f.history.occurrences],
             }
         )
     result: dict[str, Any] = {
-        "ruleId": f.rule_id,
+        "ruleId": rule.id,
         "ruleIndex": rule_index,
-        "level": _LEVELS.get(f.severity, "warning"),
+        "level": _LEVELS.get(rule.severity, "warning"),
         "message": {"text": message},
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": {"uri": _uri(at.path), "uriBaseId": "%SRCROOT%"},
                     "region": region,
                 }
             }
@@ -151,14 +154,14 @@ def _result(f: Finding, rule_index: int, redactor: SnippetRedactor) -> dict[str,
         "partialFingerprints": {FINGERPRINT_KEY: partial_fingerprint(f)},
         "properties": props,
     }
-    if f.triage is not None:
-        props["triage"] = f.triage.to_dict()
+    if f.decisions.triage is not None:
+        props["triage"] = f.decisions.triage.to_dict()
         suppression = sarif_suppression(f)
         if suppression is not None:
             result["suppressions"] = [suppression]
-    if f.occurrences and len(f.occurrences) > 1:
+    if f.history.occurrences and len(f.history.occurrences) > 1:
         related = []
-        for i, o in enumerate(f.occurrences[:50]):
+        for i, o in enumerate(f.history.occurrences[:50]):
             commit = f" in commit {o.commit[:12]}" if o.commit else ""
             related.append(
                 {
@@ -179,8 +182,8 @@ def document(result: ScanResult) -> dict[str, Any]:
     index: dict[str, int] = {}
     redactor = SnippetRedactor(result)
     for f in result.findings:
-        if f.rule_id not in index:
-            index[f.rule_id] = len(rules)
+        if f.rule.id not in index:
+            index[f.rule.id] = len(rules)
             rules.append(_rule(f))
     stats = result.stats
     notifications = [
@@ -207,7 +210,7 @@ def document(result: ScanResult) -> dict[str, Any]:
                 "properties": {"source": result.source, "target": result.target},
             }
         ],
-        "results": Lazy(_result(f, index[f.rule_id], redactor) for f in result.findings),
+        "results": Lazy(_result(f, index[f.rule.id], redactor) for f in result.findings),
         "columnKind": "unicodeCodePoints",
         "properties": {
             "filesScanned": stats.files_scanned,

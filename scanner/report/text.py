@@ -21,41 +21,45 @@ _printable = printable
 
 
 def _location(f: Finding) -> str:
-    where = f"{_printable(f.path)}:{f.line}:{f.column}"
-    if f.repo:
-        where = f"{_printable(f.repo)}: {where}"
+    at = f.where
+    where = f"{_printable(at.path)}:{at.line}:{at.column}"
+    if at.repo:
+        where = f"{_printable(at.repo)}: {where}"
     return where
 
 
 def _finding_block(f: Finding, options: RenderOptions) -> list[str]:
+    rule, history, verification = f.rule, f.history, f.decisions.verification
     secret = f.secret.reveal() if options.show_secrets else f.redacted
-    verdict = f.verification.verdict
+    verdict = verification.verdict
     tag = ""
     if verdict != "not-checked":
         tag = " [" + (verdict.upper() if verdict == "live" else verdict) + "]"
         if verdict == "live":
             tag = _c(tag, "red", options)
-    encoded = f" (inside {f.encoding}-encoded value)" if f.encoding else ""
-    head = f"{_c(_location(f), 'bold', options)}  {printable(f'{f.rule_id}  {secret}')}{tag}{printable(encoded)}"
+    encoded = f" (inside {f.context.encoding}-encoded value)" if f.context.encoding else ""
+    head = f"{_c(_location(f), 'bold', options)}  {printable(f'{rule.id}  {secret}')}{tag}{printable(encoded)}"
     lines = [head]
-    if f.confidence != "high":
-        lines.append(printable(f"    confidence: {f.confidence}" + (f" ({f.note})" if f.note else "")))
-    elif f.note:
-        lines.append(printable(f"    note: {f.note}"))
-    if f.commit:
+    if rule.confidence != "high":
+        lines.append(printable(f"    confidence: {rule.confidence}" + (f" ({rule.note})" if rule.note else "")))
+    elif rule.note:
+        lines.append(printable(f"    note: {rule.note}"))
+    if history.commit:
         # author and date come from the scanned history: never raw on a terminal
-        lines.append(printable(f"    introduced in {f.commit[:12]} by {f.author or '?'} on {f.date or '?'}"))
-        if f.occurrences and len(f.occurrences) > 1:
+        lines.append(
+            printable(f"    introduced in {history.commit[:12]} by {history.author or '?'} on {history.date or '?'}")
+        )
+        if history.occurrences and len(history.occurrences) > 1:
             lines.append(
-                f"    {len(f.occurrences)} occurrences in history"
-                + ("; still present at HEAD" if f.present_at_head else "; not at HEAD any more")
+                f"    {len(history.occurrences)} occurrences in history"
+                + ("; still present at HEAD" if history.present_at_head else "; not at HEAD any more")
             )
-    if f.verification.verdict == "live" and f.verification.model_count is not None:
-        names = ", ".join(f.verification.models[:5])
-        more = "…" if f.verification.model_count > 5 else ""
-        lines.append(printable(f"    blast radius: {f.verification.model_count} model(s) reachable: {names}{more}"))
-    if f.verification.verdict == "unknown" and f.verification.detail:
-        lines.append(printable(f"    verification: unknown ({f.verification.detail})"))
+    if verification.verdict == "live" and verification.model_count is not None:
+        names = ", ".join(verification.models[:5])
+        more = "…" if verification.model_count > 5 else ""
+        lines.append(printable(f"    blast radius: {verification.model_count} model(s) reachable: {names}{more}"))
+    if verification.verdict == "unknown" and verification.detail:
+        lines.append(printable(f"    verification: unknown ({verification.detail})"))
     decided = triage_label(f)
     if decided:
         lines.append(f"    triage: {printable(decided)}")

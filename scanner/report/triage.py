@@ -14,7 +14,7 @@ CLOSED_RANK = {"accepted-risk": 0, "false-positive": 1, "revoked": 2}
 
 def label(f: Finding) -> str | None:
     """One line: `revoked by alice at 2024-05-01T10:00:00+00:00: note`, or None when never triaged."""
-    t = f.triage
+    t = f.decisions.triage
     if t is None or (t.state == "open" and not t.note):
         return None
     state = t.effective_state()
@@ -30,17 +30,17 @@ def label(f: Finding) -> str | None:
 
 def status(f: Finding) -> str:
     """What a reader acts on: a closed triage state first, else the verification verdict."""
-    return f.triaged or f.verification.verdict
+    return f.triaged or f.decisions.verification.verdict
 
 
 def sarif_suppression(f: Finding) -> dict[str, object] | None:
     """A SARIF `suppressions` entry for a closed secret (code scanning shows it as dismissed)."""
     state = f.triaged
-    if state is None or f.triage is None:
+    if state is None or f.decisions.triage is None:
         return None
-    justification = f"triaged {state}" + (f" by {f.triage.who}" if f.triage.who else "")
-    if f.triage.note:
-        justification += f": {f.triage.note}"
-    if f.triage.expires:
-        justification += f" (until {f.triage.expires})"
+    justification = f"triaged {state}" + (f" by {f.decisions.triage.who}" if f.decisions.triage.who else "")
+    if f.decisions.triage.note:
+        justification += f": {f.decisions.triage.note}"
+    if f.decisions.triage.expires:
+        justification += f" (until {f.decisions.triage.expires})"
     return {"kind": "external", "status": "accepted", "justification": justification}

@@ -86,11 +86,11 @@ def apply_suppressions(
         if reason is None and isinstance(base, Baseline) and base.contains(finding):
             reason = base_label
         if reason is not None:
-            suppressed.append(finding.with_changes(suppressed_by=reason))
+            suppressed.append(_suppressed(finding, reason))
             continue
         rest, hidden = _by_location(finding, places, base if isinstance(base, DetectSecretsBaseline) else None)
         for part, why in hidden:
-            suppressed.append(part.with_changes(suppressed_by=why if why != "baseline" else base_label))
+            suppressed.append(_suppressed(part, why if why != "baseline" else base_label))
         if rest is None:
             continue
         kept.append(rest)
@@ -140,23 +140,30 @@ def _by_location(
     return (_at(finding, remaining) if remaining else None), parts
 
 
+def _suppressed(finding: Finding, why: str) -> Finding:
+    return finding.with_changes(decisions=replace(finding.decisions, suppressed_by=why))
+
+
 def _at(finding: Finding, places: list[Occurrence]) -> Finding:
     """The finding restricted to `places`: the first becomes its own place. The source line, author and
     date belong to the original place, so they are dropped when the place changes."""
     first = places[0]
-    occurrences = tuple(places) if finding.occurrences else ()
-    if (first.path, first.line, first.commit) == (finding.path, finding.line, finding.commit):
-        return finding.with_changes(occurrences=occurrences)
-    same_commit = first.commit == finding.commit
+    where, history = finding.where, finding.history
+    occurrences = tuple(places) if history.occurrences else ()
+    if (first.path, first.line, first.commit) == (where.path, where.line, history.commit):
+        return finding.with_changes(history=replace(history, occurrences=occurrences))
+    same_commit = first.commit == history.commit
+    column = first.column if first.column is not None else where.column
     return finding.with_changes(
-        path=first.path,
-        line=first.line,
-        column=first.column if first.column is not None else finding.column,
-        commit=first.commit,
-        author=finding.author if same_commit else None,
-        date=finding.date if same_commit else None,
-        line_text="",
-        occurrences=occurrences,
+        where=replace(where, path=first.path, line=first.line, column=column),
+        context=replace(finding.context, text=""),
+        history=replace(
+            history,
+            commit=first.commit,
+            author=history.author if same_commit else None,
+            date=history.date if same_commit else None,
+            occurrences=occurrences,
+        ),
     )
 
 
@@ -226,7 +233,7 @@ def _suppressed_by(result: ScanResult, path: str) -> int:
     """Findings that an entry of the file at `path` suppressed (labels name the file, see apply_suppressions)."""
     count = 0
     for f in result.suppressed:
-        label = f.suppressed_by or ""
+        label = f.decisions.suppressed_by or ""
         _kind, _, rest = label.partition(" ")
         if rest == path or rest.startswith(path + ":"):
             count += 1

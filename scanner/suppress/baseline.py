@@ -54,7 +54,7 @@ class Baseline:
     updated_at: str = ""
 
     def contains(self, finding: Finding) -> bool:
-        return (finding.rule_id, finding.secret_hash) in self.entries
+        return (finding.rule.id, finding.secret.hash) in self.entries
 
     def to_json(self) -> str:
         doc = {
@@ -82,8 +82,8 @@ def entries_from_findings(findings: Iterable[Finding]) -> dict[tuple[str, str], 
     """One entry per (rule, secret), remembering where it was seen (first paths, for humans)."""
     paths: dict[tuple[str, str], list[str]] = {}
     for f in findings:
-        seen = paths.setdefault((f.rule_id, f.secret_hash), [])
-        for p in (f.path, *(o.path for o in f.occurrences)):
+        seen = paths.setdefault((f.rule.id, f.secret.hash), [])
+        for p in (f.where.path, *(o.path for o in f.history.occurrences)):
             if p not in seen:
                 seen.append(p)
     return {key: BaselineEntry(key[0], key[1], tuple(sorted(ps)[:_MAX_PATHS])) for key, ps in paths.items()}
@@ -155,7 +155,7 @@ class DetectSecretsBaseline:
 
     def contains(self, finding: Finding) -> bool:
         """True when an entry names any file of the finding (suppression removes only those places)."""
-        paths = {finding.path, *(o.path for o in finding.occurrences)}
+        paths = {finding.where.path, *(o.path for o in finding.history.occurrences)}
         return any(self.covers(finding, p) for p in paths)
 
     def covers(self, finding: Finding, path: str) -> bool:

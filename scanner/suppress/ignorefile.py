@@ -39,7 +39,7 @@ class IgnoreEntry:
 
     def matches(self, finding: Finding) -> bool:
         rule, _, digest = self.fingerprint.partition(":")
-        return finding.rule_id == rule and finding.secret_hash.startswith(digest)
+        return finding.rule.id == rule and finding.secret.hash.startswith(digest)
 
     def expired(self, today: date) -> bool:
         return self.expires is not None and today > self.expires
@@ -80,10 +80,12 @@ class GitleaksEntry:
 
 def locations(finding: Finding) -> tuple[Occurrence, ...]:
     """Every place of a finding: its occurrences (the first is its own place), or just its own place."""
-    own = Occurrence(path=finding.path, line=finding.line, commit=finding.commit, column=finding.column)
-    if any((o.path, o.line, o.commit) == (own.path, own.line, own.commit) for o in finding.occurrences):
-        return finding.occurrences
-    return (own, *finding.occurrences)
+    own = Occurrence(
+        path=finding.where.path, line=finding.where.line, commit=finding.history.commit, column=finding.where.column
+    )
+    if any((o.path, o.line, o.commit) == (own.path, own.line, own.commit) for o in finding.history.occurrences):
+        return finding.history.occurrences
+    return (own, *finding.history.occurrences)
 
 
 def root_ignore_files(root: str) -> list[str]:

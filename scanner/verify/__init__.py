@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from scanner.model import Finding, ScanResult, Secret, Verification, VerificationStats
+from scanner.record import replace
 from scanner.verify.checker import Verifier, VerifyConfig
 from scanner.verify.mindee import VERIFIERS
 
@@ -16,7 +17,7 @@ __all__ = ["Verifier", "VerifyConfig", "may_send", "verify_keys", "verify_result
 
 def may_send(finding: Finding) -> bool:
     """Only a key the detector attributes to Mindee goes to Mindee: never one whose context names another vendor."""
-    return finding.may_verify and finding.verifier in VERIFIERS
+    return finding.may_verify and finding.rule.verifier in VERIFIERS
 
 
 def verify_keys(
@@ -41,17 +42,17 @@ def verify_result(
 ) -> ScanResult:
     """Return `result` with every Mindee finding's verdict filled in; other findings stay not-checked."""
     checker = verifier or Verifier.from_urls(v2_url, v1_url)
-    pairs = [(f.secret, f.verifier) for f in result.findings if may_send(f)]
+    pairs = [(f.secret, f.rule.verifier) for f in result.findings if may_send(f)]
     verdicts = checker.verify_many((s, v) for s, v in pairs if v is not None)
     findings = []
     for f in result.findings:
-        if may_send(f) and f.verifier is not None:
-            verdict = verdicts[(f.secret_hash, f.verifier)]
-        elif f.other_vendor:
-            verdict = Verification("not-checked", f"its context names {f.other_vendor}: never sent to Mindee")
+        if may_send(f) and f.rule.verifier is not None:
+            verdict = verdicts[(f.secret.hash, f.rule.verifier)]
+        elif f.rule.other_vendor:
+            verdict = Verification("not-checked", f"its context names {f.rule.other_vendor}: never sent to Mindee")
         else:
             verdict = Verification("not-checked", "no verifier for this rule")
-        findings.append(f.with_changes(verification=verdict))
+        findings.append(f.with_changes(decisions=replace(f.decisions, verification=verdict)))
     result.stats.notes.extend(n for n in checker.warnings if n not in result.stats.notes)
     result.findings = findings
     counts: dict[str, int] = {}  # per distinct key, like keys_checked

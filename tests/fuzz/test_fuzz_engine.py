@@ -116,7 +116,7 @@ def test_planted_key_found_base64_encoded(key: str, before: str, left: str) -> N
     encoded = base64.b64encode(f"MINDEE_V2_API_KEY={key}\n".encode()).decode()
     text = f"{before}\nkind: Secret\ndata:\n  env:{left.strip() or ' '}{encoded}\n"
     found = builder().from_bytes(text.encode(), "secret.yaml")[0]
-    assert any(f.secret.reveal() == key and f.encoding == "base64" for f in found), (text, found)
+    assert any(f.secret.reveal() == key and f.context.encoding == "base64" for f in found), (text, found)
 
 
 @FUZZ

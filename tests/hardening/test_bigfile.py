@@ -34,7 +34,7 @@ def test_streamed_scan_matches_whole_file_scan(
     monkeypatch.setattr(files, "STREAM_THRESHOLD", 1024)
     monkeypatch.setattr(files, "STREAM_CHUNK", 997)
     streamed = scan_paths(DirOptions(paths=(str(path),), config=Config()))
-    key_of = lambda r: sorted((f.secret.reveal(), f.line, f.column) for f in r.findings)  # noqa: E731
+    key_of = lambda r: sorted((f.secret.reveal(), f.where.line, f.where.column) for f in r.findings)  # noqa: E731
     assert len(whole.findings) == len(keys)
     assert key_of(streamed) == key_of(whole)
     assert streamed.stats.bytes_scanned == path.stat().st_size

@@ -72,7 +72,7 @@ def test_key_in_the_middle_of_a_50mb_line_is_found() -> None:
     data = b"a" * 25_000_000 + b" " + key.encode() + b" " + b"a" * 25_000_000
     found, _ = builder.from_bytes(data, "big.min.js")
     assert [f.secret.reveal() for f in found] == [key]
-    assert found[0].line == 1 and found[0].column == 25_000_002
+    assert found[0].where.line == 1 and found[0].where.column == 25_000_002
 
 
 def test_base64_value_is_decoded_and_deep_nesting_stays_cheap() -> None:
@@ -84,7 +84,7 @@ def test_base64_value_is_decoded_and_deep_nesting_stays_cheap() -> None:
     builder = _builder(True)
     key = v2_key()
     found, _ = builder.from_bytes(b"secret: " + _nested_b64(key.encode(), 1) + b"\n", "k8s.yaml")
-    assert [(f.secret.reveal(), f.encoding) for f in found] == [(key, "base64")]
+    assert [(f.secret.reveal(), f.context.encoding) for f in found] == [(key, "base64")]
     for depth in range(2, 13):  # exponential work per level would blow the timeout long before depth 12
         builder.from_bytes(_nested_b64(key.encode(), depth), "x")
 

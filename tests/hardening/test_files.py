@@ -266,7 +266,7 @@ def test_files_that_vanish_grow_or_shrink_after_the_walk(tmp_path: Path, monkeyp
     reasons = dict(result.stats.skipped)
     assert reasons["vanish.env"].startswith("unreadable"), reasons
     assert reasons["grow.env"].startswith("too large"), reasons
-    assert [f.path for f in result.findings] == ["steady.env"]
+    assert [f.where.path for f in result.findings] == ["steady.env"]
     assert result.stats.files_scanned == 2  # steady + the (now empty) shrunk file
 
 

@@ -45,7 +45,7 @@ def test_base64_run_bomb_is_linear(detector: Detector, runs: int) -> None:
     key = detectable(v2_key)
     line = _RUN * runs + f"k: {_b64(key)}\n"
     found = FindingBuilder(detector).from_bytes(line.encode(), "bomb.txt")[0]
-    assert [(f.secret.reveal(), f.encoding) for f in found] == [(key, "base64")]
+    assert [(f.secret.reveal(), f.context.encoding) for f in found] == [(key, "base64")]
 
 
 @pytest.mark.timeout(30)
@@ -143,4 +143,4 @@ def test_utf16_bomb_in_a_binary_is_linear(detector: Detector, python_detector: D
     )
     for d in (detector, python_detector):
         found = FindingBuilder(d).from_bytes(blob, "app.dll")[0]
-        assert [(f.secret.reveal(), f.encoding) for f in found] == [(key, "utf-16-le")]
+        assert [(f.secret.reveal(), f.context.encoding) for f in found] == [(key, "utf-16-le")]

@@ -36,14 +36,14 @@ def test_sixteen_thousand_findings_on_one_line(builder: FindingBuilder, digits: 
     raw = (" ".join(f"MINDEE_API_KEY={v}" for v in values) + "\n").encode()
     findings, _ = builder.from_bytes(raw, "one-line.env")
     assert len(findings) > 15_000
-    assert {f.line for f in findings} == {1}
+    assert {f.where.line for f in findings} == {1}
     # What each finding carries about its line is bounded by its snippet, not by the line's key count.
-    assert max(len(f.line_secrets) for f in findings) < 20
-    assert max(len(f.line_spans) for f in findings) < 20
-    assert max(len(f.line_text) for f in findings) <= 400
-    by_column = {f.column: f for f in findings}
+    assert max(len(f.context.others) for f in findings) < 20
+    assert max(len(f.context.spans) for f in findings) < 20
+    assert max(len(f.context.text) for f in findings) <= 400
+    by_column = {f.where.column: f for f in findings}
     for f in findings[::1000]:
-        assert raw.decode()[f.column - 1 :].startswith(f.secret.reveal())
+        assert raw.decode()[f.where.column - 1 :].startswith(f.secret.reveal())
         assert f.secret.reveal() not in f.snippet(width=1000)
     assert len(by_column) == len(findings)
 
@@ -54,8 +54,8 @@ def test_md_keys_on_one_line_are_located_exactly(builder: FindingBuilder) -> Non
     findings, _ = builder.from_bytes(f"head\n{text}\ntail\n".encode(), "keys.env")
     assert len(findings) >= 3990  # a random body reads as a placeholder about once in 10,000
     for f in findings:
-        assert f.line == 2
-        assert text[f.column - 1 :].startswith(f.secret.reveal())
+        assert f.where.line == 2
+        assert text[f.where.column - 1 :].startswith(f.secret.reveal())
 
 
 def _many(n: int) -> ScanResult:

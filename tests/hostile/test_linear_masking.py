@@ -49,8 +49,8 @@ def test_snippet_masks_by_spans_of_every_match() -> None:
     findings, _ = builder.from_bytes(f"{line}\n".encode(), "app.env")
     assert findings
     for f in findings:
-        assert f.line_spans, "every engine finding knows the spans of the secrets in its text"
-        own = [s for s in f.line_spans if f.line_text[s[0] : s[1]] == f.secret.reveal() or s[2]]
+        assert f.context.spans, "every engine finding knows the spans of the secrets in its text"
+        own = [s for s in f.context.spans if f.context.text[s[0] : s[1]] == f.secret.reveal() or s[2]]
         assert own
         for text in (f.snippet(), f.snippet(width=10_000), str(f.to_dict())):
             for secret in secrets:

@@ -19,6 +19,7 @@ from scanner.app.history import GitScanOptions, scan_repository
 from scanner.config import Config
 from scanner.detect.build import build_detector
 from scanner.detect.findings import FindingBuilder
+from scanner.model import Finding
 from tests.testing.cli import cli_path
 from tests.testing.gitutil import commit_file, init_repo
 from tests.testing.keys import detectable, keys_in_noise, v1_key, v2_key
@@ -31,8 +32,8 @@ def builder() -> FindingBuilder:
     return FindingBuilder(build_detector(Config()))
 
 
-def _located(findings: list) -> list[tuple[str, int, int, str]]:  # type: ignore[type-arg]
-    return sorted((f.secret.reveal(), f.line, f.column, f.line_text) for f in findings)
+def _located(findings: list[Finding]) -> list[tuple[str, int, int, str]]:
+    return sorted((f.secret.reveal(), f.where.line, f.where.column, f.context.text) for f in findings)
 
 
 @pytest.mark.parametrize("long_lines", [False, True], ids=["lines", "one-line"])
@@ -57,7 +58,7 @@ def test_key_straddling_a_window_boundary_is_found_once(builder: FindingBuilder,
         prefix = "x" * (window + shift - len("MINDEE_API_KEY=")) + " MINDEE_API_KEY="
         raw = f"first line\n{prefix}{key} tail {'y' * 20000}\n".encode()
         scan = builder.scan_stream([raw], "cut.txt", window=window)
-        assert [(f.secret.reveal(), f.line, f.column) for f in scan.findings] == [(key, 2, len(prefix) + 1)]
+        assert [(f.secret.reveal(), f.where.line, f.where.column) for f in scan.findings] == [(key, 2, len(prefix) + 1)]
 
 
 def test_context_seen_in_another_window_counts(builder: FindingBuilder) -> None:
@@ -93,7 +94,7 @@ def test_key_at_the_end_of_a_12mb_csv_in_a_folder(tmp_path: Path) -> None:
     data = _big_csv(key)
     (tmp_path / "export.csv").write_bytes(data)
     result = scan_paths(DirOptions(paths=(str(tmp_path),), config=Config()))
-    assert [(f.secret.reveal(), f.line) for f in result.findings] == [(key, data.count(b"\n"))]
+    assert [(f.secret.reveal(), f.where.line) for f in result.findings] == [(key, data.count(b"\n"))]
     assert result.stats.bytes_scanned == len(data)
     assert not result.stats.skipped
 
@@ -106,7 +107,9 @@ def test_key_at_the_end_of_a_12mb_csv_in_history(tmp_path: Path) -> None:
     commit_file(repo, "export.csv", data, "add export")
     commit_file(repo, "export.csv", b"id,total\n", "trim export")
     result = scan_repository(GitScanOptions(repo=str(repo), config=Config()))
-    assert [(f.secret.reveal(), f.path, f.line) for f in result.findings] == [(key, "export.csv", data.count(b"\n"))]
+    assert [(f.secret.reveal(), f.where.path, f.where.line) for f in result.findings] == [
+        (key, "export.csv", data.count(b"\n"))
+    ]
     assert not any(reason.startswith("too large") for _, reason in result.stats.skipped)
 
 

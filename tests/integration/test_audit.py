@@ -107,7 +107,7 @@ def test_same_secret_across_repositories_is_one_secret(fleet: Fleet, audited: tu
     db, _ = audited
     store = Store.open(str(db), create=False)
     try:
-        findings = {f.secret_hash: f for f in load_findings(store)}
+        findings = {f.secret.hash: f for f in load_findings(store)}
     finally:
         store.close()
     from scanner.model import secret_hash
@@ -116,13 +116,13 @@ def test_same_secret_across_repositories_is_one_secret(fleet: Fleet, audited: tu
     # B (history only), C (branch only), E (tag), G (clone URL), H (repo config says allowlisted) included
     assert set(findings) == expected
     shared = findings[secret_hash(fleet.keys["A"])]
-    repos = {Path(o.repo or "").name for o in shared.occurrences}
+    repos = {Path(o.repo or "").name for o in shared.history.occurrences}
     assert repos == {"app-00", "app-02", "app-05", "svc-09.git"}
-    assert len([o for o in shared.occurrences if o.repo and o.repo.endswith("app-05")]) == 2
-    assert shared.repo == os.path.realpath(fleet.repos["svc-09"])  # the oldest introduction is the primary
-    assert shared.date and shared.date.startswith("2019-07-01")
+    assert len([o for o in shared.history.occurrences if o.repo and o.repo.endswith("app-05")]) == 2
+    assert shared.where.repo == os.path.realpath(fleet.repos["svc-09"])  # the oldest introduction is the primary
+    assert shared.history.date and shared.history.date.startswith("2019-07-01")
     cloned = findings[secret_hash(fleet.keys["G"])]
-    assert cloned.repo == fleet.url_ok
+    assert cloned.where.repo == fleet.url_ok
 
 
 def test_store_is_private_and_holds_no_key_in_clear(fleet: Fleet, audited: tuple[Path, Any], tmp_path: Path) -> None:
@@ -242,14 +242,14 @@ def test_rerun_skips_unchanged_and_scans_only_new_objects(tmp_path: Path) -> Non
             " WHERE r.key = ? AND s.status = 'full'",
             (os.path.realpath(repo),),
         ).fetchone()[0]
-        findings = {f.secret_hash: f for f in load_findings(store, Filters(repo=os.path.realpath(repo)))}
+        findings = {f.secret.hash: f for f in load_findings(store, Filters(repo=os.path.realpath(repo)))}
     finally:
         store.close()
     assert status == "incremental" and json.loads(excluded) == [old_tip]
     assert found == 1, "only the new objects were scanned: the old key's blob was not re-read"
     assert 0 < objects < full_objects + 3
     assert set(findings) == {_hash(new_key), _hash(fleet.keys["A"])}
-    a_in_app00 = [o for o in findings[_hash(fleet.keys["A"])].occurrences if o.repo == os.path.realpath(repo)]
+    a_in_app00 = [o for o in findings[_hash(fleet.keys["A"])].history.occurrences if o.repo == os.path.realpath(repo)]
     assert len(a_in_app00) == 1, "no duplicate occurrence after the incremental scan"
     store = Store.open(str(db), create=False)
     try:
@@ -440,7 +440,7 @@ def test_bare_repository_given_by_path(tmp_path: Path) -> None:
     store = Store.open(str(tmp_path / "b.db"))
     try:
         summary = run_audit(AuditOptions(targets=tuple(resolve([str(bare)])), cache_dir=str(tmp_path / "c")), store)
-        found = [f.secret_hash for f in load_findings(store)]
+        found = [f.secret.hash for f in load_findings(store)]
     finally:
         store.close()
     assert summary.by_status == {"full": 1}, summary.errors
@@ -512,7 +512,7 @@ def test_a_dead_worker_process_fails_only_its_repository(
     try:
         targets = tuple(resolve([str(fleet.repos[n]) for n in names]))
         summary = run_audit(AuditOptions(targets=targets, cache_dir=str(tmp_path / "c"), jobs=2), store)
-        found = {f.secret_hash for f in load_findings(store)}
+        found = {f.secret.hash for f in load_findings(store)}
     finally:
         store.close()
     assert summary.executor == "local pool"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from scanner.cli.main import main
+from scanner.record import replace
 from scanner.report.remediation import HISTORY_NOTE, LOCAL_HISTORY_NOTE
 from tests.testing.findings import make_finding
 from tests.testing.gitutil import commit_file, git, init_repo
@@ -102,4 +103,4 @@ def test_audit_findings_never_read_as_unpushed() -> None:
                 commit="a" * 40, refs=("refs/heads/main",), repo="https://git.example.com/acme/api.git")  # fmt: skip
     assert is_pushed(f) is None
     assert HISTORY_NOTE in remediation_lines(ScanResult([f], ScanStats()))
-    assert is_pushed(f.with_changes(repo=None)) is False
+    assert is_pushed(f.with_changes(where=replace(f.where, repo=None))) is False

@@ -23,7 +23,7 @@ def staged(repo: Path, all_lines: bool = False) -> ScanResult:
 
 
 def found(result: ScanResult) -> list[tuple[str, int, str]]:
-    return [(f.path, f.line, f.secret.reveal()) for f in result.findings]
+    return [(f.where.path, f.where.line, f.secret.reveal()) for f in result.findings]
 
 
 def test_partially_staged_file_is_scanned_as_staged(tmp_path: Path) -> None:

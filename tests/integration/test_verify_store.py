@@ -46,7 +46,7 @@ def store(tmp_path: Path) -> Iterator[tuple[Store, str, str]]:
 
 def _state(db: Store, secret_prefix: str) -> tuple[str, str]:
     [f] = [f for f in load_findings(db, Filters()) if f.redacted.startswith(secret_prefix[:4])]
-    return f.state, f.verification.verdict
+    return f.state, f.decisions.verification.verdict
 
 
 @pytest.mark.timeout(120)

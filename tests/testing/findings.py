@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.model import Finding, Secret
+from scanner.model import Decisions, Finding, Judgement, LineContext, Location, Provenance, Secret
+
+_PARTS: dict[str, tuple[str, ...]] = {
+    "rule": ("verifier", "confidence", "note", "other_vendor"),
+    "where": ("repo",),
+    "context": ("line_text", "line_secrets", "line_spans", "encoding"),
+    "history": ("commit", "author", "date", "occurrences", "present_at_head", "refs", "staged"),
+    "decisions": ("verification", "suppressed_by", "triage"),
+}
+_CONTEXT_NAMES = {"line_text": "text", "line_secrets": "others", "line_spans": "spans", "encoding": "encoding"}
 
 
 def make_finding(
@@ -18,4 +27,19 @@ def make_finding(
     **fields: Any,
 ) -> Finding:
     """A finding as the detector would make it for `secret` (its identity hashed once, here)."""
-    return Finding(rule_id, description, severity, path, line, column, Secret.of(secret), **fields)
+    unknown = set(fields) - {name for names in _PARTS.values() for name in names}
+    if unknown:
+        raise TypeError(f"make_finding: unknown field(s) {sorted(unknown)}")
+
+    def part(name: str) -> dict[str, Any]:
+        return {n: fields[n] for n in _PARTS[name] if n in fields}
+
+    context = {_CONTEXT_NAMES[n]: v for n, v in part("context").items()}
+    return Finding.of(
+        Judgement(rule_id, description, severity, **part("rule")),
+        Location(path, line, column, **part("where")),
+        Secret.of(secret),
+        LineContext(**context),
+        Provenance(**part("history")),
+        Decisions(**part("decisions")),
+    )

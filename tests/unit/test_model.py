@@ -49,7 +49,7 @@ def test_identity_is_the_old_formula_for_a_fixed_key() -> None:
 def test_a_found_key_carries_the_old_identity(builder: FindingBuilder) -> None:
     key = v2_key()  # the fixed key above reads as a placeholder to the detector: a random one is found
     [found], _ = builder.from_bytes(f"MINDEE_API_KEY={key}\n".encode(), "a.env")
-    expected = (f"{found.rule_id}:{_old_formula(key)[:24]}", _old_formula(key))
+    expected = (f"{found.rule.id}:{_old_formula(key)[:24]}", _old_formula(key))
     assert (found.fingerprint, found.secret.hash) == expected
     doc = found.to_dict()
     assert (doc["fingerprint"], doc["secret_hash"]) == expected
@@ -74,7 +74,7 @@ def test_the_clear_key_is_reached_only_on_purpose() -> None:
     assert secret.reveal() == key and secret.known
     assert secret.redacted() != key and secret.redacted(100) == "…"
     with pytest.raises(AttributeError):
-        secret.hash = "0" * 64  # type: ignore[misc]
+        secret.hash = "0" * 64
 
 
 def test_equality_and_hashing_go_by_identity() -> None:

@@ -44,7 +44,7 @@ def test_only_files_with_a_prefilter_hit_are_scanned_one_by_one(
     monkeypatch.setattr(FindingBuilder, "from_bytes", counting)
     result = scan_paths(DirOptions(paths=(str(tmp_path / "t"),), config=Config(), jobs=1, use_hyperscan=hyperscan))
     assert sorted(scanned) == ["a.env", "b.py", "c.bin", "d.txt"]  # binary and UTF-16 always, clean never
-    assert sorted({f.path for f in result.findings}) == ["a.env", "b.py", "d.txt"]
+    assert sorted({f.where.path for f in result.findings}) == ["a.env", "b.py", "d.txt"]
     assert result.stats.files_scanned == 304
     assert result.stats.binary_files == 1
 

@@ -18,8 +18,8 @@ def test_a_dir_request_and_a_stdin_request_find_the_same_key(tmp_path: Path) -> 
     (tmp_path / "a.env").write_text(f"MINDEE_V2_API_KEY={key}\n")
     on_disk = run(DirOptions(paths=(str(tmp_path),), config=Config(), jobs=1))
     piped = run(StdinRequest(io.BytesIO(f"MINDEE_V2_API_KEY={key}\n".encode()), Config()))
-    assert [f.secret_hash for f in on_disk.findings] == [f.secret_hash for f in piped.findings]
-    assert on_disk.source == "dir" and piped.findings[0].path == "<stdin>"
+    assert [f.secret.hash for f in on_disk.findings] == [f.secret.hash for f in piped.findings]
+    assert on_disk.source == "dir" and piped.findings[0].where.path == "<stdin>"
 
 
 def test_anything_else_is_not_a_request() -> None:
@@ -43,4 +43,4 @@ def test_a_staged_request_reports_what_the_commit_adds_in_the_files_named(tmp_pa
     every = run(StagedRequest(g, info, Config()))
     assert sorted(f.secret.reveal() for f in every.findings) == sorted([new, other])  # not the committed one
     named = run(StagedRequest(g, info, Config(), files=(str(repo / "a.env"),)))
-    assert [(f.path, f.secret.reveal()) for f in named.findings] == [("a.env", new)]
+    assert [(f.where.path, f.secret.reveal()) for f in named.findings] == [("a.env", new)]

@@ -27,8 +27,8 @@ def test_big_input_gives_the_findings_of_the_same_file(tmp_path: Path) -> None:
     piped = scan_stdin(io.BytesIO(data), Config())
     named = scan_paths(DirOptions(paths=(str(path),), config=Config(), jobs=1))
     assert len(piped.findings) == 25
-    assert [(f.secret.reveal(), f.line, f.column, f.snippet()) for f in piped.findings] == [
-        (f.secret.reveal(), f.line, f.column, f.snippet()) for f in named.findings
+    assert [(f.secret.reveal(), f.where.line, f.where.column, f.snippet()) for f in piped.findings] == [
+        (f.secret.reveal(), f.where.line, f.where.column, f.snippet()) for f in named.findings
     ]
     assert piped.stats.bytes_scanned == len(data)
 

@@ -230,7 +230,7 @@ def test_a_key_stored_as_utf16_in_a_binary(detector: Detector) -> None:
     key, long_key = detectable(v2_key), detectable(v2_long_key)
     blob = _dotnet_assembly(["https://api-v2.mindee.net", key, "Authorization", long_key, "{0}"])
     found = FindingBuilder(detector).from_bytes(blob, "bin/App.dll")[0]
-    assert [(f.secret.reveal(), f.encoding) for f in found] == [(key, "utf-16-le"), (long_key, "utf-16-le")]
+    assert [(f.secret.reveal(), f.context.encoding) for f in found] == [(key, "utf-16-le"), (long_key, "utf-16-le")]
     spans = [(m.start, m.end) for m in detector.scan(blob, binary=True)]
     assert [blob[s:e].decode("utf-16-le") for s, e in spans] == [key, long_key]
 
@@ -251,7 +251,7 @@ def test_other_prefixed_keys_as_utf16_in_a_binary(detector: Detector) -> None:
         secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789") for _ in range(36)
     )
     found = FindingBuilder(detector).from_bytes(_dotnet_assembly([token]), "bin/App.dll")[0]
-    assert [(f.rule_id, f.secret.reveal(), f.encoding) for f in found] == [("github-token", token, "utf-16-le")]
+    assert [(f.rule.id, f.secret.reveal(), f.context.encoding) for f in found] == [("github-token", token, "utf-16-le")]
 
 
 # -- recall per encoding ----------------------------------------------------------------------------

@@ -62,7 +62,7 @@ def test_md_token_whose_context_names_another_vendor_is_labelled_and_never_verif
     assert other.other_vendor == vendor
     assert other.confidence == "low" and vendor in other.note
     finding = FindingBuilder(detector).to_finding(other, data, "settings.yaml")
-    assert finding.verifier is None and not finding.may_verify
+    assert finding.rule.verifier is None and not finding.may_verify
     if mindee_key in text.format(k=key, k2=mindee_key):
         assert by_secret[mindee_key].other_vendor is None
 

@@ -9,6 +9,7 @@ import string
 import pytest
 
 from scanner.model import ScanResult, ScanStats
+from scanner.record import replace
 from scanner.report import RenderOptions, render
 from tests.testing.findings import make_finding
 
@@ -45,7 +46,8 @@ def test_a_note_on_a_sure_finding_is_not_labelled_with_its_confidence(fmt: str) 
     """A provenance note (what reaches an unreachable blob) is not a doubt: no 'confidence: high' label."""
     result = _result()
     note = "reached only by refs/pull/7/head"
-    result.findings[0] = result.findings[0].with_changes(confidence="high", note=note, other_vendor=None)
+    found = result.findings[0]
+    result.findings[0] = found.with_changes(rule=replace(found.rule, confidence="high", note=note, other_vendor=None))
     out = render(result, fmt, RenderOptions())
     assert note in out
     assert "confidence" not in out.lower().replace("confidence-", "")

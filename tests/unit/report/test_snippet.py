@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from scanner.model import ScanResult, ScanStats, Secret
+from scanner.record import replace
 from scanner.redact import SnippetRedactor
 from tests.testing.cli import invoke
 from tests.testing.findings import make_finding
@@ -30,7 +31,11 @@ def test_redactor_masks_every_known_secret_on_the_line() -> None:
     unknown = "pw" + secrets.token_hex(9)
     line = f'a = "{k1}"; b = "{k2}"; c = "{k3}"; d = "{unknown}"'
     findings = [make_finding(description="d", path="x.py", secret=k, line_text=line) for k in (k1, k2)]
-    suppressed = [findings[1].with_changes(secret=Secret.of(k3), suppressed_by="baseline b.json")]
+    suppressed = [
+        findings[1].with_changes(
+            secret=Secret.of(k3), decisions=replace(findings[1].decisions, suppressed_by="baseline b.json")
+        )
+    ]
     redactor = SnippetRedactor(ScanResult([findings[0]], ScanStats(), suppressed=suppressed))
     text = redactor.snippet(findings[0], width=1000)
     assert k1 not in text and k3 not in text

@@ -7,6 +7,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,8 +20,8 @@ from tests.testing.findings import make_finding
 from tests.testing.keys import v2_key, v2_long_key
 
 
-def _finding(secret: str, path: str = "a.py", line: int = 1, rule: str = "mindee-api-key") -> Finding:
-    return make_finding(rule, "d", path=path, line=line, secret=secret, line_text=f'KEY = "{secret}"')
+def _finding(secret: str, path: str = "a.py", line: int = 1, rule: str = "mindee-api-key", **more: Any) -> Finding:
+    return make_finding(rule, "d", path=path, line=line, secret=secret, line_text=f'KEY = "{secret}"', **more)
 
 
 def _write_baseline(path: Path, findings: list[Finding]) -> str:
@@ -35,7 +36,7 @@ def test_baseline_file_holds_neither_secret_nor_line(tmp_path: Path) -> None:
     assert key not in text and key[3:20] not in text
     entry = json.loads(text)["entries"][0]
     assert set(entry) == {"rule_id", "secret_hash", "fingerprint", "paths"}
-    assert entry["secret_hash"] == f.secret_hash and entry["fingerprint"] == f.fingerprint
+    assert entry["secret_hash"] == f.secret.hash and entry["fingerprint"] == f.fingerprint
 
 
 def test_baseline_matches_by_rule_and_secret_not_by_place(tmp_path: Path) -> None:
@@ -48,12 +49,12 @@ def test_baseline_matches_by_rule_and_secret_not_by_place(tmp_path: Path) -> Non
     out = apply_suppressions(result, baseline=path, ignore_file=None, root=None)
     assert out.findings == [new_on_same_line, other_rule_same_secret]
     assert [f.secret.reveal() for f in out.suppressed] == [key]
-    assert out.suppressed[0].suppressed_by == f"baseline {path}"
+    assert out.suppressed[0].decisions.suppressed_by == f"baseline {path}"
 
 
 def test_baseline_paths_remember_occurrences() -> None:
     key = v2_key()
-    f = _finding(key, "a.py").with_changes(occurrences=(Occurrence("old/a.py", 2, "c" * 40),))
+    f = _finding(key, "a.py", occurrences=(Occurrence("old/a.py", 2, "c" * 40),))
     entries = entries_from_findings([f, _finding(key, "z.py")])
     [entry] = entries.values()
     assert entry.paths == ("a.py", "old/a.py", "z.py")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,8 +17,8 @@ from tests.testing.findings import make_finding
 from tests.testing.keys import v2_key
 
 
-def _finding(secret: str, path: str = "a.py", line: int = 2, commit: str | None = None) -> Finding:
-    return make_finding(description="d", path=path, line=line, secret=secret, commit=commit)
+def _finding(secret: str, path: str = "a.py", line: int = 2, commit: str | None = None, **more: Any) -> Finding:
+    return make_finding(description="d", path=path, line=line, secret=secret, commit=commit, **more)
 
 
 def test_parse_entry_with_reason_owner_and_expiry() -> None:
@@ -60,8 +61,11 @@ def test_entry_suppresses_until_its_expiry_date_inclusive(tmp_path: Path) -> Non
     text = f'{f.fingerprint} reason="test fixture" owner=bob expires=2025-06-30\n'
     out = _apply(tmp_path, text, [f], today=date(2025, 6, 30))
     assert out.findings == [] and len(out.suppressed) == 1
-    assert out.suppressed[0].suppressed_by is not None
-    assert "test fixture" in out.suppressed[0].suppressed_by and "bob" in out.suppressed[0].suppressed_by
+    assert out.suppressed[0].decisions.suppressed_by is not None
+    assert (
+        "test fixture" in out.suppressed[0].decisions.suppressed_by
+        and "bob" in out.suppressed[0].decisions.suppressed_by
+    )
     assert out.stats.notes == []
 
 
@@ -77,10 +81,10 @@ def test_expired_entry_stops_suppressing_and_says_so(tmp_path: Path) -> None:
 
 def test_full_sha256_fingerprint_and_rule_must_agree(tmp_path: Path) -> None:
     f = _finding(v2_key())
-    text = f"{f.rule_id}:{f.secret_hash} reason=x\ngeneric-api-key:{f.secret_hash[:24]} reason=other-rule\n"
+    text = f"{f.rule.id}:{f.secret.hash} reason=x\ngeneric-api-key:{f.secret.hash[:24]} reason=other-rule\n"
     out = _apply(tmp_path, text, [f], today=date(2025, 1, 1))
-    assert out.findings == [] and out.suppressed[0].suppressed_by is not None
-    assert ":1:" in out.suppressed[0].suppressed_by
+    assert out.findings == [] and out.suppressed[0].decisions.suppressed_by is not None
+    assert ":1:" in out.suppressed[0].decisions.suppressed_by
 
 
 def test_cli_ignore_file_at_scan_root_and_expired_note(tmp_path: Path) -> None:
@@ -119,7 +123,7 @@ def test_gitleaks_entries_match_path_line_and_commit() -> None:
     assert entries[0].matches(_finding(key, "src/a.py", 2))
     assert not entries[0].matches(_finding(key, "src/a.py", 3))  # a moved line is not matched, as in gitleaks
     assert entries[1].matches(
-        _finding(key, "other.py", 1, commit="b" * 40).with_changes(occurrences=(Occurrence("cfg/b.yaml", 7, sha),))
+        _finding(key, "other.py", 1, commit="b" * 40, occurrences=(Occurrence("cfg/b.yaml", 7, sha),))
     )
     assert not entries[1].matches(_finding(key, "cfg/b.yaml", 7, commit="c" * 40))
 

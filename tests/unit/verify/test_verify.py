@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -283,8 +284,9 @@ def test_rate_limiter_is_thread_safe() -> None:
     assert not any(t.is_alive() for t in threads)
 
 
-def _finding(secret: str, rule: str, verifier: str | None, path: str = "app.py", line: int = 1) -> Finding:
-    return make_finding(rule, "d", "high", path, line, secret=secret, verifier=verifier, line_text=f"KEY = '{secret}'")
+def _finding(secret: str, rule: str, verifier: str | None, path: str = "app.py", line: int = 1, **more: Any) -> Finding:
+    line_text = f"KEY = '{secret}'"
+    return make_finding(rule, "d", "high", path, line, secret=secret, verifier=verifier, line_text=line_text, **more)
 
 
 def test_verify_result_fills_report_fields(mindee: MindeeMock) -> None:
@@ -301,7 +303,7 @@ def test_verify_result_fills_report_fields(mindee: MindeeMock) -> None:
     ]
     result = ScanResult(findings=findings, stats=ScanStats())
     out = verify_result(result, mindee.v2_url, mindee.v1_url, verifier=make_verifier(mindee))
-    verdicts = [f.verification.verdict for f in out.findings]
+    verdicts = [f.decisions.verification.verdict for f in out.findings]
     assert verdicts == ["live", "live", "revoked", "live", "not-checked"]
     assert len(mindee.requests) == 3  # the key found twice is asked once
     doc = out.findings[0].to_dict()
@@ -536,7 +538,7 @@ def test_a_gateway_path_is_allowed_with_a_warning_in_the_report(mindee: MindeeMo
     result = ScanResult(findings=[_finding(key, "mindee-api-key", "mindee-v2")], stats=ScanStats())
     out = verify_result(result, None, None, verifier=verifier)
     assert any("/gateway" in n for n in out.stats.notes)
-    assert out.findings[0].verification.verdict == "unknown"  # the mock has no such route: nothing is known
+    assert out.findings[0].decisions.verification.verdict == "unknown"  # the mock has no such route: nothing is known
     mindee.violations.clear()
 
 
@@ -547,12 +549,12 @@ def test_a_key_whose_context_names_another_vendor_is_never_sent(mindee: MindeeMo
     mindee.live_v2(theirs, ["M"])
     findings = [
         _finding(ours, "mindee-api-key", "mindee-v2"),
-        _finding(theirs, "mindee-api-key", "mindee-v2").with_changes(other_vendor="Macrodata"),
-        _finding(theirs, "mindee-api-key", None).with_changes(other_vendor="Macrodata", path="b.py"),
+        _finding(theirs, "mindee-api-key", "mindee-v2", other_vendor="Macrodata"),
+        _finding(theirs, "mindee-api-key", None, path="b.py", other_vendor="Macrodata"),
     ]
     out = verify_result(ScanResult(findings=findings, stats=ScanStats()), None, None, verifier=make_verifier(mindee))
-    assert [f.verification.verdict for f in out.findings] == ["live", "not-checked", "not-checked"]
-    assert "Macrodata" in out.findings[1].verification.detail
+    assert [f.decisions.verification.verdict for f in out.findings] == ["live", "not-checked", "not-checked"]
+    assert "Macrodata" in out.findings[1].decisions.verification.detail
     assert mindee.requests_for(theirs) == [] and len(mindee.requests) == 1
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from scanner.app.history import GitScanOptions, scan_repository
 from scanner.config import Config
-from scanner.model import ScanResult
+from scanner.model import Finding, ScanResult
 from scanner.sources.git.gitio import Git
 from scanner.sources.git.log import HistoryLog
 from scanner.sources.git.objects import _BATCH_COMMAND, GitObject, StoreListing, stream_objects
@@ -31,9 +31,9 @@ def secrets_of(result: ScanResult) -> set[str]:
     return {f.secret.reveal() for f in result.findings}
 
 
-def only(result: ScanResult, secret: str):  # type: ignore[no-untyped-def]
+def only(result: ScanResult, secret: str) -> Finding:
     hits = [f for f in result.findings if f.secret.reveal() == secret]
-    assert len(hits) == 1, [(f.path, f.secret.reveal()[:6]) for f in result.findings]
+    assert len(hits) == 1, [(f.where.path, f.secret.reveal()[:6]) for f in result.findings]
     return hits[0]
 
 
@@ -62,11 +62,11 @@ def test_key_added_then_removed_keeps_its_first_commit(tmp_path: Path) -> None:
     )
     commit_file(repo, "app/settings.py", "DEBUG = True\nMINDEE_API_KEY = os.environ['K']\n", "use env")
     f = only(scan(repo), key)
-    assert (f.commit, f.path, f.line) == (added, "app/settings.py", 2)
-    assert f.author == "Test Author <author@example.com>"
-    assert f.date is not None and f.date.startswith("2024-02-03T04:05:06")
-    assert f.present_at_head is False
-    assert f.refs == ("HEAD", "refs/heads/main") or "refs/heads/main" in f.refs
+    assert (f.history.commit, f.where.path, f.where.line) == (added, "app/settings.py", 2)
+    assert f.history.author == "Test Author <author@example.com>"
+    assert f.history.date is not None and f.history.date.startswith("2024-02-03T04:05:06")
+    assert f.history.present_at_head is False
+    assert f.history.refs == ("HEAD", "refs/heads/main") or "refs/heads/main" in f.history.refs
 
 
 def test_key_in_a_file_later_deleted(tmp_path: Path) -> None:
@@ -77,15 +77,15 @@ def test_key_in_a_file_later_deleted(tmp_path: Path) -> None:
     git(repo, "commit", "-q", "-m", "remove env")
     commit_file(repo, "x.txt", "x\n")
     f = only(scan(repo), key)
-    assert (f.commit, f.path, f.present_at_head) == (added, "old/.env", False)
+    assert (f.history.commit, f.where.path, f.history.present_at_head) == (added, "old/.env", False)
 
 
 def test_key_only_on_a_non_default_branch(tmp_path: Path) -> None:
     repo, key, added = key_on_a_branch(tmp_path, "feature/x", "conf.yaml", lambda key: f"mindee_api_key: {key}\n")
     f = only(scan(repo), key)
-    assert f.commit == added
-    assert f.refs == ("refs/heads/feature/x",)
-    assert f.present_at_head is False
+    assert f.history.commit == added
+    assert f.history.refs == ("refs/heads/feature/x",)
+    assert f.history.present_at_head is False
     # --branch limits to that branch's history
     assert key not in secrets_of(scan(repo, branch="main"))
     assert key in secrets_of(scan(repo, branch="feature/x"))
@@ -97,7 +97,7 @@ def test_key_reachable_only_from_a_tag(tmp_path: Path) -> None:
     git(repo, "branch", "-q", "-D", "release")
     result = scan(repo)
     f = only(result, key)
-    assert f.refs == ("refs/tags/v1.0",)
+    assert f.history.refs == ("refs/tags/v1.0",)
     assert "refs/tags/v1.0" in result.stats.history.refs
 
 
@@ -114,8 +114,8 @@ def test_key_reachable_only_from_a_tag_of_a_tag(tmp_path: Path, packed: bool) ->
     refs = read_refs(Git(str(repo))).tips
     assert refs["refs/tags/outer"] == git(repo, "rev-parse", "outer^{commit}").strip()
     f = only(scan(repo), key)
-    assert f.refs == ("refs/tags/outer",)
-    assert f.path == "deploy.sh"
+    assert f.history.refs == ("refs/tags/outer",)
+    assert f.where.path == "deploy.sh"
 
 
 def test_key_introduced_in_a_merge_conflict_resolution(tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ def test_key_introduced_in_a_merge_conflict_resolution(tmp_path: Path) -> None:
     merge = git(repo, "rev-parse", "HEAD")
     assert len(git(repo, "rev-parse", "HEAD^@").split()) == 2
     f = only(scan(repo), key)
-    assert (f.commit, f.path, f.present_at_head) == (merge, "cfg.py", True)
+    assert (f.history.commit, f.where.path, f.history.present_at_head) == (merge, "cfg.py", True)
 
 
 def test_clean_merge_does_not_take_credit(tmp_path: Path) -> None:
@@ -142,7 +142,7 @@ def test_clean_merge_does_not_take_credit(tmp_path: Path) -> None:
     commit_file(repo, "b.txt", "b\n")
     git(repo, "merge", "-q", "--no-edit", "side")
     f = only(scan(repo), key)
-    assert [o.commit for o in f.occurrences] == [side]
+    assert [o.commit for o in f.history.occurrences] == [side]
 
 
 @pytest.mark.parametrize("parents", [2, 3], ids=["merge", "octopus"])
@@ -170,12 +170,12 @@ def test_a_file_added_by_a_merge_itself_is_credited_to_the_merge(tmp_path: Path,
     (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
     result = scan(repo)
     f = only(result, key)
-    assert (f.commit, f.path) == (merge, "merged.env")
-    assert [o.commit for o in f.occurrences] == [merge]
+    assert (f.history.commit, f.where.path) == (merge, "merged.env")
+    assert [o.commit for o in f.history.occurrences] == [merge]
     for side in sides:
         side_key = git(repo, "show", f"{side}:{side}.env").split("=", 1)[1].strip()
         side_finding = only(result, side_key)
-        assert [o.commit for o in side_finding.occurrences] == [git(repo, "rev-parse", side)]
+        assert [o.commit for o in side_finding.history.occurrences] == [git(repo, "rev-parse", side)]
     assert (f"victim.txt ({blob[:12]})", "missing object") in result.stats.skipped
 
 
@@ -187,10 +187,10 @@ def test_renamed_file_keeps_origin_and_lists_new_path(tmp_path: Path) -> None:
     git(repo, "commit", "-q", "-m", "rename")
     renamed = git(repo, "rev-parse", "HEAD")
     f = only(scan(repo), key)
-    assert (f.commit, f.path, f.line) == (first, "config/dev.env", 2)
-    places = {(o.commit, o.path) for o in f.occurrences}
+    assert (f.history.commit, f.where.path, f.where.line) == (first, "config/dev.env", 2)
+    places = {(o.commit, o.path) for o in f.history.occurrences}
     assert places == {(first, "config/dev.env"), (renamed, "config/local.env")}
-    assert f.present_at_head is True
+    assert f.history.present_at_head is True
 
 
 def test_same_key_in_three_places_is_one_finding_with_three_occurrences(tmp_path: Path) -> None:
@@ -202,10 +202,10 @@ def test_same_key_in_three_places_is_one_finding_with_three_occurrences(tmp_path
     result = scan(repo)
     f = only(result, key)
     assert len(result.findings) == 1
-    assert [(o.commit, o.path, o.line) for o in f.occurrences] == [
+    assert [(o.commit, o.path, o.line) for o in f.history.occurrences] == [
         (c1, "a/.env", 1), (c2, "b/settings.py", 2), (c3, "c/config.json", 3),
     ]  # fmt: skip
-    assert (f.commit, f.path) == (c1, "a/.env")
+    assert (f.history.commit, f.where.path) == (c1, "a/.env")
 
 
 def test_same_blob_in_many_commits_is_scanned_once(tmp_path: Path) -> None:
@@ -217,7 +217,7 @@ def test_same_blob_in_many_commits_is_scanned_once(tmp_path: Path) -> None:
     result = scan(repo)
     assert result.stats.history.blobs_scanned == 6  # k.env once + five notes
     assert result.stats.history.commits_scanned == 6
-    assert len(only(result, key).occurrences) == 1
+    assert len(only(result, key).history.occurrences) == 1
 
 
 def test_commit_with_a_very_large_file(tmp_path: Path) -> None:
@@ -248,7 +248,7 @@ def test_key_in_a_png_text_chunk(tmp_path: Path) -> None:
     commit_file(repo, "assets/logo.png", _png_with_text(b"Comment\x00api key: " + key.encode() + b" (dev)"))
     result = scan(repo)
     f = only(result, key)
-    assert f.path == "assets/logo.png"
+    assert f.where.path == "assets/logo.png"
     assert result.stats.binary_files == 1
 
 
@@ -257,7 +257,12 @@ def test_key_in_a_commit_message(tmp_path: Path) -> None:
     key = v2_key()
     sha = commit_file(repo, "a.txt", "a\n", message=f"debug: try with {key}\n\nsecond line")
     f = only(scan(repo), key)
-    assert (f.commit, f.path, f.line, f.present_at_head) == (sha, "<commit message>", 1, False)
+    assert (f.history.commit, f.where.path, f.where.line, f.history.present_at_head) == (
+        sha,
+        "<commit message>",
+        1,
+        False,
+    )
     assert key not in secrets_of(scan(repo, scan_messages=False))
 
 
@@ -269,8 +274,8 @@ def test_keys_still_at_head_and_gone(tmp_path: Path) -> None:
     git(repo, "rm", "-q", "gone.env")
     git(repo, "commit", "-q", "-m", "rm")
     result = scan(repo)
-    assert only(result, kept).present_at_head is True
-    assert only(result, gone).present_at_head is False
+    assert only(result, kept).history.present_at_head is True
+    assert only(result, gone).history.present_at_head is False
 
 
 def clone_of_a_key_history(tmp_path: Path, *how: str) -> tuple[Path, str, str]:
@@ -331,7 +336,7 @@ def test_stash_entries_are_scanned(tmp_path: Path) -> None:
         git(repo, "stash", "-q")
     result = scan(repo)
     assert {first, second} <= secrets_of(result)
-    assert "refs/stash" in only(result, second).refs
+    assert "refs/stash" in only(result, second).history.refs
 
 
 def test_missing_object_is_reported_not_fatal(tmp_path: Path) -> None:
@@ -464,7 +469,7 @@ def test_bare_repository(tmp_path: Path) -> None:
     bare = tmp_path / "b.git"
     git(tmp_path, "clone", "-q", "--bare", str(work), str(bare))
     result = scan(bare)
-    assert only(result, key).present_at_head is True
+    assert only(result, key).history.present_at_head is True
     assert result.target == str(bare)
 
 
@@ -587,8 +592,8 @@ def test_a_walk_running_beside_two_workers_gives_the_provenance_of_a_one_worker_
     assert two.stats.jobs == 2
     assert [f.to_dict() for f in two.findings] == [f.to_dict() for f in one.findings]
     found = only(two, key)  # (which place is "first" among same-second commits is git's order's call)
-    assert found.commit and {o.path for o in found.occurrences} == {"f2.txt", "copy.env"}
-    assert "refs/tags/t0" in found.refs or any(r.startswith("refs/tags/") for r in found.refs)
+    assert found.history.commit and {o.path for o in found.history.occurrences} == {"f2.txt", "copy.env"}
+    assert "refs/tags/t0" in found.history.refs or any(r.startswith("refs/tags/") for r in found.history.refs)
 
 
 def test_a_running_walk_ends_when_cancelled(tmp_path: Path) -> None:
