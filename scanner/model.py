@@ -339,10 +339,6 @@ class Finding:
         return cls(rule, where, secret, fingerprint_of(rule.id, secret.hash), context, history, decisions)
 
     @property
-    def is_mindee(self) -> bool:
-        return self.rule.is_mindee
-
-    @property
     def may_verify(self) -> bool:
         """Only a key the detector believes is Mindee's may ever be sent to Mindee."""
         return self.rule.may_verify

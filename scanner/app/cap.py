@@ -29,7 +29,7 @@ _CONFIDENCE = {"high": 0, "medium": 1, "low": 2}
 def importance(f: Finding) -> tuple[Any, ...]:
     """Sort key, most important first: a total order, so what is kept does not depend on arrival order."""
     return (
-        not f.is_mindee,
+        not f.rule.is_mindee,
         _CONFIDENCE.get(f.rule.confidence, 3),
         f.rule.other_vendor is not None,
         f.where.repo or "",
@@ -110,7 +110,7 @@ class DistinctFindings:
                 continue
             same = self._seen.get(f)
             if same is None:
-                kind = 0 if f.is_mindee else 1
+                kind = 0 if f.rule.is_mindee else 1
                 if self._held[kind] >= self.budget:
                     self.dropped += 1
                     continue

@@ -226,7 +226,7 @@ def finish(result: ScanResult, opts: OutputOptions, root: str | None = None) -> 
             # The report went to a file: CI logs still get one line saying what it holds.
             from scanner.report.text import summary_line
 
-            mindee = sum(1 for f in result.findings if f.is_mindee)
+            mindee = sum(1 for f in result.findings if f.rule.is_mindee)
             click.echo(
                 f"{len(result.findings)} finding(s), {mindee} Mindee key(s); {opts.fmt} report written to "
                 f"{opts.output}; {summary_line(result)}",

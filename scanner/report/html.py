@@ -88,7 +88,7 @@ def _summary(result: ScanResult) -> str:
         oldest_card = _card("n/a", "oldest exposure", title="No commit dates: this was not a history scan.")
     cards = [
         _card(len(keys), "keys found", title=f"{len(findings)} finding(s) for {len(keys)} distinct secret(s)"),
-        _card(sum(1 for f in keys.values() if f.is_mindee), "Mindee keys"),
+        _card(sum(1 for f in keys.values() if f.rule.is_mindee), "Mindee keys"),
         _card(verdicts.get("live", 0), "live", "live" if verdicts.get("live") else ""),
         _card(verdicts.get("revoked", 0), "revoked"),
         _card(verdicts.get("unknown", 0) + verdicts.get("not-checked", 0), "unknown / not checked"),
@@ -310,7 +310,7 @@ def _action(f: Finding) -> str:
         )
     if closed == "revoked":
         return "Revoked: remove from code"
-    if not f.is_mindee:
+    if not f.rule.is_mindee:
         return "Rotate with its provider"
     verdict = f.decisions.verification.verdict
     if verdict == "live":

@@ -38,7 +38,7 @@ def key_kind(finding: Finding, rule_only: bool = False) -> str | None:
 
     `rule_only` judges by the rule alone (SARIF rule help, shared by every finding of the rule).
     """
-    if not finding.is_mindee or (finding.rule.other_vendor and not rule_only):
+    if not finding.rule.is_mindee or (finding.rule.other_vendor and not rule_only):
         return None
     if finding.rule.verifier in ("mindee-v2", "mindee-v1"):
         return finding.rule.verifier[-2:]
@@ -89,7 +89,7 @@ def one_line_advice(finding: Finding) -> str:
         return STAGED_ADVICE
     kind = key_kind(finding)
     vendor = finding.rule.other_vendor
-    if finding.is_mindee and vendor:
+    if finding.rule.is_mindee and vendor:
         return (
             f"Its context names {vendor}: rotate it with {vendor} if it is theirs, "
             "then remove it from the code (not sent to Mindee)."
@@ -303,7 +303,7 @@ def key_plans(result: ScanResult) -> list[KeyPlan]:
                 rule_id=first.rule.id,
                 verdict=v.verdict,
                 detail=v.detail,
-                is_mindee=any(f.is_mindee for f in findings),
+                is_mindee=any(f.rule.is_mindee for f in findings),
                 places=tuple(where),
                 in_history=history,
                 pushed=pushed,
@@ -374,10 +374,10 @@ def summary_counts(result: ScanResult) -> dict[str, Any]:
     by_rule: dict[str, int] = {}
     for f in findings:
         by_rule[f.rule.id] = by_rule.get(f.rule.id, 0) + 1
-    live_keys = {f.secret.hash for f in findings if f.is_mindee and f.decisions.verification.verdict == "live"}
+    live_keys = {f.secret.hash for f in findings if f.rule.is_mindee and f.decisions.verification.verdict == "live"}
     return {
         "findings": len(findings),
-        "mindee_findings": sum(1 for f in findings if f.is_mindee),
+        "mindee_findings": sum(1 for f in findings if f.rule.is_mindee),
         "unique_secrets": len({f.fingerprint for f in findings}),
         "live_mindee_keys": len(live_keys),
         "by_rule": dict(sorted(by_rule.items())),

@@ -22,7 +22,7 @@ def replace_text_lines(result: ScanResult) -> tuple[list[str], list[str]]:
     lines: list[str] = []
     skipped: list[str] = []
     seen: set[str] = set()
-    for f in sorted(result.findings, key=lambda f: (not f.is_mindee, f.where.path, f.where.line)):
+    for f in sorted(result.findings, key=lambda f: (not f.rule.is_mindee, f.where.path, f.where.line)):
         secret = f.secret.reveal()  # the file's whole purpose: the keys to blank, in full
         if not secret or secret in seen:
             continue
@@ -30,7 +30,7 @@ def replace_text_lines(result: ScanResult) -> tuple[list[str], list[str]]:
         if "\n" in secret or "\r" in secret or "==>" in secret:
             skipped.append(f.redacted)
             continue
-        replacement = MINDEE_REPLACEMENT if f.is_mindee else OTHER_REPLACEMENT
+        replacement = MINDEE_REPLACEMENT if f.rule.is_mindee else OTHER_REPLACEMENT
         forms = [secret]
         if f.context.encoding == "base64":
             # Found inside a base64 value: the history holds the encoded form, which the plain key never matches.

@@ -61,7 +61,7 @@ def _rule_help(f: Finding) -> tuple[str, str]:
 def _rule(f: Finding) -> dict[str, Any]:
     text, md = _rule_help(f)
     rule = f.rule
-    tags = ["security", "secret", "mindee" if f.is_mindee else "credential", "external/cwe/cwe-798"]
+    tags = ["security", "secret", "mindee" if f.rule.is_mindee else "credential", "external/cwe/cwe-798"]
     return {
         "id": rule.id,
         "name": "".join(p.capitalize() for p in rule.id.replace("_", "-").split("-")),
@@ -70,11 +70,11 @@ def _rule(f: Finding) -> dict[str, Any]:
             "text": f"{rule.description}: a credential committed to source code or history ({rule.severity} severity)."
         },
         "help": {"text": text, "markdown": md},
-        "helpUri": dashboard_for(key_kind(f, rule_only=True)) if f.is_mindee else INFO_URI,
+        "helpUri": dashboard_for(key_kind(f, rule_only=True)) if f.rule.is_mindee else INFO_URI,
         "defaultConfiguration": {"level": _LEVELS.get(rule.severity, "warning")},
         "properties": {
             "tags": tags,
-            "precision": "very-high" if f.is_mindee else "high",
+            "precision": "very-high" if f.rule.is_mindee else "high",
             "problem.severity": "error" if _LEVELS.get(rule.severity) == "error" else "warning",
             "security-severity": _SECURITY_SEVERITY.get(rule.severity, "5.5"),
         },

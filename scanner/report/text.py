@@ -99,7 +99,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         lines.extend(_finding_block(f, options))
     findings = result.findings
     if findings:
-        mindee = sum(1 for f in findings if f.is_mindee)
+        mindee = sum(1 for f in findings if f.rule.is_mindee)
         lines.append("")
         lines.append(
             _c(f"{len(findings)} finding(s), {mindee} Mindee key(s).", "red", options)
