@@ -7,8 +7,12 @@ patterns at import was a sixth of the hook's CPU time before it read a byte.
 
 from __future__ import annotations
 
-import re
-from typing import Any, AnyStr
+# Nothing imported at module level: the hook's fast path (scanner/app/quickstaged.py) defines a pattern
+# here and, on a clean commit, never compiles it, so it needs neither `re` nor `typing`.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+    from typing import Any, AnyStr
 
 
 class _LazyPattern:
@@ -22,6 +26,8 @@ class _LazyPattern:
     def __getattr__(self, name: str) -> Any:  # only for attributes not on the instance yet
         compiled = self.__dict__.get("_compiled")
         if compiled is None:
+            import re
+
             compiled = self.__dict__["_compiled"] = re.compile(*self._args)
         value = getattr(compiled, name)
         self.__dict__[name] = value

@@ -11,10 +11,20 @@ it does. Supported: defaults, `field(default_factory=..., init=..., repr=...)`, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar, dataclass_transform, overload
+# `typing` is for the type checker only: a clean pre-commit run (scanner/app/quickstaged.py) imports
+# this module and nothing else that needs `typing` (which brings `re` and `enum`: a third of a bare
+# interpreter's start-up).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeVar, dataclass_transform, overload
 
-T = TypeVar("T")
+    T = TypeVar("T")
+else:
+
+    def dataclass_transform(**_: object) -> object:
+        """typing.dataclass_transform at run time, less its introspection attribute (nothing reads it)."""
+        return lambda f: f
 
 
 class FrozenInstanceError(AttributeError):
@@ -47,10 +57,12 @@ def field(
     return Field(default, default_factory, init, repr)
 
 
-@overload
-def record(cls: type[T], /) -> type[T]: ...
-@overload
-def record(*, frozen: bool = False, slots: bool = False) -> Callable[[type[T]], type[T]]: ...
+if TYPE_CHECKING:
+
+    @overload
+    def record(cls: type[T], /) -> type[T]: ...
+    @overload
+    def record(*, frozen: bool = False, slots: bool = False) -> Callable[[type[T]], type[T]]: ...
 
 
 @dataclass_transform(field_specifiers=(field, Field))

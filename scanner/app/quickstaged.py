@@ -19,17 +19,22 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Sequence
 
 from scanner.detect import startup
 from scanner.detect.startup import cache_dir, cache_name, default_rules_dir, file_stamps, read_cache, rule_files
 from scanner.detect.textio import is_plain_text
 from scanner.sources.git.gitenv import HOOK_ENV, scrubbed_env
 
+TYPE_CHECKING = False  # not typing's: a clean commit imports neither `typing` nor the `re` it brings
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
 # What the full path reads from the repository itself (scanner.config.CONFIG_NAME, and the ignore files of
 # scanner.suppress.ignorefile.root_ignore_files): with any of them present it decides.
 REPO_FILES = (".mindee-scan.yaml", ".mindee-scan-ignore", ".gitleaksignore")
 _FORMAT = "1"
+_EXTENSION = "hyperscan._hs_ext"
 
 
 def clean_commit(files: Sequence[str], quiet: bool) -> int | None:
@@ -45,17 +50,18 @@ def clean_commit(files: Sequence[str], quiet: bool) -> int | None:
         return None
     if any(os.path.lexists(os.path.join(top, name)) for name in (*REPO_FILES, ".git/MERGE_HEAD")):
         return None
-    database = _hit_database()
+    hs = _hyperscan()
+    if hs is None:
+        return None
+    database = _hit_database(hs.__file__)
     if database is None:
         return None
-    import hyperscan
-
     from scanner.sources.git.wholediff import Undecided, staged_files
 
     try:
-        db = hyperscan.loadb(database, hyperscan.HS_MODE_BLOCK)
-        scratch = hyperscan.Scratch(db)
-    except (hyperscan.error, TypeError, ValueError):
+        db = hs.loadb(database, hs.HS_MODE_BLOCK)
+        scratch = hs.Scratch(db)
+    except (hs.error, TypeError, ValueError):
         return None  # a cache entry from another CPU or a damaged one: the full path rebuilds
 
     def on_match(pid: int, start: int, end: int, flags: int, context: object) -> bool:
@@ -72,7 +78,7 @@ def clean_commit(files: Sequence[str], quiet: bool) -> int | None:
                 return None  # binary or UTF-16: `prepare` would change what is scanned
             try:
                 db.scan(data, match_event_handler=on_match, scratch=scratch)
-            except hyperscan.ScanTerminated:
+            except hs.ScanTerminated:
                 return None  # a hit: the full path scans
             scanned += 1
             size += len(data)
@@ -106,11 +112,37 @@ def _write(text: str) -> None:
         quiet_broken_pipe()
 
 
-def _cache_key() -> bytes | None:
-    """What the database depends on: the rule files, the detection code that turns them into patterns,
-    Python, Hyperscan and the CPU. None when a file cannot be read (then there is no fast path)."""
-    import hyperscan
+def _hyperscan() -> Any:
+    """Hyperscan's C extension module (None without Hyperscan), loaded by itself when the package is not
+    imported yet: the package's `__init__` imports `typing` for a NamedTuple this path does not use (a
+    quarter of the fast path's start-up). Everything used here is the extension's (`import hyperscan`
+    does `from hyperscan._hs_ext import *`)."""
+    module = sys.modules.get(_EXTENSION)
+    if module is not None:
+        return module
+    import importlib.machinery  # (not importlib.util: its imports cost more than the three lines below)
 
+    package = importlib.machinery.PathFinder.find_spec("hyperscan")
+    if package is None or not package.submodule_search_locations:
+        return None
+    spec = importlib.machinery.PathFinder.find_spec(_EXTENSION, list(package.submodule_search_locations))
+    if spec is None or spec.loader is None:
+        return None
+    module = spec.loader.create_module(spec)
+    if module is None:
+        return None
+    module.__spec__, module.__loader__, module.__package__ = spec, spec.loader, "hyperscan"
+    spec.loader.exec_module(module)
+    # A single-phase extension puts itself in sys.modules; taken out, a later `import hyperscan` (the
+    # full path) sets its package up as usual (the extension's objects are shared: the same classes).
+    if sys.modules.get(_EXTENSION) is module:
+        del sys.modules[_EXTENSION]
+    return module
+
+
+def _cache_key(extension: str) -> bytes | None:
+    """What the database depends on: the rule files, the detection code that turns them into patterns,
+    Python, the Hyperscan extension and the CPU. None when a file cannot be read (no fast path then)."""
     from scanner import __version__
 
     rules_dir = default_rules_dir()
@@ -118,24 +150,20 @@ def _cache_key() -> bytes | None:
     code = sorted(os.path.join(detect_dir, n) for n in os.listdir(detect_dir) if n.endswith(".py"))
     rules = file_stamps(rule_files(rules_dir))
     sources = file_stamps(code)
-    if rules is None or sources is None or not code:
+    library = file_stamps([extension])
+    if rules is None or sources is None or library is None or not code:
         return None
-    version = getattr(hyperscan, "__version__", "?")
     parts = [_FORMAT, __version__, str(sys.version_info[:2]), rules_dir, *rules, detect_dir, *sources]
-    parts += [version, os.uname().machine]
+    parts += [extension, *library, os.uname().machine]
     return "|".join(parts).encode("utf-8", "surrogateescape")
 
 
-def _hit_database() -> bytes | None:
+def _hit_database(extension: str) -> bytes | None:
     """`Detector.hit_database` of the detector the full path builds for this repository (built-in rules,
-    no config), from the start-up cache; built and cached when missing. None without Hyperscan or cache."""
+    no config), from the start-up cache; built and cached when missing. None without a cache."""
     if cache_dir() is None:
         return None  # MINDEE_SCAN_NO_CACHE: building the database here would cost what the full path costs
-    try:
-        import hyperscan  # noqa: F401
-    except ImportError:
-        return None
-    key = _cache_key()
+    key = _cache_key(extension)
     if key is None:
         return None
     name = cache_name("hook", key, ".db")

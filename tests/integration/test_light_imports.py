@@ -158,3 +158,32 @@ FULL_PATH = (
     "scanner.suppress",
     "scanner.report",
 )
+
+
+def test_clean_commit_through_the_git_hook_imports_no_typing_re_or_enum(tmp_path: Path) -> None:
+    """The real process of the hook install-hook writes, on a warm clean commit, listed by -X importtime
+    (the driver above imports json, and so `re`): `typing`, `re` and `enum` were a third of a bare
+    interpreter's start-up, and the fast path needs none of them."""
+    from tests.testing.gitutil import git
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "a.py").write_text("x = 1\n")
+    git(repo, "add", "a.py")
+    env = {**HERMETIC_ENV, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home")}
+    env["MINDEE_SCAN_CACHE_DIR"] = str(tmp_path / "cache")
+
+    def imported(*argv: str) -> set[str]:
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", *argv], cwd=repo, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert proc.returncode == 0, proc.stderr
+        return {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+
+    imported("-m", "scanner.hookrun", "pre-commit")  # fills the cache
+    # Less what the interpreter imports by itself (an editable install's finder imports `re` and `pathlib`).
+    modules = imported("-m", "scanner.hookrun", "pre-commit") - imported("-c", "pass")
+    assert "scanner.app.quickstaged" in modules
+    assert _heavy(modules, ("typing", "re", "enum", "json", "hyperscan")) == []  # (its C extension: loaded alone)
+    assert _heavy(modules, FULL_PATH) == []

@@ -6,11 +6,13 @@ blob, so a finding's line is its line in the new file and legacy-key context out
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-
+from scanner.lazyre import lazy_compile
 from scanner.record import field, record
 from scanner.sources.git.gitenv import NULL_SHA
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 # Limits of a staged scan, shared by both readers of the index (staged.py, and wholediff.py for the hook's
 # fast path). Blobs over STREAM_OVER are streamed when scanned, never held whole; git's diff treats them
@@ -22,7 +24,7 @@ STREAM_OVER = 2 * 1024 * 1024
 HOLD_BYTES = 64 * 1024 * 1024
 HOLD_LINES = 1_000_000
 
-_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_HUNK = lazy_compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 GITLINK_MODE = "160000"
 
 
