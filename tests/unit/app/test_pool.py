@@ -43,3 +43,26 @@ def test_forked_workers_find_what_one_process_finds(tmp_path: Path) -> None:
     forked = scan_paths(DirOptions(paths=(str(tree),), config=Config(), jobs=2))
     assert [f.to_dict() for f in forked.findings] == [f.to_dict() for f in serial.findings]
     assert forked.stats.notes == serial.stats.notes
+
+
+def test_a_parallel_dir_scan_lists_skips_and_findings_as_a_serial_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This process scans batches too while its workers are busy; what each batch found and skipped
+    is merged in walk order all the same."""
+    import scanner.app.dir as dir_scan
+
+    monkeypatch.setattr(dir_scan, "_QUEUED_PER_WORKER", 1)  # this process takes every other batch or so
+    tree = tmp_path / "t"
+    tree.mkdir()
+    for i in range(3000):
+        text = "x" * 3000 if i % 97 == 0 else f"line {i}\n"  # over the size cap below: skipped
+        (tree / f"f{i:04}.txt").write_text(text + (f"MINDEE_V2_API_KEY={v2_key()}\n" if i % 250 == 1 else ""))
+    serial = scan_paths(DirOptions(paths=(str(tree),), config=Config(), max_file_size=2048, jobs=1))
+    parallel = scan_paths(DirOptions(paths=(str(tree),), config=Config(), max_file_size=2048, jobs=2))
+    assert parallel.stats.jobs == 2
+    assert parallel.stats.skipped == serial.stats.skipped
+    assert len(serial.stats.skipped) == 31
+    assert [f.to_dict() for f in parallel.findings] == [f.to_dict() for f in serial.findings]
+    assert len(serial.findings) == 12
+    assert parallel.stats.files_scanned == serial.stats.files_scanned == 3000 - 31
