@@ -338,6 +338,12 @@ class Finding:
         """A new finding; its fingerprint is formatted from the secret's hash (no hashing here)."""
         return cls(rule, where, secret, fingerprint_of(rule.id, secret.hash), context, history, decisions)
 
+    def __hash__(self) -> int:
+        # Equal findings share identity and place (fields __eq__ compares), so hashing those alone is
+        # sound; it skips the nested parts, which made dedup of history findings 3x slower.
+        where = self.where
+        return hash((self.fingerprint, where.path, where.line, where.column))
+
     @property
     def may_verify(self) -> bool:
         """Only a key the detector believes is Mindee's may ever be sent to Mindee."""

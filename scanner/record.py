@@ -4,7 +4,7 @@
 records the pre-commit hook defines, a third of its start-up (docs/benchmarks.md, "Measurements behind
 the code"). `record` generates the same `__init__` with one `exec` per class (on
 the class's first instance: most classes a hook run defines are never built) and shares generic
-`__repr__`, `__eq__` and `__hash__`; `dataclass_transform` tells type checkers what
+`__repr__`, `__eq__` and `__hash__` (a class's own `__hash__` is kept); `dataclass_transform` tells type checkers what
 it does. Supported: defaults, `field(default_factory=..., init=..., repr=...)`, `__post_init__`,
 `frozen`, `slots`, records extending records, pickling and `replace`; nothing else (no ordering).
 """
@@ -118,7 +118,8 @@ def _build(cls: Any, frozen: bool, slots: bool) -> Any:
     if frozen:
         cls.__setattr__ = _frozen_setattr
         cls.__delattr__ = _frozen_delattr
-        cls.__hash__ = _hash
+        if cls.__dict__.get("__hash__") is None:  # a record may hash by fewer fields than it compares
+            cls.__hash__ = _hash
     else:
         cls.__hash__ = None
     return cls

@@ -17,7 +17,17 @@ from scanner.audit.task import RepoOutcome
 from scanner.config import Config
 from scanner.detect.build import build_detector
 from scanner.detect.findings import FindingBuilder
-from scanner.model import Finding, ScanResult, ScanStats, Secret, fingerprint_for, secret_hash
+from scanner.model import (
+    Decisions,
+    Finding,
+    Provenance,
+    ScanResult,
+    ScanStats,
+    Secret,
+    fingerprint_for,
+    secret_hash,
+)
+from scanner.record import replace
 from scanner.report import FORMATS, RenderOptions, render
 from scanner.suppress.baseline import Baseline, entries_from_findings
 from tests.testing.keys import v1_key, v2_key
@@ -164,3 +174,31 @@ def test_identity_survives_a_store_round_trip_without_the_key(
         assert stored.secret == f.secret and stored.secret.hash == f.secret.hash  # ... yet the identity is whole
         assert stored.redacted == f.redacted
         assert f.secret.reveal() not in repr(stored)
+
+
+def test_a_finding_is_made_of_parts_each_with_one_meaning(builder: FindingBuilder) -> None:
+    key = v2_key()
+    [found], _ = builder.from_bytes(f"x = 1\nMINDEE_API_KEY = '{key}'\n".encode(), "conf/a.env")
+    assert (found.rule.id, found.rule.verifier, found.rule.confidence) == ("mindee-api-key", "mindee-v2", "high")
+    assert (found.where.path, found.where.line, found.where.repo) == ("conf/a.env", 2, None)
+    assert found.context.text == f"MINDEE_API_KEY = '{key}'" and found.context.encoding is None
+    assert found.history == Provenance() and found.decisions == Decisions()
+    assert found.may_verify and found.rule.is_mindee
+    # The line context holds the key in clear: its repr shows none of it.
+    assert key not in repr(found.context) and "MINDEE_API_KEY" not in repr(found.context)
+
+
+def test_findings_judged_alike_share_one_judgement(builder: FindingBuilder) -> None:
+    found, _ = _findings(builder, 4)
+    assert len({id(f.rule) for f in found}) == 1
+
+
+def test_a_new_rule_or_secret_gets_its_fingerprint_with_it(builder: FindingBuilder) -> None:
+    [found], _ = builder.from_bytes(f"MINDEE_API_KEY={v2_key()}\n".encode(), "a.env")
+    moved = found.with_changes(where=replace(found.where, line=9))
+    assert moved.fingerprint == found.fingerprint and moved.where.line == 9
+    other = v2_key()
+    rekeyed = found.with_changes(secret=Secret.of(other))
+    assert rekeyed.fingerprint == fingerprint_for("mindee-api-key", other)
+    renamed = found.with_changes(rule=replace(found.rule, id="generic-secret"))
+    assert renamed.fingerprint == f"generic-secret:{found.secret.hash[:24]}"
