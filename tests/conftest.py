@@ -1,7 +1,8 @@
 """Test-wide safety and the two suites.
 
-Safety: git never reads the developer's config, and tests never reach the network (sockets connect only
-to loopback: tests/testing/netguard.py).
+Safety: git never reads the developer's config, tests never reach the network (sockets connect only
+to loopback: tests/testing/netguard.py), and the start-up cache lives in the run's temp folder, not the
+developer's ~/.cache (subprocesses inherit it).
 
 Suites: `pytest -q` alone is the quick suite (under 90 s on two cores): tests marked `slow` (heavy data,
 installs, tests/hardening/) or `hostile` (tests/hostile/) are deselected, and the summary says how many.
@@ -11,6 +12,7 @@ selects exactly what was asked: `pytest tests/hostile`, `pytest -m slow`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -41,6 +43,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite tests/golden/ from the current reports (review the diff before committing)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One start-up cache for the whole run (warm after the first build), kept out of the user's home.
+    Set here, before collection: test modules that build a detector at import time use it too."""
+    import shutil
+    import tempfile
+
+    if "MINDEE_SCAN_CACHE_DIR" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="mindee-scan-test-cache-")
+        os.environ["MINDEE_SCAN_CACHE_DIR"] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 def quick_suite(config: pytest.Config) -> bool:

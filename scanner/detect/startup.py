@@ -97,3 +97,23 @@ def write_cache(name: str, key: bytes, data: bytes) -> None:
             raise
     except OSError:
         return
+    prune_cache(directory, name.split("-", 1)[0] + "-")
+
+
+# Entries kept per kind (rules, hs, hook): one per configuration in use is enough. Every checkout, venv,
+# rule change and repository config makes a new entry, so without a bound the folder only grows.
+KEEP_PER_KIND = 16
+
+
+def prune_cache(directory: str, prefix: str) -> None:
+    """Remove all but the KEEP_PER_KIND newest entries named `prefix`* (only a cold start writes, so only
+    a cold start pays this listing). Files the cache did not write are never touched."""
+    try:
+        entries = [e for e in os.scandir(directory) if e.name.startswith(prefix) and e.is_file(follow_symlinks=False)]
+        if len(entries) <= KEEP_PER_KIND:
+            return
+        entries.sort(key=lambda e: e.stat(follow_symlinks=False).st_mtime_ns, reverse=True)
+        for entry in entries[KEEP_PER_KIND:]:
+            os.unlink(entry.path)
+    except OSError:
+        return

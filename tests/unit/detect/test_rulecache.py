@@ -97,3 +97,25 @@ def test_an_entry_written_for_another_key_is_never_used(cache: Path) -> None:
     (entry,) = [p for p in cache.iterdir() if p.name.startswith("rules-") and p.name != "rules-clash.json"]
     entry.write_bytes(entry.read_bytes().replace(b"|", b"#", 1))  # same name, another key inside
     assert _rule_view(rulecache.default_rules()) == _rule_view(load_default_rules())
+
+
+def test_the_cache_folder_stays_bounded(cache: Path) -> None:
+    """Every checkout, venv and configuration makes a new entry: the oldest go, foreign files stay."""
+    from scanner.detect import startup
+
+    cache.mkdir()
+    (cache / "notes.txt").write_text("not ours")
+    (cache / "hs-elsewhere").symlink_to(cache / "notes.txt")
+    for i in range(startup.KEEP_PER_KIND + 5):
+        key = f"rules-key-{i}".encode()
+        startup.write_cache(startup.cache_name("rules", key, ".json"), key, b"{}")
+        os.utime(cache / startup.cache_name("rules", key, ".json"), ns=(i * 10**9, i * 10**9))
+    hook_key = b"hook-key"
+    startup.write_cache(startup.cache_name("hook", hook_key, ".db"), hook_key, b"db")
+    rules = [p for p in cache.iterdir() if p.name.startswith("rules-")]
+    assert len(rules) == startup.KEEP_PER_KIND
+    newest = f"rules-key-{startup.KEEP_PER_KIND + 4}".encode()
+    assert startup.read_cache(startup.cache_name("rules", newest, ".json"), newest) == b"{}"
+    assert startup.read_cache(startup.cache_name("rules", b"rules-key-0", ".json"), b"rules-key-0") is None
+    assert startup.read_cache(startup.cache_name("hook", hook_key, ".db"), hook_key) == b"db", "other kinds stay"
+    assert (cache / "notes.txt").read_text() == "not ours" and (cache / "hs-elsewhere").is_symlink()
