@@ -180,11 +180,12 @@ def _scan_items(
 
 def _scan_group(builder: FindingBuilder, group: list[tuple[str, bytes]], stats: ScanStats, out: FindingsCap) -> None:
     """Scan the files of `group` in which one prefilter pass over all of them found a hit (binary and
-    UTF-16 files are always scanned: `prepare` changes them)."""
+    UTF-16 files are always scanned: `prepare` changes them), with their share of that pass's hits
+    where it is exact (most files with a hit only hold the generic rule's), else with a pass of their own."""
     from_bytes = builder.from_bytes
-    for i in builder.needing_scan([raw for _, raw in group]):
+    for i, hits in builder.prefilter_group([raw for _, raw in group]):
         rel, raw = group[i]
-        found, binary = from_bytes(raw, rel)
+        found, binary = from_bytes(raw, rel, hits)
         if binary:
             stats.binary_files += 1
         if found:

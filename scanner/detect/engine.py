@@ -101,6 +101,9 @@ class Detector:
             self._prefilter = Prefilter(triggers, use_hyperscan=hs)
         self._prefilter_context = {t.owner.removeprefix("context:") for t in context}
         self._binary_rules = {r.id for r in self.rules if r.binary}
+        # Rules whose matches in a text depend on their own hits there and nothing else: no file-level
+        # context, and no decoding of a line where the regex found nothing (that reads every rule's context).
+        self._hits_alone = frozenset(r.id for r in self.rules if not r.context and not r.decode_line)
         # `_keep` answers by rule and text alone: an input repeating one near-miss token a million
         # times pays the filters once. Bounded: emptied when full.
         self._kept: dict[tuple[str, str, str], bool] = {}
@@ -119,6 +122,15 @@ class Detector:
         """Every prefilter hit in `data`; with none, `scan` finds nothing there."""
         return self._prefilter.hit_spans(data)
 
+    def placed_hits(self, data: bytes) -> tuple[Hits, bool]:
+        """`Prefilter.placed_hits`: the hits in `data` that can open a match, and whether they are exact."""
+        return self._prefilter.placed_hits(data)
+
+    def hits_suffice(self, owner: str) -> bool:
+        """Can `scan(data, hits=...)` be given this owner's hits in `data` from a pass over more than
+        `data` (only a rule that needs nothing but its own hits)?"""
+        return owner in self._hits_alone
+
     def hit_database(self) -> bytes | None:
         """The serialized Hyperscan database of every prefilter pattern that can open a match: the rules'
         and the decoders', not the file-level `context` ones (a context hit alone opens no window, see
@@ -134,22 +146,32 @@ class Detector:
         hits = self._prefilter.scan(data) if any(r.id in self._prefilter_context for r in rules) else {}
         return {r.id for r in rules if self._in_context(r, data, hits)}
 
-    def scan(self, data: bytes, binary: bool = False) -> list[Match]:
-        """All matches in `data`, located by line and column (1-based), best rule first on overlaps."""
-        candidates = self._candidates(data, binary, 0, None, Budget(len(data)), frozenset())
+    def scan(self, data: bytes, binary: bool = False, hits: Hits | None = None) -> list[Match]:
+        """All matches in `data`, located by line and column (1-based), best rule first on overlaps.
+
+        `hits`: the prefilter's hits in `data` when already known (`FindingBuilder.prefilter_group`);
+        only owners for which `hits_suffice`."""
+        candidates = self._candidates(data, binary, 0, None, Budget(len(data)), frozenset(), hits)
         return self._locate(data, candidates) if candidates else []
 
     # -- candidates -------------------------------------------------------------------------------
 
     def _candidates(
-        self, data: bytes, binary: bool, depth: int, fresh: Fresh | None, budget: Budget, inherited: frozenset[str]
+        self,
+        data: bytes,
+        binary: bool,
+        depth: int,
+        fresh: Fresh | None,
+        budget: Budget,
+        inherited: frozenset[str],
+        known: Hits | None = None,
     ) -> list[_Candidate]:
         """Matches of every rule in `data`, then of the values decoders read in clear.
 
         Below the top (`fresh` set), `data` is a region with decoded values spliced in: only windows
         that reach a decoded value are searched, and only values inside one are decoded again.
         """
-        hits = self._prefilter.scan(data)
+        hits = self._prefilter.scan(data) if known is None else known
         if not hits:
             return []
         found: list[_Candidate] = []

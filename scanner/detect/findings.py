@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 
 from scanner.detect.engine import Detector
+from scanner.detect.prefilter import Hits
 from scanner.detect.rules import Rule
 from scanner.detect.textio import is_plain_text, prepare
 from scanner.model import Finding, Judgement, LineContext, Location, Match, ScanStats, Secret, clean_text
@@ -97,34 +98,54 @@ class FindingBuilder:
         """Indexes of the `raws` that `from_bytes` could find something in, from one prefilter pass over
         all of them joined by newlines: for commit messages and small blobs, a call's fixed cost is most
         of the work. Data that `prepare` changes (binary, UTF-16) is always listed."""
+        return [i for i, _ in self.prefilter_group(raws)]
+
+    def prefilter_group(self, raws: Sequence[bytes]) -> list[tuple[int, Hits | None]]:
+        """`needing_scan`, each index with the text's own prefilter hits where the joined pass found
+        exactly what a pass over that text alone finds (give them to `from_bytes`, which then skips its
+        own pass), else None. Exact: Hyperscan found every hit one by one (no dense owner), no hit
+        crosses from one text into another, and each owner hit is a rule that needs nothing but its
+        hits (`Detector.hits_suffice`). Then the text's hits are its matches in the joined data (no
+        pattern looks past a match's ends: `joinable`), at the same places."""
         if not self.detector.joinable:
-            return list(range(len(raws)))
-        out: list[int] = []
+            return [(i, None) for i in range(len(raws))]
+        per_text: dict[int, Hits | None] = {}
         joined: list[bytes] = []
         starts: list[int] = []
         owners: list[int] = []
         offset = 0
         for i, raw in enumerate(raws):
             if not is_plain_text(raw):
-                out.append(i)
+                per_text[i] = None
                 continue
             joined.append(raw)
             starts.append(offset)
             owners.append(i)
             offset += len(raw) + 1
         if joined:
-            flagged: set[int] = set()
-            for start, end in self.detector.hit_spans(b"\n".join(joined)):
-                # A hit's leftmost start may lie in an earlier text: flag every text the hit touches.
-                first = bisect_right(starts, start) - 1
-                last = bisect_right(starts, max(start, end - 1)) - 1
-                flagged.update(owners[k] for k in range(max(first, 0), last + 1))
-            out.extend(flagged)
-        out.sort()
-        return out
+            hits, exact = self.detector.placed_hits(b"\n".join(joined))
+            for owner, spans in hits.items():
+                placed = exact and self.detector.hits_suffice(owner)
+                for start, end in spans:
+                    # A hit's leftmost start may lie in an earlier text: flag every text the hit touches.
+                    first = max(bisect_right(starts, start) - 1, 0)
+                    last = bisect_right(starts, max(start, end - 1)) - 1
+                    base = starts[first]
+                    if placed and first == last and end <= base + len(joined[first]):
+                        text = per_text.setdefault(owners[first], {})
+                        if text is not None:
+                            text.setdefault(owner, []).append((start - base, end - base))
+                        continue
+                    for k in range(first, last + 1):
+                        per_text[owners[k]] = None
+        return sorted(per_text.items(), key=lambda item: item[0])
 
-    def from_bytes(self, raw: bytes, path: str) -> tuple[list[Finding], bool]:
-        matches, data, binary = self.scan_raw(raw)
+    def from_bytes(self, raw: bytes, path: str, hits: Hits | None = None) -> tuple[list[Finding], bool]:
+        """Findings in `raw`; `hits`: its prefilter hits from `prefilter_group`, when known."""
+        if hits is None:
+            matches, data, binary = self.scan_raw(raw)
+        else:  # a plain text (prefilter_group passes no other), scanned as it is
+            matches, data, binary = self.detector.scan(raw, hits=hits), raw, False
         return self.to_findings(matches, data, path), binary
 
     def rule(self, rule_id: str) -> Rule:

@@ -83,17 +83,28 @@ class Prefilter:
 
     def hit_spans(self, data: bytes) -> list[tuple[int, int]]:
         """Where in `data` a pattern matched; presence-only patterns, which have no place, are left out."""
+        return [span for spans in self.placed_hits(data)[0].values() for span in spans]
+
+    def placed_hits(self, data: bytes) -> tuple[Hits, bool]:
+        """The hits of every owner but the presence-only ones, and whether each was found one by one
+        (Hyperscan, no owner's hits came dense and were found as clusters): then the hits inside a part
+        of `data` are those a pass over that part alone finds, but for matches that cross its edges."""
+        if self._db is None:
+            hits, exact = self._scan_python(data), False
+        else:
+            hits, exact = self._scan_hyperscan(data)
         presence = self._presence
-        return [span for owner, spans in self.scan(data).items() if owner not in presence for span in spans]
+        return {owner: spans for owner, spans in hits.items() if owner not in presence}, exact
 
     def scan(self, data: bytes) -> Hits:
         if self._db is not None:
-            return self._scan_hyperscan(data)
+            return self._scan_hyperscan(data)[0]
         return self._scan_python(data)
 
-    def _scan_hyperscan(self, data: bytes) -> Hits:
+    def _scan_hyperscan(self, data: bytes) -> tuple[Hits, bool]:
         """Hits one by one, until an owner's come dense (see scanner/detect/dense.py): then that owner's
-        hits are found as clusters and the data is scanned again without it, at most once per owner."""
+        hits are found as clusters and the data is scanned again without it, at most once per owner.
+        Also whether every hit was found one by one."""
         import hyperscan
 
         if self._scratch is None:
@@ -106,7 +117,7 @@ class Prefilter:
             try:
                 hits, found = _one_pass(hyperscan, db, scratch, self._slots_of(dense, triggers), data)
             except hyperscan.error:  # pragma: no cover - scratch/db mismatch would be a bug; fall back
-                return self._scan_python(data)
+                return self._scan_python(data), False
             if not found:
                 break
             # Worked out when first needed (parsing every pattern would slow the hook's start-up);
@@ -128,7 +139,7 @@ class Prefilter:
             spans = finder.spans(data)
             if spans:
                 hits[owner] = spans
-        return hits
+        return hits, not dense
 
     def _slots_of(self, dense: frozenset[str], triggers: list[Trigger]) -> tuple[list[str], list[int], int]:
         """For the database without the `dense` owners: each pattern id's owner and burst counter (-1 for

@@ -10,6 +10,7 @@ import pytest
 from scanner.app.dir import DirOptions, scan_paths
 from scanner.config import Config
 from scanner.detect.findings import FindingBuilder
+from scanner.detect.prefilter import Hits
 from tests.testing.keys import v1_key, v2_key
 
 
@@ -37,9 +38,9 @@ def test_only_files_with_a_prefilter_hit_are_scanned_one_by_one(
     scanned: list[str] = []
     real = FindingBuilder.from_bytes
 
-    def counting(self: FindingBuilder, raw: bytes, path: str) -> object:
+    def counting(self: FindingBuilder, raw: bytes, path: str, hits: Hits | None = None) -> object:
         scanned.append(path)
-        return real(self, raw, path)
+        return real(self, raw, path, hits)
 
     monkeypatch.setattr(FindingBuilder, "from_bytes", counting)
     result = scan_paths(DirOptions(paths=(str(tmp_path / "t"),), config=Config(), jobs=1, use_hyperscan=hyperscan))

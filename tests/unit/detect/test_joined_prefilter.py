@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from scanner.config import Config
+from scanner.config import Config, load_config
 from scanner.detect.build import build_detector
 from scanner.detect.findings import FindingBuilder
 from scanner.detect.prefilter import Prefilter, Trigger, hyperscan_available
 from scanner.detect.regex import edge_sensitive
+from scanner.model import Finding
 from tests.testing.corpus import build_corpus
 from tests.testing.keys import v1_key, v2_key
 
@@ -68,6 +69,12 @@ def test_the_joined_pass_flags_every_text_a_lone_scan_finds_something_in(tmp_pat
                 found, binary = builder.from_bytes(text, "x.txt")
                 if found or binary or text[:2] in (b"\xff\xfe", b"\xfe\xff"):
                     assert i in flagged, (size, text[:80])
+            # Hits handed over from the joined pass give what the text's own pass gives.
+            for i, hits in builder.prefilter_group(batch):
+                if hits is not None:
+                    assert _dicts(builder.from_bytes(batch[i], "x.txt", hits)) == _dicts(
+                        builder.from_bytes(batch[i], "x.txt")
+                    )
     # and it does prune: most corpus files hold nothing
     assert len(builder.needing_scan(texts)) < len(texts)
 
@@ -86,3 +93,44 @@ def test_a_text_where_only_a_rule_s_file_level_context_matches_is_not_flagged() 
     assert builder.needing_scan(texts) == []
     for text in texts:
         assert builder.from_bytes(text, "x.txt") == ([], False)
+
+
+def _dicts(result: tuple[list[Finding], bool]) -> tuple[list[dict[str, object]], bool]:
+    return [f.to_dict() for f in result[0]], result[1]
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="hits are handed over from Hyperscan passes only")
+def test_hits_are_handed_over_only_where_the_joined_pass_found_what_the_text_alone_gives(tmp_path: Path) -> None:
+    """A user rule whose prefilter pattern can match the newline that joins two texts: its hit there
+    starts in the first text and ends in the second, so neither gets hits handed over (a scan of the
+    second alone finds nothing); a text whose hits all lie inside it gets them."""
+    config = tmp_path / "cfg.yaml"
+    config.write_text(
+        "rules:\n"
+        "  add:\n"
+        "    - id: spaced-token\n"
+        "      description: a token after white space\n"
+        "      regex: '\\s(?P<secret>tok_[a-z0-9]{16})'\n"
+        "      hyperscan: '\\stok_[a-z0-9]{16}'\n"
+        "      keywords: [tok_]\n"
+        "      decode_line: false\n"
+        "      examples: {match: ['x tok_q7w2k9x4m1z8r5t3']}\n"
+    )
+    builder = FindingBuilder(build_detector(load_config(str(config), tmp_path)))
+    texts = [b"abc", b"tok_q7w2k9x4m1z8r5t3 said nothing\n", b"say tok_h3j8v2n6p4c9b1x7\n"]
+    groups = dict(builder.prefilter_group(texts))
+    assert sorted(groups) == [0, 1, 2]  # the crossing hit touches the first two texts
+    assert groups[0] is None and groups[1] is None
+    assert groups[2] == {"spaced-token": [(3, 24)]}
+    assert builder.from_bytes(texts[1], "b.txt") == ([], False)
+    found, _ = builder.from_bytes(texts[2], "c.txt", groups[2])
+    assert [f.to_dict() for f in found] == [f.to_dict() for f in builder.from_bytes(texts[2], "c.txt")[0]]
+    assert len(found) == 1
+
+
+def test_hits_are_not_handed_over_for_rules_that_need_more_than_their_hits() -> None:
+    """A legacy key needs its file's context (a mention of Mindee anywhere): the joined pass answers
+    that for all texts at once, so such a text is scanned on its own."""
+    builder = FindingBuilder(build_detector(Config()))
+    texts = [b"plain\n", f"import mindee\nclient = Client('{v1_key()}')\n".encode()]
+    assert builder.prefilter_group(texts) == [(1, None)]
