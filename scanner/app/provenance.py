@@ -4,6 +4,7 @@ and path where a blob entered history, run beside the scan and held while nothin
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from scanner.app.objectscan import ShareResult
@@ -83,7 +84,7 @@ def provenance(
     part: ShareResult,
     unread: list[tuple[GitObject, str]],
     stats: ScanStats,
-    known: set[str] | None,
+    known: Iterable[str] | None,
 ) -> list[Finding]:
     """Fold every (commit, path, line) of the same secret into one finding, oldest place first.
 

@@ -8,7 +8,7 @@ import contextlib
 import os
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from scanner.record import record
@@ -91,7 +91,7 @@ class HistoryLog:
             os.unlink(self._name)
 
     def introductions(
-        self, blobs: set[str], known: set[str] | None = None, graph: dict[str, str] | None = None
+        self, blobs: set[str], known: Iterable[str] | None = None, graph: dict[str, str] | None = None
     ) -> tuple[list[Introduction], dict[str, CommitMeta], dict[str, str]]:
         """Where each of `blobs` entered history, oldest first.
 
@@ -134,7 +134,7 @@ class Follow:
 def _parse_log(
     stream: Any,
     blobs: set[str],
-    known: set[str] | None,
+    known: Iterable[str] | None,
     graph: dict[str, str] | None,
 ) -> tuple[list[tuple[int, bool, Introduction]], dict[str, CommitMeta], dict[str, str]]:
     """The -z log: a header token per commit, then per changed path a raw line token and a path token.
