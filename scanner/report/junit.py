@@ -28,15 +28,14 @@ def _location(f: Finding) -> str:
 
 
 def _details(f: Finding, options: RenderOptions, redactor: SnippetRedactor) -> str:
-    history = f.history
+    rule, history, verification = f.rule, f.history, f.decisions.verification
     secret = f.secret.reveal() if options.show_secrets else f.redacted
     lines = [
-        f"{f.rule.description} at {_location(f)}",
-        f"rule: {f.rule.id} ({f.rule.severity})",
+        f"{rule.description} at {_location(f)}",
+        f"rule: {rule.id} ({rule.severity})",
         f"key: {secret}",
         f"fingerprint: {f.fingerprint}",
-        f"verification: {f.decisions.verification.verdict}"
-        + (f" ({f.decisions.verification.detail})" if f.decisions.verification.detail else ""),
+        f"verification: {verification.verdict}" + (f" ({verification.detail})" if verification.detail else ""),
     ]
     decided = triage_label(f)
     if decided:

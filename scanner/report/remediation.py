@@ -370,7 +370,8 @@ def summary_counts(result: ScanResult) -> dict[str, Any]:
     findings = result.findings
     verdicts: dict[str, int] = {}
     for f in findings:
-        verdicts[f.decisions.verification.verdict] = verdicts.get(f.decisions.verification.verdict, 0) + 1
+        verdict = f.decisions.verification.verdict
+        verdicts[verdict] = verdicts.get(verdict, 0) + 1
     by_rule: dict[str, int] = {}
     for f in findings:
         by_rule[f.rule.id] = by_rule.get(f.rule.id, 0) + 1
