@@ -246,10 +246,12 @@ def test_an_internal_error_exits_2_with_the_key_masked(
     import importlib
 
     from scanner.hookrun import console
-    from tests.testing.gitutil import commit_file, init_repo
+    from tests.testing.gitutil import commit_file, init_repo, stage_file
 
     repo = init_repo(tmp_path / "r")
     commit_file(repo, "a.txt", "a\n")
+    # A staged key-shaped value: the hook's clean-commit fast path steps aside for the full path.
+    stage_file(repo, "b.txt", f"MINDEE_API_KEY={v2_key()}\n")
     monkeypatch.chdir(repo)
     key = v2_key()
 
