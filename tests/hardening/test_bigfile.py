@@ -16,7 +16,7 @@ import scanner.sources.files as files
 from scanner.app.dir import DirOptions, scan_paths
 from scanner.config import Config
 from tests.testing.cli import cli_path
-from tests.testing.keys import detectable, keys_in_noise, v1_key, v2_key
+from tests.testing.keys import keys_in_noise, v1_key, v2_key
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -26,7 +26,7 @@ def test_streamed_scan_matches_whole_file_scan(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, long_lines: bool
 ) -> None:
     rng = random.Random(7)
-    keys = [detectable(v2_key if i % 3 else v1_key) for i in range(60)]
+    keys = [v2_key() if i % 3 else v1_key() for i in range(60)]
     path = tmp_path / "big.txt"
     path.write_bytes(keys_in_noise(rng, keys, long_lines))
     whole = scan_paths(DirOptions(paths=(str(path),), config=Config()))

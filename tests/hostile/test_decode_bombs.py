@@ -20,7 +20,7 @@ from scanner.detect.build import build_detector
 from scanner.detect.engine import Detector
 from scanner.detect.findings import FindingBuilder
 from tests.testing.cli import run_json
-from tests.testing.keys import detectable, v1_key, v2_key
+from tests.testing.keys import v1_key, v2_key
 
 _RUN = "bWRfbWRfbWRfbWRfbWRfbWRf "  # base64 of `md_md_md_md_md_md_`, then a space
 
@@ -42,7 +42,7 @@ def _b64(text: str) -> str:
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("runs", [100, 1000, 10_000])
 def test_base64_run_bomb_is_linear(detector: Detector, runs: int) -> None:
-    key = detectable(v2_key)
+    key = v2_key()
     line = _RUN * runs + f"k: {_b64(key)}\n"
     found = FindingBuilder(detector).from_bytes(line.encode(), "bomb.txt")[0]
     assert [(f.secret.reveal(), f.context.encoding) for f in found] == [(key, "base64")]
@@ -50,7 +50,7 @@ def test_base64_run_bomb_is_linear(detector: Detector, runs: int) -> None:
 
 @pytest.mark.timeout(30)
 def test_base64_run_bomb_without_hyperscan(python_detector: Detector) -> None:
-    key = detectable(v2_key)
+    key = v2_key()
     line = _RUN * 1000 + f"k: {_b64(key)}\n"
     assert [m.secret for m in python_detector.scan(line.encode())] == [key]
 
@@ -74,7 +74,7 @@ def test_each_base64_run_is_decoded_once(detector: Detector, monkeypatch: pytest
 
 def test_decoding_stops_at_the_scan_budget(detector: Detector, monkeypatch: pytest.MonkeyPatch) -> None:
     """The budget (a constant times the input) is what bounds decoding even if a decoder misbehaved."""
-    key = detectable(v2_key)
+    key = v2_key()
     data = f"k: {_b64(key)}\n".encode()
     assert [m.secret for m in detector.scan(data)] == [key]
     monkeypatch.setattr(scanner.detect.decoders, "_BUDGET_FACTOR", 0)
@@ -85,7 +85,7 @@ def test_decoding_stops_at_the_scan_budget(detector: Detector, monkeypatch: pyte
 @pytest.mark.timeout(30)
 def test_nested_base64_bomb_is_bounded_by_what_it_decodes_to(detector: Detector) -> None:
     """A Mindee-named value whose base64 decodes to a line of 2,000 runs: each inner run decoded once."""
-    key = detectable(v2_key)
+    key = v2_key()
     inner = _RUN * 2000 + f"k: {_b64(key)}"
     found = detector.scan(f"MINDEE_API_KEY: {_b64(inner)}\n".encode())
     assert [(m.secret, m.encoding) for m in found] == [(key, "base64")]
@@ -93,7 +93,7 @@ def test_nested_base64_bomb_is_bounded_by_what_it_decodes_to(detector: Detector)
 
 @pytest.mark.timeout(30)
 def test_base64_run_bomb_through_the_cli(tmp_path: pytest.TempPathFactory) -> None:
-    key = detectable(v2_key)
+    key = v2_key()
     target = tmp_path / "bomb.txt"  # type: ignore[operator]
     target.write_text(_RUN * 10_000 + f"k: {_b64(key)}\n")
     code, doc = run_json("dir", str(target), timeout=25)
@@ -103,7 +103,7 @@ def test_base64_run_bomb_through_the_cli(tmp_path: pytest.TempPathFactory) -> No
 
 @pytest.mark.timeout(60)
 def test_json_escape_bomb_is_linear(detector: Detector, python_detector: Detector) -> None:
-    key = detectable(v2_key)
+    key = v2_key()
     escaped = "".join(f"\\u{ord(c):04x}" for c in key)
     # 600 kB of escaped underscores (a prefilter hit every 6 bytes), `md_` followed by escapes, a key.
     line = "\\u005f" * 100_000 + (" md_" + "\\u0041" * 40) * 4_000 + f' "{escaped}"\n'
@@ -113,7 +113,7 @@ def test_json_escape_bomb_is_linear(detector: Detector, python_detector: Detecto
 
 @pytest.mark.timeout(60)
 def test_concatenation_bomb_is_linear(detector: Detector, python_detector: Detector) -> None:
-    key, legacy = detectable(v2_key), v1_key()
+    key, legacy = v2_key(), v1_key()
     chain = '"md_ab" + ' * 60_000  # every `md_` opens a chain of joins
     joins = 'ab" "' * 60_000  # on a Mindee-named line every join is undone
     text = (
@@ -128,7 +128,7 @@ def test_concatenation_bomb_is_linear(detector: Detector, python_detector: Detec
 
 @pytest.mark.timeout(60)
 def test_utf16_bomb_in_a_binary_is_linear(detector: Detector, python_detector: Detector) -> None:
-    key = detectable(v2_key)
+    key = v2_key()
     wide_md = "md_".encode("utf-16-le")
     blob = (
         secrets.token_bytes(8192)  # what makes it a binary, not a UTF-16 text file

@@ -13,7 +13,7 @@ import pytest
 
 from tests.testing.cli import run
 from tests.testing.gitutil import commit_file, git, init_repo
-from tests.testing.keys import detectable, v2_key
+from tests.testing.keys import v2_key
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -50,7 +50,7 @@ def _tips(db: Path) -> list[tuple[str, str]]:
 
 
 def test_missing_pack_index_is_an_error_and_never_recorded_as_scanned(tmp_path: Path) -> None:
-    key = detectable(v2_key)
+    key = v2_key()
     repo = _packed_repo(tmp_path / "r", key)
     idx = _pack(repo).with_suffix(".idx")
     saved = tmp_path / "saved.idx"
@@ -77,7 +77,7 @@ def test_missing_pack_index_is_an_error_and_never_recorded_as_scanned(tmp_path: 
 
 
 def test_truncated_pack_is_an_error_not_an_empty_repository(tmp_path: Path) -> None:
-    repo = _packed_repo(tmp_path / "r", detectable(v2_key))
+    repo = _packed_repo(tmp_path / "r", v2_key())
     pack = _pack(repo)
     pack.chmod(0o644)
     with open(pack, "r+b") as fh:
@@ -106,7 +106,7 @@ def test_empty_repository_is_nothing_to_scan_in_git_and_audit(tmp_path: Path) ->
 
 def test_audit_exits_2_and_lists_failures_when_any_repository_failed(tmp_path: Path) -> None:
     good = init_repo(tmp_path / "good")
-    commit_file(good, "k.env", f"MINDEE_V2_API_KEY={detectable(v2_key)}\n")
+    commit_file(good, "k.env", f"MINDEE_V2_API_KEY={v2_key()}\n")
     broken = init_repo(tmp_path / "broken")
     commit_file(broken, "a.txt", "a\n")
     shutil.rmtree(broken / ".git" / "objects")

@@ -12,7 +12,7 @@ import pytest
 from scanner.app.history import GitScanOptions, scan_repository
 from tests.testing.cli import run
 from tests.testing.gitutil import commit_file, git, init_repo
-from tests.testing.keys import detectable, v2_key
+from tests.testing.keys import v2_key
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -21,7 +21,7 @@ def test_a_key_in_an_annotated_tag_message_is_found(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "r")
     base = commit_file(repo, "a.txt", "a\n")
     tip = commit_file(repo, "b.txt", "b\n")
-    key, nested = detectable(v2_key), detectable(v2_key)
+    key, nested = v2_key(), v2_key()
     git(repo, "tag", "-a", "v1.0", "-m", f"release notes\n\nMINDEE_V2_API_KEY={key}\n", tip)
     git(repo, "tag", "-a", "inner", "-m", f"MINDEE_V2_API_KEY={nested}\n", base)
     git(repo, "tag", "-a", "outer", "-m", "a tag of a tag", "inner")
@@ -46,7 +46,7 @@ def test_an_incremental_audit_finds_a_key_in_a_new_tag(tmp_path: Path) -> None:
     db = tmp_path / "store.db"
     first = run("audit", str(repo), "--db", str(db), "-j", "1")
     assert first.returncode == 0, first.stderr
-    key = detectable(v2_key)
+    key = v2_key()
     git(repo, "tag", "-a", "v2", "-m", f"MINDEE_V2_API_KEY={key}")
     second = run("audit", str(repo), "--db", str(db), "-j", "1")
     assert second.returncode == 1, second.stderr

@@ -11,7 +11,7 @@ import pytest
 
 from tests.testing.cli import run
 from tests.testing.gitutil import commit_file, git, init_repo
-from tests.testing.keys import detectable, v2_key
+from tests.testing.keys import v2_key
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -30,7 +30,7 @@ def _by_secret(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_objects_outside_every_branch_name_what_reaches_them(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "r")
     commit_file(repo, "a.txt", "a\n")
-    pr_key, tag_key, reflog_key, lost_key = (detectable(v2_key) for _ in range(4))
+    pr_key, tag_key, reflog_key, lost_key = (v2_key() for _ in range(4))
 
     # a pull request's commit, fetched as refs/pull/1/head, its branch never in this clone
     git(repo, "checkout", "-q", "-b", "feature")

@@ -10,7 +10,7 @@ import pytest
 
 from tests.testing.cli import run
 from tests.testing.gitutil import commit_file, git, init_repo
-from tests.testing.keys import detectable, v2_key
+from tests.testing.keys import v2_key
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -22,7 +22,7 @@ def _all_bytes(folder: Path) -> bytes:
 def test_clone_url_credentials_never_leave_the_clone(tmp_path: Path) -> None:
     token = "tok" + secrets.token_hex(12)
     work = init_repo(tmp_path / "work")
-    commit_file(work, "k.env", f"MINDEE_V2_API_KEY={detectable(v2_key)}\n")
+    commit_file(work, "k.env", f"MINDEE_V2_API_KEY={v2_key()}\n")
     bare = tmp_path / "served" / "app.git"
     git(tmp_path, "clone", "-q", "--bare", str(work), str(bare))
     url = f"file://deploy:{token}@localhost{bare}"

@@ -19,13 +19,13 @@ from scanner.detect.findings import FindingBuilder
 from scanner.model import ScanResult, ScanStats
 from scanner.report import FORMATS, RenderOptions, render
 from tests.testing.findings import make_finding
-from tests.testing.keys import detectable, v1_key, v2_key
+from tests.testing.keys import v1_key, v2_key
 
 pytestmark = pytest.mark.timeout(120)
 
 
 def _line() -> tuple[str, list[str]]:
-    clear, legacy, encoded = detectable(v2_key), detectable(v1_key), detectable(v2_key)
+    clear, legacy, encoded = v2_key(), v1_key(), v2_key()
     b64 = base64.b64encode(encoded.encode()).decode()
     line = f"MINDEE_V2_API_KEY={clear} MINDEE_API_KEY={legacy} MINDEE_V2_API_KEY_B64={b64}"
     return line, [clear, legacy, encoded, b64, b64.rstrip("=")]

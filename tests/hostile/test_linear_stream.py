@@ -22,7 +22,7 @@ from scanner.detect.findings import FindingBuilder
 from scanner.model import Finding
 from tests.testing.cli import cli_path
 from tests.testing.gitutil import commit_file, init_repo
-from tests.testing.keys import detectable, keys_in_noise, v1_key, v2_key
+from tests.testing.keys import keys_in_noise, v1_key, v2_key
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -40,7 +40,7 @@ def _located(findings: list[Finding]) -> list[tuple[str, int, int, str]]:
 @pytest.mark.parametrize("window", [4096, 5003, 65536])
 def test_windows_find_what_a_whole_scan_finds(builder: FindingBuilder, long_lines: bool, window: int) -> None:
     rng = random.Random(7)
-    keys = [detectable(v2_key if i % 3 else v1_key) for i in range(60)]
+    keys = [v2_key() if i % 3 else v1_key() for i in range(60)]
     raw = keys_in_noise(rng, keys, long_lines)
     whole, _ = builder.from_bytes(raw, "big.txt")
     streamed = builder.scan_stream((raw[i : i + 997] for i in range(0, len(raw), 997)), "big.txt", window=window)
@@ -53,7 +53,7 @@ def test_windows_find_what_a_whole_scan_finds(builder: FindingBuilder, long_line
 def test_key_straddling_a_window_boundary_is_found_once(builder: FindingBuilder, shift: int) -> None:
     """Keys (and a legacy key's `MINDEE_API_KEY=` context) cut by the window edge: found once, right place."""
     window = 8192
-    v2, v1 = detectable(v2_key), detectable(v1_key)
+    v2, v1 = v2_key(), v1_key()
     for key in (v2, v1):
         prefix = "x" * (window + shift - len("MINDEE_API_KEY=")) + " MINDEE_API_KEY="
         raw = f"first line\n{prefix}{key} tail {'y' * 20000}\n".encode()
@@ -63,7 +63,7 @@ def test_key_straddling_a_window_boundary_is_found_once(builder: FindingBuilder,
 
 def test_context_seen_in_another_window_counts(builder: FindingBuilder) -> None:
     """A rule that needs the file to talk to Mindee is judged on the whole stream, not per window."""
-    key = detectable(v1_key)
+    key = v1_key()
     filler = "# filler line\n" * 3000
     text = f"import mindee\n{filler}headers = {{'Authorization': 'Token {key}'}}\n"
     whole, _ = builder.from_bytes(text.encode(), "client.py")
@@ -75,7 +75,7 @@ def test_context_seen_in_another_window_counts(builder: FindingBuilder) -> None:
 
 
 def test_findings_per_file_are_capped_and_said(builder: FindingBuilder, tmp_path: Path) -> None:
-    keys = [detectable(v2_key) for _ in range(300)]
+    keys = [v2_key() for _ in range(300)]
     raw = "".join(f"k = '{k}'\n" for k in keys).encode()
     scan = builder.scan_stream([raw], "many.py", window=4096, max_findings=100)
     assert len(scan.findings) == 100
@@ -90,7 +90,7 @@ def _big_csv(key: str, size: int = 12 * 1024 * 1024) -> bytes:
 
 @pytest.mark.slow
 def test_key_at_the_end_of_a_12mb_csv_in_a_folder(tmp_path: Path) -> None:
-    key = detectable(v2_key)
+    key = v2_key()
     data = _big_csv(key)
     (tmp_path / "export.csv").write_bytes(data)
     result = scan_paths(DirOptions(paths=(str(tmp_path),), config=Config()))
@@ -101,7 +101,7 @@ def test_key_at_the_end_of_a_12mb_csv_in_a_folder(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_key_at_the_end_of_a_12mb_csv_in_history(tmp_path: Path) -> None:
-    key = detectable(v2_key)
+    key = v2_key()
     data = _big_csv(key)
     repo = init_repo(tmp_path / "r")
     commit_file(repo, "export.csv", data, "add export")
@@ -126,7 +126,7 @@ _LAUNCHER = (
 def test_63mb_single_line_md_blob_in_bounded_memory(tmp_path: Path) -> None:
     """63 MB on one line, `md_` after `md_` (every position a prefilter hit): peak RSS stays under 300 MB."""
     size = 63 * 1024 * 1024
-    key = detectable(v2_key)
+    key = v2_key()
     blob = ("md_" * (size // 3)).encode() + f" MINDEE_V2_API_KEY={key}".encode()
     repo = init_repo(tmp_path / "r")
     commit_file(repo, "blob.txt", blob, "blob")
@@ -150,7 +150,7 @@ def test_big_staged_file_reports_only_the_key_the_commit_adds(tmp_path: Path) ->
     from tests.testing.cli import run
     from tests.testing.gitutil import git
 
-    old_key, new_key = detectable(v2_key), detectable(v2_key)
+    old_key, new_key = v2_key(), v2_key()
     data = _big_csv(old_key)
     repo = init_repo(tmp_path / "r")
     commit_file(repo, "export.csv", data, "add export")

@@ -17,7 +17,7 @@ import yaml
 from tests.testing import paths
 from tests.testing.ci_repos import checkout, objects, remote_and_dev
 from tests.testing.gitutil import HERMETIC_ENV, commit_file, git
-from tests.testing.keys import detectable, v2_key
+from tests.testing.keys import v2_key
 
 pytestmark = pytest.mark.slow  # each test runs the wrapper's real bash step on real pushes
 
@@ -87,7 +87,7 @@ def run_action(
 
 
 def key_line() -> tuple[str, str]:
-    key = detectable(v2_key)
+    key = v2_key()
     return key, f"MINDEE_API_KEY={key}\n"
 
 

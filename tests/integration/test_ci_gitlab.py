@@ -18,7 +18,7 @@ import yaml
 from tests.testing import paths
 from tests.testing.ci_repos import checkout, objects, remote_and_dev
 from tests.testing.gitutil import HERMETIC_ENV, commit_file, git
-from tests.testing.keys import detectable, v2_key
+from tests.testing.keys import v2_key
 
 pytestmark = pytest.mark.slow  # each test runs the wrapper's real bash step on real pushes
 
@@ -54,12 +54,12 @@ def _report(repo: Path) -> dict[str, Any]:
 @pytest.fixture()
 def project(tmp_path: Path) -> dict[str, Any]:
     remote, dev = remote_and_dev(tmp_path)
-    commit_file(dev, "old.env", f"MINDEE_API_KEY={detectable(v2_key)}\n")
+    commit_file(dev, "old.env", f"MINDEE_API_KEY={v2_key()}\n")
     base = commit_file(dev, "README", "hello\n")
     git(dev, "push", "-q", "origin", "main")
     git(dev, "checkout", "-q", "-b", "feature")
     commit_file(dev, "x.txt", "x\n")
-    new = detectable(v2_key)
+    new = v2_key()
     head = commit_file(dev, "mr.env", f"MINDEE_API_KEY={new}\n")
     git(dev, "push", "-q", "origin", "feature")
     return {"remote": remote, "dev": dev, "base": base, "head": head, "new": new}

@@ -13,7 +13,7 @@ import pytest
 
 from tests.testing import paths
 from tests.testing.cli import invoke, invoke_json
-from tests.testing.keys import detectable, v1_key, v2_key, v2_long_key
+from tests.testing.keys import v1_key, v2_key, v2_long_key
 
 
 def _secrets_found(doc: dict) -> list[str]:
@@ -232,7 +232,7 @@ def test_jsonl_has_one_line_per_finding_and_a_summary(tmp_path: Path) -> None:
 def test_parallel_and_serial_scans_agree(tmp_path: Path) -> None:
     planted = []
     for i in range(120):
-        key = detectable(v2_key)
+        key = v2_key()
         planted.append(key)
         (tmp_path / f"f{i:03}.py").write_text("x = 1\n" * 8000 + f"KEY = '{key}'\n")
     _, serial = invoke_json("dir", str(tmp_path), "--jobs", "1", "--show-secrets")

@@ -6,12 +6,12 @@ from pathlib import Path
 
 from tests.testing.cli import invoke, invoke_json
 from tests.testing.gitutil import commit_file, init_repo
-from tests.testing.keys import detectable, v2_key
+from tests.testing.keys import v2_key
 
 
 def test_config_baseline_applies_to_git_scans_but_not_with_ignore_repo_config(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo")
-    old, new = detectable(v2_key), detectable(v2_key)
+    old, new = v2_key(), v2_key()
     commit_file(repo, "a.py", f"A = '{old}'\n", "old key")
     baseline = tmp_path / "repo" / "known.json"
     proc = invoke("baseline", "create", "-o", str(baseline), "git", str(repo))
@@ -28,7 +28,7 @@ def test_config_baseline_applies_to_git_scans_but_not_with_ignore_repo_config(tm
 def _repo_with_baselined_key(tmp_path: Path) -> tuple[Path, str]:
     """A repository whose .mindee-scan.yaml names a baseline that holds one known (test fixture) key."""
     repo = init_repo(tmp_path / "repo")
-    known = detectable(v2_key)
+    known = v2_key()
     fixture = tmp_path / "fixture.py"
     fixture.write_text(f"KNOWN = '{known}'\n")
     baseline = repo / "known.json"
@@ -56,7 +56,7 @@ def test_config_baseline_applies_to_staged_scans_and_the_hook(tmp_path: Path) ->
         ("hook", subprocess.run(hook, cwd=repo, capture_output=True, text=True)),
     ):
         assert proc.returncode == 0, (label, proc.stdout, proc.stderr)
-    new = detectable(v2_key)
+    new = v2_key()
     (repo / "tests_copy.py").write_text(f"KNOWN = '{known}'\nNEW = '{new}'\n")
     git(repo, "add", "tests_copy.py")
     proc = invoke("staged", "--show-secrets", cwd=repo)

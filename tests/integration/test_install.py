@@ -13,7 +13,7 @@ import pytest
 
 from tests.testing import paths
 from tests.testing.gitutil import commit_file, init_repo
-from tests.testing.keys import detectable, v2_key
+from tests.testing.keys import v2_key
 
 ROOT = paths.ROOT
 
@@ -44,7 +44,7 @@ def test_wheel_in_a_clean_venv_without_test_extras(tmp_path: Path) -> None:
     assert "click==" in listed and "pyyaml==" in listed
 
     cli = venv / "bin" / "mindee-scan"
-    key = detectable(v2_key)
+    key = v2_key()
     tree = tmp_path / "tree"
     tree.mkdir()
     (tree / "settings.py").write_text(f"MINDEE_API_KEY = '{key}'\n")

@@ -24,7 +24,7 @@ import yaml
 from tests.testing import paths
 from tests.testing.ci_repos import checkout, remote_and_dev
 from tests.testing.gitutil import HERMETIC_ENV, commit_file, git, init_repo, snapshot_of_checkout
-from tests.testing.keys import detectable, v2_key
+from tests.testing.keys import v2_key
 
 ROOT = paths.ROOT
 URL = "https://github.com/mindee/mindee-scan"
@@ -132,7 +132,7 @@ def test_pre_commit_snippet_through_the_real_framework(clone: tuple[Path, str], 
     first = sh("git commit -q -m config", repo, env)
     assert first.returncode == 0, first.stdout + first.stderr
 
-    key = detectable(v2_key)
+    key = v2_key()
     (repo / "settings.py").write_text(f"MINDEE_API_KEY = '{key}'\n")
     git(repo, "add", "settings.py")
     blocked = sh("git commit -m key", repo, env)
@@ -157,7 +157,7 @@ def test_install_hook_from_the_user_install(
     repo = init_repo(tmp_path / "r")
     commit_file(repo, "a.txt", "a\n")
     assert sh(f"{venv}/bin/mindee-scan install-hook", repo).returncode == 0
-    (repo / "k.env").write_text(f"MINDEE_API_KEY={detectable(v2_key)}\n")
+    (repo / "k.env").write_text(f"MINDEE_API_KEY={v2_key()}\n")
     git(repo, "add", "k.env")
     blocked = sh("git commit -m k", repo, {"PATH": "/usr/bin:/bin"})  # no mindee-scan on PATH: the hook finds it
     assert blocked.returncode == 1 and "k.env:1:" in blocked.stdout + blocked.stderr, blocked.stderr
@@ -194,7 +194,7 @@ def test_github_action_install_and_scan_steps(clone: tuple[Path, str], tmp_path:
     remote, dev = remote_and_dev(tmp_path)
     base = commit_file(dev, "README", "hi\n")
     git(dev, "push", "-q", "origin", "main")
-    tip = commit_file(dev, "k.env", f"MINDEE_API_KEY={detectable(v2_key)}\n")
+    tip = commit_file(dev, "k.env", f"MINDEE_API_KEY={v2_key()}\n")
     git(dev, "push", "-q", "origin", "main")
     co = checkout(remote, tmp_path / "co", "refs/heads/main", tip)
     (tmp_path / "event.json").write_text(json.dumps({"ref": "refs/heads/main", "before": base, "after": tip}))
@@ -229,7 +229,7 @@ def test_gitlab_template_script(clone: tuple[Path, str], tmp_path: Path) -> None
     base = commit_file(dev, "README", "hi\n")
     git(dev, "push", "-q", "origin", "main")
     git(dev, "checkout", "-q", "-b", "feature")
-    head = commit_file(dev, "mr.env", f"MINDEE_API_KEY={detectable(v2_key)}\n")
+    head = commit_file(dev, "mr.env", f"MINDEE_API_KEY={v2_key()}\n")
     git(dev, "push", "-q", "origin", "feature")
     co = checkout(remote, tmp_path / "co", "refs/heads/feature", head)
     env = {

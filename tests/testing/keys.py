@@ -20,19 +20,34 @@ def _random_body(alphabet: str, size: int) -> str:
             return body
 
 
-def v2_key() -> str:
-    """md_ + 32 alphanumerics (current key shape)."""
+def raw_v2_key() -> str:
+    """md_ + 32 alphanumerics (current key shape), as `secrets` draws it: for recall measurements."""
     return "md_" + _random_body(ALNUM, 32)
 
 
-def v2_long_key() -> str:
-    """md_ + 43 base64url characters (current key shape)."""
+def raw_v2_long_key() -> str:
+    """md_ + 43 base64url characters (current key shape), as `secrets` draws it."""
     return "md_" + _random_body(B64URL, 43)
 
 
-def v1_key() -> str:
-    """Legacy key: 32 lowercase hex characters."""
+def raw_v1_key() -> str:
+    """Legacy key: 32 lowercase hex characters, as `secrets` draws it."""
     return secrets.token_hex(16)
+
+
+def v2_key() -> str:
+    """A current-shape key the default rules report (see `detectable`): tests that plant one cannot flake."""
+    return detectable(raw_v2_key)
+
+
+def v2_long_key() -> str:
+    """A 43-character current-shape key the default rules report."""
+    return detectable(raw_v2_long_key)
+
+
+def v1_key() -> str:
+    """A legacy key the default rules report under MINDEE_API_KEY."""
+    return detectable(raw_v1_key)
 
 
 _DETECTOR: Any = None
@@ -42,8 +57,8 @@ def detectable(make: Callable[[], str]) -> str:
     """A key from `make` that the default rules report on its own line.
 
     About 1 random key in 10,000 reads as a placeholder or a name (`...999999...`, a camel-case
-    run). Tests about walking, streaming or workers plant only keys the detector keeps, so they
-    cannot flake; recall itself is measured on raw keys in test_quality and test_properties.
+    run). Tests plant only keys the detector keeps (v2_key and friends), so they cannot flake; recall
+    itself is measured on raw keys (raw_v2_key, test_quality, test_properties).
     """
     global _DETECTOR
     if _DETECTOR is None:

@@ -21,7 +21,7 @@ from tests.testing.cli import invoke
 from tests.testing.gitutil import commit_file, git, init_repo
 from tests.testing.gitutil import stage_file as stage
 from tests.testing.gitutil import write_file as write
-from tests.testing.keys import detectable, v1_key, v2_key
+from tests.testing.keys import v1_key, v2_key
 
 
 @pytest.fixture(autouse=True)
@@ -146,14 +146,14 @@ def test_files_that_are_all_staged(repo: Path, monkeypatch: pytest.MonkeyPatch) 
 @pytest.mark.parametrize(
     "content",
     [
-        pytest.param(lambda: f"MINDEE_API_KEY = '{detectable(v2_key)}'\n", id="v2-key"),
+        pytest.param(lambda: f"MINDEE_API_KEY = '{v2_key()}'\n", id="v2-key"),
         pytest.param(lambda: "MINDEE_API_KEY = 'md_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'\n", id="placeholder"),
-        pytest.param(lambda: f"MINDEE_API_KEY={detectable(v1_key)}\n", id="legacy-key"),
+        pytest.param(lambda: f"MINDEE_API_KEY={v1_key()}\n", id="legacy-key"),
         pytest.param(
-            lambda: f"data:\n  MINDEE_V2_API_KEY: {base64.b64encode(detectable(v2_key).encode()).decode()}\n",
+            lambda: f"data:\n  MINDEE_V2_API_KEY: {base64.b64encode(v2_key().encode()).decode()}\n",
             id="base64-key",
         ),
-        pytest.param(lambda: f"token = '{detectable(v2_key)}'  # mindee-scan: allow\n", id="inline-allow"),
+        pytest.param(lambda: f"token = '{v2_key()}'  # mindee-scan: allow\n", id="inline-allow"),
     ],
 )
 def test_anything_that_hits_goes_to_the_full_path(repo: Path, monkeypatch: pytest.MonkeyPatch, content: object) -> None:
@@ -173,7 +173,7 @@ def test_legacy_key_whose_context_is_on_an_unchanged_line(repo: Path, monkeypatc
 
 @pytest.mark.timeout(120)
 def test_a_key_already_committed_in_a_modified_file(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    key = detectable(v2_key)
+    key = v2_key()
     commit_file(repo, "settings.py", f"MINDEE_API_KEY = '{key}'\n")
     stage(repo, "settings.py", f"MINDEE_API_KEY = '{key}'\nDEBUG = True\n")
     assert check(repo, monkeypatch) == (False, 0)  # not added by this commit: the full path says so
@@ -182,7 +182,7 @@ def test_a_key_already_committed_in_a_modified_file(repo: Path, monkeypatch: pyt
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("name", quickstaged.REPO_FILES)
 def test_repository_files_that_change_detection(repo: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    key = detectable(v2_key)
+    key = v2_key()
     text = {".mindee-scan.yaml": "allowlist:\n  paths: ['settings.py']\n"}.get(name, "")
     commit_file(repo, name, text)
     stage(repo, "settings.py", f"MINDEE_API_KEY = '{key}'\n")
@@ -233,7 +233,7 @@ def test_file_with_nothing_staged_is_scanned_whole_by_the_full_path(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stage(repo, "src/new.py", "x = 1\n")
-    write(repo, "local.py", f"MINDEE_API_KEY = '{detectable(v2_key)}'\n")  # not staged, named
+    write(repo, "local.py", f"MINDEE_API_KEY = '{v2_key()}'\n")  # not staged, named
     assert check(repo, monkeypatch, ("src/new.py", "local.py")) == (False, 1)
     assert check(repo, monkeypatch, ("src/new.py", "README.md")) == (False, 0)
 
@@ -274,7 +274,7 @@ def test_a_partial_commit_index(repo: Path, monkeypatch: pytest.MonkeyPatch) -> 
     index = repo / ".git" / "other-index"
     env = {"GIT_INDEX_FILE": str(index)}
     git(repo, "read-tree", "HEAD", env=env)
-    write(repo, "b.py", f"MINDEE_API_KEY = '{detectable(v2_key)}'\n")
+    write(repo, "b.py", f"MINDEE_API_KEY = '{v2_key()}'\n")
     git(repo, "add", "b.py", env=env)
     monkeypatch.setenv("GIT_INDEX_FILE", str(index))
     assert check(repo, monkeypatch) == (False, 1)

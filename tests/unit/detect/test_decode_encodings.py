@@ -18,7 +18,7 @@ from scanner.config import Config
 from scanner.detect.build import build_detector
 from scanner.detect.engine import Detector
 from scanner.detect.findings import FindingBuilder
-from tests.testing.keys import detectable, v1_key, v2_key, v2_long_key
+from tests.testing.keys import raw_v2_key, raw_v2_long_key, v1_key, v2_key, v2_long_key
 
 _ENGINES: dict[bool, Detector] = {}
 
@@ -46,7 +46,7 @@ def _found(detector: Detector, text: str | bytes) -> list[tuple[str, str | None,
 
 @pytest.mark.parametrize("clear_first", [True, False])
 def test_a_clear_key_and_a_base64_key_on_one_line_are_both_reported(detector: Detector, clear_first: bool) -> None:
-    clear, hidden = detectable(v2_key), detectable(v2_key)
+    clear, hidden = v2_key(), v2_key()
     encoded = _b64(hidden)
     parts = [f'"clear": "{clear}"', f'"encoded": "{encoded}"']
     line = "{" + ", ".join(parts if clear_first else parts[::-1]) + "}\n"
@@ -56,7 +56,7 @@ def test_a_clear_key_and_a_base64_key_on_one_line_are_both_reported(detector: De
 
 
 def test_the_same_key_in_clear_and_in_base64_on_one_line_is_reported_twice(detector: Detector) -> None:
-    key = detectable(v2_key)
+    key = v2_key()
     encoded = _b64(key)
     assert _found(detector, f"KEY={key} KEY_B64={encoded}\n") == [
         (key, None, key.encode()),
@@ -65,14 +65,14 @@ def test_the_same_key_in_clear_and_in_base64_on_one_line_is_reported_twice(detec
 
 
 def test_a_legacy_key_beside_a_base64_key(detector: Detector) -> None:
-    legacy, hidden = v1_key(), detectable(v2_key)
+    legacy, hidden = v1_key(), v2_key()
     encoded = _b64(hidden)
     found = _found(detector, f"MINDEE_API_KEY={legacy} MINDEE_V2_API_KEY={encoded}\n")
     assert found == [(legacy, None, legacy.encode()), (hidden, "base64", encoded.encode())]
 
 
 def test_two_keys_in_one_base64_env_blob_are_both_reported(detector: Detector) -> None:
-    legacy, key = v1_key(), detectable(v2_key)
+    legacy, key = v1_key(), v2_key()
     blob = _b64(f"MINDEE_API_KEY={legacy}\nMINDEE_V2_API_KEY={key}\n")
     found = _found(detector, f"kind: Secret\ndata:\n  app.env: {blob}\n")
     assert sorted(found) == sorted([(legacy, "base64", blob.encode()), (key, "base64", blob.encode())])
@@ -80,7 +80,7 @@ def test_two_keys_in_one_base64_env_blob_are_both_reported(detector: Detector) -
 
 @pytest.mark.parametrize("times", [1, 2, 3])
 def test_a_key_base64_encoded_up_to_three_times_is_found(detector: Detector, times: int) -> None:
-    key, legacy = detectable(v2_key), v1_key()
+    key, legacy = v2_key(), v1_key()
     for name, value in (("MINDEE_V2_API_KEY", key), ("MINDEE_API_KEY", legacy)):
         encoded = _b64(value, times)
         assert _found(detector, f"  {name}: {encoded}\n") == [(value, "base64", encoded.encode())]
@@ -114,7 +114,7 @@ _JSON_SHAPES: dict[str, Callable[[str], str]] = {
 @pytest.mark.parametrize("shape", sorted(_JSON_SHAPES))
 def test_json_escaped_keys(detector: Detector, shape: str) -> None:
     for make in (v2_key, v2_long_key):
-        key = detectable(make)
+        key = make()
         text = _JSON_SHAPES[shape](key)
         found = _found(detector, text + "\n")
         assert [(s, e) for s, e, _ in found] == [(key, "json-escape")], (shape, text)
@@ -169,7 +169,7 @@ _CONCAT_SHAPES: dict[str, Callable[[str, int], str]] = {
 @pytest.mark.parametrize("shape", sorted(_CONCAT_SHAPES))
 def test_keys_split_by_concatenation(detector: Detector, shape: str) -> None:
     for make in (v2_key, v2_long_key):
-        key = detectable(make)
+        key = make()
         cut = 3 + secrets.randbelow(20)
         text = _CONCAT_SHAPES[shape](key, cut)
         found = _found(detector, text + "\n")
@@ -210,7 +210,7 @@ def test_concatenated_non_keys(detector: Detector, text: str) -> None:
 
 
 def test_separate_arguments_are_not_joined(detector: Detector) -> None:
-    key = detectable(v2_key)
+    key = v2_key()
     assert _found(detector, f'f("{key[:20]}", "{key[20:]}")\n') == []
 
 
@@ -227,7 +227,7 @@ def _dotnet_assembly(strings: list[str]) -> bytes:
 
 
 def test_a_key_stored_as_utf16_in_a_binary(detector: Detector) -> None:
-    key, long_key = detectable(v2_key), detectable(v2_long_key)
+    key, long_key = v2_key(), v2_long_key()
     blob = _dotnet_assembly(["https://api-v2.mindee.net", key, "Authorization", long_key, "{0}"])
     found = FindingBuilder(detector).from_bytes(blob, "bin/App.dll")[0]
     assert [(f.secret.reveal(), f.context.encoding) for f in found] == [(key, "utf-16-le"), (long_key, "utf-16-le")]
@@ -278,7 +278,7 @@ def test_recall_per_encoding() -> None:
     }
     totals: dict[str, list[int]] = {}
     for _ in range(40):
-        for make in (v2_key, v2_long_key):
+        for make in (raw_v2_key, raw_v2_long_key):
             key = make()
             in_clear = [m.secret for m in detector.scan(f"K = '{key}'\n".encode())] == [key]
             if not in_clear:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from scanner.config import Config
 from scanner.detect.build import build_detector
 from scanner.detect.findings import FindingBuilder
-from tests.testing.keys import detectable, v2_key
+from tests.testing.keys import v2_key
 
 
 def test_snippet_masks_every_secret_on_the_line() -> None:
     builder = FindingBuilder(build_detector(Config()))
-    first, second = detectable(v2_key), detectable(v2_key)
+    first, second = v2_key(), v2_key()
     findings, _ = builder.from_bytes(f'KEYS = ["{first}", "{second}"]\nother = 1\n'.encode(), "k.py")
     assert sorted(f.secret.reveal() for f in findings) == sorted([first, second])
     for f in findings:

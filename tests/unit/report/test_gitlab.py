@@ -10,7 +10,7 @@ import jsonschema
 from tests.testing import paths
 from tests.testing.cli import invoke
 from tests.testing.gitutil import commit_file, init_repo
-from tests.testing.keys import detectable, v2_key
+from tests.testing.keys import v2_key
 
 SCHEMA = json.loads((paths.DATA / "gitlab-secret-detection-report-format.json").read_text())
 
@@ -21,7 +21,7 @@ def _valid(doc: dict) -> None:
 
 def test_history_report_validates_and_never_holds_the_key(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "r")
-    key = detectable(v2_key)
+    key = v2_key()
     commit_file(repo, "clean.txt", "nothing\n")
     sha = commit_file(repo, "conf/app.env", f"DEBUG=0\nMINDEE_API_KEY={key}\n")
     proc = invoke("git", str(repo), "--format", "gitlab", "--show-secrets")
@@ -41,7 +41,7 @@ def test_history_report_validates_and_never_holds_the_key(tmp_path: Path) -> Non
 
 
 def test_dir_report_and_a_clean_scan_validate(tmp_path: Path) -> None:
-    (tmp_path / "a.py").write_text(f"MINDEE_API_KEY = '{detectable(v2_key)}'\n")
+    (tmp_path / "a.py").write_text(f"MINDEE_API_KEY = '{v2_key()}'\n")
     found = json.loads(invoke("dir", str(tmp_path), "--format", "gitlab").stdout)
     _valid(found)
     assert found["vulnerabilities"][0]["location"]["commit"]["sha"] == "0000000"
