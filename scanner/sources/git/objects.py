@@ -221,6 +221,7 @@ def stream_objects(
     on_error: Callable[[GitObject, str], None],
     lookahead: int = 2,
     stream_over: int | None = None,
+    config: Sequence[tuple[str, str]] = STREAM_CONFIG,
 ) -> Iterator[tuple[GitObject, bytes | BlobPieces]]:
     """(object, bytes) for each object of each chunk, from one `cat-file` process.
 
@@ -230,7 +231,7 @@ def stream_objects(
     A missing object is reported and skipped. If git dies on a corrupt object, that object is
     reported and a fresh process resumes with the next one, so one bad object never ends the scan.
     A blob over `stream_over` bytes comes as `BlobPieces`, read while it is scanned (memory stays
-    bounded whatever the blob's size).
+    bounded whatever the blob's size). `config` sizes git's pack windows and delta-base cache.
     """
     source = iter(chunks)
     leftover: list[GitObject] = []
@@ -240,9 +241,9 @@ def stream_objects(
         if batched:
             # Buffered output, flushed once a chunk: on a VM every pipe write and wake-up is costly
             # (git writing object by object costs a third more CPU on both sides).
-            proc = git.popen("cat-file", "--batch-command", "--buffer", config=STREAM_CONFIG)
+            proc = git.popen("cat-file", "--batch-command", "--buffer", config=config)
         else:
-            proc = git.popen("cat-file", "--batch", config=STREAM_CONFIG)
+            proc = git.popen("cat-file", "--batch", config=config)
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
         _widen_pipe(proc.stdout)
         writer = threading.Thread(target=feed.run, args=(proc.stdin,), daemon=True)

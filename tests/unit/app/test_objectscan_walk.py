@@ -83,3 +83,31 @@ def test_a_second_worker_stops_claiming_when_the_walk_starts(tmp_path: Path) -> 
     shared.walking.value = 0
     stopper.join()
     assert sorted([first.sha, *rest]) == sorted(o.sha for o in objects)
+
+
+@pytest.mark.timeout(60)
+def test_the_first_worker_reads_through_a_small_stream_while_the_walk_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beside the walk, the one stream left has small pack windows and cache (ansible: the walk beside a
+    full-size stream was 427 MB of PSS); before and after it, the full-size one."""
+    import scanner.app.objectscan as objectscan
+    from scanner.sources.git.gitio import STREAM_BESIDE_WALK_CONFIG, STREAM_CONFIG
+
+    shared, objects = _shared(tmp_path, walking=0)
+    real = objectscan.stream_objects
+    configs: list[object] = []
+
+    def spy(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        configs.append(kwargs.get("config", STREAM_CONFIG))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(objectscan, "stream_objects", spy)
+    reader = _objects(shared, 0, lambda *e: None)
+    read = [next(reader)[0].sha]
+    shared.walking.value = 1  # the walk starts: the next stream is the small one
+    read.append(next(reader)[0].sha)
+    read.extend(o.sha for o, _ in reader)
+    assert configs[0] == STREAM_CONFIG and STREAM_BESIDE_WALK_CONFIG in configs
+    assert STREAM_BESIDE_WALK_CONFIG != STREAM_CONFIG
+    assert sorted(read) == sorted(o.sha for o in objects)
