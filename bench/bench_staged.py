@@ -8,6 +8,8 @@ commit (3 files, 50 added lines, clean), then times, interleaved after warm-up r
 install-hook entry `python -m scanner.hookrun pre-commit`,
 `betterleaks git --staged`, `detect-secrets-hook <files>` (what pre-commit runs),
 `kingfisher scan . --staged`, and the floors `git diff --cached -U0` and `python -c pass`.
+With `--replay MIRROR [--commit REV]` the staged commit is a real one of that repository instead (e.g. a
+Mindee client's: the word `mindee` in every file).
 Target (issue 18): every mindee-scan hook entry <= 3x a bare `python -c pass` of the same venv,
 measured interleaved in the same run; printed per round (each round runs every command once, so one
 noisy moment hits both) and as the median of those ratios, for wall time and for CPU time (user + sys,
@@ -61,6 +63,32 @@ def build_repo(repo: Path, with_key: bool) -> list[str]:
     return staged
 
 
+def replay_commit(repo: Path, mirror: Path, rev: str | None) -> list[str]:
+    """A shared clone of `mirror` with a real commit staged (HEAD at its parent, index and work tree at
+    it); without `rev`, the newest non-merge commit that changes 2-4 files and adds 20-100 lines."""
+    subprocess.run(["git", "clone", "-q", "--shared", "--no-checkout", str(mirror), str(repo)], check=True)
+    if rev is None:
+        log = subprocess.run(
+            ["git", "log", "--no-merges", "--format=@%H", "--numstat", "-n", "500"],
+            cwd=repo, env=GIT_ENV, check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        for block in log.split("@")[1:]:
+            sha, *rows = [line for line in block.splitlines() if line]
+            added = [int(r.split("\t")[0]) for r in rows if r.split("\t")[0].isdigit()]
+            if 2 <= len(rows) <= 4 and len(added) == len(rows) and 20 <= sum(added) <= 100:
+                rev = sha
+                break
+        if rev is None:
+            raise SystemExit(f"no commit of 2-4 files and 20-100 added lines in {mirror}")
+    git(repo, "checkout", "-q", "--detach", f"{rev}^")
+    git(repo, "read-tree", "-m", "-u", "HEAD", rev)
+    names = subprocess.run(
+        ["git", "diff", "--cached", "--name-only"], cwd=repo, env=GIT_ENV, check=True, capture_output=True, text=True
+    ).stdout.split()
+    print(f"replayed {rev} of {mirror}: {len(names)} files staged")
+    return names
+
+
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -74,11 +102,17 @@ def main() -> int:
         default=ROOT / ".venv",
         help="venv whose mindee-scan to time (e.g. bench/work/venv: a wheel install, without the editable finder)",
     )
+    ap.add_argument("--replay", type=Path, help="stage a real commit of this repository (e.g. a Mindee client mirror)")
+    ap.add_argument("--commit", help="with --replay: the commit to stage (default: a recent 2-4 file commit)")
     args = ap.parse_args()
     args.venv = args.venv.resolve()  # the tools run with the temp repository as cwd
     with tempfile.TemporaryDirectory(prefix="bench-staged-") as tmp:
         repo = Path(tmp)
-        files = build_repo(repo, args.with_key)
+        if args.replay:
+            repo = repo / "replay"
+            files = replay_commit(repo, args.replay.resolve(), args.commit)
+        else:
+            files = build_repo(repo, args.with_key)
         cmds: dict[str, list[str | os.PathLike[str]]] = {
             "mindee-scan staged": [args.venv / "bin" / "mindee-scan", "staged"],
             # What .pre-commit-hooks.yaml runs (the framework passes the staged files), and what the
@@ -99,7 +133,8 @@ def main() -> int:
         for _ in range(args.runs):
             for name, argv in cmds.items():
                 runs[name].append(measure(name, argv, cwd=repo, env=GIT_ENV, sample_ms=None))
-        print(f"staged commit: {len(files)} files, 50 lines; {args.runs} runs each after {args.warmup} warm-up runs")
+        lines = "replayed" if args.replay else "50 lines"
+        print(f"staged commit: {len(files)} files, {lines}; {args.runs} runs each after {args.warmup} warm-up runs")
         print(f"{'tool':<32} {'median ms':>10} {'min ms':>8} {'stdev ms':>9} {'cpu ms':>7} {'RSS MB':>7} {'rc':>4}")
         medians: dict[str, float] = {}
         for name, rs in runs.items():

@@ -3,12 +3,14 @@
 Most hook runs are clean commits. The full path (scanner.app.staged) starts two git processes, imports
 and builds the detector and renders a result: about 60 modules for a commit that prints nothing. Here,
 one `git diff --cached` gives every staged text file whole (scanner.sources.git.wholediff) and the
-detector's own Hyperscan database (`Detector.hit_database`, kept in the start-up cache by the run that
+detector's own Hyperscan database (`Detector.hook_database`, kept in the start-up cache by the run that
 built it) is asked whether any rule or decoder pattern hits anywhere in those files. Where none does,
 `Detector.scan` finds nothing, so the full path's result is known: no finding, the counts of what it
-scanned, exit 0.
+scanned, exit 0. The hits of a wide rule (the word `mindee`, in nearly every file of a Mindee client)
+count only with its secret's shape or something a decoder reads in the same file
+(scanner/detect/reach.py).
 
-Anything else goes to the full path, which then does everything itself: any hit, a binary, unmerged,
+Anything else goes to the full path, which then does everything itself: any other hit, a binary, unmerged,
 submodule or big file, a merge in progress, the repository's own config or ignore files, FILES with
 nothing staged, git failing, no Hyperscan or no cache. This path never reports a finding, a note or an
 error: the full path does, so they are said one way.
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 # What the full path reads from the repository itself (scanner.config.CONFIG_NAME, and the ignore files of
 # scanner.suppress.ignorefile.root_ignore_files): with any of them present it decides.
 REPO_FILES = (".mindee-scan.yaml", ".mindee-scan-ignore", ".gitleaksignore")
-_FORMAT = "1"
+_FORMAT = "2"  # 2: Detector.hook_database (1: hit_database)
 _EXTENSION = "hyperscan._hs_ext"
 
 
@@ -59,13 +61,9 @@ def clean_commit(files: Sequence[str], quiet: bool) -> int | None:
     from scanner.sources.git.wholediff import Undecided, staged_files
 
     try:
-        db = hs.loadb(database, hs.HS_MODE_BLOCK)
-        scratch = hs.Scratch(db)
+        hits = HookDatabase(hs, database)
     except (hs.error, TypeError, ValueError):
         return None  # a cache entry from another CPU or a damaged one: the full path rebuilds
-
-    def on_match(pid: int, start: int, end: int, flags: int, context: object) -> bool:
-        return True  # one hit is enough: stop the scan
 
     scanned = size = 0
     paths: set[str] = set()
@@ -76,10 +74,8 @@ def clean_commit(files: Sequence[str], quiet: bool) -> int | None:
                 continue
             if not is_plain_text(data):
                 return None  # binary or UTF-16: `prepare` would change what is scanned
-            try:
-                db.scan(data, match_event_handler=on_match, scratch=scratch)
-            except hs.ScanTerminated:
-                return None  # a hit: the full path scans
+            if hits.may_match(data):
+                return None  # the full path scans
             scanned += 1
             size += len(data)
             data = None  # freed before the next file is read: one file in memory at a time
@@ -91,6 +87,40 @@ def clean_commit(files: Sequence[str], quiet: bool) -> int | None:
         # scanner.report.text.summary_line for a result with nothing found, skipped or noted
         _write(f"scanned {scanned} file(s), {size / (1024 * 1024):.1f} MiB in {time.perf_counter() - started:.2f}s\n")
     return 0
+
+
+class HookDatabase:
+    """`Detector.hook_database` loaded: `may_match(data)` is False only where `Detector.scan(data)` finds
+    nothing (no hit that decides; a wide rule's hits without its secret's shape or anything a decoder
+    reads: scanner/detect/reach.py)."""
+
+    def __init__(self, hs: Any, database: bytes) -> None:
+        head, _, body = database.partition(b"\n")
+        wide, gates = head.split()
+        self._wide, self._gates = int(wide), int(gates)
+        self._hs = hs
+        self._db = hs.loadb(body, hs.HS_MODE_BLOCK)
+        self._scratch = hs.Scratch(self._db)
+
+    def may_match(self, data: bytes) -> bool:
+        seen = [False, False]  # a wide rule's hit, a gate's hit
+        wide, gates = self._wide, self._gates
+
+        def on_match(pid: int, start: int, end: int, flags: int, context: object) -> bool:
+            if pid < wide:
+                return True  # a hit that decides: stop the scan
+            seen[pid >= gates] = True
+            return seen[0] and seen[1]
+
+        try:
+            self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        except self._hs.ScanTerminated:
+            return True
+        if not seen[0]:
+            return False
+        from scanner.detect.b64text import holds_decodable_run
+
+        return holds_decodable_run(data)
 
 
 def _whole_files(files: Sequence[str], top: str, staged: set[str]) -> bool:
@@ -159,7 +189,7 @@ def _cache_key(extension: str) -> bytes | None:
 
 
 def _hit_database(extension: str) -> bytes | None:
-    """`Detector.hit_database` of the detector the full path builds for this repository (built-in rules,
+    """`Detector.hook_database` of the detector the full path builds for this repository (built-in rules,
     no config), from the start-up cache; built and cached when missing. None without a cache."""
     if cache_dir() is None:
         return None  # MINDEE_SCAN_NO_CACHE: building the database here would cost what the full path costs
@@ -173,7 +203,7 @@ def _hit_database(extension: str) -> bytes | None:
     from scanner.config import Config
     from scanner.detect.build import build_detector
 
-    database = build_detector(Config()).hit_database()
+    database = build_detector(Config()).hook_database()
     if database is not None:
         startup.write_cache(name, key, database)
     return database

@@ -13,12 +13,14 @@ other values included, cost n^4 on a line of n base64 runs: 2.5 KB took hours.)
 
 from __future__ import annotations
 
-import binascii
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from scanner.detect.b64text import MAX_DECODED_BLOB as _MAX_DECODED_BLOB
+from scanner.detect.b64text import MIN_LINE_RUN as _MIN_LINE_B64
+from scanner.detect.b64text import decode_text as _b64decode_text
 from scanner.detect.prefilter import Trigger
 from scanner.lazyre import lazy_compile
 
@@ -31,19 +33,15 @@ BASE64_FRAGMENTS = (
     b"TWluZGVl", b"NaW5kZW",
 )  # fmt: skip
 _FRAGMENT = lazy_compile(b"|".join(BASE64_FRAGMENTS))
-_B64_RUN = lazy_compile(rb"[A-Za-z0-9+/_-]{24,}+={0,2}")  # see _MIN_LINE_B64
-_PRINTABLE = bytes(b for b in range(256) if 32 <= b < 127 or b in (9, 10, 13))
-_URLSAFE_TO_STD = bytes.maketrans(b"-_", b"+/")
-_MAX_DECODED_BLOB = 1 << 20
+_B64_RUN = lazy_compile(rb"[A-Za-z0-9+/_-]{24,}+={0,2}")  # see _MIN_LINE_B64 (b64text.holds_decodable_run reads it)
 _B64_BODY = lazy_compile(rb"[A-Za-z0-9+/_-]*+")
 _B64_PAD = lazy_compile(rb"={0,2}")
 # Greedy `.*` then one non-base64 byte: matching from a floor to a hit ends just after the last
 # separator before the hit (backtracking from the hit, in C), which is where the run starts.
 _LAST_NON_B64 = lazy_compile(rb"(?s).*[^A-Za-z0-9+/_-]")
 # A run found only because a rule's keyword sits on its line must decode to at least a 16-character
-# secret (24 base64 characters) and mix cases like encoded text: long snake_case identifiers are not
-# worth a decode (they were 90% of the decode attempts in a history scan of psf/requests).
-_MIN_LINE_B64 = 24
+# secret (24 base64 characters, _MIN_LINE_B64) and mix cases like encoded text: long snake_case
+# identifiers are not worth a decode (they were 90% of the decode attempts in a history scan of psf/requests).
 
 # A JSON `\uXXXX` escape of a character a key is made of (letters, digits, `_`, `-`): JSON encoders
 # that escape HTML or non-ASCII characters write `_` as `\u005f`. Escapes of anything else (`\u003c`,
@@ -217,29 +215,6 @@ def _b64_run_bounds(data: bytes, pos: int, floor: int, ceiling: int) -> tuple[in
     end = fwd.end() if fwd else pos
     pad = _B64_PAD.match(data, end, ceiling)
     return start, pad.end() if pad else end
-
-
-def _b64decode_text(blob: bytes) -> bytes | None:
-    """Decode standard or URL-safe base64 into mostly printable text, or None."""
-    blob = blob.rstrip(b"=")
-    if len(blob) % 4 == 1:
-        blob = blob[:-1]
-    padded = blob + b"=" * (-len(blob) % 4)
-    # The run holds only base64 alphabet characters (see _B64_RUN), so binascii directly is what
-    # b64decode(validate=True) / urlsafe_b64decode compute, without their per-call regex and copies.
-    try:
-        if b"-" in blob or b"_" in blob:
-            decoded = binascii.a2b_base64(padded.translate(_URLSAFE_TO_STD))
-        else:
-            decoded = binascii.a2b_base64(padded)
-    except (binascii.Error, ValueError):
-        return None
-    if not decoded:
-        return None
-    printable = len(decoded) - len(decoded.translate(None, _PRINTABLE))  # C speed: this runs per base64 run
-    if printable < 0.85 * len(decoded):
-        return None
-    return decoded
 
 
 # -- JSON escapes -----------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from scanner.detect.filters import (
     is_random_token,
     shannon_entropy,
 )
-from scanner.detect.prefilter import Hits, Prefilter, Trigger, hyperscan_available
+from scanner.detect.prefilter import Hits, Prefilter, Trigger, hyperscan_available, serialize
 from scanner.detect.rules import Rule
 from scanner.detect.vendor import Verdict, judge_md_token, line_before
 from scanner.errors import ConfigError
@@ -138,6 +138,27 @@ class Detector:
         (scanner/app/quickstaged.py) asks it without building a detector. None without Hyperscan."""
         context = frozenset(t.owner for t in self._prefilter.triggers if t.owner.startswith("context:"))
         return self._prefilter.serialized_without(context)
+
+    def hook_database(self) -> bytes | None:
+        """`hit_database` for the pre-commit fast path, its patterns in three groups by id, and a first
+        line `b"<wide> <gates>\\n"` saying where each group starts: ids below `wide` are hits that
+        decide; then the hits of the wide rules (scanner/detect/reach.py), which decide only with a
+        gate's hit (a wide rule's secret shape, a JSON escape, a join of literals) or a base64 run
+        `b64text.holds_decodable_run` finds. None without Hyperscan."""
+        from scanner.detect.reach import DECODER_GATES, WIDE_RULES
+
+        if self.engine != "hyperscan":
+            return None
+        triggers = [t for t in self._prefilter.triggers if not t.owner.startswith("context:")]
+        wide = [t for t in triggers if t.owner in WIDE_RULES and t.pattern is not None]
+        owners = {t.owner for t in wide}
+        deciding = [t for t in triggers if t not in wide]
+        shapes = [WIDE_RULES[owner] for owner in sorted(owners)]
+        gates = [Trigger("gate", pattern=p, presence=True) for p in (*shapes, *DECODER_GATES)] if wide else []
+        database = serialize([*deciding, *wide, *gates])
+        if database is None:
+            return None
+        return f"{len(deciding)} {len(deciding) + len(wide)}\n".encode() + database
 
     def contexts_in(self, data: bytes, wanted: set[str]) -> set[str]:
         """Which of the `wanted` rules' file-level `context` `data` holds: one prefilter pass where

@@ -270,6 +270,16 @@ def _covers(t: Trigger, prefix: bytes, flags: int) -> bool:
     return prefix.lower().startswith(literal.lower())
 
 
+def serialize(triggers: Sequence[Trigger]) -> bytes | None:
+    """A Hyperscan database of `triggers` (pattern ids in their order), serialized; None without Hyperscan."""
+    db: Any = _compile_hyperscan(triggers)
+    if db is None:
+        return None
+    import hyperscan
+
+    return bytes(hyperscan.dumpb(db))
+
+
 def _ignore(pid: int, start: int, end: int, flags: int, context: object) -> None:
     return None
 

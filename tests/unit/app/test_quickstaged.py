@@ -280,3 +280,77 @@ def test_a_partial_commit_index(repo: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert check(repo, monkeypatch) == (False, 1)
     monkeypatch.delenv("GIT_INDEX_FILE")
     assert check(repo, monkeypatch) == (True, 0)
+
+
+# -- Mindee's clients: the word `mindee` in every file ------------------------------------------------------
+
+CLIENT_PY = (
+    "from mindee import Client, product\n\n"
+    "# Init a new mindee client\n"
+    'mindee_client = Client(api_key="my-api-key")\n\n'
+    + "".join(f"def parse_{i}(path):\n    return mindee_client.parse(product.InvoiceV4, path)\n\n" for i in range(20))
+)
+CLIENT_YAML = "mindee:\n  endpoint: https://api.example.com/v1\n  region: eu\n\n  # the key, below\n"
+
+
+@pytest.fixture()
+def client_repo(tmp_path: Path) -> Path:
+    repo = init_repo(tmp_path / "client")
+    commit_file(repo, "mindee/client.py", CLIENT_PY)
+    commit_file(repo, "config/mindee.yaml", CLIENT_YAML)
+    commit_file(repo, "docs/mindee.md", "# Mindee client\n\nThe mindee library parses documents.\n")
+    return repo
+
+
+@pytest.mark.timeout(120)
+def test_clean_commit_of_a_mindee_client_is_decided(client_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stage(client_repo, "mindee/client.py", CLIENT_PY + "def mindee_version():\n    return 'mindee 4.1'\n")
+    stage(client_repo, "docs/mindee.md", "# Mindee client\n\nThe mindee library parses documents.\nNew: mindee v4.\n")
+    stage(
+        client_repo, "mindee/extra.js", "const mindee = require('mindee');\nconst mindeeClient = new mindee.Client();\n"
+    )
+    assert check(client_repo, monkeypatch) == (True, 0)
+    assert check(client_repo, monkeypatch, ("mindee/client.py", "docs/mindee.md")) == (True, 0)
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+# Lines added to a Mindee client, each found (if at all) only through the wide rule's hit or a decoder.
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    ("added", "found"),
+    [
+        pytest.param(lambda k: f"  tokenLegacy: {k}\n", 1, id="key-under-section-context-above"),
+        pytest.param(lambda k: f"  api_key: {k}\n", 1, id="api-key-under-section"),
+        pytest.param(lambda k: f'  tok"+"en: "{k[:15]}"+"{k[15:]}"\n', 1, id="key-concatenated"),
+        pytest.param(
+            lambda k: f'mindee_config = {{"tok" "en": "{k[:15]}"\n    "{k[15:]}"}}\n', 1, id="key-split-over-lines"
+        ),
+        pytest.param(lambda k: f'mindee_config = "{_b64("token: " + k)}"\n', 1, id="key-in-base64"),
+        pytest.param(
+            lambda k: f'mindee_config = "t\\u006fken: {k[:15]}\\u00{ord(k[15]):02x}{k[16:]}"\n', 1, id="json-escaped"
+        ),
+        pytest.param(lambda k: f"  checksum_md5: {k.upper()}\n", 0, id="hex-not-a-key"),
+        pytest.param(lambda k: "mindee_name = 'Mindee' + 'Client'\n", 0, id="join-without-key"),
+        pytest.param(lambda k: f"mindee_logo = '{_b64('a plain text picture of a logo')}'\n", 0, id="base64-text"),
+    ],
+)
+def test_mindee_client_keys_go_to_the_full_path(
+    client_repo: Path, monkeypatch: pytest.MonkeyPatch, added: object, found: int
+) -> None:
+    assert callable(added)
+    stage(client_repo, "config/mindee.yaml", CLIENT_YAML + added(v1_key()))
+    assert check(client_repo, monkeypatch) == (False, found)
+
+
+@pytest.mark.timeout(120)
+def test_key_on_an_unchanged_line_of_a_mindee_client(client_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key is the file's already (not reported: not added), the commit adds a line below it; then
+    the commit replaces it (reported: the new key's line is added, its section's lines are not)."""
+    commit_file(client_repo, "config/mindee.yaml", f"{CLIENT_YAML}  tokenLegacy: {v1_key()}\n")
+    stage(client_repo, "config/mindee.yaml", (client_repo / "config/mindee.yaml").read_text() + "  retries: 3\n")
+    assert check(client_repo, monkeypatch) == (False, 0)
+    stage(client_repo, "config/mindee.yaml", f"{CLIENT_YAML}  tokenLegacy: {v1_key()}\n  retries: 3\n")
+    assert check(client_repo, monkeypatch) == (False, 1)

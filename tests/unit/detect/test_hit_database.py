@@ -1,20 +1,26 @@
-"""`Detector.hit_database`: where it has no hit, `scan` finds nothing (the pre-commit fast path rests on it).
+"""`Detector.hit_database` and `hook_database`: where they pass a text, `scan` finds nothing there (the
+pre-commit fast path rests on it).
 
 Checked on the rules' own examples, on those examples in every encoding the decoders read, inside
 other text, and on this project's own source and test files (which talk about keys all the time): each
-text either has a hit or scans to nothing. A text with a match must have a hit.
+text either has a hit or scans to nothing. A text with a match must have a hit. The hook's database
+passes over the wide rule's hits (the word `mindee`) alone: checked on those texts too, on texts shaped
+like the files of Mindee's clients (legacy keys with their context on lines above, split, joined, in
+base64 or JSON escapes) and on the files of those repositories where this machine has them.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import hyperscan
 import pytest
 
+from scanner.app.quickstaged import HookDatabase
 from scanner.config import Config
 from scanner.detect.build import build_detector
 from scanner.detect.rules import load_default_rules
@@ -90,3 +96,100 @@ def test_context_patterns_are_left_out() -> None:
     assert DETECTOR._prefilter.scan(text), "the full prefilter has a context hit here"
     assert DETECTOR.scan(text) == []
     assert not has_hit(text)
+
+
+# -- the hook's database: a wide rule's hits count only with its secret's shape or a decoder's input --------
+
+HOOK = HookDatabase(hyperscan, DETECTOR.hook_database() or b"")
+MINDEE_MIRRORS = Path("/work/.mirror")
+
+
+def _escaped(text: str) -> str:
+    """JSON with every key character escaped, as some encoders write it."""
+    return "".join(f"\\u{ord(c):04x}" if c.isalnum() else c for c in text)
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def mindee_client_texts() -> Iterator[str]:
+    """How the files of Mindee's clients look: the word everywhere, and legacy keys written every way
+    the rules and decoders read them (the section's context on lines above, split, joined, encoded)."""
+    key = v1_key()
+    yield "from mindee import Client\n\nmindee_client = Client(api_key=os.environ['MINDEE_API_KEY'])\n"
+    yield "import { Client } from 'mindee';\nconst mindeeClient = new mindee.Client({ apiKey: process.env.KEY });\n"
+    yield "package com.mindee;\n\npublic class MindeeClient {\n  private final String apiKey;\n}\n"
+    yield f"mindee:\n  endpoint: https://api.example.com/v1\n  api_key: {key}\n"
+    yield f"mindee:\n  endpoint: https://api.example.com/v1\n\n\n  # set below\n  api_key: {key}\n"
+    yield f'[mindee]\napi_key = "{key[:16]}" + "{key[16:]}"\n'
+    yield f'[mindee]\napi_key = "{key[:16]}"\n    "{key[16:]}"\n'
+    yield f"MINDEE = {{\n    'api_key': '{key[:10]}' '{key[10:20]}' '{key[20:]}',\n}}\n"
+    yield f"const mindeeConfig = {{\n  apiKey: '{key[:8]}' +\n    '{key[8:]}',\n}};\n"
+    yield f"mindee:\n  api_key: {_b64(key)}\n"
+    section = f"mindee:\n  api_key: {key}\n"
+    yield f"mindee_settings = '{_b64(section)}'\n"
+    yield f'{{"mindee": {{"api_key": "{_escaped(key)}"}}}}\n'
+    yield f'{{"mindee": {{"api_key": "{key[:16]}\\u0030{key[17:]}"}}}}\n'
+    yield f"mindee = Client(api_key='{key.upper()}')\n"
+    yield f"mindee:\n  api_key: {v2_key()}\n"
+    yield f"# mindee checksum\nsha = '{key}'\n"
+    yield f"mindee_logo = '{_b64('a plain text picture of a logo')}'\n"
+    yield "mindee_name = 'Mindee' + 'Client'\n"
+    # Found only through the wide rule's own hit: each needs one gate (the shape, a decoder's input).
+    yield f"mindee:\n  endpoint: https://api.example.com/v1\n  tokenLegacy: {key}\n"
+    yield f'mindee_config = "{_b64("token: " + key)}"\n'
+    yield f'mindee_config = "t\\u006fken: {key[:15]}\\u00{ord(key[15]):02x}{key[16:]}"\n'
+    yield f'mindee_config = "t" "oken: {key[:15]}" "{key[15:]}"\n'
+    yield f'mindee:\n  tok"+"en: "{key[:15]}"+"{key[15:]}"\n'
+    yield f'mindee = {{"tok" "en": "{key[:15]}"\n    "{key[15:]}"}}\n'
+
+
+def mirror_files(limit: int = 400) -> Iterator[tuple[str, bytes]]:
+    """Text files of Mindee's client repositories at their HEAD, where this machine has them."""
+    for repo in sorted(MINDEE_MIRRORS.glob("mindee+mindee-api-*/repo")):
+        ls = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "-l", "HEAD"], capture_output=True, text=True)
+        entries = [line.split() for line in ls.stdout.splitlines()]
+        blobs = [e[2] for e in entries if e[1] == "blob" and int(e[3]) < 1 << 18][:limit]
+        batch = subprocess.run(
+            ["git", "-C", str(repo), "cat-file", "--batch"], input="\n".join(blobs).encode(), capture_output=True
+        )
+        out, pos = batch.stdout, 0
+        while pos < len(out):
+            header_end = out.index(b"\n", pos)
+            sha, _, size = out[pos:header_end].split()
+            start = header_end + 1
+            yield f"{repo.parent.name}:{sha.decode()}", out[start : start + int(size)]
+            pos = start + int(size) + 1
+
+
+def hook_texts() -> Iterator[tuple[str, bytes]]:
+    yield from texts()
+    for i, text in enumerate(mindee_client_texts()):
+        for j, data in enumerate(variants(text)):
+            yield f"client-{i}-{j}", data
+            yield f"client-{i}-{j}-in-a-file", b"# mindee\n" * 40 + data + b"\nmindee = 1\n" * 40
+    yield from mirror_files()
+
+
+@pytest.mark.timeout(600)
+def test_hook_database_passes_over_only_what_scans_to_nothing() -> None:
+    checked = passed_over = 0
+    for name, raw in hook_texts():
+        if not is_plain_text(raw):
+            continue
+        if not HOOK.may_match(raw):
+            assert DETECTOR.scan(raw) == [], name
+            passed_over += has_hit(raw)  # the wide rule's hits, passed over
+        checked += 1
+    assert checked > 1000 and passed_over > 100  # the texts did exercise the wide rule's case
+
+
+def test_hook_database_still_stops_at_every_shape() -> None:
+    """Each of the wide rule's gates, alone beside the word, sends the text to the full path."""
+    assert not HOOK.may_match(b"mindee_client = Client()\n")
+    assert HOOK.may_match(f"# mindee\nsha = '{v1_key()}'\n".encode())
+    assert HOOK.may_match(b"# mindee\nname = \\u0041BC\n")
+    assert HOOK.may_match(b"# mindee\nname = 'ab' + 'cd'\n")
+    assert HOOK.may_match(f"# mindee\nlogo = '{_b64('plain text, long enough to decode')}'\n".encode())
+    assert not HOOK.may_match(b"# mindee\ngetMindeeClientFromTheEnvironment()\n")  # mixed case, not text
