@@ -47,8 +47,11 @@ def holds_decodable_run(data: bytes) -> bool:
     of the alphabet, long enough, that `decode_text` keeps)? False means it reads none, whatever lines
     it is given."""
     for token in data.translate(_RUNS).split():
-        for body in token.split(b"="):
-            mixed = body.lower() != body and body.upper() != body
-            if mixed and MIN_LINE_RUN <= len(body) <= MAX_DECODED_BLOB and decode_text(body) is not None:
+        if len(token) < MIN_LINE_RUN:
+            continue  # most of a text's words: the length first, it costs least
+        for body in token.split(b"=") if b"=" in token else (token,):
+            if not MIN_LINE_RUN <= len(body) <= MAX_DECODED_BLOB or body.lower() == body or body.upper() == body:
+                continue
+            if decode_text(body) is not None:
                 return True
     return False
