@@ -49,16 +49,19 @@ class GlobalAllowlist:
     stopwords: tuple[str, ...] = ()
 
 
+_NO_VERDICT = Verdict()  # shared by every candidate that is not a Mindee md_ key
+
+
 @record(slots=True)
 class _Candidate:
+    """A rule's match before lines are counted; `verdict` is judge_md_token's for Mindee md_ keys."""
+
     rule: Rule
     secret: str
     start: int
     end: int
     encoding: str | None = None
-    confidence: str = "high"
-    note: str = ""
-    other_vendor: str | None = None
+    verdict: Verdict = _NO_VERDICT
 
 
 @record
@@ -234,11 +237,9 @@ class Detector:
             return None
         if not self._keep(rule, secret, m.group(0).decode("utf-8", "replace")):
             return None
-        cand = _Candidate(rule, secret, start, end)
         if secret.startswith("md_") and rule.is_mindee:
-            verdict = self._verdict(secret, data, start)
-            cand.confidence, cand.note, cand.other_vendor = verdict.confidence, verdict.note, verdict.other_vendor
-        return cand
+            return _Candidate(rule, secret, start, end, verdict=self._verdict(secret, data, start))
+        return _Candidate(rule, secret, start, end)
 
     def _verdict(self, secret: str, data: bytes, start: int) -> Verdict:
         """`judge_md_token`, remembered where it reads only the bytes before the token on a long line."""
@@ -325,11 +326,7 @@ class Detector:
         for region in regions(data, segments, context, gap):
             for cand in self._candidates(region.text, binary, depth + 1, region.fresh, budget, here):
                 start, end, encoding = region.locate(cand.start, cand.end)
-                out.append(
-                    _Candidate(
-                        cand.rule, cand.secret, start, end, encoding, cand.confidence, cand.note, cand.other_vendor
-                    )
-                )
+                out.append(_Candidate(cand.rule, cand.secret, start, end, encoding, cand.verdict))
         return out
 
     # -- location ---------------------------------------------------------------------------------
@@ -377,9 +374,9 @@ class Detector:
                     line_no,
                     col + 1,
                     c.encoding,
-                    confidence=c.confidence,
-                    note=c.note,
-                    other_vendor=c.other_vendor,
+                    confidence=c.verdict.confidence,
+                    note=c.verdict.note,
+                    other_vendor=c.verdict.other_vendor,
                 )
             )
         return out
