@@ -46,7 +46,7 @@ def _pack_settings(limit: str, window: str, delta_base_cache: str) -> tuple[tupl
 LOW_MEMORY_CONFIG = _pack_settings("32m", "8m", "32m")
 # The scan's cat-file streams read a run of neighbouring objects each, so a bigger delta-base cache keeps
 # more bases for the deltas that follow; small windows cost little in pack order (the tree's memory).
-STREAM_CONFIG = _pack_settings("16m", "4m", "64m")
+STREAM_CONFIG = _pack_settings("16m", "4m", "48m")
 # The one stream that reads while the provenance walk runs: the walk holds 150 MB and more itself.
 STREAM_BESIDE_WALK_CONFIG = LOW_MEMORY_CONFIG
 # Listing every object's type and size follows each delta to its base, all over the pack: with small
