@@ -604,14 +604,14 @@ class ScanStats:
             "notes": list(self.notes),
             "duration_s": round(self.duration_s, 4),
         }
-        if self.findings_over_cap:
-            out["findings_over_cap"] = self.findings_over_cap
-        if self.files_staged is not None:
-            out["files_staged"] = self.files_staged
-        if self.engine is not None:
-            out["engine"] = self.engine
-        if self.jobs is not None:
-            out["jobs"] = self.jobs
+        # Set only by the scans they concern: absent from the others' JSON.
+        only_when_set = {
+            "findings_over_cap": self.findings_over_cap or None,
+            "files_staged": self.files_staged,
+            "engine": self.engine,
+            "jobs": self.jobs,
+        }
+        out.update((name, value) for name, value in only_when_set.items() if value is not None)
         if self.history is not None:
             out.update(self.history.to_dict())
         if self.store is not None:
