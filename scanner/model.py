@@ -313,30 +313,20 @@ UNDECIDED = Decisions()
 class Finding:
     """A located secret ready for triage and reporting, in parts of one meaning each.
 
-    `fingerprint` (rule + secret hash) is computed once, in `Finding.of`, and travels as data with the
-    secret's hash: a finding read back from a store or a worker never hashes its key again."""
+    Its identity, `fingerprint` (rule + secret hash), is formatted from the hash the secret carries: a
+    finding read back from a store or a worker never hashes its key again."""
 
     rule: Judgement
     where: Location
     secret: Secret
-    fingerprint: str
     context: LineContext = NO_CONTEXT
     history: Provenance = NO_HISTORY
     decisions: Decisions = UNDECIDED
     redact_percent: int | None = None  # `--redact PCT`: how much of the key output hides (None: prefix + tail)
 
-    @classmethod
-    def of(
-        cls,
-        rule: Judgement,
-        where: Location,
-        secret: Secret,
-        context: LineContext = NO_CONTEXT,
-        history: Provenance = NO_HISTORY,
-        decisions: Decisions = UNDECIDED,
-    ) -> Finding:
-        """A new finding; its fingerprint is formatted from the secret's hash (no hashing here)."""
-        return cls(rule, where, secret, fingerprint_of(rule.id, secret.hash), context, history, decisions)
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint_of(self.rule.id, self.secret.hash)
 
     def __hash__(self) -> int:
         # Equal findings share identity and place (fields __eq__ compares), so hashing those alone is
@@ -367,7 +357,7 @@ class Finding:
         history: Provenance | None = None,
         decisions: Decisions | None = None,
     ) -> Finding:
-        """A copy with whole parts replaced; a new rule id or secret gets its fingerprint with it."""
+        """A copy with whole parts replaced (a new rule id or secret changes the fingerprint with it)."""
         changes: dict[str, Any] = {
             name: part
             for name, part in (
@@ -380,9 +370,6 @@ class Finding:
             )
             if part is not None
         }
-        rule, secret = rule or self.rule, secret or self.secret
-        if rule.id != self.rule.id or secret.hash != self.secret.hash:
-            changes["fingerprint"] = fingerprint_of(rule.id, secret.hash)
         return replace(self, **changes)
 
     def redacting(self, percent: int | None) -> Finding:

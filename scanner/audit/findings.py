@@ -30,8 +30,8 @@ from scanner.record import record
 
 @record(frozen=True, slots=True)
 class StoredFinding(Finding):
-    """A finding read from the store: its fingerprint and `secret` (hash, redacted form, and the clear key
-    only when the audit kept it) come from stored columns."""
+    """A finding read from the store: its `secret` (hash, redacted form, and the clear key only when the
+    audit kept it) comes from stored columns, and its fingerprint from that hash."""
 
     revoked_detected_at: str | None = None
 
@@ -94,7 +94,6 @@ def load_findings(store: Store, filters: Filters | None = None) -> list[StoredFi
                 Judgement(rule_id, desc, severity, verifier),
                 Location(path, line, col, key),
                 Secret.stored(shash, redacted, secret or ""),
-                fp,
                 LineContext(snippet, encoding=encoding),
                 Provenance(commit or None, author, date, occurrences, any(presents) if presents else None, tuple(refs)),
                 Decisions(verification, triage=triage),

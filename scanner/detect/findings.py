@@ -46,7 +46,7 @@ class FindingBuilder:
     ) -> Finding:
         """`context`: the snippet text and the spans of every secret in it (see `snippet_context`)."""
         text, spans = context if context is not None else snippet_context(data, match, [match])
-        return Finding.of(
+        return Finding(
             self._judgement(match),
             Location(clean_text(path), match.line, match.column),
             Secret.of(match.secret),  # the one hashing of a found key

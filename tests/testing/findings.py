@@ -35,7 +35,7 @@ def make_finding(
         return {n: fields[n] for n in _PARTS[name] if n in fields}
 
     context = {_CONTEXT_NAMES[n]: v for n, v in part("context").items()}
-    return Finding.of(
+    return Finding(
         Judgement(rule_id, description, severity, **part("rule")),
         Location(path, line, column, **part("where")),
         Secret.of(secret),
