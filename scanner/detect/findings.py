@@ -19,6 +19,7 @@ from scanner.model import Finding, Judgement, LineContext, Location, Match, Scan
 from scanner.record import record, replace
 
 _MAX_LINE_TEXT = 400
+_JUDGEMENTS_KEPT = 4096  # distinct judgements shared between findings (see _judgement)
 
 
 @record
@@ -63,6 +64,8 @@ class FindingBuilder:
             judgement = Judgement(
                 rule.id, rule.description, rule.severity, verifier, match.confidence, match.note, match.other_vendor
             )
+            if len(self._judgements) >= _JUDGEMENTS_KEPT:  # notes name vendors the input chose: bounded
+                self._judgements.clear()
             self._judgements[key] = judgement
         return judgement
 
