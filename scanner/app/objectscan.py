@@ -12,6 +12,7 @@ from scanner.app.cap import DistinctFindings
 from scanner.app.pool import fallback_note, fork_context, forked, pool_failures
 from scanner.app.progress import OnProgress, Progress
 from scanner.detect.findings import STREAM_WINDOW, FindingBuilder, note_stream
+from scanner.detect.prefilter import Hits
 from scanner.model import Finding, ScanStats
 from scanner.record import field, record
 from scanner.sources.git.gitio import STREAM_BESIDE_WALK_CONFIG, Git
@@ -203,21 +204,22 @@ def _scan_share(index: int, shared: _Shared | None = None) -> ShareResult:
         else:
             stats.skip(f"{obj.kind} {obj.sha[:12]}", reason)
 
-    def message_findings(text: bytes, path: str) -> list[Finding]:
+    def message_findings(text: bytes, path: str, hits: Hits | None) -> list[Finding]:
         """A commit's or tag's message, scanned as the file `path` names."""
-        found, _ = builder.from_bytes(text, path)
+        found, _ = builder.from_bytes(text, path, hits)
         return held.keep(found)
 
-    def scan_one(obj: GitObject, text: bytes, data: bytes) -> None:
+    def scan_one(obj: GitObject, text: bytes, data: bytes, hits: Hits | None = None) -> None:
+        """`hits`: the text's prefilter hits from the group's joined pass, when they are exact."""
         if obj.kind == "commit":
-            if found := message_findings(text, MESSAGE_PATH):
+            if found := message_findings(text, MESSAGE_PATH, hits):
                 out.message_hits[obj.sha] = (found, commit_meta(data))
             return
         if obj.kind == "tag":
-            if found := message_findings(text, TAG_MESSAGE_PATH):
+            if found := message_findings(text, TAG_MESSAGE_PATH, hits):
                 out.tag_hits[obj.sha] = (found, tag_meta(data))
             return
-        found, binary = builder.from_bytes(text, obj.path)
+        found, binary = builder.from_bytes(text, obj.path, hits)
         if binary:
             stats.binary_files += 1
         found = held.keep(found)
@@ -232,8 +234,8 @@ def _scan_share(index: int, shared: _Shared | None = None) -> ShareResult:
 
     def flush() -> None:
         nonlocal pending_bytes
-        for i in builder.needing_scan([text for _, text, _ in pending]):
-            scan_one(*pending[i])
+        for i, hits in builder.prefilter_group([text for _, text, _ in pending]):
+            scan_one(*pending[i], hits)
         pending.clear()
         pending_bytes = 0
 
