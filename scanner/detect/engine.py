@@ -121,10 +121,6 @@ class Detector:
         """Can texts joined with newlines be prefiltered in one pass (see `Prefilter.joinable`)?"""
         return self._prefilter.joinable
 
-    def hit_spans(self, data: bytes) -> list[tuple[int, int]]:
-        """Every prefilter hit in `data`; with none, `scan` finds nothing there."""
-        return self._prefilter.hit_spans(data)
-
     def placed_hits(self, data: bytes) -> tuple[Hits, bool]:
         """`Prefilter.placed_hits`: the hits in `data` that can open a match, and whether they are exact."""
         return self._prefilter.placed_hits(data)

@@ -81,10 +81,6 @@ class Prefilter:
             self._joinable = not any(t.pattern is not None and edge_sensitive(t.pattern) for t in self.triggers)
         return self._joinable
 
-    def hit_spans(self, data: bytes) -> list[tuple[int, int]]:
-        """Where in `data` a pattern matched; presence-only patterns, which have no place, are left out."""
-        return [span for spans in self.placed_hits(data)[0].values() for span in spans]
-
     def placed_hits(self, data: bytes) -> tuple[Hits, bool]:
         """The hits of every owner but the presence-only ones, and whether each was found one by one
         (Hyperscan, no owner's hits came dense and were found as clusters): then the hits inside a part
