@@ -284,12 +284,19 @@ def _scan_parallel(
             stats.merge(part)
 
     workers = jobs - 1
+    queued = workers * _QUEUED_PER_WORKER
+    in_flight: list[Future[tuple[list[Finding], ScanStats, int]]] = []  # the workers' unfinished batches
     try:
         with forked(ctx, workers, builder) as pool:
             for batch in _batches(items):
+                if len(pending) >= 4 * queued:  # a slow worker's batch holds the merge: wait for it
+                    pending[0][1].result()
                 merge_done()
-                if sum(not f.done() for _, f in pending) < workers * _QUEUED_PER_WORKER:
-                    pending.append((batch, pool.submit(_worker_scan, batch, max_size)))
+                in_flight = [f for f in in_flight if not f.done()]
+                if len(in_flight) < queued:
+                    submitted = pool.submit(_worker_scan, batch, max_size)
+                    in_flight.append(submitted)
+                    pending.append((batch, submitted))
                     continue
                 here: Future[tuple[list[Finding], ScanStats, int]] = Future()
                 here.set_result(_scan_batch(builder, batch, max_size))
