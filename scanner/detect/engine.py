@@ -125,6 +125,10 @@ class Detector:
         """`Prefilter.placed_hits`: the hits in `data` that can open a match, and whether they are exact."""
         return self._prefilter.placed_hits(data)
 
+    def texts_hit(self, data: bytes, starts: Sequence[int]) -> set[int] | None:
+        """`Prefilter.texts_hit`: which texts joined in `data` may hold a hit (None: cannot tell cheaply)."""
+        return self._prefilter.texts_hit(data, starts)
+
     def hits_suffice(self, owner: str) -> bool:
         """Can `scan(data, hits=...)` be given this owner's hits in `data` from a pass over more than
         `data` (only a rule that needs nothing but its own hits)?"""

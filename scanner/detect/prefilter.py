@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +34,10 @@ class Trigger:
 
 
 Hits = dict[str, list[tuple[int, int]]]
+
+# Hits the first pass over joined texts (`Prefilter.texts_hit`) takes one by one before it leaves the
+# texts to the full pass: a Python call per hit, and a normal megabyte of source holds a few dozen.
+FIRST_PASS_HITS = 4096
 
 
 class Prefilter:
@@ -65,6 +70,8 @@ class Prefilter:
         ]
         self._any_caseless = any(not cs for _, _, cs, _ in self._literals)
         self._joinable: bool | None = None  # worked out on first use: a hook never asks
+        # The first pass over joined texts (`texts_hit`): built on first use, False when it cannot be.
+        self._first: tuple[Any, Any] | None | bool = None
 
     @property
     def engine(self) -> str:
@@ -91,6 +98,58 @@ class Prefilter:
             hits, exact = self._scan_hyperscan(data)
         presence = self._presence
         return {owner: spans for owner, spans in hits.items() if owner not in presence}, exact
+
+    def texts_hit(self, data: bytes, starts: Sequence[int]) -> set[int] | None:
+        """Which of the texts joined in `data` (text i from `starts[i]`) hold the end of a hit of a pattern
+        that can open a match (not the presence-only ones), or None when this pass cannot tell (no
+        Hyperscan, or more than `FIRST_PASS_HITS` hits: the caller does its full pass instead).
+
+        A first pass without leftmost start-of-match tracking, which made Hyperscan a third slower on
+        source trees. It finds no fewer texts than `placed_hits` can give hits in: every hit of a text
+        alone is a hit of the joined data ending inside that text (no pattern looks past a match's
+        ends: `joinable`), and Hyperscan reports every end of a match, with or without its start."""
+        first = self._first_pass()
+        if first is None:
+            return None
+        import hyperscan
+
+        db, scratch = first
+        texts: set[int] = set()
+        budget = [FIRST_PASS_HITS]
+
+        def on_match(pid: int, start: int, end: int, flags: int, context: object) -> bool | None:
+            budget[0] -= 1
+            if budget[0] < 0:
+                return True  # dense hits: the caller's full pass finds them as clusters (dense.py)
+            texts.add(bisect_right(starts, end - 1) - 1)
+            return None
+
+        try:
+            db.scan(data, match_event_handler=on_match, scratch=scratch)
+        except hyperscan.ScanTerminated:
+            return None
+        except hyperscan.error:  # pragma: no cover - scratch/db mismatch would be a bug: the full pass decides
+            return None
+        texts.discard(-1)
+        return texts
+
+    def _first_pass(self) -> tuple[Any, Any] | None:
+        """The database and scratch of `texts_hit`: every trigger but the presence-only ones, no SOM."""
+        if self._first is None:
+            self._first = False
+            kept = [t for t in self.triggers if not t.presence]
+            if self._db is not None and kept:
+                import hyperscan
+
+                from scanner.errors import ConfigError
+
+                try:
+                    db: Any = _compile_hyperscan(kept, som=False)
+                except ConfigError:  # a user's pattern Hyperscan takes only with SOM: every pass is full
+                    db = None
+                if db is not None:
+                    self._first = (db, hyperscan.Scratch(db))
+        return self._first if isinstance(self._first, tuple) else None
 
     def scan(self, data: bytes) -> Hits:
         if self._db is not None:
@@ -288,7 +347,8 @@ def hyperscan_available() -> bool:
     return True
 
 
-def _compile_hyperscan(triggers: Sequence[Trigger]) -> object | None:
+def _compile_hyperscan(triggers: Sequence[Trigger], som: bool = True) -> object | None:
+    """`som`: report where each match starts (leftmost); without it only ends are reported, faster."""
     try:
         import hyperscan
     except ImportError:
@@ -302,11 +362,11 @@ def _compile_hyperscan(triggers: Sequence[Trigger]) -> object | None:
             flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
         elif t.pattern is not None:
             expressions.append(t.pattern)
-            flags.append(hyperscan.HS_FLAG_SOM_LEFTMOST)
+            flags.append(hyperscan.HS_FLAG_SOM_LEFTMOST if som else 0)
         else:
             assert t.literal is not None
             expressions.append(re.escape(t.literal))
-            f = hyperscan.HS_FLAG_SOM_LEFTMOST
+            f = hyperscan.HS_FLAG_SOM_LEFTMOST if som else 0
             if not t.case_sensitive:
                 f |= hyperscan.HS_FLAG_CASELESS
             flags.append(f)
