@@ -52,7 +52,7 @@ def _scan_repository(options: GitScanOptions) -> ScanResult:
     git = Git(top)
     whole = not (options.since or options.range or options.branch or options.revs or options.exclude_revs)
     store = StoreListing(git) if whole else None
-    log = LogStarter(git, missing=whole)
+    log = LogStarter(git)
     stats = ScanStats()
     try:
         # A whole-history scan needs no refs to read the object store, but reading them costs nothing

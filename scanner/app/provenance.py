@@ -32,11 +32,8 @@ class LogStarter:
     It does not start with the listing: a walk held through the scan kept its pack windows (100 MB
     and more on git/git) beside the listing's and then the scan's `cat-file` processes."""
 
-    def __init__(self, git: Git, missing: bool = True) -> None:
+    def __init__(self, git: Git) -> None:
         self.git = git
-        # Whether the walk names missing objects too (a whole-history scan reports them): only a walk that
-        # diffs merges can; otherwise the merges are walked afterwards, and only if a wanted blob needs them.
-        self.missing = missing
         self.revs: list[str] = []
         self.exclude: list[str] = []
         self.commits = 0  # in the listing
@@ -60,7 +57,7 @@ class LogStarter:
 
     def _open(self) -> None:
         if self.revs:
-            self.log = HistoryLog(self.git, self.revs, self.exclude, merges=self.missing)
+            self.log = HistoryLog(self.git, self.revs, self.exclude)
 
     def cancel(self) -> None:
         if self.log is not None:
@@ -273,7 +270,7 @@ def _reflog_introductions(
     commits = sorted(set(proc.stdout.decode("ascii", "replace").split()))
     if proc.returncode != 0 or not commits:
         return [], {}
-    walk = HistoryLog(git, commits, sorted(set(refs.values())), merges=False)
+    walk = HistoryLog(git, commits, sorted(set(refs.values())))
     intros, metas, _absent = walk.introductions(blobs)
     return intros, metas
 

@@ -26,9 +26,6 @@ class Introduction:
     blob: str
 
 
-_FORMAT = "--format=%x01%H%x1f%ct%x1f%P%x1f%aN <%aE>%x1f%aI"
-
-
 class HistoryLog:
     """Where blobs entered history: `git log --raw` (tree diffs only, no content) over the scanned
     commits, started once something needs it and read from the moment the scan ends.
@@ -40,21 +37,42 @@ class HistoryLog:
     result differs from every parent (git's combined diff): a conflict resolution or an edit made in
     the merge, not what it brings along from a branch (and much cheaper than diffing merges against
     their first parent: docs/git.md).
-
-    `merges=False` leaves the merges' combined diffs out of this walk (a third of its CPU on git/git:
-    56,000 merges): a merge is credited only with blobs no ordinary commit introduced, so
-    `introductions` walks the merges alone afterwards, and only when some wanted blob has no ordinary
-    commit introducing it. Such a walk cannot name missing objects (a blob only a merge's combined
-    diff names would be left out), so it takes no `known`.
     """
 
-    def __init__(self, git: Git, revs: Sequence[str], exclude: Sequence[str], merges: bool = True) -> None:
-        self._git = git
-        self._revs = revs_text(revs, exclude)
-        self._merges = merges
-        diff_merges = "--diff-merges=combined" if merges else "--diff-merges=off"
-        self._proc, self._out, self._name = _start(git, self._revs, diff_merges)
-        self.merges_walked = False  # (whether `introductions` had to walk the merges afterwards)
+    def __init__(self, git: Git, revs: Sequence[str], exclude: Sequence[str]) -> None:
+        import tempfile
+
+        args = [
+            "log",
+            *LOG_SAFE,
+            "--raw",
+            "--no-renames",
+            "--no-abbrev",
+            "--diff-merges=combined",
+            "--root",
+            "-z",
+            "--format=%x01%H%x1f%ct%x1f%P%x1f%aN <%aE>%x1f%aI",
+            "--stdin",
+        ]
+        # Output to a file opened twice: git appends through one handle while we read through the
+        # other (each with its own offset), from the moment the scan ends, not after git.
+        fd, self._name = tempfile.mkstemp(prefix="mindee-scan-log-")
+        self._out: Any = None
+        try:
+            self._out = open(self._name, "rb")  # noqa: SIM115 - closed by cancel/introductions
+            with contextlib.suppress(OSError):  # POSIX: gone from the folder at once, kept while open
+                os.unlink(self._name)
+            # Revisions from a file, not a pipe: thousands of refs are more than a pipe holds, and a
+            # pipe's write end inherited by the forked scan workers would keep git waiting for its end.
+            with tempfile.TemporaryFile(prefix="mindee-scan-revs-") as revs_file:
+                revs_file.write(revs_text(revs, exclude))
+                revs_file.seek(0)
+                self._proc = git.popen(*args, stdin=revs_file, stdout=fd, stderr=subprocess.DEVNULL, config=LOG_CONFIG)
+        except BaseException:
+            self._close()
+            raise
+        finally:
+            os.close(fd)
 
     def running(self) -> bool:
         return self._proc.poll() is None
@@ -64,7 +82,13 @@ class HistoryLog:
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait()
-        _close(self._out, self._name)
+        self._close()
+
+    def _close(self) -> None:
+        if self._out is not None:  # (None when opening it failed)
+            self._out.close()
+        with contextlib.suppress(OSError):  # already unlinked (POSIX), or removable now that it is closed
+            os.unlink(self._name)
 
     def introductions(
         self, blobs: set[str], known: Iterable[str] | None = None, graph: dict[str, str] | None = None
@@ -74,81 +98,19 @@ class HistoryLog:
         Also returns blobs the history names that are not in `known` (missing objects), with a path,
         and fills `graph` (commit -> its parents, space-separated) for `reaching_refs`.
         """
-        if known is not None and not self._merges:
-            raise ValueError("naming missing objects needs the merges' combined diffs in the walk")
-        commits: dict[str, str] = {} if graph is None else graph
         try:
-            raw_found, metas, absent = _parse_log(Follow(self._out, self._proc), blobs, known, commits)
+            raw_found, metas, absent = _parse_log(Follow(self._out, self._proc), blobs, known, graph)
         finally:
-            _close(self._out, self._name)
+            self._close()
+        # git's default order is newest first; stable sort keeps parents before children on equal times.
+        raw_found.reverse()
+        raw_found.sort(key=lambda item: item[0])
         # A merge is credited only with blobs no ordinary commit introduced anywhere (content a conflict
         # resolution wrote that a commit elsewhere also wrote belongs to that commit). Several tips make
         # git's order non-topological, so this is decided on the whole set, not on who came first.
         plain = {intro.blob for _, merge, intro in raw_found if not merge}
-        if not self._merges and blobs - plain:
-            raw_found = self._with_merges(raw_found, blobs - plain, metas, commits)
-        # git's default order is newest first; stable sort keeps parents before children on equal times.
-        raw_found.reverse()
-        raw_found.sort(key=lambda item: item[0])
         found = [intro for _, merge, intro in raw_found if not merge or intro.blob not in plain]
         return found, metas, absent
-
-    def _with_merges(
-        self,
-        raw_found: list[tuple[int, bool, Introduction]],
-        blobs: set[str],
-        metas: dict[str, CommitMeta],
-        commits: dict[str, str],
-    ) -> list[tuple[int, bool, Introduction]]:
-        """`raw_found` with what the merges' combined diffs say of `blobs`, in the order one walk of
-        both would have listed them (git's order of commits, which the first walk listed in `commits`)."""
-        self.merges_walked = True
-        proc, out, name = _start(self._git, self._revs, "--diff-merges=combined", "--merges")
-        try:
-            merged, merge_metas, _ = _parse_log(Follow(out, proc), blobs, None, {})
-        finally:
-            proc.wait()
-            _close(out, name)
-        if not merged:
-            return raw_found
-        metas.update(merge_metas)
-        position = {sha: i for i, sha in enumerate(commits)}
-        together = raw_found + merged
-        together.sort(key=lambda item: position.get(item[2].commit, len(position)))  # stable: a commit's own order
-        return together
-
-
-def _start(git: Git, revs: bytes, *diff_merges: str) -> tuple[subprocess.Popen[bytes], Any, str]:
-    """git's walk writing to a file opened twice: git appends through one handle while we read through
-    the other (each with its own offset), from the moment the scan ends, not after git."""
-    import tempfile
-
-    args = ["log", *LOG_SAFE, "--raw", "--no-renames", "--no-abbrev", *diff_merges, "--root", "-z", _FORMAT, "--stdin"]
-    fd, name = tempfile.mkstemp(prefix="mindee-scan-log-")
-    out: Any = None
-    try:
-        out = open(name, "rb")  # noqa: SIM115 - closed by cancel/introductions
-        with contextlib.suppress(OSError):  # POSIX: gone from the folder at once, kept while open
-            os.unlink(name)
-        # Revisions from a file, not a pipe: thousands of refs are more than a pipe holds, and a
-        # pipe's write end inherited by the forked scan workers would keep git waiting for its end.
-        with tempfile.TemporaryFile(prefix="mindee-scan-revs-") as revs_file:
-            revs_file.write(revs)
-            revs_file.seek(0)
-            proc = git.popen(*args, stdin=revs_file, stdout=fd, stderr=subprocess.DEVNULL, config=LOG_CONFIG)
-    except BaseException:
-        _close(out, name)
-        raise
-    finally:
-        os.close(fd)
-    return proc, out, name
-
-
-def _close(out: Any, name: str) -> None:
-    if out is not None:  # (None when opening it failed)
-        out.close()
-    with contextlib.suppress(OSError):  # already unlinked (POSIX), or removable now that it is closed
-        os.unlink(name)
 
 
 class Follow:
