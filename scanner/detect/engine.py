@@ -145,18 +145,19 @@ class Detector:
     def hook_database(self) -> bytes | None:
         """`hit_database` for the pre-commit fast path, its patterns in three groups by id, and a first
         line `b"<wide> <gates>\\n"` saying where each group starts: ids below `wide` are hits that
-        decide; then the hits of the wide rules (scanner/detect/reach.py), which decide only with a
-        gate's hit (a wide rule's secret shape, a JSON escape, a join of literals) or a base64 run
+        decide; then the hits of the wide rules (each rule whose secret group has a shape of
+        scanner/detect/reach.py: the legacy keys' 32 hex), which decide only with a gate's hit (a
+        wide rule's secret shape, a JSON escape, a join of literals) or a base64 run
         `b64text.holds_decodable_run` finds. None without Hyperscan."""
-        from scanner.detect.reach import DECODER_GATES, WIDE_RULES
+        from scanner.detect.reach import DECODER_GATES, wide_shape
 
         if self.engine != "hyperscan":
             return None
+        shape_of = {r.id: shape for r in self.rules if (shape := wide_shape(r)) is not None}
         triggers = [t for t in self._prefilter.triggers if not t.owner.startswith("context:")]
-        wide = [t for t in triggers if t.owner in WIDE_RULES and t.pattern is not None]
-        owners = {t.owner for t in wide}
+        wide = [t for t in triggers if t.owner in shape_of and t.pattern is not None]
         deciding = [t for t in triggers if t not in wide]
-        shapes = [WIDE_RULES[owner] for owner in sorted(owners)]
+        shapes = sorted({shape_of[t.owner] for t in wide})
         gates = [Trigger("gate", pattern=p, presence=True) for p in (*shapes, *DECODER_GATES)] if wide else []
         database = serialize([*deciding, *wide, *gates])
         if database is None:

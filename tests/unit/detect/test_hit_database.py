@@ -4,9 +4,10 @@ pre-commit fast path rests on it).
 Checked on the rules' own examples, on those examples in every encoding the decoders read, inside
 other text, and on this project's own source and test files (which talk about keys all the time): each
 text either has a hit or scans to nothing. A text with a match must have a hit. The hook's database
-passes over the wide rule's hits (the word `mindee`) alone: checked on those texts too, on texts shaped
-like the files of Mindee's clients (legacy keys with their context on lines above, split, joined, in
-base64 or JSON escapes) and on the files of those repositories where this machine has them.
+passes over the wide rules' hits (every legacy-key rule: the word `mindee`, `MINDEE_API_KEY`) alone:
+checked on those texts too, on texts shaped like the files of Mindee's clients (legacy keys with their
+context on lines above, split, joined, in base64 or JSON escapes) and on the files of those
+repositories where this machine has them.
 """
 
 from __future__ import annotations
@@ -143,6 +144,25 @@ def mindee_client_texts() -> Iterator[str]:
     yield f'mindee_config = "t" "oken: {key[:15]}" "{key[15:]}"\n'
     yield f'mindee:\n  tok"+"en: "{key[:15]}"+"{key[15:]}"\n'
     yield f'mindee = {{"tok" "en": "{key[:15]}"\n    "{key[15:]}"}}\n'
+    # The other legacy rules' names (MINDEE_API_KEY, api_key=...: wide too), without and with a gate.
+    yield "client = Client(api_key=os.environ['MINDEE_API_KEY'])\n"
+    yield "const apiKey = process.env.MINDEE_API_KEY;\nif (!apiKey) { throw new Error('MINDEE_API_KEY'); }\n"
+    yield "env:\n  - name: MINDEE_API_KEY\n    valueFrom:\n      secretKeyRef: {name: mindee, key: api-key}\n"
+    yield 'curl -H "Authorization: Token $MINDEE_API_KEY" https://api.mindee.net/v1/products\n'
+    yield f'MINDEE_API_KEY = "{key[:16]}" "{key[16:]}"\n'
+    yield f"MINDEE_API_KEY = '{key[:16]}' +\n    '{key[16:]}'\n"
+    yield f"export MINDEE_API_KEY={_b64(key)}\n"
+    yield f'{{"MINDEE_API_KEY": "{_escaped(key)}"}}\n'
+    yield f"https://api.mindee.net/v1/products?api_key={_escaped(key)}\n"
+    # Found only through mindee-legacy-api-key's hit (no operator: generic-secret has none) and one gate.
+    # A digit in the middle escaped: no json-escape hit (`\u0030`-`\u0039`) and no 32-hex run left.
+    digit = next((i for i in range(10, 22) if key[i].isdigit()), None)
+    key = key if digit is not None else key[:10] + "7" + key[11:]
+    digit = 10 if digit is None else digit
+    yield f"ENV MINDEE_API_KEY {key}\n"
+    yield f'ENV MINDEE_API_KEY "{key[:16]}" "{key[16:]}"\n'
+    yield f"ENV MINDEE_API_KEY {_b64(key)}\n"
+    yield f"ENV MINDEE_API_KEY {key[:digit]}\\u00{ord(key[digit]):02x}{key[digit + 1 :]}\n"
 
 
 def mirror_files(limit: int = 400) -> Iterator[tuple[str, bytes]]:
@@ -193,3 +213,9 @@ def test_hook_database_still_stops_at_every_shape() -> None:
     assert HOOK.may_match(b"# mindee\nname = 'ab' + 'cd'\n")
     assert HOOK.may_match(f"# mindee\nlogo = '{_b64('plain text, long enough to decode')}'\n".encode())
     assert not HOOK.may_match(b"# mindee\ngetMindeeClientFromTheEnvironment()\n")  # mixed case, not text
+    named = b"MINDEE_API_KEY = os.environ['MINDEE_API_KEY']\n"  # mindee-legacy-api-key's and -name-value's hits
+    assert not HOOK.may_match(named)
+    assert HOOK.may_match(named + f"sha = '{v1_key()}'\n".encode())
+    assert HOOK.may_match(named + b"name = \\u0041BC\n")
+    assert HOOK.may_match(named + b"name = 'ab' + 'cd'\n")
+    assert HOOK.may_match(named + f"logo = '{_b64('plain text, long enough to decode')}'\n".encode())
