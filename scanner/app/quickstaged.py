@@ -10,8 +10,8 @@ scanned, exit 0. The hits of a wide rule (the word `mindee`, in nearly every fil
 count only with its secret's shape or something a decoder reads in the same file
 (scanner/detect/reach.py).
 
-Anything else goes to the full path, which then does everything itself: any other hit, a binary, unmerged,
-submodule or big file, a merge in progress, the repository's own config or ignore files, FILES with
+Anything else goes to the full path, which then does everything itself: any other hit, a binary, unmerged
+or big file, a merge in progress, the repository's own config or ignore files, FILES with
 nothing staged, git failing, no Hyperscan or no cache. This path never reports a finding, a note or an
 error: the full path does, so they are said one way.
 """
@@ -58,19 +58,20 @@ def clean_commit(files: Sequence[str], quiet: bool) -> int | None:
     database = _hit_database(hs.__file__)
     if database is None:
         return None
-    from scanner.sources.git.wholediff import Undecided, staged_files
+    from scanner.sources.git.wholediff import Undecided, skipped_submodule, staged_files
 
     try:
         hits = HookDatabase(hs, database)
     except (hs.error, TypeError, ValueError):
         return None  # a cache entry from another CPU or a damaged one: the full path rebuilds
 
-    scanned = size = 0
+    scanned = size = submodules = 0
     paths: set[str] = set()
     try:
         for change, data in staged_files(top, env):
             paths.add(change.path)
             if data is None:
+                submodules += skipped_submodule(change, data)
                 continue
             if not is_plain_text(data):
                 return None  # binary or UTF-16: `prepare` would change what is scanned
@@ -84,8 +85,11 @@ def clean_commit(files: Sequence[str], quiet: bool) -> int | None:
     if files and _whole_files(files, top, paths):
         return None
     if not quiet:
-        # scanner.report.text.summary_line for a result with nothing found, skipped or noted
-        _write(f"scanned {scanned} file(s), {size / (1024 * 1024):.1f} MiB in {time.perf_counter() - started:.2f}s\n")
+        # scanner.report.text.summary_line for a result with nothing found or noted, and nothing skipped
+        # but submodules (which the full path does not follow either)
+        skipped = f"; skipped {submodules} submodule" if submodules else ""
+        seconds = time.perf_counter() - started
+        _write(f"scanned {scanned} file(s), {size / (1024 * 1024):.1f} MiB in {seconds:.2f}s{skipped}\n")
     return 0
 
 

@@ -4,7 +4,7 @@ fast path's source (scanner/app/quickstaged.py).
 The full staged reader (staged.py) needs two git processes: `diff --cached -U0` for the added lines and
 `cat-file --batch` for the blobs. With more context lines than a file can have, each changed file's
 diff is one hunk that holds all of its new side, so one process gives both. Whatever this reader cannot
-rebuild exactly (a binary, unmerged or submodule entry, a second hunk, a hunk that does not start at
+rebuild exactly (a binary or unmerged entry, a second hunk, a hunk that does not start at
 line 1, a blank line git wrote without its space, more than the full reader holds) raises `Undecided`:
 the caller then leaves the commit to the full reader. Git is started with `os.posix_spawn`, the same
 command line and environment as `Git` gives it (scanner.sources.git.gitenv), without `subprocess`.
@@ -83,6 +83,12 @@ def staged_files(top: str, env: dict[str, str]) -> Iterator[tuple[FileChange, by
         _, status = os.waitpid(pid, 0)
     if ended and os.waitstatus_to_exitcode(status) != 0:
         raise Undecided("git diff failed")
+
+
+def skipped_submodule(change: FileChange, data: bytes | None) -> bool:
+    """Is this entry one the full reader lists as skipped, "submodule: not followed" (a submodule the
+    index adds or moves to another commit; a deleted one is passed over silently)?"""
+    return data is None and change.is_submodule and change.status != "D" and change.new_sha is not None
 
 
 def _files(stream: Iterator[bytes]) -> Iterator[tuple[FileChange, bytes | None]]:
@@ -179,10 +185,15 @@ def _file(header: list[bytes], hunks: int, content: bytearray, tail: int) -> tup
     if len(changes) != 1:
         raise Undecided("unexpected diff header")
     change = changes[0]
-    if change.status == "U" or change.binary or change.is_submodule:
-        raise Undecided("unmerged, binary or submodule entry")
+    # In the order of staged.read_staged, which decides what the full reader does with each entry.
+    if change.status == "U":
+        raise Undecided("unmerged entry")
     if change.status == "D" or change.new_sha is None:
-        return change, None  # the full reader scans nothing of it either
+        return change, None  # the full reader scans nothing of it either (a deleted binary or submodule too)
+    if change.is_submodule:
+        return change, None  # the full reader lists it as skipped: see `skipped_submodule`
+    if change.binary:
+        raise Undecided("binary entry")
     if tail >= CONTEXT:
         raise Undecided("the file may go on past the hunk")
     if hunks == 0:

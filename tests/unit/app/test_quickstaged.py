@@ -251,9 +251,37 @@ def test_merge_in_progress(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.timeout(120)
-def test_submodule(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    sha = git(repo, "rev-parse", "HEAD")
-    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{sha},vendor/lib")
+def test_submodules_added_moved_and_deleted(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The full path lists an added or moved submodule as skipped ("skipped 1 submodule" in `staged`'s
+    summary) and passes a deleted one over: a Mindee client's commit that bumps its test-data
+    submodule is decided by the fast path with the same summary (a fifth of the clients' commits)."""
+    first = git(repo, "rev-parse", "HEAD")
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{first},vendor/lib")
+    assert check(repo, monkeypatch) == (True, 0)
+    assert "; skipped 1 submodule\n" in invoke("staged", cwd=repo).stdout
+    stage(repo, "src/feature.py", "def feature(x):\n    return x\n")
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{first},vendor/other")
+    assert check(repo, monkeypatch) == (True, 0)
+    assert check(repo, monkeypatch, ("src/feature.py", "vendor/lib")) == (True, 0)
+    git(repo, "commit", "-q", "-m", "submodules")
+    second = git(repo, "rev-parse", "HEAD")
+    git(repo, "update-index", "--cacheinfo", f"160000,{second},vendor/lib")  # the pinned commit moves
+    git(repo, "update-index", "--force-remove", "vendor/other")  # a deleted one: nothing to list
+    assert check(repo, monkeypatch) == (True, 0)
+    assert "; skipped 1 submodule\n" in invoke("staged", cwd=repo).stdout
+    git(repo, "update-index", "--force-remove", "vendor/lib")
+    assert check(repo, monkeypatch) == (True, 0)
+    assert "skipped" not in invoke("staged", cwd=repo).stdout
+
+
+@pytest.mark.timeout(120)
+def test_a_deleted_binary_file_is_decided(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The full path scans nothing of a deleted file, binary or not."""
+    commit_file(repo, "logo.png", b"\x89PNG\x00\x01binary")
+    assert check(repo, monkeypatch) == (True, 0)
+    git(repo, "rm", "-q", "logo.png")
+    assert check(repo, monkeypatch) == (True, 0)
+    stage(repo, "icon.png", b"\x89PNG\x00\x02binary")  # a binary staged: the full path scans it
     assert check(repo, monkeypatch) == (False, 0)
 
 
