@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 # What the full path reads from the repository itself (scanner.config.CONFIG_NAME, and the ignore files of
 # scanner.suppress.ignorefile.root_ignore_files): with any of them present it decides.
 REPO_FILES = (".mindee-scan.yaml", ".mindee-scan-ignore", ".gitleaksignore")
-_FORMAT = "2"  # 2: Detector.hook_database (1: hit_database)
+_FORMAT = "3"  # 3: hook_database with windows (2: without, 1: hit_database)
 _EXTENSION = "hyperscan._hs_ext"
 
 
@@ -96,35 +96,64 @@ def clean_commit(files: Sequence[str], quiet: bool) -> int | None:
 class HookDatabase:
     """`Detector.hook_database` loaded: `may_match(data)` is False only where `Detector.scan(data)` finds
     nothing (no hit that decides; a wide rule's hits without its secret's shape or anything a decoder
-    reads: scanner/detect/reach.py)."""
+    reads on the lines its windows touch: scanner/detect/reach.py)."""
 
     def __init__(self, hs: Any, database: bytes) -> None:
         head, _, body = database.partition(b"\n")
-        wide, gates = head.split()
-        self._wide, self._gates = int(wide), int(gates)
+        wide, gates, burst, windows = head.split()
+        self._wide, self._gates, self._burst = int(wide), int(gates), int(burst)
+        # pattern id - wide -> (before, after) of its rule
+        self._windows = [tuple(map(int, w.split(b":"))) for w in windows.split(b",")] if windows != b"-" else []
+        if len(self._windows) != self._gates - self._wide:
+            raise ValueError("a hook database whose windows do not match its wide patterns")
         self._hs = hs
         self._db = hs.loadb(body, hs.HS_MODE_BLOCK)
         self._scratch = hs.Scratch(self._db)
 
     def may_match(self, data: bytes) -> bool:
-        seen = [False, False]  # a wide rule's hit, a gate's hit
         wide, gates = self._wide, self._gates
+        spans: list[list[tuple[int, int]]] = [[] for _ in self._windows]  # each wide rule's hits
+        ends: list[int] = []  # where each gate's hits end
 
-        def on_match(pid: int, start: int, end: int, flags: int, context: object) -> bool:
+        def on_match(pid: int, start: int, end: int, flags: int, context: object) -> bool | None:
             if pid < wide:
                 return True  # a hit that decides: stop the scan
-            seen[pid >= gates] = True
-            return seen[0] and seen[1]
+            if pid < gates:
+                spans[pid - wide].append((start, end))
+            else:
+                ends.append(end)
+            return None
 
         try:
             self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
         except self._hs.ScanTerminated:
             return True
-        if not seen[0]:
+        if not any(spans):
             return False
         from scanner.detect.b64text import holds_decodable_run
 
-        return holds_decodable_run(data)
+        if any(len(s) >= self._burst for s in spans):
+            # The full path may find these hits as clusters (wider windows): any gate in the file counts.
+            return bool(ends) or holds_decodable_run(data)
+        from scanner.detect.windows import lines_of, merge_windows
+
+        size = len(data)
+        windows = []
+        for hits, (before, after) in zip(spans, self._windows, strict=True):
+            windows += merge_windows(hits, before, after, size)
+        lines = lines_of(data, windows)  # sorted, disjoint
+        # A gate counts where it ends inside a line, in (start, end]: a rule's secret lies in a window, and
+        # the decoders (`json_escape_segments`, `concat_segments`) read only matches inside the lines (a
+        # join's gate ends one byte after it, at its lookahead byte, which is inside the line too).
+        i = 0
+        for end in sorted(ends):
+            while i < len(lines) and lines[i][1] < end:
+                i += 1
+            if i == len(lines):
+                break
+            if lines[i][0] < end:
+                return True
+        return any(holds_decodable_run(data[ls:le]) for ls, le in lines)
 
 
 def _whole_files(files: Sequence[str], top: str, staged: set[str]) -> bool:

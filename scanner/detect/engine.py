@@ -32,6 +32,7 @@ from scanner.detect.filters import (
 from scanner.detect.prefilter import Hits, Prefilter, Trigger, hyperscan_available, serialize
 from scanner.detect.rules import Rule
 from scanner.detect.vendor import Verdict, judge_md_token, line_before
+from scanner.detect.windows import lines_of, merge_windows
 from scanner.errors import ConfigError
 from scanner.model import Match
 from scanner.record import field, record
@@ -144,25 +145,34 @@ class Detector:
 
     def hook_database(self) -> bytes | None:
         """`hit_database` for the pre-commit fast path, its patterns in three groups by id, and a first
-        line `b"<wide> <gates>\\n"` saying where each group starts: ids below `wide` are hits that
+        line `b"<wide> <gates> <burst> <before>:<after>,...\\n"`: ids below `wide` are hits that
         decide; then the hits of the wide rules (each rule whose secret group has a shape of
-        scanner/detect/reach.py: the legacy keys' 32 hex), which decide only with a gate's hit (a
-        wide rule's secret shape, a JSON escape, a join of literals) or a base64 run
-        `b64text.holds_decodable_run` finds. None without Hyperscan."""
+        scanner/detect/reach.py: the legacy keys' 32 hex), one pattern each, with that rule's window;
+        then from `gates` the gates (a wide rule's secret shape, a JSON escape, a join of literals),
+        which with a base64 run `b64text.holds_decodable_run` finds decide only on the lines the wide
+        rules' windows touch, as long as no wide rule has `burst` hits (dense hits are found as
+        clusters, with wider windows: scanner/detect/dense.py). None without Hyperscan."""
+        from scanner.detect.dense import BURST
         from scanner.detect.reach import DECODER_GATES, wide_shape
 
         if self.engine != "hyperscan":
             return None
+        rules = {r.id: r for r in self.rules}
         shape_of = {r.id: shape for r in self.rules if (shape := wide_shape(r)) is not None}
         triggers = [t for t in self._prefilter.triggers if not t.owner.startswith("context:")]
         wide = [t for t in triggers if t.owner in shape_of and t.pattern is not None]
+        if len({t.owner for t in wide}) != len(wide):
+            wide = []  # a rule with several patterns: its hits' windows would have to be merged together
         deciding = [t for t in triggers if t not in wide]
         shapes = sorted({shape_of[t.owner] for t in wide})
-        gates = [Trigger("gate", pattern=p, presence=True) for p in (*shapes, *DECODER_GATES)] if wide else []
+        # Placed (leftmost start and end), not presence-only: where a gate ends says which lines it is on.
+        gates = [Trigger("gate", pattern=p) for p in (*shapes, *DECODER_GATES)] if wide else []
         database = serialize([*deciding, *wide, *gates])
         if database is None:
             return None
-        return f"{len(deciding)} {len(deciding) + len(wide)}\n".encode() + database
+        windows = ",".join("{}:{}".format(*rules[t.owner].window) for t in wide) or "-"
+        head = f"{len(deciding)} {len(deciding) + len(wide)} {BURST} {windows}\n"
+        return head.encode() + database
 
     def contexts_in(self, data: bytes, wanted: set[str]) -> set[str]:
         """Which of the `wanted` rules' file-level `context` `data` holds: one prefilter pass where
@@ -208,7 +218,7 @@ class Detector:
             if rule.context and rule.id not in inherited and not self._in_context(rule, data, hits):
                 continue
             before, after = rule.window
-            for ws, we in _merge_windows(spans, before, after, len(data)):
+            for ws, we in merge_windows(spans, before, after, len(data)):
                 if fresh is not None and not fresh.touches(ws, we):
                     continue  # clear text the level above already searched
                 got = False
@@ -309,7 +319,7 @@ class Detector:
                 segments = utf16_segments(at, hits["utf16"])
             context, gap = 0, 64  # binaries have no lines: the decoded strings are the region
         else:
-            lines = _lines_of(data, missed_windows)
+            lines = lines_of(data, missed_windows)
             segments = base64_segments(at, hits.get("base64", ()), lines)
             escapes = [*hits.get("json-escape", ()), *hits.get("json-escape-md", ())]
             if escapes or lines:
@@ -381,33 +391,6 @@ class Detector:
                 )
             )
         return out
-
-
-def _merge_windows(spans: list[tuple[int, int]], before: int, after: int, size: int) -> list[tuple[int, int]]:
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for s, e in spans:
-        ws, we = max(0, s - before), min(size, e + after)
-        if merged and ws <= merged[-1][1]:
-            if we > merged[-1][1]:
-                merged[-1] = (merged[-1][0], we)
-        else:
-            merged.append((ws, we))
-    return merged
-
-
-def _lines_of(data: bytes, windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The lines holding `windows`, each once (many windows on one minified line share it)."""
-    out: list[tuple[int, int]] = []
-    done = 0
-    for ws, we in sorted(windows):
-        if we <= done:
-            continue
-        start = max(done, data.rfind(b"\n", done, ws) + 1)
-        end = data.find(b"\n", we)
-        done = len(data) if end < 0 else end
-        out.append((start, done))
-    return out
 
 
 def _drop_overlaps(cands: list[_Candidate], order: dict[str, int]) -> list[_Candidate]:

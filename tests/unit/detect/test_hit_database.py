@@ -219,3 +219,46 @@ def test_hook_database_still_stops_at_every_shape() -> None:
     assert HOOK.may_match(named + b"name = \\u0041BC\n")
     assert HOOK.may_match(named + b"name = 'ab' + 'cd'\n")
     assert HOOK.may_match(named + f"logo = '{_b64('plain text, long enough to decode')}'\n".encode())
+
+
+# -- the gates count on the lines the wide rules' windows touch ------------------------------------------
+
+_FILLER = "".join(f"# line {i} of a module that talks about other things entirely\n" for i in range(40))
+
+
+def test_a_gate_far_from_every_wide_hit_is_passed_over() -> None:
+    """Python's implicit concatenation, a changelog's "`a` & `b`": a join more than a window away from
+    every `mindee`/`MINDEE_API_KEY` cannot be read by any decoder the wide rules' windows start."""
+    head = "import os\nMINDEE_API_KEY = os.environ['MINDEE_API_KEY']\n"
+    for tail in (
+        'MESSAGE = (\n    "check your configuration.\\n"\n    "You can set it here"\n)\n',
+        "* update `urllib` & `pillow` dependencies\n",
+        "name = \\u0041BC\n",
+        f"logo = '{_b64('plain text, long enough to decode')}'\n",
+        f"sha = '{v1_key()}'\n",
+    ):
+        far = (head + _FILLER + tail).encode()
+        assert not HOOK.may_match(far), tail
+        assert DETECTOR.scan(far) == []
+        assert HOOK.may_match((head + tail).encode()), tail  # within a window: the full path decides
+
+
+def test_each_wide_rule_reads_its_own_window() -> None:
+    """A base64 value 900 bytes under a `mindee:` section (inside that rule's 1 KB window, outside
+    every other rule's) decodes to a legacy key: the section rule's window must count, whole."""
+    key = v1_key()
+    blob = _b64(f"MiNdEe_KeY={key}")  # mixed case: no base64 fragment of `mindee` hits
+    lines = "".join(f"  # {i:02d} {'setting notes ' * 6}\n" for i in range(9))
+    text = f"mindee:\n{lines}  blob: {blob}\n".encode()
+    assert 700 < text.index(blob.encode()) < 1024
+    assert [m.rule_id for m in DETECTOR.scan(text)] == ["mindee-legacy-api-key"]
+    assert HOOK.may_match(text)
+
+
+def test_dense_wide_hits_count_every_gate_in_the_file() -> None:
+    """With a burst of one wide rule's hits the full path finds them as clusters (wider windows): then
+    a gate anywhere in the file sends it to the full path."""
+    dense = "mindee " * 600 + "\n"
+    far = dense + _FILLER * 2 + 'x = "ab" "cd"\n'
+    assert HOOK.may_match(far.encode())
+    assert not HOOK.may_match((dense + _FILLER * 2).encode())
