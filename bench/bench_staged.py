@@ -9,7 +9,8 @@ install-hook entry `python -m scanner.hookrun pre-commit`,
 `betterleaks git --staged`, `detect-secrets-hook <files>` (what pre-commit runs),
 `kingfisher scan . --staged`, and the floors `git diff --cached -U0` and `python -c pass`.
 With `--replay MIRROR [--commit REV]` the staged commit is a real one of that repository instead (e.g. a
-Mindee client's: the word `mindee` in every file).
+Mindee client's: the word `mindee` in every file). With `--baseline V2` the hook entries and
+`python -c pass` of a second venv (a wheel of main: the before figure) run in the same rounds.
 Target (issue 18): every mindee-scan hook entry <= 3x a bare `python -c pass` of the same venv,
 measured interleaved in the same run; printed per round (each round runs every command once, so one
 noisy moment hits both) and as the median of those ratios, for wall time and for CPU time (user + sys,
@@ -102,10 +103,16 @@ def main() -> int:
         default=ROOT / ".venv",
         help="venv whose mindee-scan to time (e.g. bench/work/venv: a wheel install, without the editable finder)",
     )
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="a second venv (e.g. a wheel of main) whose hook entries and `python -c pass` run in the same rounds",
+    )
     ap.add_argument("--replay", type=Path, help="stage a real commit of this repository (e.g. a Mindee client mirror)")
     ap.add_argument("--commit", help="with --replay: the commit to stage (default: a recent 2-4 file commit)")
     args = ap.parse_args()
     args.venv = args.venv.resolve()  # the tools run with the temp repository as cwd
+    base = args.baseline.resolve() if args.baseline else None
     with tempfile.TemporaryDirectory(prefix="bench-staged-") as tmp:
         repo = Path(tmp)
         if args.replay:
@@ -126,6 +133,13 @@ def main() -> int:
             "floor: python -c pass": [args.venv / "bin" / "python", "-c", "pass"],
         }
         cmds = chosen(cmds, args.only)
+        if base is not None:  # before/after in one run: each round runs both venvs' entries
+            cmds |= {
+                "baseline: mindee-scan staged": [base / "bin" / "mindee-scan", "staged"],
+                "baseline: mindee-scan pre-commit FILES": [base / "bin" / "mindee-scan", "pre-commit", *files],
+                "baseline: install-hook entry": [base / "bin" / "python", "-m", "scanner.hookrun", "pre-commit"],
+                "baseline: python -c pass": [base / "bin" / "python", "-c", "pass"],
+            }
         runs: dict[str, list[Run]] = {k: [] for k in cmds}
         for _ in range(args.warmup):
             for name, argv in cmds.items():
@@ -155,10 +169,13 @@ def main() -> int:
             for name, value in medians.items():
                 if name != "mindee-scan staged":
                     print(f"  {name:<32} x{value / ours:5.2f}")
-        floor = runs.get("floor: python -c pass")
-        if floor:
-            print("\neach hook entry / `python -c pass` of the same venv, round by round (target <= 3):")
-            for name in ("mindee-scan staged", "mindee-scan pre-commit FILES", "install-hook entry"):
+        entries = ("mindee-scan staged", "mindee-scan pre-commit FILES", "install-hook entry")
+        for prefix, names in (("floor: ", entries), ("baseline: ", tuple("baseline: " + n for n in entries))):
+            floor = runs.get(prefix + "python -c pass")
+            if not floor:
+                continue
+            print(f"\neach {prefix}hook entry / `python -c pass` of the same venv, round by round (target <= 3):")
+            for name in names:
                 if name not in runs:
                     continue
                 for what, attr in (("wall", "wall_s"), ("CPU ", "cpu_s")):
