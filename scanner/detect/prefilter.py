@@ -71,7 +71,7 @@ class Prefilter:
         self._any_caseless = any(not cs for _, _, cs, _ in self._literals)
         self._joinable: bool | None = None  # worked out on first use: a hook never asks
         # The first pass over joined texts (`texts_hit`): built on first use, False when it cannot be.
-        self._first: tuple[Any, Any] | None | bool = None
+        self._first: tuple[Any, Any] | bool | None = None
 
     @property
     def engine(self) -> str:
