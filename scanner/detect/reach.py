@@ -37,7 +37,7 @@ def wide_shape(rule: Rule) -> bytes | None:
 
     Read from the parsed regex, not its text: the group named `secret` (the one `_accept` reads) must
     parse to exactly a shape's pattern."""
-    import re._parser as parser  # the cold path only: the hook database is built once and cached
+    from re import _parser as parser  # type: ignore[attr-defined]  # cold path: the database is cached
 
     tree = parser.parse(rule.regex.pattern)  # as written (inline flags included)
     index = tree.state.groupdict.get("secret")
