@@ -47,22 +47,30 @@ from harness import (
 OUT = ROOT / "bench" / "out"
 
 
-def commands(tree: Path, jobs: int | None, fallback: bool) -> dict[str, Argv]:
-    ours: Argv = [MINDEE_SCAN, "dir", tree, "--format", "json", "--show-secrets", "-o", OUT / "ours.json"]
-    if jobs is not None:
-        ours += ["--jobs", str(jobs)]
+def commands(
+    tree: Path, jobs: int | None, fallback: bool, baseline: Path | None = None, exe: Path = MINDEE_SCAN
+) -> dict[str, Argv]:
+    def scan(binary: Path, report: str) -> Argv:
+        argv: Argv = [binary, "dir", tree, "--format", "json", "--show-secrets", "-o", OUT / report]
+        return argv + (["--jobs", str(jobs)] if jobs is not None else [])
+
+    ours = scan(exe, REPORTS["mindee-scan"])
     cmds: dict[str, Argv] = {
         "mindee-scan": ours,
+        # Another build (e.g. main before a change, in its own venv), timed in the same rounds.
+        **({BASELINE: scan(baseline, REPORTS[BASELINE])} if baseline else {}),
         **peer_commands("fs", tree, OUT, REPORTS),
         "floor: cat every file": ["sh", "-c", f"find '{tree}' -type f -print0 | xargs -0 cat > /dev/null"],
     }
     if fallback:
-        cmds["mindee-scan (pure-Python prefilter)"] = [*ours[:-2], "-o", OUT / "ours-py.json", "--no-hyperscan"]
+        cmds["mindee-scan (pure-Python prefilter)"] = [*scan(exe, "ours-py.json"), "--no-hyperscan"]
     return cmds
 
 
+BASELINE = "mindee-scan (baseline)"
 REPORTS = {
     "mindee-scan": "ours.json",
+    BASELINE: "baseline.json",
     "mindee-scan (pure-Python prefilter)": "ours-py.json",
     "betterleaks": "betterleaks.json",
     "kingfisher": "kingfisher.json",
@@ -76,6 +84,8 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=None, help="pass --jobs to mindee-scan")
     ap.add_argument("--fallback", action="store_true", help="also time the pure-Python prefilter")
     ap.add_argument("--only", action="append", help="run only these tools (repeatable)")
+    ap.add_argument("--baseline", type=Path, help="also time this mindee-scan executable (before/after, one run)")
+    ap.add_argument("--exe", type=Path, default=MINDEE_SCAN, help="the mindee-scan to time (e.g. a wheel venv's)")
     ap.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = ap.parse_args()
     if not args.tree.is_dir():
@@ -86,14 +96,14 @@ def main() -> int:
     files, size = tree_size(args.tree)
     print(f"tree {args.tree}: {files} files, {size / 1e6:.1f} MB; {os.cpu_count()} CPUs; {args.rounds} rounds")
     warm_cache(args.tree)
-    cmds = commands(args.tree, args.jobs, args.fallback)
+    cmds = commands(args.tree, args.jobs, args.fallback, args.baseline, args.exe)
     cmds = chosen(cmds, args.only)
     medians = interleaved(cmds, args.rounds, print_round)
     ours = print_table(medians, size, cmds)
     if ours:
         print()
-        for peer in ("betterleaks", "kingfisher", "floor: cat every file"):
-            target = "" if peer.startswith("floor") else "target >= 6"
+        for peer in ("betterleaks", "kingfisher", "floor: cat every file", BASELINE):
+            target = "target >= 6" if peer in ("betterleaks", "kingfisher") else ""
             print(ratio_line(f"{peer} / mindee-scan, wall", per_round(medians, peer, "mindee-scan"), target))
             print(ratio_line(f"{peer} / mindee-scan, CPU ", per_round(medians, peer, "mindee-scan", "cpus")))
         print(f"mindee-scan memory (target <= 150 MB): process tree {ours.tree_pss_mb:.0f} MB PSS"
