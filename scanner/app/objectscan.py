@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 from scanner.app.cap import DistinctFindings
 from scanner.app.pool import fallback_note, fork_context, forked, pool_failures
 from scanner.app.progress import OnProgress, Progress
 from scanner.detect.findings import STREAM_WINDOW, FindingBuilder, note_stream
 from scanner.detect.prefilter import Hits
+from scanner.detect.textio import plain_text_at
 from scanner.model import Finding, ScanStats
 from scanner.record import field, record
 from scanner.sources.git.gitio import STREAM_BESIDE_WALK_CONFIG, Git
@@ -23,11 +24,11 @@ from scanner.sources.git.objects import (
     BlobPieces,
     CommitMeta,
     GitObject,
+    ObjectRun,
     TagMeta,
     batch_command_supported,
-    commit_message,
     commit_meta,
-    stream_objects,
+    stream_runs,
     tag_meta,
 )
 
@@ -125,8 +126,13 @@ class PackedChunk(Sequence[GitObject]):
         return self._object(index)
 
     def __iter__(self) -> Iterator[GitObject]:
-        for i in range(len(self)):
-            yield self._object(i)
+        # Built in one comprehension: the reader's feed rebuilds every object of every chunk.
+        w, shas, sizes, paths = self._width, self._shas, self._sizes, self._paths
+        if paths is None:
+            return iter([GitObject(shas[i * w : i * w + w], _KINDS[k], sizes[i]) for i, k in enumerate(self._kinds)])
+        return iter(
+            [GitObject(shas[i * w : i * w + w], _KINDS[k], sizes[i], paths[i]) for i, k in enumerate(self._kinds)]
+        )
 
 
 class _ChunkClaims:
@@ -227,73 +233,139 @@ def _scan_share(index: int, shared: _Shared | None = None) -> ShareResult:
             out.blob_hits[obj.sha] = found
             found_flag.value = 1
 
-    # Commit messages and small blobs wait here and are prefiltered together; only those with a hit
-    # are scanned one by one.
-    pending: list[tuple[GitObject, bytes, bytes]] = []  # (object, text to scan, its raw bytes)
-    pending_bytes = 0
-
-    def flush() -> None:
-        nonlocal pending_bytes
-        for i, hits in builder.prefilter_group([text for _, text, _ in pending]):
-            scan_one(*pending[i], hits)
-        pending.clear()
-        pending_bytes = 0
-
     done_objects = 0
     done_bytes = 0
-    for obj, data in _objects(shared, index, on_error):
-        done_objects += 1
-        if isinstance(data, BlobPieces):  # a big blob: scanned in bounded windows as it is read
-            done_bytes += data.size
-            scan = builder.scan_stream(data, obj.path)
-            note_stream(scan, obj.path, stats)
-            stats.files_scanned += 1
-            stats.bytes_scanned += scan.size
-            stats.binary_files += int(scan.binary)
-            found = held.keep(scan.findings)
-            if found:
-                out.blob_hits[obj.sha] = found
+    for item in _objects(shared, index, on_error):
+        if isinstance(item, ObjectRun):
+            done_objects += len(item.objects)
+            unread = len(out.unread)
+            done_bytes += _scan_run(item, builder, out, scan_one)
+            if len(out.unread) > unread:  # git-lfs pointers
                 found_flag.value = 1
-            continue
-        done_bytes += len(data)
-        if done_objects & 63 == 0:
             counter[0], counter[1] = done_objects, done_bytes
-        if obj.kind == "commit" or obj.kind == "tag":
-            if obj.kind == "commit":
-                out.commits += 1
-            else:
-                out.tags += 1
-            text = commit_message(data)  # a tag's headers end at the first blank line too
-            if not text:
-                continue
-        else:
-            stats.files_scanned += 1
-            stats.bytes_scanned += len(data)
-            if len(data) < 1024 and data.startswith(LFS_MAGIC):
-                out.unread.append((obj, "git-lfs pointer: content is stored outside the repository"))
-                found_flag.value = 1
-                continue
-            text = data
-        if len(text) > _JOIN_MAX_BYTES:
-            # Alone, but through the group's first pass too: most big blobs hold no hit, which a pass
-            # without start tracking tells for two thirds of the placing pass's cost (1.2 GB of git/git:
-            # 72% of the bytes are in such blobs).
-            for _, hits in builder.prefilter_group([text]):
-                scan_one(obj, text, data, hits)
             continue
-        pending.append((obj, text, data))
-        pending_bytes += len(text)
-        if pending_bytes >= _JOIN_BATCH_BYTES or len(pending) >= _JOIN_BATCH_OBJECTS:
-            flush()
-    flush()
+        obj, pieces = item  # a big blob: scanned in bounded windows as it is read
+        done_objects += 1
+        done_bytes += pieces.size
+        scan = builder.scan_stream(pieces, obj.path)
+        note_stream(scan, obj.path, stats)
+        stats.files_scanned += 1
+        stats.bytes_scanned += scan.size
+        stats.binary_files += int(scan.binary)
+        found = held.keep(scan.findings)
+        if found:
+            out.blob_hits[obj.sha] = found
+            found_flag.value = 1
     counter[0], counter[1] = done_objects, done_bytes
     out.dropped = held.dropped
     return out
 
 
+def _scan_run(
+    run: ObjectRun,
+    builder: FindingBuilder,
+    out: ShareResult,
+    scan_one: Callable[[GitObject, bytes, bytes, Hits | None], None],
+) -> int:
+    """Scan a run of whole objects where they lie in the reader's buffer; the bytes read.
+
+    The texts (blobs, and the messages of commits and tags) are prefiltered in one pass over the run,
+    cat-file's header lines and the commits' headers included (a hit there belongs to no text; one
+    across a text's edge only makes it read alone). Only the texts with a hit, and those that are not
+    plain text (binary, UTF-16), are copied out and scanned one by one, in the order they came.
+    """
+    data = run.data
+    stats = out.stats
+    starts: list[int] = []
+    ends: list[int] = []
+    plain: list[int] = []  # object index of each text in starts
+    alone: dict[int, Hits | None] = {}  # object index -> the hits to scan it with
+    texts: dict[int, int] = {}  # object index -> where its text starts
+    read = 0
+    for i, (obj, start, end) in enumerate(run.objects):
+        read += end - start
+        kind = obj.kind
+        if kind == "blob":
+            stats.files_scanned += 1
+            stats.bytes_scanned += end - start
+            if end - start < 1024 and data.startswith(LFS_MAGIC, start, end):
+                out.unread.append((obj, "git-lfs pointer: content is stored outside the repository"))
+                continue
+            text = start
+        else:
+            if kind == "commit":
+                out.commits += 1
+            else:
+                out.tags += 1
+            # A commit's or a tag's message: after its headers, which end at the first blank line.
+            blank = data.find(b"\n\n", start, end)
+            if blank < 0 or blank + 2 == end:
+                continue
+            text = blank + 2
+        if text == end:
+            continue  # nothing to scan (an empty blob)
+        texts[i] = text
+        if plain_text_at(data, text, end):
+            starts.append(text)
+            ends.append(end)
+            plain.append(i)
+        else:
+            alone[i] = None
+    if starts:
+        alone.update(_prefilter_run(builder, data, starts, ends, plain))
+    if alone:
+        view = memoryview(data)
+        for i in sorted(alone):
+            obj, start, end = run.objects[i]
+            scan_one(obj, bytes(view[texts[i] : end]), bytes(view[start:end]), alone[i])
+    return read
+
+
+def _prefilter_run(
+    builder: FindingBuilder, data: bytearray, starts: list[int], ends: list[int], owners: list[int]
+) -> Iterator[tuple[int, Hits | None]]:
+    """(object index, hits) for each plain text of a run that needs a scan of its own.
+
+    A first pass without start tracking over the whole stretch says which texts may hold a hit; those
+    go to `FindingBuilder.prefilter_group`, which places their hits. When that pass cannot tell (too
+    many hits, no Hyperscan), every text goes there, copied out in groups as before.
+    """
+    view = memoryview(data)
+    low = starts[0]
+    hit = None
+    if builder.detector.joinable:
+        # Hyperscan reads any buffer: the stretch is scanned where it lies, never copied.
+        stretch = cast(bytes, view[low : ends[-1]])
+        hit = builder.detector.texts_hit(stretch, [s - low for s in starts])
+    chosen = range(len(starts)) if hit is None else sorted(hit)
+    group: list[int] = []
+    size = 0
+    for k in chosen:
+        group.append(k)
+        size += ends[k] - starts[k]
+        if size >= _JOIN_BATCH_BYTES or len(group) >= _JOIN_BATCH_OBJECTS:
+            yield from _placed(builder, view, starts, ends, owners, group)
+            group, size = [], 0
+    if group:
+        yield from _placed(builder, view, starts, ends, owners, group)
+
+
+def _placed(
+    builder: FindingBuilder,
+    view: memoryview,
+    starts: list[int],
+    ends: list[int],
+    owners: list[int],
+    group: list[int],
+) -> Iterator[tuple[int, Hits | None]]:
+    texts = [bytes(view[starts[k] : ends[k]]) for k in group]
+    for i, hits in builder.prefilter_group(texts):
+        yield owners[group[i]], hits
+
+
 def _objects(
     shared: _Shared, index: int, on_error: Callable[[GitObject, str], None]
-) -> Iterator[tuple[GitObject, bytes | BlobPieces]]:
+) -> Iterator[ObjectRun | tuple[GitObject, BlobPieces]]:
     """What worker `index` reads: the chunks it claims, through its own `cat-file`.
 
     While the provenance walk runs, every worker but the first ends its `cat-file` after the chunks
@@ -313,10 +385,10 @@ def _objects(
     while claims.left():
         if not walking.value:
             share = claims.claimed(chunks, index, walk_started)
-            yield from stream_objects(shared.git, share, on_error, stream_over=STREAM_WINDOW)
+            yield from stream_runs(shared.git, share, on_error, stream_over=STREAM_WINDOW)
         elif index == 0:
             share = claims.claimed(chunks, index, walk_ended)
-            yield from stream_objects(
+            yield from stream_runs(
                 shared.git, share, on_error, stream_over=STREAM_WINDOW, config=STREAM_BESIDE_WALK_CONFIG
             )
         else:

@@ -24,6 +24,15 @@ def is_plain_text(raw: bytes) -> bool:
     return raw[:1] not in _BOM_STARTS and raw.find(b"\x00", 0, _SNIFF) < 0
 
 
+_BOM_FIRST_BYTES = frozenset(b[0] for b in _BOM_STARTS)
+
+
+def plain_text_at(data: bytes | bytearray, start: int, end: int) -> bool:
+    """`is_plain_text(data[start:end])` without copying it out (`start < end`): the history scan reads
+    objects where they lie in its read buffer."""
+    return data[start] not in _BOM_FIRST_BYTES and data.find(b"\x00", start, min(end, start + _SNIFF)) < 0
+
+
 def prepare(raw: bytes) -> Prepared:
     """UTF-16 (BOM, or NUL-interleaved ASCII) is transcoded to UTF-8; other NUL-bearing data is binary.
 

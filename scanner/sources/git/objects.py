@@ -193,7 +193,7 @@ def _send_revs(proc: Any, revs: Sequence[str], exclude: Sequence[str]) -> None:
 class BlobPieces:
     """A big blob's bytes, read from cat-file's output in pieces while it is scanned (never held whole).
 
-    Iterate it once, before the next object; whatever is not read is skipped by `stream_objects`.
+    Iterate it once, before the next object; whatever is not read is skipped by `stream_runs`.
     """
 
     def __init__(self, out: Any, size: int, piece: int = 1 << 20) -> None:
@@ -206,7 +206,7 @@ class BlobPieces:
         while self.left > 0:
             data = self._out.read(min(self.left, self._piece))
             if not data:
-                return  # git died mid-object: `stream_objects` sees `left` and resumes
+                return  # git died mid-object: `stream_runs` sees `left` and resumes
             self.left -= len(data)
             yield data
 
@@ -215,23 +215,98 @@ class BlobPieces:
             pass
 
 
-def stream_objects(
+class ObjectRun(NamedTuple):
+    """Whole objects read in a row: object i's bytes are `data[start:end]` of `objects[i]`.
+
+    `data` is the reader's buffer, with cat-file's header lines between the objects: valid only until
+    the next item is asked of `stream_runs`. Each object is followed by a newline (cat-file's) and
+    preceded by one (its header's), so a pass over a stretch of `data` sees at each object's edges
+    what a pass over that object alone sees.
+    """
+
+    data: bytearray
+    objects: list[tuple[GitObject, int, int]]
+
+
+# What the reader asks the pipe for at once; it grows only for an object bigger than this.
+_READ_BUFFER = 4 * 1024 * 1024
+
+
+class _Output:
+    """cat-file's output read into one reused buffer, as much as the pipe holds at each read.
+
+    One buffer for the whole stream: a fresh bytes object per object (what a buffered file's `read`
+    gives) was a copy of every byte read, and the objects handed on are mostly never copied at all
+    (`ObjectRun`): only those a scan must read alone are.
+    """
+
+    def __init__(self, stream: Any, size: int) -> None:
+        self._fd = stream.fileno()
+        self.buf = bytearray(size)
+        self.view = memoryview(self.buf)
+        self.pos = 0  # next byte to parse
+        self.end = 0  # end of what was read
+
+    def fill(self) -> bool:
+        """Read more at the end of what is held (moving the unparsed rest to the front, or growing the
+        buffer, when it is full); False at the end of the output. Offsets before `pos` are stale after."""
+        if self.pos == self.end:
+            self.pos = self.end = 0
+        elif self.end == len(self.buf):
+            rest = self.end - self.pos
+            if self.pos:
+                self.buf[:rest] = self.buf[self.pos : self.end]  # same length: never resized
+            else:
+                bigger = bytearray(2 * len(self.buf))
+                bigger[:rest] = self.view[: self.end]
+                self.buf, self.view = bigger, memoryview(bigger)
+            self.pos, self.end = 0, rest
+        n = os.readv(self._fd, [self.view[self.end :]])
+        self.end += n
+        return n > 0
+
+    def read(self, size: int) -> bytes:
+        """Up to `size` bytes (fewer only at the end of the output), as bytes: `BlobPieces` reads here."""
+        if self.pos == self.end and not self.fill():
+            return b""
+        n = min(size, self.end - self.pos)
+        data = bytes(self.view[self.pos : self.pos + n])
+        self.pos += n
+        return data
+
+
+def each_object(
+    items: Iterable[ObjectRun | tuple[GitObject, BlobPieces]],
+) -> Iterator[tuple[GitObject, bytes | BlobPieces]]:
+    """`stream_runs`' items object by object, each run's objects copied out as bytes."""
+    for item in items:
+        if isinstance(item, ObjectRun):
+            view = memoryview(item.data)
+            for obj, start, end in item.objects:
+                yield obj, bytes(view[start:end])
+        else:
+            yield item
+
+
+def stream_runs(
     git: Git,
     chunks: Iterable[Sequence[GitObject]],
     on_error: Callable[[GitObject, str], None],
     lookahead: int = 2,
     stream_over: int | None = None,
     config: Sequence[tuple[str, str]] = STREAM_CONFIG,
-) -> Iterator[tuple[GitObject, bytes | BlobPieces]]:
-    """(object, bytes) for each object of each chunk, from one `cat-file` process.
+    buffer_size: int | None = None,
+) -> Iterator[ObjectRun | tuple[GitObject, BlobPieces]]:
+    """Every object of each chunk, from one `cat-file` process: runs of whole objects as they lie in
+    its output (`ObjectRun`, at most a chunk each), and a blob over `stream_over` bytes alone, as
+    `BlobPieces`, read while it is scanned (memory stays bounded whatever the blob's size).
 
     A chunk is taken from `chunks` only when fewer than `lookahead` chunks are waiting to be read, so
     workers that take chunks from one shared source all finish at about the same time (inflating
     costs differ by chunk, so fixed shares would leave a core idle).
     A missing object is reported and skipped. If git dies on a corrupt object, that object is
     reported and a fresh process resumes with the next one, so one bad object never ends the scan.
-    A blob over `stream_over` bytes comes as `BlobPieces`, read while it is scanned (memory stays
-    bounded whatever the blob's size). `config` sizes git's pack windows and delta-base cache.
+    `config` sizes git's pack windows and delta-base cache.
     """
     source = iter(chunks)
     leftover: list[GitObject] = []
@@ -248,29 +323,46 @@ def stream_objects(
         _widen_pipe(proc.stdout)
         writer = threading.Thread(target=feed.run, args=(proc.stdin,), daemon=True)
         writer.start()
-        out = proc.stdout
+        out = _Output(proc.stdout, buffer_size or _READ_BUFFER)
         queue = feed.queue
         failed = False
         answered = 0
+        run: list[tuple[GitObject, int, int]] = []
         try:
+            # The parse loop keeps the buffer and its offsets in locals (it runs once an object) and
+            # hands them back to `out` whenever it reads more.
+            buf, pos, end = out.buf, 0, 0
             while True:
-                header = out.readline()
-                if not header:
+                newline = buf.find(b"\n", pos, end)
+                if newline < 0:
+                    if run:  # reading more may move what the run points at
+                        yield ObjectRun(buf, run)
+                        run = []
+                    out.pos = pos
+                    more = out.fill()
+                    buf, pos, end = out.buf, out.pos, out.end
+                    if more:
+                        continue
                     # End of output: every chunk was read, or git died.
                     feed.stop()
                     writer.join()
                     failed = not feed.exhausted or bool(queue)
                     break
+                word = buf[buf.rfind(b" ", pos, newline) + 1 : newline]  # "<id> <type> <size>" or "<id> missing"
+                pos = newline + 1
                 answered += 1
                 obj, last = queue.popleft()
                 if last:
                     feed.room.release()
-                parts = header.split()
-                if len(parts) == 2 and parts[1] == b"missing":
+                if word == b"missing":
                     on_error(obj, "missing object")
                     continue
-                size = int(parts[2])
+                size = int(word)
                 if stream_over is not None and size > stream_over and obj.kind == "blob":
+                    if run:
+                        yield ObjectRun(buf, run)
+                        run = []
+                    out.pos = pos
                     pieces = BlobPieces(out, size)
                     yield obj, pieces
                     pieces.drain()
@@ -279,14 +371,28 @@ def stream_objects(
                         failed = True
                         break
                     out.read(1)
+                    buf, pos, end = out.buf, out.pos, out.end
                     continue
-                data = out.read(size)
-                if len(data) < size:  # git died while streaming this object
-                    queue.appendleft((obj, False))
-                    failed = True
-                    break
-                out.read(1)
-                yield obj, data
+                if end - pos <= size:  # the object and its newline are not all read yet
+                    if run:
+                        yield ObjectRun(buf, run)
+                        run = []
+                    out.pos = pos
+                    while out.end - out.pos <= size and out.fill():
+                        pass
+                    buf, pos, end = out.buf, out.pos, out.end
+                    if end - pos < size:  # git died while streaming this object
+                        queue.appendleft((obj, False))
+                        failed = True
+                        break
+                run.append((obj, pos, pos + size))
+                pos = min(pos + size + 1, end)
+                if last:  # a run ends with its chunk (the feed already asked for the next one)
+                    yield ObjectRun(buf, run)
+                    run = []
+            if run:
+                yield ObjectRun(buf, run)
+                run = []
         finally:
             feed.stop()
             if failed or writer.is_alive():
@@ -373,13 +479,14 @@ class _Feed:
                 if not chunk:
                     self.room.release()
                     continue
-                for obj in chunk[:-1]:
-                    self.queue.append((obj, False))
-                self.queue.append((chunk[-1], True))
+                objects = list(chunk)  # once: a packed chunk rebuilds each object as it is read
+                self.queue.extend([(obj, False) for obj in objects[:-1]])
+                self.queue.append((objects[-1], True))
+                ids = [obj.sha for obj in objects]
                 if self.batched:
-                    stdin.write(b"".join([b"contents " + obj.sha.encode() + b"\n" for obj in chunk]) + b"flush\n")
+                    stdin.write(("contents " + "\ncontents ".join(ids) + "\nflush\n").encode())
                 else:
-                    stdin.write(b"".join([obj.sha.encode() + b"\n" for obj in chunk]))
+                    stdin.write(("\n".join(ids) + "\n").encode())
                 stdin.flush()
             stdin.close()  # git answers what it was asked, then ends its output
         except (BrokenPipeError, OSError, ValueError):

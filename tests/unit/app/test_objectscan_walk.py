@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from scanner.app.objectscan import _ChunkClaims, _objects, _Shared
 from scanner.sources.git.gitio import Git
-from scanner.sources.git.objects import GitObject, StoreListing
+from scanner.sources.git.objects import BlobPieces, GitObject, StoreListing, each_object
 from tests.testing.gitutil import commit_file, init_repo
+
+
+def _read(shared: _Shared, index: int, on_error: Any) -> Iterator[tuple[GitObject, bytes | BlobPieces]]:
+    """What worker `index` reads, object by object (runs taken apart)."""
+    return each_object(_objects(shared, index, on_error))
 
 
 class _Flag:
@@ -45,7 +52,7 @@ def test_a_second_worker_claims_nothing_while_the_walk_runs_then_reads_the_rest(
     read: list[str] = []
     errors: list[object] = []
     worker = threading.Thread(
-        target=lambda: read.extend(o.sha for o, _ in _objects(shared, 1, lambda *e: errors.append(e)))
+        target=lambda: read.extend(o.sha for o, _ in _read(shared, 1, lambda *e: errors.append(e)))
     )
     worker.start()
     time.sleep(0.3)  # the worker is waiting (however long this is, it must not have claimed a chunk)
@@ -60,7 +67,7 @@ def test_a_second_worker_claims_nothing_while_the_walk_runs_then_reads_the_rest(
 @pytest.mark.timeout(60)
 def test_the_first_worker_reads_everything_while_the_walk_runs(tmp_path: Path) -> None:
     shared, objects = _shared(tmp_path, walking=1)
-    read = [o.sha for o, _ in _objects(shared, 0, lambda *e: None)]
+    read = [o.sha for o, _ in _read(shared, 0, lambda *e: None)]
     assert sorted(read) == sorted(o.sha for o in objects)
     assert not shared.claims.left()
 
@@ -69,7 +76,7 @@ def test_the_first_worker_reads_everything_while_the_walk_runs(tmp_path: Path) -
 def test_a_second_worker_stops_claiming_when_the_walk_starts(tmp_path: Path) -> None:
     """Chunks it already asked git for are read; none after the walk starts."""
     shared, objects = _shared(tmp_path, walking=0)
-    reader = _objects(shared, 1, lambda *e: None)
+    reader = _read(shared, 1, lambda *e: None)
     first, _ = next(reader)
     shared.walking.value = 1
     taken_then = shared.claims._ends[1]
@@ -95,15 +102,15 @@ def test_the_first_worker_reads_through_a_small_stream_while_the_walk_runs(
     from scanner.sources.git.gitio import STREAM_BESIDE_WALK_CONFIG, STREAM_CONFIG
 
     shared, objects = _shared(tmp_path, walking=0)
-    real = objectscan.stream_objects
+    real = objectscan.stream_runs
     configs: list[object] = []
 
     def spy(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         configs.append(kwargs.get("config", STREAM_CONFIG))
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(objectscan, "stream_objects", spy)
-    reader = _objects(shared, 0, lambda *e: None)
+    monkeypatch.setattr(objectscan, "stream_runs", spy)
+    reader = _read(shared, 0, lambda *e: None)
     read = [next(reader)[0].sha]
     shared.walking.value = 1  # the walk starts: the next stream is the small one
     read.append(next(reader)[0].sha)

@@ -16,7 +16,7 @@ from scanner.config import Config
 from scanner.model import Finding, ScanResult
 from scanner.sources.git.gitio import Git
 from scanner.sources.git.log import HistoryLog
-from scanner.sources.git.objects import _BATCH_COMMAND, GitObject, StoreListing, stream_objects
+from scanner.sources.git.objects import _BATCH_COMMAND, GitObject, StoreListing, each_object, stream_runs
 from scanner.sources.git.reachability import reaching_refs
 from scanner.sources.git.refs import read_refs
 from tests.testing.gitutil import commit_file, git, init_repo
@@ -436,7 +436,7 @@ def test_failed_workers_fall_back_to_one_process(tmp_path: Path, monkeypatch: py
 
         monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoWorkers)
     else:
-        real_stream = stream_objects
+        real_stream = stream_runs
 
         def dying_stream(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
             if os.getpid() != main_pid:
@@ -445,7 +445,7 @@ def test_failed_workers_fall_back_to_one_process(tmp_path: Path, monkeypatch: py
 
         import scanner.app.objectscan as objectscan  # where the scan looks the reader up
 
-        monkeypatch.setattr(objectscan, "stream_objects", dying_stream)
+        monkeypatch.setattr(objectscan, "stream_runs", dying_stream)
     result = scan(repo, jobs=2)
     assert [f.to_dict() for f in result.findings] == expected
     assert result.stats.jobs == 1
@@ -494,8 +494,6 @@ def test_readers_sharing_one_chunk_source_read_every_object_once_and_claim_lazil
     read exactly once, both readers get work, and a reader claims a chunk only as it needs one."""
     import itertools
 
-    from scanner.sources.git.objects import stream_objects
-
     repo = init_repo(tmp_path / "r")
     for i in range(12):
         commit_file(repo, f"f{i}.txt", f"content {i}\n")
@@ -511,8 +509,8 @@ def test_readers_sharing_one_chunk_source_read_every_object_once_and_claim_lazil
             yield chunks[index]
 
     errors: list[tuple[GitObject, str]] = []
-    first = stream_objects(Git(str(repo)), claim(), lambda o, r: errors.append((o, r)), lookahead=1)
-    second = stream_objects(Git(str(repo)), claim(), lambda o, r: errors.append((o, r)), lookahead=1)
+    first = each_object(stream_runs(Git(str(repo)), claim(), lambda o, r: errors.append((o, r)), lookahead=1))
+    second = each_object(stream_runs(Git(str(repo)), claim(), lambda o, r: errors.append((o, r)), lookahead=1))
     seen: list[str] = []
     per_reader = [0, 0]
     obj, _ = next(first)
