@@ -326,18 +326,29 @@ def _prefilter_run(
 ) -> Iterator[tuple[int, Hits | None]]:
     """(object index, hits) for each plain text of a run that needs a scan of its own.
 
-    A first pass without start tracking over the whole stretch says which texts may hold a hit; those
-    go to `FindingBuilder.prefilter_group`, which places their hits. When that pass cannot tell (too
-    many hits, no Hyperscan), every text goes there, copied out in groups as before.
+    A first pass without start tracking over each stretch of the run says which texts may hold a hit;
+    those go to `FindingBuilder.prefilter_group`, which places their hits. Where that pass cannot tell
+    (too many hits, no Hyperscan), every text of the stretch goes there, copied out in groups as before.
     """
     view = memoryview(data)
-    low = starts[0]
-    hit = None
+    chosen: Sequence[int] = range(len(starts))
     if builder.detector.joinable:
-        # Hyperscan reads any buffer: the stretch is scanned where it lies, never copied.
-        stretch = cast(bytes, view[low : ends[-1]])
-        hit = builder.detector.texts_hit(stretch, [s - low for s in starts])
-    chosen = range(len(starts)) if hit is None else sorted(hit)
+        chosen = []
+        first = 0
+        while first < len(starts):
+            # A stretch of the run per pass, as big as the groups joined before: the headers between
+            # the texts hit too (a Mindee commit's author is at mindee.co), and a pass with too many
+            # hits tells nothing.
+            last, size = first, 0
+            while last < len(starts) and size < _JOIN_BATCH_BYTES and last - first < _JOIN_BATCH_OBJECTS:
+                size += ends[last] - starts[last]
+                last += 1
+            low = starts[first]
+            # Hyperscan reads any buffer: the stretch is scanned where it lies, never copied.
+            stretch = cast(bytes, view[low : ends[last - 1]])
+            hit = builder.detector.texts_hit(stretch, [s - low for s in starts[first:last]])
+            chosen.extend(range(first, last) if hit is None else sorted(k + first for k in hit))
+            first = last
     group: list[int] = []
     size = 0
     for k in chosen:
