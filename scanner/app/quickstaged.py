@@ -6,13 +6,13 @@ one `git diff --cached` gives every staged text file whole (scanner.sources.git.
 detector's own Hyperscan database (`Detector.hook_database`, kept in the start-up cache by the run that
 built it) is asked whether any rule or decoder pattern hits anywhere in those files. Where none does,
 `Detector.scan` finds nothing, so the full path's result is known: no finding, the counts of what it
-scanned, exit 0. The hits of a wide rule (the word `mindee`, in nearly every file of a Mindee client)
-count only with its secret's shape or something a decoder reads in the same file
-(scanner/detect/reach.py).
+scanned (a submodule it lists as skipped), exit 0. The hits of a wide rule (every legacy-key rule: the
+word `mindee` or `MINDEE_API_KEY`, in nearly every file of a Mindee client) count only with its
+secret's shape or something a decoder reads on the lines its windows touch (scanner/detect/reach.py).
 
 Anything else goes to the full path, which then does everything itself: any other hit, a binary, unmerged
-or big file, a merge in progress, the repository's own config or ignore files, FILES with
-nothing staged, git failing, no Hyperscan or no cache. This path never reports a finding, a note or an
+or big file, a merge in progress, the repository's own config or ignore files, FILES with nothing
+staged, git failing, no Hyperscan or no cache. This path never reports a finding, a note or an
 error: the full path does, so they are said one way.
 """
 
