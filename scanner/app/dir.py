@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from scanner.app.cap import FindingsCap
@@ -25,10 +26,14 @@ from scanner.sources.files import FileItem, StreamIt, TooLarge, read_chunks, rea
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-# Below these, forking workers costs more than it saves (small scans and hooks stay serial): starting
-# two workers costs about what scanning a thousand small files does.
-_PARALLEL_MIN_FILES = 1024
-_PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+# Below both, forking workers costs more than it saves, so the automatic mode stays serial: on a
+# 2-core machine git/git's work tree (4,844 files, 48 MB) took 25% more CPU and no less wall time
+# forked (docs/benchmarks.md, "dir: serial below 64 MB"). Looking ahead that far costs a stat a file.
+_SERIAL_MAX_FILES = 8192
+_SERIAL_MAX_BYTES = 64 * 1024 * 1024
+# A forked scan's first files are scanned here before forking (rule regexes and the rest of the
+# detector's state built once, then inherited by the workers).
+_WARM_UP_FILES = 1024
 _BATCH_FILES = 256
 _BATCH_BYTES = 4 * 1024 * 1024  # for files whose size the walk knows (named on the command line)
 # Files read are prefiltered together in groups of about this many bytes (see `_scan_items`).
@@ -51,22 +56,22 @@ def scan_paths(options: DirOptions) -> ScanResult:
     jobs = usable_cpus() if options.jobs == 0 else options.jobs
     head: list[FileItem] = []
     if jobs > 1 and options.jobs == 0:
-        # Automatic: look ahead; a small scan (a hook, a few files) never pays for forking. Fewer files
-        # than the threshold are stat'ed (cheap at that count) to catch a few very large ones.
+        # Automatic: look ahead; a scan of fewer files and bytes than the thresholds never pays for
+        # forking (a hook, a few files, a mid-sized work tree).
         for item in items:
             head.append(item)
-            if len(head) >= _PARALLEL_MIN_FILES:
+            if len(head) >= _SERIAL_MAX_FILES:
                 break
         else:
-            if _total_size(head) < _PARALLEL_MIN_BYTES:
+            if _total_size(head, _SERIAL_MAX_BYTES) < _SERIAL_MAX_BYTES:
                 jobs = 1
     kept = FindingsCap()
-    if jobs > 1 and len(head) >= _PARALLEL_MIN_FILES:
+    if jobs > 1 and len(head) >= _WARM_UP_FILES:
         # A big tree: this process scans the first files itself before forking. Rule regexes and the
         # rest of the detector's state are built on first use, and workers forked after that inherit
         # them ready instead of each building them again (a fifth of a 60 MB tree's CPU).
-        _scan_items(builder, head, max_size, stats, kept)
-        head = []
+        _scan_items(builder, head[:_WARM_UP_FILES], max_size, stats, kept)
+        head = head[_WARM_UP_FILES:]
     if jobs <= 1:
         _scan_items(builder, [*head, *items], max_size, stats, kept)
     else:
@@ -130,9 +135,12 @@ def _kept(items: Iterable[FileItem], allow_paths: PathMatcher, stats: ScanStats)
             yield item
 
 
-def _total_size(items: list[FileItem]) -> int:
+def _total_size(items: list[FileItem], enough: int) -> int:
+    """The files' size in bytes, counted until it reaches `enough` (the rest is not stat'ed)."""
     total = 0
     for item in items:
+        if total >= enough:
+            break
         if item.size >= 0:
             total += item.size
             continue
@@ -263,7 +271,6 @@ def _scan_parallel(
     Results are merged in walk order, so skips and notes come out as a serial scan lists them."""
     from collections import deque
     from concurrent.futures import Future
-    from itertools import chain
 
     from scanner.app.pool import fallback_note, fork_context, forked, pool_failures
 

@@ -74,7 +74,9 @@ def test_file_grown_since_the_walk_is_capped(tmp_path: Path) -> None:
         read_file(FileItem(str(p), "grows.txt", 10), 100_000)  # the walk saw 10 bytes
 
 
-def test_small_scans_stay_serial_and_big_ones_fork(tmp_path: Path) -> None:
+def test_small_scans_stay_serial_and_big_ones_fork(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import scanner.app.dir as dir_scan
+
     keys: list[str] = []
     while len(keys) < 300:
         key = v2_key()  # a key the detector keeps on its own: this test is about the walk and the workers
@@ -91,7 +93,13 @@ def test_small_scans_stay_serial_and_big_ones_fork(tmp_path: Path) -> None:
     for i in range(3):
         (big / f"b{i}.txt").write_bytes(b"x = 1\n" * 400_000)
     cpus = len(os.sched_getaffinity(0))
+    assert scan_paths(DirOptions(paths=(str(big),), config=Config())).stats.jobs == 1, "7 MB: serial"
+    monkeypatch.setattr(dir_scan, "_SERIAL_MAX_BYTES", 4 * 1024 * 1024)
     assert scan_paths(DirOptions(paths=(str(big),), config=Config())).stats.jobs == cpus, "few but large"
-    for result in (many_small, forked):
+    monkeypatch.setattr(dir_scan, "_SERIAL_MAX_FILES", 200)
+    monkeypatch.setattr(dir_scan, "_WARM_UP_FILES", 50)  # these first, here; the rest in the workers
+    many = scan_paths(DirOptions(paths=(str(tmp_path),), config=Config()))
+    assert many.stats.jobs == cpus, "more files than the look-ahead"
+    for result in (many_small, forked, many):
         assert sorted(f.secret.reveal() for f in result.findings) == sorted(keys)
-        assert result.stats.files_scanned == 300
+        assert result.stats.files_scanned == 300 + 3 * (result is many)
