@@ -28,6 +28,7 @@ from scanner.sources.git.objects import (
     TagMeta,
     batch_command_supported,
     commit_meta,
+    message_start,
     stream_runs,
     tag_meta,
 )
@@ -297,11 +298,7 @@ def _scan_run(
                 out.commits += 1
             else:
                 out.tags += 1
-            # A commit's or a tag's message: after its headers, which end at the first blank line.
-            blank = data.find(b"\n\n", start, end)
-            if blank < 0 or blank + 2 == end:
-                continue
-            text = blank + 2
+            text = message_start(data, start, end)
         if text == end:
             continue  # nothing to scan (an empty blob)
         texts[i] = text
@@ -328,12 +325,13 @@ def _prefilter_run(
 
     A first pass without start tracking over each stretch of the run says which texts may hold a hit;
     those go to `FindingBuilder.prefilter_group`, which places their hits. Where that pass cannot tell
-    (too many hits, no Hyperscan), every text of the stretch goes there, copied out in groups as before.
+    (too many hits, no Hyperscan), every text of the stretch goes there, copied out in groups as before,
+    and `prefilter_group` tries its own first pass over them (without the headers between them).
     """
     view = memoryview(data)
-    chosen: Sequence[int] = range(len(starts))
+    flagged: list[int] = []  # texts a first pass over their stretch found a hit in
+    untold: list[int] = []  # texts of stretches that pass could not tell about
     if builder.detector.joinable:
-        chosen = []
         first = 0
         while first < len(starts):
             # A stretch of the run per pass, as big as the groups joined before: the headers between
@@ -347,18 +345,15 @@ def _prefilter_run(
             # Hyperscan reads any buffer: the stretch is scanned where it lies, never copied.
             stretch = cast(bytes, view[low : ends[last - 1]])
             hit = builder.detector.texts_hit(stretch, [s - low for s in starts[first:last]])
-            chosen.extend(range(first, last) if hit is None else sorted(k + first for k in hit))
+            if hit is None:
+                untold.extend(range(first, last))
+            else:
+                flagged.extend(sorted(k + first for k in hit))
             first = last
-    group: list[int] = []
-    size = 0
-    for k in chosen:
-        group.append(k)
-        size += ends[k] - starts[k]
-        if size >= _JOIN_BATCH_BYTES or len(group) >= _JOIN_BATCH_OBJECTS:
-            yield from _placed(builder, view, starts, ends, owners, group)
-            group, size = [], 0
-    if group:
-        yield from _placed(builder, view, starts, ends, owners, group)
+    else:
+        untold = list(range(len(starts)))
+    yield from _placed(builder, view, starts, ends, owners, flagged, first_pass=False)
+    yield from _placed(builder, view, starts, ends, owners, untold, first_pass=True)
 
 
 def _placed(
@@ -367,11 +362,20 @@ def _placed(
     starts: list[int],
     ends: list[int],
     owners: list[int],
-    group: list[int],
+    chosen: list[int],
+    first_pass: bool,
 ) -> Iterator[tuple[int, Hits | None]]:
-    texts = [bytes(view[starts[k] : ends[k]]) for k in group]
-    for i, hits in builder.prefilter_group(texts):
-        yield owners[group[i]], hits
+    """`prefilter_group` over the `chosen` texts, copied out in groups of the joined size."""
+    group: list[int] = []
+    size = 0
+    for n, k in enumerate(chosen):
+        group.append(k)
+        size += ends[k] - starts[k]
+        if size >= _JOIN_BATCH_BYTES or len(group) >= _JOIN_BATCH_OBJECTS or n == len(chosen) - 1:
+            texts = [bytes(view[starts[j] : ends[j]]) for j in group]
+            for i, hits in builder.prefilter_group(texts, first_pass):
+                yield owners[group[i]], hits
+            group, size = [], 0
 
 
 def _objects(

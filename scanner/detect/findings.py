@@ -103,7 +103,7 @@ class FindingBuilder:
         of the work. Data that `prepare` changes (binary, UTF-16) is always listed."""
         return [i for i, _ in self.prefilter_group(raws)]
 
-    def prefilter_group(self, raws: Sequence[bytes]) -> list[tuple[int, Hits | None]]:
+    def prefilter_group(self, raws: Sequence[bytes], first_pass: bool = True) -> list[tuple[int, Hits | None]]:
         """`needing_scan`, each index with the text's own prefilter hits where the joined pass found
         exactly what a pass over that text alone finds (give them to `from_bytes`, which then skips its
         own pass), else None. Exact: Hyperscan found every hit one by one (no dense owner), no hit
@@ -111,7 +111,8 @@ class FindingBuilder:
         hits (`Detector.hits_suffice`). Then the text's hits are its matches in the joined data (no
         pattern looks past a match's ends: `joinable`), at the same places. A first pass without start
         tracking (`Detector.texts_hit`) leaves out the texts without any hit before that pass; it
-        also pays alone, for one big text (the history scan's big blobs)."""
+        also pays alone, for one big text (the history scan's big blobs); `first_pass=False` where the
+        caller's own first pass already chose `raws`."""
         if not self.detector.joinable:
             return [(i, None) for i in range(len(raws))]
         per_text: dict[int, Hits | None] = {}
@@ -128,7 +129,7 @@ class FindingBuilder:
             owners.append(i)
             offset += len(raw) + 1
         data = b"\n".join(joined)
-        hit = self.detector.texts_hit(data, starts) if joined else None
+        hit = self.detector.texts_hit(data, starts) if joined and first_pass else None
         if hit is not None and len(hit) < len(joined):
             # A first pass without start tracking found the few texts with a hit; the pass that places
             # hits runs over those alone (on a source tree, a sixth of the bytes).

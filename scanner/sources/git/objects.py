@@ -498,10 +498,11 @@ class _Feed:
         self.room.release()
 
 
-def commit_message(data: bytes) -> bytes:
-    """The message of a raw commit object (headers end at the first blank line)."""
-    _, sep, message = data.partition(b"\n\n")
-    return message if sep else b""
+def message_start(data: bytes | bytearray, start: int, end: int) -> int:
+    """Where the message of the raw commit or tag object `data[start:end]` begins (its headers end at the
+    first blank line); `end` when it has none."""
+    blank = data.find(b"\n\n", start, end)
+    return end if blank < 0 else blank + 2
 
 
 def tag_meta(data: bytes) -> TagMeta:
