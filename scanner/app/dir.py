@@ -55,15 +55,18 @@ def scan_paths(options: DirOptions) -> ScanResult:
 
     jobs = usable_cpus() if options.jobs == 0 else options.jobs
     head: list[FileItem] = []
-    if jobs > 1 and options.jobs == 0:
+    if jobs > 1:
         # Automatic: look ahead; a scan of fewer files and bytes than the thresholds never pays for
-        # forking (a hook, a few files, a mid-sized work tree).
+        # forking (a hook, a few files, a mid-sized work tree). Jobs the user chose fork whatever the
+        # size, after the same warm-up.
+        automatic = options.jobs == 0
+        look_ahead = _SERIAL_MAX_FILES if automatic else _WARM_UP_FILES
         for item in items:
             head.append(item)
-            if len(head) >= _SERIAL_MAX_FILES:
+            if len(head) >= look_ahead:
                 break
         else:
-            if _total_size(head, _SERIAL_MAX_BYTES) < _SERIAL_MAX_BYTES:
+            if automatic and _total_size(head, _SERIAL_MAX_BYTES) < _SERIAL_MAX_BYTES:
                 jobs = 1
     kept = FindingsCap()
     if jobs > 1 and len(head) >= _WARM_UP_FILES:

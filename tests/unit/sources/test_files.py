@@ -103,3 +103,35 @@ def test_small_scans_stay_serial_and_big_ones_fork(tmp_path: Path, monkeypatch: 
     for result in (many_small, forked, many):
         assert sorted(f.secret.reveal() for f in result.findings) == sorted(keys)
         assert result.stats.files_scanned == 300 + 3 * (result is many)
+
+
+def test_chosen_jobs_fork_after_the_same_warm_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--jobs N` forks whatever the tree's size, but only after this process has scanned the first files
+    (the workers then inherit the detector's state built, instead of each building it again)."""
+    import scanner.app.dir as dir_scan
+
+    keys = [v2_key() for _ in range(120)]
+    for i, key in enumerate(keys):
+        (tmp_path / f"f{i:03}.py").write_text(f"K = '{key}'\n")
+    monkeypatch.setattr(dir_scan, "_WARM_UP_FILES", 40)
+    first_calls: list[int] = []
+    scan_items = dir_scan._scan_items
+
+    def spy(builder, items, max_size, stats, out):  # type: ignore[no-untyped-def]
+        items = list(items)
+        first_calls.append(len(items))
+        return scan_items(builder, items, max_size, stats, out)
+
+    monkeypatch.setattr(dir_scan, "_scan_items", spy)
+    result = scan_paths(DirOptions(paths=(str(tmp_path),), config=Config(), jobs=2))
+    assert result.stats.jobs == 2
+    assert first_calls[0] == 40, "the warm-up comes first, in this process, before any batch"
+    assert sorted(f.secret.reveal() for f in result.findings) == sorted(keys)
+    assert result.stats.files_scanned == 120
+    few = tmp_path / "few"
+    few.mkdir()
+    (few / "a.py").write_text(f"K = '{keys[0]}'\n")
+    first_calls.clear()
+    small = scan_paths(DirOptions(paths=(str(few),), config=Config(), jobs=2))
+    assert small.stats.jobs == 2, "fewer files than the warm-up: still the jobs asked for"
+    assert [f.secret.reveal() for f in small.findings] == [keys[0]]
