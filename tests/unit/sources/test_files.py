@@ -135,3 +135,13 @@ def test_chosen_jobs_fork_after_the_same_warm_up(tmp_path: Path, monkeypatch: py
     small = scan_paths(DirOptions(paths=(str(few),), config=Config(), jobs=2))
     assert small.stats.jobs == 2, "fewer files than the warm-up: still the jobs asked for"
     assert [f.secret.reveal() for f in small.findings] == [keys[0]]
+
+
+@pytest.mark.parametrize(
+    "root",
+    ["a", "a/b", "a/b/", "/", "//a", "a//b", ".", "./", "..", "a/..", "a/./b", "a/b/.", "../x", " s p/x y", ".hidden"],
+)
+def test_each_root_of_a_multi_root_scan_is_named_as_pathlib_names_it(root: str) -> None:
+    from scanner.sources.files import _last_name
+
+    assert _last_name(root) == Path(root).name
