@@ -53,8 +53,9 @@ STREAM_BESIDE_WALK_CONFIG = LOW_MEMORY_CONFIG
 # windows git spends its time mapping and unmapping them.
 LISTING_CONFIG = _pack_settings("176m", "16m", "8m")
 # The provenance walk diffs the trees of consecutive commits all over the pack; fewer than eight windows
-# thrash, and a smaller delta-base cache costs a quarter more CPU.
-LOG_CONFIG = _pack_settings("64m", "8m", "32m")
+# thrash, and a smaller delta-base cache costs a quarter more CPU. Eight 4 MB windows cost no more CPU
+# than eight of 8 MB and keep ansible's tree ~10 MB further under 400 MB (docs/git.md).
+LOG_CONFIG = _pack_settings("32m", "4m", "32m")
 
 
 class GitError(SourceError):
